@@ -1,0 +1,641 @@
+package dev.jslirp.core.iface;
+
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestService;
+import dev.jslirp.core.stats.DropReason;
+import dev.jslirp.core.stats.NetworkStats;
+import dev.jslirp.core.wire.EthernetFrame;
+import dev.jslirp.core.wire.IcmpPacket;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.MacAddress;
+import dev.jslirp.core.wire.TcpPacket;
+import dev.jslirp.core.wire.UdpPacket;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One guest's virtual network: the per-guest context every frame passes through.
+ *
+ * <h2>Theory of operation</h2>
+ * <p>A transport (or a test) hands each Ethernet frame from the guest to
+ * {@link #receiveFromGuest}. The network checks it layer by layer with reusable views
+ * ({@link GuestPacket}), learns the guest's MAC, answers ARP and ICMP echo for its own
+ * addresses, reassembles fragments, and offers every other valid IPv4 packet to the
+ * {@link GuestService}s in registration order. A frame that fails a check is dropped
+ * and counted under one {@link DropReason}; nothing a guest sends escapes as an
+ * exception (a service that throws is a bug: counted as
+ * {@link DropReason#SERVICE_ERROR} and logged).
+ *
+ * <p>Frames towards the guest go to the attached {@link FrameSink}. Writes are not
+ * flushed one by one: the first write of an event-loop turn schedules one flush task,
+ * which runs after the loop's I/O, so a burst of frames from one read costs one
+ * flush. IPv4 datagrams for a guest address whose MAC is not known yet wait (a few,
+ * briefly) for an ARP reply.
+ *
+ * <h2>Threading</h2>
+ * <p>All state lives on one {@link EventLoop}; services' host channels register on the
+ * same loop, so no locks are needed. {@link #receiveFromGuest}, {@link #attach},
+ * {@link #detach} and {@link #close} may be called from other threads: they hop to
+ * the loop.
+ *
+ * <h2>Lifetime</h2>
+ * <p>A network outlives its transports: QEMU may disconnect and come back (VM
+ * restart) and find its lease and forwarded ports still there. {@link #detach} tells
+ * services the guest is gone; {@link #close} ends everything.
+ */
+public final class GuestNetwork implements GuestContext {
+    private static final Logger LOG = LoggerFactory.getLogger(GuestNetwork.class);
+    private static final int NEIGHBOR_CAPACITY = 64;
+    private static final int MAX_PENDING = 32;
+    private static final long PENDING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
+    private static final long HOUSEKEEPING_PERIOD_MS = 500;
+    /** ICMP errors quote at most this much of the offending datagram (RFC 1812 4.3.2.3: 576 in all). */
+    private static final int ICMP_ERROR_MAX_QUOTE = 576 - Ipv4Packet.MIN_HEADER_LENGTH - IcmpPacket.HEADER_LENGTH;
+
+    private final NetworkConfig config;
+    private final EventLoop loop;
+    private final ByteBufAllocator alloc;
+    private final Ticker ticker;
+    private final NetworkStats stats = new NetworkStats();
+    private final GuestService[] services;
+    private final GuestPacket packet = new GuestPacket();
+    private final NeighborTable neighbors = new NeighborTable(NEIGHBOR_CAPACITY);
+    private final Ipv4Reassembler reassembler;
+    private final ArpResponder arp;
+    private final IcmpEchoResponder echo;
+    private final RateLimitedLog dropLog = new RateLimitedLog(LOG, 10);
+    private final Map<Long, InetSocketAddress> tcpEndpoints = new HashMap<>();
+    private final PendingFrames pending = new PendingFrames(MAX_PENDING);
+    private final Runnable flushTask = this::flushNow;
+    private FrameSink sink;
+    private boolean flushScheduled;
+    private ScheduledFuture<?> housekeeping;
+    private int nextIpId;
+    private boolean closed;
+
+    private GuestNetwork(Builder b) {
+        this.config = b.config;
+        this.loop = b.eventLoop;
+        this.alloc = b.alloc;
+        this.ticker = loop instanceof AbstractScheduledEventExecutor
+                ? ((AbstractScheduledEventExecutor) loop).ticker() : Ticker.systemTicker();
+        this.services = b.services.toArray(new GuestService[0]);
+        this.reassembler = new Ipv4Reassembler(alloc, config.maxReassemblyBytes(), config.maxReassemblyDatagrams(),
+                config.reassemblyTimeout().toNanos(), stats.drops());
+        this.arp = new ArpResponder(this);
+        this.echo = new IcmpEchoResponder(this);
+        this.nextIpId = (int) (System.nanoTime() & 0xffff);
+    }
+
+    /** Starts a builder for a network on {@code eventLoop}. */
+    public static Builder builder(EventLoop eventLoop) {
+        return new Builder(eventLoop);
+    }
+
+    // ---------------------------------------------------------------- transport side
+
+    /**
+     * Attaches the transport frames for the guest go to, replacing none: a network has
+     * at most one guest transport at a time.
+     *
+     * @throws IllegalStateException if one is attached already
+     */
+    public void attach(FrameSink frameSink) {
+        Objects.requireNonNull(frameSink, "frameSink");
+        runOnLoop(() -> {
+            if (closed) {
+                throw new IllegalStateException("network closed");
+            }
+            if (sink != null) {
+                throw new IllegalStateException("a guest transport is attached already");
+            }
+            sink = frameSink;
+        });
+    }
+
+    /** Detaches the transport (QEMU went away) and tells the services. */
+    public void detach() {
+        runOnLoop(() -> {
+            if (sink == null) {
+                return;
+            }
+            sink = null;
+            pending.clear();
+            for (GuestService s : services) {
+                try {
+                    s.guestDetached();
+                } catch (RuntimeException e) {
+                    LOG.warn("service {} failed on detach", s, e);
+                }
+            }
+        });
+    }
+
+    /**
+     * Takes one Ethernet frame from the guest, {@code [readerIndex, writerIndex)}, and
+     * releases it when done. Safe from any thread; on the event loop it is handled
+     * before returning.
+     */
+    public void receiveFromGuest(ByteBuf frame) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> receiveFromGuest(frame));
+            return;
+        }
+        try {
+            if (closed) {
+                return;
+            }
+            receive(frame);
+        } catch (RuntimeException | AssertionError e) {
+            stats.drops().increment(DropReason.SERVICE_ERROR);
+            LOG.warn("bug: frame from guest failed in the network; dropped", e);
+        } finally {
+            frame.release();
+        }
+    }
+
+    /** The transport's writability changed; tells the services. Call on the event loop. */
+    public void guestWritabilityChanged(boolean writable) {
+        for (GuestService s : services) {
+            s.guestWritabilityChanged(writable);
+        }
+    }
+
+    /**
+     * Stops every service, releases all buffers and timers. Safe from any thread.
+     *
+     * @return completes on the event loop once closed
+     */
+    public Future<?> close() {
+        return loop.submit(() -> {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (housekeeping != null) {
+                housekeeping.cancel(false);
+            }
+            for (GuestService s : services) {
+                try {
+                    s.stop();
+                } catch (RuntimeException e) {
+                    LOG.warn("service {} failed to stop", s, e);
+                }
+            }
+            pending.clear();
+            reassembler.clear();
+            if (sink != null) {
+                sink.flush();
+                sink = null;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- receive path
+
+    private void receive(ByteBuf frame) {
+        long now = ticker.nanoTime();
+        stats.traffic().increment(NetworkStats.Traffic.FRAMES_FROM_GUEST);
+        stats.traffic().add(NetworkStats.Traffic.BYTES_FROM_GUEST, frame.readableBytes());
+        packet.reset(frame, now);
+        EthernetFrame eth = packet.ethernet();
+        if (!eth.wrap(frame)) {
+            drop(DropReason.ETHERNET_TRUNCATED, now);
+            return;
+        }
+        switch (eth.etherType()) {
+            case EthernetFrame.TYPE_IPV4:
+                receiveIpv4(frame, now);
+                break;
+            case EthernetFrame.TYPE_ARP:
+                arp.handle(eth, now);
+                break;
+            case EthernetFrame.TYPE_IPV6:
+                drop(DropReason.IPV6_UNSUPPORTED, now);
+                break;
+            default:
+                drop(DropReason.ETHERTYPE_UNSUPPORTED, now);
+                break;
+        }
+    }
+
+    private void receiveIpv4(ByteBuf frame, long now) {
+        EthernetFrame eth = packet.ethernet();
+        Ipv4Packet ip = packet.ip();
+        DropReason bad = ip.wrap(frame, eth.payloadOffset(), frame.writerIndex());
+        if (bad != null) {
+            drop(bad, now);
+            return;
+        }
+        if (!ip.verifyChecksum()) {
+            drop(DropReason.IPV4_BAD_CHECKSUM, now);
+            return;
+        }
+        int src = ip.source();
+        if (Ipv4Address.isMulticast(src) || src == Ipv4Address.BROADCAST || Ipv4Address.isLoopback(src)
+                || config.isOwnAddress(src)) {
+            drop(DropReason.IPV4_BAD_SOURCE, now);
+            return;
+        }
+        long srcMac = eth.source();
+        if (src != Ipv4Address.ANY && config.inNetwork(src) && !MacAddress.isMulticast(srcMac)) {
+            learnNeighbor(src, srcMac, now);
+        }
+        if (ip.isFragment()) {
+            ByteBuf whole = reassembler.offer(eth, ip, now);
+            scheduleHousekeeping();
+            if (whole == null) {
+                return;
+            }
+            try {
+                stats.traffic().increment(NetworkStats.Traffic.REASSEMBLED);
+                packet.reset(whole, now);
+                eth.wrap(whole);
+                ip.wrapTrusted(whole, eth.payloadOffset());
+                dispatchIpv4(now);
+            } finally {
+                whole.release();
+                packet.reset(frame, now);
+            }
+            return;
+        }
+        dispatchIpv4(now);
+    }
+
+    private void dispatchIpv4(long now) {
+        Ipv4Packet ip = packet.ip();
+        int src = ip.source();
+        int dst = ip.destination();
+        ByteBuf buf = ip.buffer();
+        switch (ip.protocol()) {
+            case Ipv4Packet.PROTO_ICMP: {
+                IcmpPacket icmp = packet.icmp();
+                if (!icmp.wrap(buf, ip.payloadOffset(), ip.payloadLength())) {
+                    drop(DropReason.ICMP_TRUNCATED, now);
+                    return;
+                }
+                if (!icmp.verifyChecksum()) {
+                    drop(DropReason.ICMP_BAD_CHECKSUM, now);
+                    return;
+                }
+                if (config.isOwnAddress(dst)) {
+                    if (icmp.type() == IcmpPacket.TYPE_ECHO_REQUEST) {
+                        echo.reply(packet);
+                    } else {
+                        drop(DropReason.ICMP_UNSUPPORTED, now);
+                    }
+                    return;
+                }
+                break;
+            }
+            case Ipv4Packet.PROTO_UDP: {
+                UdpPacket udp = packet.udp();
+                if (!udp.wrap(buf, ip.payloadOffset(), ip.payloadLength())) {
+                    drop(DropReason.UDP_MALFORMED, now);
+                    return;
+                }
+                if (!udp.verifyChecksum(src, dst)) {
+                    drop(DropReason.UDP_BAD_CHECKSUM, now);
+                    return;
+                }
+                break;
+            }
+            case Ipv4Packet.PROTO_TCP: {
+                TcpPacket tcp = packet.tcp();
+                if (!tcp.wrap(buf, ip.payloadOffset(), ip.payloadLength())) {
+                    drop(DropReason.TCP_MALFORMED, now);
+                    return;
+                }
+                if (!tcp.verifyChecksum(src, dst)) {
+                    drop(DropReason.TCP_BAD_CHECKSUM, now);
+                    return;
+                }
+                if (!tcp.parseOptions(packet.tcpOptions())) {
+                    drop(DropReason.TCP_BAD_OPTIONS, now);
+                    return;
+                }
+                break;
+            }
+            default:
+                if (!offer()) {
+                    drop(DropReason.PROTOCOL_UNSUPPORTED, now);
+                }
+                return;
+        }
+        if (!offer()) {
+            drop(DropReason.NO_SERVICE, now);
+        }
+    }
+
+    private boolean offer() {
+        for (GuestService s : services) {
+            if (s.handle(packet)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void drop(DropReason reason, long now) {
+        stats.drops().increment(reason);
+        dropLog.debug(now, "dropped frame from guest: {} ({} bytes)", reason, packet.frame().readableBytes());
+    }
+
+    void learnNeighbor(int ip, long mac, long now) {
+        if (neighbors.learn(ip, mac, now) && !pending.isEmpty()) {
+            pending.release(ip, mac, this);
+        }
+    }
+
+    // ---------------------------------------------------------------- send path
+
+    @Override
+    public ByteBuf newIpv4Frame(int l4Length) {
+        ByteBuf buf = alloc.directBuffer(FrameSink.HEADROOM + IPV4_FRAME_OVERHEAD + l4Length);
+        buf.setIndex(FrameSink.HEADROOM, FrameSink.HEADROOM + IPV4_FRAME_OVERHEAD);
+        return buf;
+    }
+
+    @Override
+    public void sendIpv4(ByteBuf frame, int src, int dst, int protocol, int tos, boolean dontFragment) {
+        int ethOff = frame.readerIndex();
+        int ipOff = ethOff + EthernetFrame.HEADER_LENGTH;
+        int total = frame.writerIndex() - ipOff;
+        if (total > config.mtu() && !dontFragment) {
+            fragment(frame, src, dst, protocol, tos);
+            return;
+        }
+        Ipv4Packet.write(frame, ipOff, tos, total, nextIpId(), dontFragment ? Ipv4Packet.FLAG_DF : 0,
+                Ipv4Packet.DEFAULT_TTL, protocol, src, dst);
+        deliver(frame, dst);
+    }
+
+    /** Splits a too-large datagram on 8-byte boundaries (RFC 791 section 3.2) and sends the pieces. */
+    private void fragment(ByteBuf whole, int src, int dst, int protocol, int tos) {
+        try {
+            int payloadOff = whole.readerIndex() + IPV4_FRAME_OVERHEAD;
+            int payloadLen = whole.writerIndex() - payloadOff;
+            int chunk = ((config.mtu() - Ipv4Packet.MIN_HEADER_LENGTH) / 8) * 8;
+            int id = nextIpId();
+            stats.traffic().increment(NetworkStats.Traffic.FRAGMENTED);
+            for (int off = 0; off < payloadLen; off += chunk) {
+                int len = Math.min(chunk, payloadLen - off);
+                boolean more = off + len < payloadLen;
+                ByteBuf piece = newIpv4Frame(len);
+                piece.writeBytes(whole, payloadOff + off, len);
+                Ipv4Packet.write(piece, piece.readerIndex() + EthernetFrame.HEADER_LENGTH, tos,
+                        Ipv4Packet.MIN_HEADER_LENGTH + len, id, (more ? Ipv4Packet.FLAG_MF : 0) | (off / 8),
+                        Ipv4Packet.DEFAULT_TTL, protocol, src, dst);
+                deliver(piece, dst);
+            }
+        } finally {
+            whole.release();
+        }
+    }
+
+    private void deliver(ByteBuf frame, int dst) {
+        long mac = destinationMac(dst);
+        if (mac == MacAddress.ZERO) {
+            if (!pending.add(dst, frame, ticker.nanoTime(), this)) {
+                stats.drops().increment(DropReason.GUEST_MAC_UNRESOLVED);
+                frame.release();
+            }
+            scheduleHousekeeping();
+            return;
+        }
+        EthernetFrame.write(frame, frame.readerIndex(), mac, config.gatewayMac(), EthernetFrame.TYPE_IPV4);
+        sendFrame(frame);
+    }
+
+    private long destinationMac(int dst) {
+        if (dst == Ipv4Address.BROADCAST || dst == config.broadcast()) {
+            return MacAddress.BROADCAST;
+        }
+        if (Ipv4Address.isMulticast(dst)) {
+            return 0x0100_5e00_0000L | (dst & 0x7fffff);   // RFC 1112 section 6.4
+        }
+        return neighbors.lookup(dst);
+    }
+
+    /** Sends an ARP request for {@code ip}; used while datagrams wait for it. */
+    void requestMac(int ip) {
+        arp.request(ip);
+    }
+
+    /** Completes a pending frame once its MAC is known and sends it. */
+    void sendResolved(ByteBuf frame, long mac) {
+        EthernetFrame.write(frame, frame.readerIndex(), mac, config.gatewayMac(), EthernetFrame.TYPE_IPV4);
+        sendFrame(frame);
+    }
+
+    @Override
+    public void sendFrame(ByteBuf frame) {
+        FrameSink s = sink;
+        if (s == null) {
+            stats.drops().increment(DropReason.NO_TRANSPORT);
+            frame.release();
+            return;
+        }
+        stats.traffic().increment(NetworkStats.Traffic.FRAMES_TO_GUEST);
+        stats.traffic().add(NetworkStats.Traffic.BYTES_TO_GUEST, frame.readableBytes());
+        s.send(frame);
+        if (!flushScheduled) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        FrameSink s = sink;
+        if (s != null) {
+            s.flush();
+        }
+    }
+
+    @Override
+    public void sendIcmpError(GuestPacket offending, int from, int type, int code, int restOfHeader) {
+        Ipv4Packet ip = offending.ip();
+        int dst = ip.source();
+        // RFC 1122 3.2.2: never about ICMP errors, non-initial fragments, or to
+        // addresses that do not name one host.
+        if (dst == Ipv4Address.ANY || Ipv4Address.isMulticast(ip.destination())
+                || ip.destination() == Ipv4Address.BROADCAST || ip.destination() == config.broadcast()
+                || ip.fragmentOffset() != 0) {
+            return;
+        }
+        if (ip.protocol() == Ipv4Packet.PROTO_ICMP && ip.payloadLength() >= 1) {
+            int t = ip.buffer().getUnsignedByte(ip.payloadOffset());
+            if (t != IcmpPacket.TYPE_ECHO_REQUEST && t != IcmpPacket.TYPE_ECHO_REPLY) {
+                return;
+            }
+        }
+        int quote = Math.min(ip.totalLength(), ICMP_ERROR_MAX_QUOTE);
+        int len = IcmpPacket.HEADER_LENGTH + quote;
+        ByteBuf frame = newIpv4Frame(len);
+        int off = frame.writerIndex();
+        frame.setBytes(off + IcmpPacket.HEADER_LENGTH, ip.buffer(), ip.offset(), quote);
+        IcmpPacket.write(frame, off, len, type, code, restOfHeader);
+        frame.writerIndex(off + len);
+        sendIpv4(frame, from, dst, Ipv4Packet.PROTO_ICMP, 0, false);
+    }
+
+    private int nextIpId() {
+        nextIpId = (nextIpId + 1) & 0xffff;
+        return nextIpId;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void scheduleHousekeeping() {
+        if (housekeeping == null && !closed) {
+            housekeeping = loop.scheduleAtFixedRate(this::housekeep, HOUSEKEEPING_PERIOD_MS, HOUSEKEEPING_PERIOD_MS,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void housekeep() {
+        long now = ticker.nanoTime();
+        reassembler.expire(now);
+        pending.expire(now, PENDING_TIMEOUT_NANOS, this);
+        if (reassembler.isEmpty() && pending.isEmpty() && housekeeping != null) {
+            housekeeping.cancel(false);
+            housekeeping = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- context
+
+    @Override
+    public NetworkConfig config() {
+        return config;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return alloc;
+    }
+
+    @Override
+    public NetworkStats stats() {
+        return stats;
+    }
+
+    @Override
+    public long nanoTime() {
+        return ticker.nanoTime();
+    }
+
+    @Override
+    public boolean isGuestWritable() {
+        FrameSink s = sink;
+        return s != null && s.isWritable();
+    }
+
+    @Override
+    public boolean isGuestAttached() {
+        return sink != null;
+    }
+
+    /** Records that {@code ip} is at {@code mac} (DHCP knows before ARP does). */
+    public void addNeighbor(int ip, long mac) {
+        learnNeighbor(ip, mac, ticker.nanoTime());
+    }
+
+    /** The MAC last learned for {@code ip}, or {@link MacAddress#ZERO}. */
+    public long neighbor(int ip) {
+        return neighbors.lookup(ip);
+    }
+
+    @Override
+    public void registerTcpEndpoint(int ip, int port, InetSocketAddress hostTarget) {
+        tcpEndpoints.put(endpointKey(ip, port), hostTarget);
+    }
+
+    @Override
+    public InetSocketAddress tcpEndpoint(int ip, int port) {
+        return tcpEndpoints.isEmpty() ? null : tcpEndpoints.get(endpointKey(ip, port));
+    }
+
+    private static long endpointKey(int ip, int port) {
+        return ((ip & 0xffffffffL) << 16) | port;
+    }
+
+    /** Bytes held by fragment reassembly (for tests of its bound). */
+    public int reassemblyBytesHeld() {
+        return reassembler.bytesHeld();
+    }
+
+    private void runOnLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.submit(task).syncUninterruptibly();
+        }
+    }
+
+    /** Builds a {@link GuestNetwork}; services are offered packets in the order added. */
+    public static final class Builder {
+        private final EventLoop eventLoop;
+        private NetworkConfig config = NetworkConfig.defaults();
+        private ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        private final List<GuestService> services = new ArrayList<>();
+
+        private Builder(EventLoop eventLoop) {
+            this.eventLoop = Objects.requireNonNull(eventLoop, "eventLoop");
+        }
+
+        /** The addressing and limits (default: QEMU's). */
+        public Builder config(NetworkConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** The allocator (default: pooled direct buffers). */
+        public Builder alloc(ByteBufAllocator alloc) {
+            this.alloc = Objects.requireNonNull(alloc, "alloc");
+            return this;
+        }
+
+        /** Adds a service; earlier services see packets first. */
+        public Builder service(GuestService service) {
+            services.add(Objects.requireNonNull(service, "service"));
+            return this;
+        }
+
+        /** Builds the network and starts its services on the event loop. */
+        public GuestNetwork build() {
+            GuestNetwork n = new GuestNetwork(this);
+            n.runOnLoop(() -> {
+                for (GuestService s : n.services) {
+                    s.start(n);
+                }
+            });
+            return n;
+        }
+    }
+}

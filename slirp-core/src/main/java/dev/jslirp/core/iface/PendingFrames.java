@@ -1,0 +1,117 @@
+package dev.jslirp.core.iface;
+
+import io.netty.buffer.ByteBuf;
+import dev.jslirp.core.stats.DropReason;
+
+/**
+ * Datagrams for guest addresses whose MAC is not known yet, held (few, briefly) until
+ * an ARP reply names it, as a host's ARP layer does (RFC 1122 section 2.3.2.2 asks
+ * for at least one per address). Bounded by count; an ARP request goes out when the
+ * first datagram for an address is queued and again at each housekeeping tick.
+ */
+final class PendingFrames {
+    private final int[] ips;
+    private final ByteBuf[] frames;
+    private final long[] queuedAt;
+    private int size;
+
+    PendingFrames(int capacity) {
+        ips = new int[capacity];
+        frames = new ByteBuf[capacity];
+        queuedAt = new long[capacity];
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /**
+     * Queues {@code frame} for {@code ip}.
+     *
+     * @return false if full (the caller drops the frame)
+     */
+    boolean add(int ip, ByteBuf frame, long now, GuestNetwork network) {
+        if (size == frames.length) {
+            return false;
+        }
+        boolean first = true;
+        for (int i = 0; i < size; i++) {
+            if (ips[i] == ip) {
+                first = false;
+                break;
+            }
+        }
+        ips[size] = ip;
+        frames[size] = frame;
+        queuedAt[size] = now;
+        size++;
+        if (first) {
+            network.requestMac(ip);
+        }
+        return true;
+    }
+
+    /** Sends, in order, every frame waiting for {@code ip}, now known to be at {@code mac}. */
+    void release(int ip, long mac, GuestNetwork network) {
+        int w = 0;
+        for (int i = 0; i < size; i++) {
+            if (ips[i] == ip) {
+                ByteBuf f = frames[i];
+                frames[i] = null;
+                network.sendResolved(f, mac);
+            } else {
+                ips[w] = ips[i];
+                frames[w] = frames[i];
+                queuedAt[w] = queuedAt[i];
+                w++;
+            }
+        }
+        for (int i = w; i < size; i++) {
+            frames[i] = null;
+        }
+        size = w;
+    }
+
+    /** Drops frames older than {@code timeout}; asks again for the addresses still waited for. */
+    void expire(long now, long timeout, GuestNetwork network) {
+        int w = 0;
+        for (int i = 0; i < size; i++) {
+            if (now - queuedAt[i] >= timeout) {
+                frames[i].release();
+                frames[i] = null;
+                network.stats().drops().increment(DropReason.GUEST_MAC_UNRESOLVED);
+            } else {
+                ips[w] = ips[i];
+                frames[w] = frames[i];
+                queuedAt[w] = queuedAt[i];
+                w++;
+            }
+        }
+        for (int i = w; i < size; i++) {
+            frames[i] = null;
+        }
+        int before = size;
+        size = w;
+        for (int i = 0; i < size; i++) {
+            boolean firstForIp = true;
+            for (int j = 0; j < i; j++) {
+                if (ips[j] == ips[i]) {
+                    firstForIp = false;
+                    break;
+                }
+            }
+            if (firstForIp && before > 0) {
+                network.requestMac(ips[i]);
+            }
+        }
+    }
+
+    /** Releases everything, uncounted. */
+    void clear() {
+        for (int i = 0; i < size; i++) {
+            frames[i].release();
+            frames[i] = null;
+        }
+        size = 0;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.jslirp.core.spi;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Where frames for the guest go: a transport (QEMU stream or dgram socket, a tap
+ * device) or, in tests, a queue.
+ *
+ * <p>Called on the network's event loop only.
+ */
+public interface FrameSink {
+    /**
+     * Bytes reserved in front of every frame the network originates
+     * ({@code frame.readerIndex() >= HEADROOM}), so a transport can prepend its own
+     * header (the stream protocol's 4-byte length) without copying.
+     */
+    int HEADROOM = 16;
+
+    /**
+     * Queues one Ethernet frame, {@code [readerIndex, writerIndex)}, for the guest.
+     * Takes ownership: the sink releases {@code frame}, also when it drops it.
+     * Nothing need reach the wire before {@link #flush()}.
+     */
+    void send(ByteBuf frame);
+
+    /** Pushes queued frames to the wire. The network calls it once per event-loop turn. */
+    void flush();
+
+    /**
+     * False while the transport's buffers are full (QEMU stopped reading because the
+     * guest's receive queue is full). Producers that can wait (TCP flows reading
+     * host sockets) pause until {@link GuestService#guestWritabilityChanged} says true.
+     */
+    default boolean isWritable() {
+        return true;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.jslirp.core.stats;
+
+/**
+ * Why the core dropped a frame from the guest. Each value is counted in
+ * {@link NetworkStats#drops()}; a frame is either handled or counted under exactly
+ * one reason, never thrown at the event loop.
+ */
+public enum DropReason {
+    /** Shorter than an Ethernet II header. */
+    ETHERNET_TRUNCATED,
+    /** Larger than the configured MTU plus the Ethernet header. */
+    FRAME_TOO_LARGE,
+    /** An EtherType the network does not speak (VLAN tags, IPX, ...). */
+    ETHERTYPE_UNSUPPORTED,
+    /** IPv6 frames: the virtual network is IPv4-only for now. */
+    IPV6_UNSUPPORTED,
+    /** ARP shorter than its fixed part, or not Ethernet/IPv4 ARP. */
+    ARP_MALFORMED,
+    /** ARP request for an address the network does not own. */
+    ARP_NOT_FOR_US,
+    /** Less than a minimal IPv4 header. */
+    IPV4_TRUNCATED,
+    /** Version field not 4. */
+    IPV4_BAD_VERSION,
+    /** IHL below 5, or header longer than the total length or the frame. */
+    IPV4_BAD_HEADER_LENGTH,
+    /** Total length beyond the frame. */
+    IPV4_BAD_TOTAL_LENGTH,
+    /** Header checksum does not verify. */
+    IPV4_BAD_CHECKSUM,
+    /** Options whose lengths run past the header. */
+    IPV4_BAD_OPTIONS,
+    /** Source address that a guest cannot have (multicast, broadcast, loopback). */
+    IPV4_BAD_SOURCE,
+    /** A fragment that could not be reassembled (overlap, too large, bad offsets). */
+    IPV4_FRAGMENT_INVALID,
+    /** A fragment refused because the reassembly memory or datagram bound was reached. */
+    IPV4_FRAGMENT_LIMIT,
+    /** Fragments of a datagram that did not complete in time. */
+    IPV4_FRAGMENT_TIMEOUT,
+    /** TTL already zero. */
+    IPV4_TTL_EXPIRED,
+    /** ICMP shorter than its header. */
+    ICMP_TRUNCATED,
+    /** ICMP checksum does not verify. */
+    ICMP_BAD_CHECKSUM,
+    /** ICMP message the network does not act on. */
+    ICMP_UNSUPPORTED,
+    /** UDP shorter than its header or with a length field beyond the IP payload. */
+    UDP_MALFORMED,
+    /** UDP checksum does not verify. */
+    UDP_BAD_CHECKSUM,
+    /** TCP shorter than its header, or data offset out of range. */
+    TCP_MALFORMED,
+    /** TCP options whose lengths are invalid. */
+    TCP_BAD_OPTIONS,
+    /** TCP checksum does not verify. */
+    TCP_BAD_CHECKSUM,
+    /** An IP protocol nobody handles (GRE, SCTP, ...). */
+    PROTOCOL_UNSUPPORTED,
+    /** A valid packet no registered service took. */
+    NO_SERVICE,
+    /** A service failed while handling the packet (a bug; logged). */
+    SERVICE_ERROR,
+    /** Outbound: a frame for a guest address whose MAC did not resolve in time. */
+    GUEST_MAC_UNRESOLVED,
+    /** Outbound: no transport attached, or it refused the frame. */
+    NO_TRANSPORT,
+}

@@ -1,0 +1,71 @@
+package dev.jslirp.core.stats;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * All counters of one guest network: the core's frame counts and drop reasons, and
+ * the counter sets services register under their own names ({@code "dhcp"},
+ * {@code "nat.tcp"}...).
+ */
+public final class NetworkStats {
+    /** Frame and byte counts of the core. */
+    public enum Traffic {
+        /** Frames received from the guest. */
+        FRAMES_FROM_GUEST,
+        /** Bytes of those frames. */
+        BYTES_FROM_GUEST,
+        /** Frames sent to the guest. */
+        FRAMES_TO_GUEST,
+        /** Bytes of those frames. */
+        BYTES_TO_GUEST,
+        /** ARP requests answered. */
+        ARP_REPLIES,
+        /** ARP requests sent to resolve a guest address. */
+        ARP_REQUESTS,
+        /** ICMP echo requests answered by the network itself. */
+        ECHO_REPLIES,
+        /** Datagrams reassembled from fragments. */
+        REASSEMBLED,
+        /** Outbound datagrams fragmented to the MTU. */
+        FRAGMENTED,
+    }
+
+    private final Counters<DropReason> drops = new Counters<>(DropReason.class);
+    private final Counters<Traffic> traffic = new Counters<>(Traffic.class);
+    private final Map<String, Counters<?>> services = new ConcurrentHashMap<>();
+
+    /** Frames dropped by the core, by reason. */
+    public Counters<DropReason> drops() {
+        return drops;
+    }
+
+    /** Frame and byte counts. */
+    public Counters<Traffic> traffic() {
+        return traffic;
+    }
+
+    /**
+     * The counter set registered under {@code name}, created on first use.
+     *
+     * @throws IllegalArgumentException if {@code name} is taken by another enum type
+     */
+    @SuppressWarnings("unchecked")
+    public <E extends Enum<E>> Counters<E> service(String name, Class<E> type) {
+        Counters<?> c = services.computeIfAbsent(name, n -> new Counters<>(type));
+        if (c.type() != type) {
+            throw new IllegalArgumentException("counter set '" + name + "' already holds " + c.type());
+        }
+        return (Counters<E>) c;
+    }
+
+    /** Every non-zero counter as {@code set.NAME -> value}, for logs and the control API. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        traffic.snapshot().forEach((k, v) -> m.put("traffic." + k, v));
+        drops.snapshot().forEach((k, v) -> m.put("drop." + k, v));
+        services.forEach((name, c) -> c.snapshot().forEach((k, v) -> m.put(name + "." + k, v)));
+        return m;
+    }
+}
