@@ -5,6 +5,7 @@ import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
+import dev.jslirp.core.spi.HostChannels;
 import dev.jslirp.core.stats.DropReason;
 import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.wire.EthernetFrame;
@@ -74,6 +75,7 @@ public final class GuestNetwork implements GuestContext {
     private final NetworkConfig config;
     private final EventLoop loop;
     private final ByteBufAllocator alloc;
+    private final HostChannels hostChannels;
     private final Ticker ticker;
     private final NetworkStats stats = new NetworkStats();
     private final GuestService[] services;
@@ -96,6 +98,7 @@ public final class GuestNetwork implements GuestContext {
         this.config = b.config;
         this.loop = b.eventLoop;
         this.alloc = b.alloc;
+        this.hostChannels = b.hostChannels;
         this.ticker = loop instanceof AbstractScheduledEventExecutor
                 ? ((AbstractScheduledEventExecutor) loop).ticker() : Ticker.systemTicker();
         this.services = b.services.toArray(new GuestService[0]);
@@ -541,6 +544,11 @@ public final class GuestNetwork implements GuestContext {
     }
 
     @Override
+    public HostChannels hostChannels() {
+        return hostChannels;
+    }
+
+    @Override
     public NetworkStats stats() {
         return stats;
     }
@@ -603,6 +611,7 @@ public final class GuestNetwork implements GuestContext {
         private final EventLoop eventLoop;
         private NetworkConfig config = NetworkConfig.defaults();
         private ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        private HostChannels hostChannels = HostChannels.nio();
         private final List<GuestService> services = new ArrayList<>();
 
         private Builder(EventLoop eventLoop) {
@@ -618,6 +627,12 @@ public final class GuestNetwork implements GuestContext {
         /** The allocator (default: pooled direct buffers). */
         public Builder alloc(ByteBufAllocator alloc) {
             this.alloc = Objects.requireNonNull(alloc, "alloc");
+            return this;
+        }
+
+        /** The host socket factories matching the event loop (default: NIO). */
+        public Builder hostChannels(HostChannels hostChannels) {
+            this.hostChannels = Objects.requireNonNull(hostChannels, "hostChannels");
             return this;
         }
 

@@ -26,6 +26,9 @@ public interface GuestContext {
     /** The allocator for frames and host I/O. */
     ByteBufAllocator alloc();
 
+    /** Factories for host sockets matching {@link #eventLoop()}'s I/O handler. */
+    HostChannels hostChannels();
+
     /** Counters; services register their own sets here. */
     NetworkStats stats();
 

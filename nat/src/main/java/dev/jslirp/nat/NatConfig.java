@@ -1,0 +1,189 @@
+package dev.jslirp.nat;
+
+import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.nat.hostfwd.HostForward;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Bounds, timeouts and port forwards of the NAT. Every table has a bound and every
+ * buffer a size fixed here, so nothing the guest or a host peer does can grow memory
+ * past what this configuration allows.
+ */
+public final class NatConfig {
+    private final int maxTcpFlows;
+    private final int maxHalfOpen;
+    private final int maxUdpFlows;
+    private final int tcpBufferBytes;
+    private final Duration tcpConnectTimeout;
+    private final Duration tcpIdleTimeout;
+    private final Duration tcpTimeWait;
+    private final Duration udpIdleTimeout;
+    private final List<HostForward> forwards;
+
+    private NatConfig(Builder b) {
+        this.maxTcpFlows = b.maxTcpFlows;
+        this.maxHalfOpen = b.maxHalfOpen;
+        this.maxUdpFlows = b.maxUdpFlows;
+        this.tcpBufferBytes = b.tcpBufferBytes;
+        this.tcpConnectTimeout = b.tcpConnectTimeout;
+        this.tcpIdleTimeout = b.tcpIdleTimeout;
+        this.tcpTimeWait = b.tcpTimeWait;
+        this.udpIdleTimeout = b.udpIdleTimeout;
+        this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
+    }
+
+    /** The defaults. */
+    public static NatConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** TCP connections at once, per guest. */
+    public int maxTcpFlows() {
+        return maxTcpFlows;
+    }
+
+    /** TCP connections at once whose host connect has not completed yet. */
+    public int maxHalfOpen() {
+        return maxHalfOpen;
+    }
+
+    /** UDP flows (guest address and port to remote) at once. */
+    public int maxUdpFlows() {
+        return maxUdpFlows;
+    }
+
+    /**
+     * Per-direction buffer of one TCP flow: data from the host not yet acknowledged by
+     * the guest, and the window offered to the guest for data not yet written to the host.
+     */
+    public int tcpBufferBytes() {
+        return tcpBufferBytes;
+    }
+
+    /** How long a host connect may take before the guest gets a RST. */
+    public Duration tcpConnectTimeout() {
+        return tcpConnectTimeout;
+    }
+
+    /** How long an established TCP flow may stay silent both ways. */
+    public Duration tcpIdleTimeout() {
+        return tcpIdleTimeout;
+    }
+
+    /** TIME_WAIT duration (2 MSL). */
+    public Duration tcpTimeWait() {
+        return tcpTimeWait;
+    }
+
+    /** How long a UDP flow lives without traffic. */
+    public Duration udpIdleTimeout() {
+        return udpIdleTimeout;
+    }
+
+    /** Port forwards, in the order given. */
+    public List<HostForward> forwards() {
+        return forwards;
+    }
+
+    /** Builds a {@link NatConfig}. */
+    public static final class Builder {
+        private int maxTcpFlows = 4096;
+        private int maxHalfOpen = 256;
+        private int maxUdpFlows = 1024;
+        private int tcpBufferBytes = 1 << 20;
+        private Duration tcpConnectTimeout = Duration.ofSeconds(30);
+        private Duration tcpIdleTimeout = Duration.ofHours(2);
+        private Duration tcpTimeWait = Duration.ofSeconds(60);
+        private Duration udpIdleTimeout = Duration.ofSeconds(240);
+        private final List<HostForward> forwards = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** Bound on TCP flows, 1..1000000. */
+        public Builder maxTcpFlows(int n) {
+            this.maxTcpFlows = range("max-tcp-flows", n, 1, 1_000_000);
+            return this;
+        }
+
+        /** Bound on half-open TCP flows, 1..65536. */
+        public Builder maxHalfOpen(int n) {
+            this.maxHalfOpen = range("max-half-open", n, 1, 65536);
+            return this;
+        }
+
+        /** Bound on UDP flows, 1..1000000. */
+        public Builder maxUdpFlows(int n) {
+            this.maxUdpFlows = range("max-udp-flows", n, 1, 1_000_000);
+            return this;
+        }
+
+        /** Per-direction TCP flow buffer, 16 KiB .. 64 MiB. */
+        public Builder tcpBufferBytes(int n) {
+            this.tcpBufferBytes = range("tcp-buffer", n, 16 << 10, 64 << 20);
+            return this;
+        }
+
+        /** Host connect timeout. */
+        public Builder tcpConnectTimeout(Duration t) {
+            this.tcpConnectTimeout = positive("tcp-connect-timeout", t);
+            return this;
+        }
+
+        /** Idle timeout of established TCP flows. */
+        public Builder tcpIdleTimeout(Duration t) {
+            this.tcpIdleTimeout = positive("tcp-idle-timeout", t);
+            return this;
+        }
+
+        /** TIME_WAIT duration. */
+        public Builder tcpTimeWait(Duration t) {
+            this.tcpTimeWait = positive("tcp-time-wait", t);
+            return this;
+        }
+
+        /** Idle timeout of UDP flows. */
+        public Builder udpIdleTimeout(Duration t) {
+            this.udpIdleTimeout = positive("udp-idle-timeout", t);
+            return this;
+        }
+
+        /** Adds a port forward. */
+        public Builder addForward(HostForward forward) {
+            forwards.add(forward);
+            return this;
+        }
+
+        /** Adds a port forward in QEMU's syntax. */
+        public Builder addForward(String spec) {
+            return addForward(HostForward.parse(spec));
+        }
+
+        /** Builds. */
+        public NatConfig build() {
+            return new NatConfig(this);
+        }
+
+        private static int range(String option, int n, int min, int max) {
+            if (n < min || n > max) {
+                throw new ConfigException(option, n + " out of range (expected " + min + ".." + max + ")");
+            }
+            return n;
+        }
+
+        private static Duration positive(String option, Duration t) {
+            if (t.isNegative() || t.isZero()) {
+                throw new ConfigException(option, "expected a positive duration");
+            }
+            return t;
+        }
+    }
+}

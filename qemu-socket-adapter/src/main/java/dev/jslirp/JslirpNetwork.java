@@ -1,0 +1,164 @@
+package dev.jslirp;
+
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.iface.GuestNetwork;
+import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.HostChannels;
+import dev.jslirp.core.stats.NetworkStats;
+import dev.jslirp.dhcp.DhcpConfig;
+import dev.jslirp.dhcp.DhcpServer;
+import dev.jslirp.dns.DnsConfig;
+import dev.jslirp.dns.DnsService;
+import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.NatService;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The default jslirp network, assembled: the core ({@link GuestNetwork}) with the DHCP
+ * server, the DNS service and the NAT, in that order. The one entry point for library
+ * users:
+ *
+ * <pre>{@code
+ * try (JslirpNetwork net = JslirpNetwork.builder().build()) {
+ *     net.attach(frame -> ...);          // frames for the guest
+ *     net.receiveFromGuest(frame);       // frames from the guest
+ * }
+ * }</pre>
+ *
+ * <p>Without an event loop of its own choosing, the network runs on a private
+ * single-threaded NIO loop that {@link #close()} shuts down.
+ */
+public final class JslirpNetwork implements AutoCloseable {
+    private final GuestNetwork guest;
+    private final EventLoopGroup ownedGroup;
+
+    private JslirpNetwork(GuestNetwork guest, EventLoopGroup ownedGroup) {
+        this.guest = guest;
+        this.ownedGroup = ownedGroup;
+    }
+
+    /** A builder with QEMU's defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The core network, for services, stats and neighbours. */
+    public GuestNetwork guest() {
+        return guest;
+    }
+
+    /** The event loop the whole network runs on. */
+    public EventLoop eventLoop() {
+        return guest.eventLoop();
+    }
+
+    /** Attaches the sink for frames towards the guest; see {@link GuestNetwork#attach}. */
+    public void attach(FrameSink sink) {
+        guest.attach(sink);
+    }
+
+    /** Detaches the guest transport; see {@link GuestNetwork#detach}. */
+    public void detach() {
+        guest.detach();
+    }
+
+    /** Takes one frame from the guest and releases it; see {@link GuestNetwork#receiveFromGuest}. */
+    public void receiveFromGuest(ByteBuf frame) {
+        guest.receiveFromGuest(frame);
+    }
+
+    /** Counters of the network and its services. */
+    public NetworkStats stats() {
+        return guest.stats();
+    }
+
+    /** Closes the network and, if it created one, its event loop. */
+    @Override
+    public void close() {
+        guest.close().syncUninterruptibly();
+        if (ownedGroup != null) {
+            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Builds a {@link JslirpNetwork}. */
+    public static final class Builder {
+        private NetworkConfig network = NetworkConfig.defaults();
+        private DhcpConfig dhcp = DhcpConfig.defaults();
+        private DnsConfig dns = DnsConfig.defaults();
+        private NatConfig nat = NatConfig.defaults();
+        private EventLoop eventLoop;
+        private HostChannels hostChannels = HostChannels.nio();
+        private ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+
+        private Builder() {
+        }
+
+        /** Addressing and limits of the virtual network. */
+        public Builder network(NetworkConfig config) {
+            this.network = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /** The DHCP server's configuration. */
+        public Builder dhcp(DhcpConfig config) {
+            this.dhcp = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /** The DNS service's configuration. */
+        public Builder dns(DnsConfig config) {
+            this.dns = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /** The NAT's configuration. */
+        public Builder nat(NatConfig config) {
+            this.nat = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /**
+         * Runs the network on {@code loop}, opening host sockets with {@code channels}
+         * (which must match the loop's I/O handler). The caller owns the loop.
+         */
+        public Builder eventLoop(EventLoop loop, HostChannels channels) {
+            this.eventLoop = Objects.requireNonNull(loop);
+            this.hostChannels = Objects.requireNonNull(channels);
+            return this;
+        }
+
+        /** The buffer allocator. */
+        public Builder alloc(ByteBufAllocator alloc) {
+            this.alloc = Objects.requireNonNull(alloc);
+            return this;
+        }
+
+        /** Assembles and starts the network. */
+        public JslirpNetwork build() {
+            EventLoopGroup owned = null;
+            EventLoop loop = eventLoop;
+            if (loop == null) {
+                owned = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+                loop = owned.next();
+            }
+            GuestNetwork g = GuestNetwork.builder(loop)
+                    .config(network)
+                    .alloc(alloc)
+                    .hostChannels(hostChannels)
+                    .service(new DhcpServer(dhcp))
+                    .service(new DnsService(dns))
+                    .service(new NatService(nat))
+                    .build();
+            return new JslirpNetwork(g, owned);
+        }
+    }
+}

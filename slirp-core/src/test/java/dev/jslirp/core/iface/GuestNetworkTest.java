@@ -1,0 +1,85 @@
+package dev.jslirp.core.iface;
+
+import static dev.jslirp.core.testkit.GuestFrames.DNS;
+import static dev.jslirp.core.testkit.GuestFrames.GATEWAY;
+import static dev.jslirp.core.testkit.GuestFrames.GATEWAY_MAC;
+import static dev.jslirp.core.testkit.GuestFrames.GUEST_IP;
+import static dev.jslirp.core.testkit.GuestFrames.GUEST_MAC;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jslirp.core.stats.DropReason;
+import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.VirtualGuest;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.MacAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.net.Inet4Address;
+import org.junit.jupiter.api.Test;
+import org.pcap4j.packet.ArpPacket;
+import org.pcap4j.packet.EthernetPacket;
+import org.pcap4j.packet.IcmpV4CommonPacket;
+import org.pcap4j.packet.IcmpV4EchoReplyPacket;
+import org.pcap4j.packet.IpV4Packet;
+import org.pcap4j.packet.namednumber.ArpOperation;
+import org.pcap4j.packet.namednumber.IcmpV4Type;
+
+/** The network's own answers, decoded by pcap4j (a decoder nobody here wrote). */
+class GuestNetworkTest {
+
+    private static EthernetPacket decode(ByteBuf frame) throws Exception {
+        try {
+            byte[] bytes = ByteBufUtil.getBytes(frame);
+            return EthernetPacket.newPacket(bytes, 0, bytes.length);
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void arpRequestForGatewayIsAnsweredWithItsMac() throws Exception {
+        try (VirtualGuest g = VirtualGuest.embedded()) {
+            g.send(GuestFrames.arpRequest(GATEWAY));
+            EthernetPacket eth = decode(g.expectFrame());
+            ArpPacket arp = eth.get(ArpPacket.class);
+            assertThat(arp.getHeader().getOperation()).isEqualTo(ArpOperation.REPLY);
+            assertThat(arp.getHeader().getSrcProtocolAddr()).isEqualTo(Ipv4Address.toInetAddress(GATEWAY));
+            assertThat(arp.getHeader().getSrcHardwareAddr().toString()).isEqualTo(MacAddress.toString(GATEWAY_MAC));
+            assertThat(arp.getHeader().getDstHardwareAddr().toString()).isEqualTo(MacAddress.toString(GUEST_MAC));
+            assertThat(arp.getHeader().getDstProtocolAddr()).isEqualTo(Ipv4Address.toInetAddress(GUEST_IP));
+            assertThat(eth.getHeader().getDstAddr().toString()).isEqualTo(MacAddress.toString(GUEST_MAC));
+            assertThat(g.network().neighbor(GUEST_IP)).isEqualTo(GUEST_MAC);
+        }
+    }
+
+    @Test
+    void arpRequestForAnotherAddressIsNotAnswered() {
+        try (VirtualGuest g = VirtualGuest.embedded()) {
+            g.send(GuestFrames.arpRequest(Ipv4Address.parse("10.0.2.77")));
+            g.expectNothing();
+            assertThat(g.network().stats().drops().get(DropReason.ARP_NOT_FOR_US)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void pingToGatewayAndDnsIsEchoed() throws Exception {
+        try (VirtualGuest g = VirtualGuest.embedded()) {
+            for (int dst : new int[] {GATEWAY, DNS}) {
+                byte[] data = "0123456789abcdef".getBytes();
+                g.send(GuestFrames.echoRequest(dst, 7, 3, data));
+                EthernetPacket eth = decode(g.expectFrame());
+                IpV4Packet ip = eth.get(IpV4Packet.class);
+                assertThat(ip.getHeader().hasValidChecksum(false)).isTrue();
+                assertThat(ip.getHeader().getSrcAddr()).isEqualTo((Inet4Address) Ipv4Address.toInetAddress(dst));
+                assertThat(ip.getHeader().getDstAddr()).isEqualTo(Ipv4Address.toInetAddress(GUEST_IP));
+                IcmpV4CommonPacket icmp = eth.get(IcmpV4CommonPacket.class);
+                assertThat(icmp.getHeader().getType()).isEqualTo(IcmpV4Type.ECHO_REPLY);
+                assertThat(icmp.hasValidChecksum(false)).isTrue();
+                IcmpV4EchoReplyPacket reply = eth.get(IcmpV4EchoReplyPacket.class);
+                assertThat(reply.getHeader().getIdentifierAsInt()).isEqualTo(7);
+                assertThat(reply.getHeader().getSequenceNumberAsInt()).isEqualTo(3);
+                assertThat(reply.getPayload().getRawData()).isEqualTo(data);
+            }
+        }
+    }
+}
