@@ -3,28 +3,61 @@ package dev.jslirp.nat;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.nat.tcp.TcpNat;
+import dev.jslirp.nat.udp.UdpNat;
 import java.util.Objects;
 
 /**
- * NAT of the guest's TCP, UDP and ICMP onto host sockets, and the host's port forwards
- * into the guest. SKELETON: not implemented yet; takes no packets.
+ * NAT of the guest's TCP and UDP onto host sockets, and the host's port forwards into
+ * the guest. Routes each packet by protocol to {@link TcpNat} or {@link UdpNat}; the
+ * address rules they share live in {@link HostAddressMapper}.
  */
 public final class NatService implements GuestService {
     private final NatConfig config;
-    private GuestContext context;
+    private final TcpNat tcp;
+    private final UdpNat udp;
 
     /** A NAT configured by {@code config}. */
     public NatService(NatConfig config) {
         this.config = Objects.requireNonNull(config, "config");
+        this.tcp = new TcpNat(config);
+        this.udp = new UdpNat(config);
     }
 
     @Override
     public void start(GuestContext context) {
-        this.context = context;
+        HostAddressMapper mapper = new HostAddressMapper(context);
+        tcp.start(context, mapper);
+        udp.start(context, mapper);
     }
 
     @Override
     public boolean handle(GuestPacket packet) {
-        return false;
+        switch (packet.protocol()) {
+            case Ipv4Packet.PROTO_TCP:
+                return tcp.handle(packet);
+            case Ipv4Packet.PROTO_UDP:
+                return udp.handle(packet);
+            default:
+                return false;
+        }
+    }
+
+    @Override
+    public void guestWritabilityChanged(boolean writable) {
+        tcp.guestWritabilityChanged(writable);
+    }
+
+    @Override
+    public void guestDetached() {
+        tcp.guestDetached();
+        udp.guestDetached();
+    }
+
+    @Override
+    public void stop() {
+        tcp.stop();
+        udp.stop();
     }
 }

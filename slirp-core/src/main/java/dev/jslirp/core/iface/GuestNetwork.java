@@ -569,7 +569,7 @@ public final class GuestNetwork implements GuestContext {
         return sink != null;
     }
 
-    /** Records that {@code ip} is at {@code mac} (DHCP knows before ARP does). */
+    @Override
     public void addNeighbor(int ip, long mac) {
         learnNeighbor(ip, mac, ticker.nanoTime());
     }

@@ -62,6 +62,12 @@ public interface GuestContext {
      */
     void sendIcmpError(GuestPacket offending, int from, int type, int code, int restOfHeader);
 
+    /**
+     * Records that guest address {@code ip} is at {@code mac}, as a DHCP server knows
+     * before ARP does, so datagrams to it need no ARP round trip.
+     */
+    void addNeighbor(int ip, long mac);
+
     /** False while the guest transport cannot take more frames; see {@link FrameSink#isWritable()}. */
     boolean isGuestWritable();
 
