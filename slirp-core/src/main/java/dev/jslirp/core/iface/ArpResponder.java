@@ -43,6 +43,7 @@ final class ArpResponder {
         }
         int op = arp.operation();
         if (op == ArpPacket.OP_REPLY) {
+            stats.traffic().increment(NetworkStats.Traffic.ARP_ACCEPTED);
             return;
         }
         if (op != ArpPacket.OP_REQUEST) {
@@ -51,11 +52,15 @@ final class ArpResponder {
         }
         int target = arp.targetIp();
         if (!config.isOwnAddress(target)) {
-            if (senderIp != target) {   // a guest's own announcements are not drops
+            if (senderIp == target || senderIp == 0) {
+                // a guest's own announcement or address probe (RFC 5227): learned, not a drop
+                stats.traffic().increment(NetworkStats.Traffic.ARP_ACCEPTED);
+            } else {
                 stats.drops().increment(DropReason.ARP_NOT_FOR_US);
             }
             return;
         }
+        stats.traffic().increment(NetworkStats.Traffic.ARP_ACCEPTED);
         ByteBuf reply = network.alloc().directBuffer(FrameSink.HEADROOM + EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
         int e = FrameSink.HEADROOM;
         long ourMac = config.macOf(target);

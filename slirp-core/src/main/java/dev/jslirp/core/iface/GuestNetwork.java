@@ -264,9 +264,13 @@ public final class GuestNetwork implements GuestContext {
             learnNeighbor(src, srcMac, now);
         }
         if (ip.isFragment()) {
+            long invalidBefore = stats.drops().total();
             ByteBuf whole = reassembler.offer(eth, ip, now);
             scheduleHousekeeping();
             if (whole == null) {
+                if (stats.drops().total() == invalidBefore) {
+                    stats.traffic().increment(NetworkStats.Traffic.FRAGMENTS_QUEUED);
+                }
                 return;
             }
             try {
@@ -352,6 +356,7 @@ public final class GuestNetwork implements GuestContext {
     private boolean offer() {
         for (GuestService s : services) {
             if (s.handle(packet)) {
+                stats.traffic().increment(NetworkStats.Traffic.SERVICE_HANDLED);
                 return true;
             }
         }

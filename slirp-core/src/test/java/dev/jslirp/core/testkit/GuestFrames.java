@@ -187,6 +187,37 @@ public final class GuestFrames {
     }
 
     /**
+     * Splits an IPv4 frame (as built by this class) into fragments carrying at most
+     * {@code chunk} payload bytes each (rounded down to a multiple of 8), in order.
+     * Releases {@code frame}; the caller owns the fragments.
+     */
+    public static java.util.List<ByteBuf> fragment(ByteBuf frame, int chunk) {
+        try {
+            int ipOff = frame.readerIndex() + EthernetFrame.HEADER_LENGTH;
+            int hl = (frame.getUnsignedByte(ipOff) & 0x0f) * 4;
+            int total = frame.getUnsignedShort(ipOff + 2);
+            int payloadLen = total - hl;
+            int step = chunk / 8 * 8;
+            java.util.List<ByteBuf> out = new java.util.ArrayList<>();
+            for (int off = 0; off < payloadLen; off += step) {
+                int len = Math.min(step, payloadLen - off);
+                boolean more = off + len < payloadLen;
+                ByteBuf f = Unpooled.buffer(EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH + len);
+                f.setBytes(0, frame, frame.readerIndex(), EthernetFrame.HEADER_LENGTH);
+                Ipv4Packet.write(f, EthernetFrame.HEADER_LENGTH, 0, Ipv4Packet.MIN_HEADER_LENGTH + len,
+                        frame.getUnsignedShort(ipOff + 4), (more ? Ipv4Packet.FLAG_MF : 0) | (off / 8),
+                        64, frame.getUnsignedByte(ipOff + 9), frame.getInt(ipOff + 12), frame.getInt(ipOff + 16));
+                f.setBytes(EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH, frame, ipOff + hl + off, len);
+                f.writerIndex(EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH + len);
+                out.add(f);
+            }
+            return out;
+        } finally {
+            frame.release();
+        }
+    }
+
+    /**
      * Copies a frame into a buffer with {@link FrameSink#HEADROOM} in front, as frames
      * arriving from a transport may have none: for tests that feed recorded bytes.
      */

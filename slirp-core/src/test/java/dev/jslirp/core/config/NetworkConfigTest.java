@@ -1,0 +1,69 @@
+package dev.jslirp.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jslirp.core.wire.Ipv4Address;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class NetworkConfigTest {
+    @Test
+    void defaultsAreQemus() {
+        NetworkConfig c = NetworkConfig.defaults();
+        assertThat(c.toString()).isEqualTo("net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15,mtu=1500");
+        assertThat(Ipv4Address.toString(c.broadcast())).isEqualTo("10.0.2.255");
+        assertThat(c.gatewayMac()).isEqualTo(0x52550a000202L);
+        assertThat(c.hostLoopback()).isTrue();
+    }
+
+    @Test
+    void addressesFollowTheNetworkUnlessSet() {
+        NetworkConfig c = NetworkConfig.builder().net("192.168.76.0/24").build();
+        assertThat(Ipv4Address.toString(c.host())).isEqualTo("192.168.76.2");
+        assertThat(Ipv4Address.toString(c.dns())).isEqualTo("192.168.76.3");
+        assertThat(Ipv4Address.toString(c.dhcpStart())).isEqualTo("192.168.76.15");
+    }
+
+    @Test
+    void netAcceptsADottedMaskAndABareClassfulAddress() {
+        assertThat(NetworkConfig.builder().net("10.1.0.0/255.255.0.0").build().prefixLength()).isEqualTo(16);
+        assertThat(NetworkConfig.builder().net("192.168.5.0").build().prefixLength()).isEqualTo(24);
+    }
+
+    @Test
+    void restrictTurnsHostLoopbackOff() {
+        assertThat(NetworkConfig.builder().restrict(true).build().hostLoopback()).isFalse();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "net=10.0.2.0/33;                 net;       8..30",
+        "net=10.0.2.0/255.0.255.0;        net;       non-contiguous",
+        "net=banana;                      net;       a.b.c.d/len",
+        "host=10.0.3.2;                   host;      not inside net",
+        "dns=10.0.2.2;                    dns;       host address",
+        "dhcpstart=10.0.2.255;            dhcpstart; broadcast",
+        "dhcpstart=10.0.2.x;              dhcpstart; a.b.c.d",
+        "mtu=100;                         mtu;       576..65520",
+    })
+    void badValuesNameTheOptionAndTheAcceptedForm(String setting, String option, String hint) {
+        String[] kv = setting.split("=", 2);
+        assertThatThrownBy(() -> {
+            NetworkConfig.Builder b = NetworkConfig.builder();
+            switch (kv[0]) {
+                case "net": b.net(kv[1]); break;
+                case "host": b.host(kv[1]); break;
+                case "dns": b.dns(kv[1]); break;
+                case "dhcpstart": b.dhcpStart(kv[1]); break;
+                case "mtu": b.mtu(Integer.parseInt(kv[1])); break;
+                default: throw new IllegalStateException(kv[0]);
+            }
+            b.build();
+        }).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("invalid " + option + ":")
+                .hasMessageContaining(hint)
+                .satisfies(e -> assertThat(((ConfigException) e).option()).isEqualTo(option));
+    }
+}
