@@ -123,8 +123,10 @@ final class DnsTcpSession extends ChannelInboundHandlerAdapter {
                 slot.answer = servfail();
             } else {
                 server.counters().increment(DnsCounter.FORWARDED);
-                slot.upstream = new TcpUpstreamQuery(server, list,
-                        message.retainedSlice(), answer -> answered(slot, answer));
+                // A copy, not a slice: a slice would pin the decoder's whole cumulation.
+                ByteBuf query = ctx.alloc().buffer(message.readableBytes()).writeBytes(message, message.readerIndex(),
+                        message.readableBytes());
+                slot.upstream = new TcpUpstreamQuery(server, list, query, answer -> answered(slot, answer));
                 slot.upstream.start();   // may answer at once; the view is not used after this
                 return;
             }

@@ -256,6 +256,17 @@ class DnsForwardingTest {
         assertThat(inFlight(g)).isZero();
     }
 
+    @Test
+    void queriesInFlightAreForgottenWhenTheGuestDetaches() throws Exception {
+        TestDnsServer silent = server().behaviour(Behaviour.SILENT);
+        VirtualGuest g = guest(DnsConfig.builder().addUpstream(silent.address()).build());
+        GuestDns.send(g, GuestDns.query(1, "a.test", TYPE_A));
+        silent.awaitReceived(1);
+        assertThat(inFlight(g)).isEqualTo(1);
+        g.network().detach();
+        assertThat(inFlight(g)).isZero();
+    }
+
     private int inFlight(VirtualGuest g) {
         int[] n = new int[1];
         g.onLoop(() -> n[0] = service.udpInFlight());

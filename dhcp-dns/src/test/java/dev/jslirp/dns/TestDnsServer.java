@@ -84,8 +84,7 @@ final class TestDnsServer implements AutoCloseable {
     private final Channel spoofer;
     private final Channel tcp;
 
-    private TestDnsServer() {
-        InetAddress lo = InetAddress.getLoopbackAddress();
+    private TestDnsServer(InetAddress lo, int fixedPort) {
         Channel t = null;
         Channel u = null;
         for (int tries = 0; u == null; tries++) {
@@ -96,13 +95,13 @@ final class TestDnsServer implements AutoCloseable {
                             ch.pipeline().addLast(new TcpDnsQueryDecoder(), new TcpDnsResponseEncoder(), new TcpHandler());
                         }
                     })
-                    .bind(lo, 0).syncUninterruptibly().channel();
+                    .bind(lo, fixedPort).syncUninterruptibly().channel();
             int port = ((InetSocketAddress) t.localAddress()).getPort();
             try {
                 u = udpChannel(new InetSocketAddress(lo, port));
             } catch (RuntimeException e) {
                 t.close().syncUninterruptibly();
-                if (tries == 10) {
+                if (tries == 10 || fixedPort != 0) {
                     throw e;
                 }
             }
@@ -124,9 +123,14 @@ final class TestDnsServer implements AutoCloseable {
                 .bind(at).syncUninterruptibly().channel();
     }
 
-    /** A server answering every name it knows. */
+    /** A server on 127.0.0.1 and an ephemeral port, answering every name it knows. */
     static TestDnsServer start() {
-        return new TestDnsServer();
+        return new TestDnsServer(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** A server on {@code address} (a loopback address) and {@code port}. */
+    static TestDnsServer start(InetAddress address, int port) {
+        return new TestDnsServer(address, port);
     }
 
     /** Where it listens (UDP and TCP). */
