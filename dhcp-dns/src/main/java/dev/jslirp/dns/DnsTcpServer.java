@@ -34,8 +34,7 @@ final class DnsTcpServer {
     private static final Logger LOG = LoggerFactory.getLogger(DnsTcpServer.class);
     /** The largest DNS message over TCP: the length prefix is 16 bits (RFC 1035 section 4.2.2). */
     static final int MAX_MESSAGE_LENGTH = 65535;
-    private static final InetSocketAddress LOOPBACK_EPHEMERAL =
-            new InetSocketAddress(Ipv4Address.toInetAddress(Ipv4Address.parse("127.0.0.1")), 0);
+    private static final InetSocketAddress LOOPBACK_EPHEMERAL = UdpForwarder.LOOPBACK_EPHEMERAL;
 
     private final GuestContext context;
     private final DnsConfig config;

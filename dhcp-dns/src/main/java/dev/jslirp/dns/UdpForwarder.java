@@ -57,7 +57,8 @@ final class UdpForwarder {
     private static final Logger LOG = LoggerFactory.getLogger(UdpForwarder.class);
     /** Receive buffer size: the largest UDP payload fits (RFC 768 length field, 65535 - 8). */
     private static final int RECEIVE_BUFFER = 65536;
-    private static final InetSocketAddress LOOPBACK_EPHEMERAL =
+    /** 127.0.0.1 with an ephemeral port, where host sockets towards loopback peers bind. */
+    static final InetSocketAddress LOOPBACK_EPHEMERAL =
             new InetSocketAddress(Ipv4Address.toInetAddress(Ipv4Address.parse("127.0.0.1")), 0);
     private static final InetSocketAddress WILDCARD_EPHEMERAL =
             new InetSocketAddress(Ipv4Address.toInetAddress(Ipv4Address.ANY), 0);

@@ -1,14 +1,13 @@
 package dev.jslirp.dns;
 
 import static dev.jslirp.dns.GuestDns.TYPE_A;
+import static dev.jslirp.dns.DnsTestBed.counters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.core.config.NetworkConfig;
-import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.dns.TestDnsServer.Behaviour;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -19,41 +18,17 @@ import org.junit.jupiter.api.Test;
  * 127.0.0.1: IDs, failover, SERVFAIL, TC, large answers, bounds, spoofing.
  */
 class DnsForwardingTest {
-    private final List<AutoCloseable> closeLater = new ArrayList<>();
-    private DnsService service;
+    private final DnsTestBed bed = new DnsTestBed();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = closeLater.size() - 1; i >= 0; i--) {
-            closeLater.get(i).close();
-        }
-    }
-
-    private TestDnsServer server() {
-        TestDnsServer s = TestDnsServer.start();
-        closeLater.add(s);
-        return s;
-    }
-
-    private VirtualGuest guest(DnsConfig config) {
-        return guest(NetworkConfig.defaults(), config);
-    }
-
-    private VirtualGuest guest(NetworkConfig network, DnsConfig config) {
-        service = new DnsService(config);
-        VirtualGuest g = VirtualGuest.onRealLoop(network, service);
-        closeLater.add(g);
-        return g;
-    }
-
-    private static Counters<DnsCounter> counters(VirtualGuest g) {
-        return g.network().stats().service("dns", DnsCounter.class);
+        bed.close();
     }
 
     @Test
     void aQueryIsForwardedAndTheAnswerCarriesTheGuestsId() throws Exception {
-        TestDnsServer up = server().answer("example.test", "192.0.2.1");
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().answer("example.test", "192.0.2.1");
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         GuestDns.send(g, GuestDns.query(0xbeef, "example.test", TYPE_A));
         GuestDns.Reply r = GuestDns.expectReply(g);
         assertThat(r.id()).isEqualTo(0xbeef);
@@ -70,9 +45,9 @@ class DnsForwardingTest {
 
     @Test
     void twoGuestQueriesWithTheSameIdInFlightAreEachAnsweredRight() throws Exception {
-        TestDnsServer up = server().answer("one.test", "192.0.2.1").answer("two.test", "192.0.2.2")
+        TestDnsServer up = bed.server().answer("one.test", "192.0.2.1").answer("two.test", "192.0.2.2")
                 .delay(Duration.ofMillis(200));
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         GuestDns.send(g, 40001, GuestDns.query(77, "one.test", TYPE_A));
         GuestDns.send(g, 40002, GuestDns.query(77, "two.test", TYPE_A));
         List<TestDnsServer.Received> seen = up.awaitReceived(2);
@@ -95,9 +70,9 @@ class DnsForwardingTest {
 
     @Test
     void aSilentFirstUpstreamTimesOutAndTheSecondAnswers() {
-        TestDnsServer silent = server().behaviour(Behaviour.SILENT);
-        TestDnsServer good = server().answer("example.test", "192.0.2.9");
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(silent.address()).addUpstream(good.address())
+        TestDnsServer silent = bed.server().behaviour(Behaviour.SILENT);
+        TestDnsServer good = bed.server().answer("example.test", "192.0.2.9");
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(silent.address()).addUpstream(good.address())
                 .upstreamTimeout(Duration.ofMillis(300)).build());
         GuestDns.send(g, GuestDns.query(5, "example.test", TYPE_A));
         GuestDns.Reply r = GuestDns.expectReply(g);
@@ -111,9 +86,9 @@ class DnsForwardingTest {
 
     @Test
     void whenEveryUpstreamIsSilentTheGuestGetsServfail() {
-        TestDnsServer a = server().behaviour(Behaviour.SILENT);
-        TestDnsServer b = server().behaviour(Behaviour.SILENT);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(a.address()).addUpstream(b.address())
+        TestDnsServer a = bed.server().behaviour(Behaviour.SILENT);
+        TestDnsServer b = bed.server().behaviour(Behaviour.SILENT);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(a.address()).addUpstream(b.address())
                 .upstreamTimeout(Duration.ofMillis(200)).build());
         long start = System.nanoTime();
         GuestDns.send(g, GuestDns.query(6, "example.test", TYPE_A));
@@ -130,9 +105,9 @@ class DnsForwardingTest {
 
     @Test
     void aServfailFromTheFirstUpstreamMovesOnToTheNext() {
-        TestDnsServer failing = server().behaviour(Behaviour.SERVFAIL);
-        TestDnsServer good = server().answer("example.test", "192.0.2.3");
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(failing.address()).addUpstream(good.address())
+        TestDnsServer failing = bed.server().behaviour(Behaviour.SERVFAIL);
+        TestDnsServer good = bed.server().answer("example.test", "192.0.2.3");
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(failing.address()).addUpstream(good.address())
                 .build());
         GuestDns.send(g, GuestDns.query(8, "example.test", TYPE_A));
         assertThat(GuestDns.expectReply(g).addresses()).containsExactly("192.0.2.3");
@@ -142,8 +117,8 @@ class DnsForwardingTest {
 
     @Test
     void theLastUpstreamsErrorIsRelayedAsItIs() {
-        TestDnsServer failing = server().behaviour(Behaviour.SERVFAIL);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(failing.address()).build());
+        TestDnsServer failing = bed.server().behaviour(Behaviour.SERVFAIL);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(failing.address()).build());
         GuestDns.send(g, GuestDns.query(8, "example.test", TYPE_A));
         GuestDns.Reply r = GuestDns.expectReply(g);
         assertThat(r.rcode()).isEqualTo(2);
@@ -153,8 +128,8 @@ class DnsForwardingTest {
 
     @Test
     void aTruncatedAnswerIsPassedThroughSoTheGuestRetriesOverTcp() {
-        TestDnsServer up = server().behaviour(Behaviour.TRUNCATE);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().behaviour(Behaviour.TRUNCATE);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         GuestDns.send(g, GuestDns.query(10, "big.test", TYPE_A));
         GuestDns.Reply r = GuestDns.expectReply(g);
         assertThat(r.id()).isEqualTo(10);
@@ -164,8 +139,8 @@ class DnsForwardingTest {
 
     @Test
     void anAnswerLargerThanTheMtuReachesTheGuestInFragmentsWithEdnsIntact() {
-        TestDnsServer up = server().behaviour(Behaviour.LARGE);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().behaviour(Behaviour.LARGE);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         GuestDns.send(g, GuestDns.queryWithEdns(11, "large.test", TYPE_A, 4096));
         GuestDns.Datagram d = GuestDns.expectDatagram(g);
         assertThat(d.payload().length).isGreaterThan(1500);
@@ -178,8 +153,8 @@ class DnsForwardingTest {
 
     @Test
     void queriesBeyondTheInFlightBoundGetServfailAtOnce() throws Exception {
-        TestDnsServer silent = server().behaviour(Behaviour.SILENT);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(silent.address()).maxInFlight(2)
+        TestDnsServer silent = bed.server().behaviour(Behaviour.SILENT);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(silent.address()).maxInFlight(2)
                 .upstreamTimeout(Duration.ofSeconds(5)).build());
         GuestDns.send(g, 40001, GuestDns.query(1, "a.test", TYPE_A));
         GuestDns.send(g, 40002, GuestDns.query(2, "b.test", TYPE_A));
@@ -195,8 +170,8 @@ class DnsForwardingTest {
 
     @Test
     void spoofedAndUnmatchedUpstreamAnswersAreIgnored() {
-        TestDnsServer up = server().answer("example.test", "192.0.2.7").behaviour(Behaviour.SPOOF_FIRST);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().answer("example.test", "192.0.2.7").behaviour(Behaviour.SPOOF_FIRST);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         GuestDns.send(g, GuestDns.query(12, "example.test", TYPE_A));
         GuestDns.Reply r = GuestDns.expectReply(g);
         assertThat(r.id()).isEqualTo(12);
@@ -207,8 +182,8 @@ class DnsForwardingTest {
 
     @Test
     void anAnswerAfterTheQueryEndedIsCountedAsUnmatched() {
-        TestDnsServer slow = server().answer("example.test", "192.0.2.1").delay(Duration.ofMillis(600));
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(slow.address())
+        TestDnsServer slow = bed.server().answer("example.test", "192.0.2.1").delay(Duration.ofMillis(600));
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(slow.address())
                 .upstreamTimeout(Duration.ofMillis(200)).build());
         GuestDns.send(g, GuestDns.query(13, "example.test", TYPE_A));
         assertThat(GuestDns.expectReply(g).rcode()).isEqualTo(2);
@@ -218,8 +193,8 @@ class DnsForwardingTest {
 
     @Test
     void localNamesAreNotForwardedOnARealLoopEither() {
-        TestDnsServer up = server();
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).addRecord("nas.home=10.0.2.50")
+        TestDnsServer up = bed.server();
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).addRecord("nas.home=10.0.2.50")
                 .build());
         GuestDns.send(g, GuestDns.query(14, "NAS.home", TYPE_A));
         assertThat(GuestDns.expectReply(g).addresses()).containsExactly("10.0.2.50");
@@ -229,8 +204,8 @@ class DnsForwardingTest {
 
     @Test
     void restrictOnSendsNothingUpstream() {
-        TestDnsServer up = server().answer("example.test", "192.0.2.1");
-        VirtualGuest g = guest(NetworkConfig.builder().restrict(true).build(),
+        TestDnsServer up = bed.server().answer("example.test", "192.0.2.1");
+        VirtualGuest g = bed.guest(NetworkConfig.builder().restrict(true).build(),
                 DnsConfig.builder().addUpstream(up.address()).build());
         GuestDns.send(g, GuestDns.query(15, "example.test", TYPE_A));
         assertThat(GuestDns.expectReply(g).rcode()).isEqualTo(5);
@@ -240,8 +215,8 @@ class DnsForwardingTest {
 
     @Test
     void manyQueriesAreAllAnsweredAndNothingStaysInFlight() {
-        TestDnsServer up = server().answer("example.test", "192.0.2.1");
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().answer("example.test", "192.0.2.1");
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         int n = 200;
         for (int i = 0; i < n; i++) {
             GuestDns.send(g, 20000 + i, GuestDns.query(i, "example.test", TYPE_A));
@@ -258,8 +233,8 @@ class DnsForwardingTest {
 
     @Test
     void queriesInFlightAreForgottenWhenTheGuestDetaches() throws Exception {
-        TestDnsServer silent = server().behaviour(Behaviour.SILENT);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(silent.address()).build());
+        TestDnsServer silent = bed.server().behaviour(Behaviour.SILENT);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(silent.address()).build());
         GuestDns.send(g, GuestDns.query(1, "a.test", TYPE_A));
         silent.awaitReceived(1);
         assertThat(inFlight(g)).isEqualTo(1);
@@ -269,7 +244,7 @@ class DnsForwardingTest {
 
     private int inFlight(VirtualGuest g) {
         int[] n = new int[1];
-        g.onLoop(() -> n[0] = service.udpInFlight());
+        g.onLoop(() -> n[0] = bed.service().udpInFlight());
         return n[0];
     }
 }

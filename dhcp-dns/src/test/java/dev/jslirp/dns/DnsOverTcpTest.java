@@ -1,11 +1,11 @@
 package dev.jslirp.dns;
 
 import static dev.jslirp.dns.GuestDns.TYPE_A;
+import static dev.jslirp.dns.DnsTestBed.counters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jslirp.core.config.NetworkConfig;
-import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.dns.TestDnsServer.Behaviour;
@@ -18,8 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,33 +27,11 @@ import org.junit.jupiter.api.Test;
  * length-prefixed DNS to it; upstreams are test servers on 127.0.0.1.
  */
 class DnsOverTcpTest {
-    private final List<AutoCloseable> closeLater = new ArrayList<>();
+    private final DnsTestBed bed = new DnsTestBed();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = closeLater.size() - 1; i >= 0; i--) {
-            closeLater.get(i).close();
-        }
-    }
-
-    private TestDnsServer server() {
-        TestDnsServer s = TestDnsServer.start();
-        closeLater.add(s);
-        return s;
-    }
-
-    private VirtualGuest guest(NetworkConfig network, DnsConfig config) {
-        VirtualGuest g = VirtualGuest.onRealLoop(network, new DnsService(config));
-        closeLater.add(g);
-        return g;
-    }
-
-    private VirtualGuest guest(DnsConfig config) {
-        return guest(NetworkConfig.defaults(), config);
-    }
-
-    private static Counters<DnsCounter> counters(VirtualGuest g) {
-        return g.network().stats().service("dns", DnsCounter.class);
+        bed.close();
     }
 
     /** The host address registered for the DNS address, port 53, once the listener is bound. */
@@ -74,7 +50,7 @@ class DnsOverTcpTest {
 
     private Socket connect(VirtualGuest g) throws Exception {
         Socket s = new Socket();
-        closeLater.add(s);
+        bed.closeLater(s);
         s.connect(endpoint(g), 5000);
         s.setSoTimeout(5000);
         return s;
@@ -111,8 +87,8 @@ class DnsOverTcpTest {
 
     @Test
     void twoPipelinedQueriesOnOneConnectionAreAnsweredInOrder() throws Exception {
-        TestDnsServer up = server().answer("slow.test", "192.0.2.1").delay(Duration.ofMillis(200));
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().answer("slow.test", "192.0.2.1").delay(Duration.ofMillis(200));
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         Socket s = connect(g);
         s.getOutputStream().write(framed(GuestDns.query(101, "slow.test", TYPE_A),
                 GuestDns.query(102, "host.jslirp.internal", TYPE_A)));
@@ -130,8 +106,8 @@ class DnsOverTcpTest {
 
     @Test
     void aTruncatedUdpAnswerIsCompleteWhenTheGuestRetriesOverTcp() throws Exception {
-        TestDnsServer up = server().answer("big.test", "192.0.2.5").behaviour(Behaviour.TRUNCATE);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().answer("big.test", "192.0.2.5").behaviour(Behaviour.TRUNCATE);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         GuestDns.send(g, GuestDns.query(7, "big.test", TYPE_A));
         assertThat(GuestDns.expectReply(g).truncated()).isTrue();
         Socket s = connect(g);
@@ -144,8 +120,8 @@ class DnsOverTcpTest {
 
     @Test
     void aLargeAnswerComesWholeOverTcp() throws Exception {
-        TestDnsServer up = server().behaviour(Behaviour.LARGE);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(up.address()).build());
+        TestDnsServer up = bed.server().behaviour(Behaviour.LARGE);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
         Socket s = connect(g);
         s.getOutputStream().write(framed(GuestDns.query(9, "large.test", TYPE_A)));
         assertThat(readReply(s).answerCount()).isEqualTo(TestDnsServer.LARGE_RECORDS);
@@ -153,12 +129,12 @@ class DnsOverTcpTest {
 
     @Test
     void tcpFailsOverFromASilentAndARefusingUpstreamToAnAnsweringOne() throws Exception {
-        TestDnsServer silent = server().behaviour(Behaviour.SILENT);
+        TestDnsServer silent = bed.server().behaviour(Behaviour.SILENT);
         TestDnsServer gone = TestDnsServer.start();
         InetSocketAddress refusing = gone.address();
         gone.close();
-        TestDnsServer good = server().answer("example.test", "192.0.2.8");
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(silent.address()).addUpstream(refusing)
+        TestDnsServer good = bed.server().answer("example.test", "192.0.2.8");
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(silent.address()).addUpstream(refusing)
                 .addUpstream(good.address()).upstreamTimeout(Duration.ofMillis(300)).build());
         Socket s = connect(g);
         s.getOutputStream().write(framed(GuestDns.query(10, "example.test", TYPE_A)));
@@ -172,8 +148,8 @@ class DnsOverTcpTest {
 
     @Test
     void whenEveryTcpUpstreamFailsTheAnswerIsServfail() throws Exception {
-        TestDnsServer silent = server().behaviour(Behaviour.SILENT);
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(silent.address())
+        TestDnsServer silent = bed.server().behaviour(Behaviour.SILENT);
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(silent.address())
                 .upstreamTimeout(Duration.ofMillis(200)).build());
         Socket s = connect(g);
         s.getOutputStream().write(framed(GuestDns.query(11, "example.test", TYPE_A)));
@@ -185,8 +161,8 @@ class DnsOverTcpTest {
 
     @Test
     void restrictOnRefusesOverTcpButAnswersLocalNames() throws Exception {
-        TestDnsServer up = server().answer("example.test", "192.0.2.1");
-        VirtualGuest g = guest(NetworkConfig.builder().restrict(true).build(),
+        TestDnsServer up = bed.server().answer("example.test", "192.0.2.1");
+        VirtualGuest g = bed.guest(NetworkConfig.builder().restrict(true).build(),
                 DnsConfig.builder().addUpstream(up.address()).build());
         Socket s = connect(g);
         s.getOutputStream().write(framed(GuestDns.query(12, "example.test", TYPE_A),
@@ -198,7 +174,7 @@ class DnsOverTcpTest {
 
     @Test
     void aBadQuestionGetsFormerrAndTheConnectionStaysUsable() throws Exception {
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(server().address()).build());
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(bed.server().address()).build());
         Socket s = connect(g);
         byte[] loop = {0, 14, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, (byte) 0xc0, 12, 0, 1, 0, 1};
         s.getOutputStream().write(framed(loop, GuestDns.query(15, "host.jslirp.internal", TYPE_A)));
@@ -210,7 +186,7 @@ class DnsOverTcpTest {
 
     @Test
     void aMessageShorterThanAHeaderClosesTheConnection() throws Exception {
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(server().address()).build());
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(bed.server().address()).build());
         Socket s = connect(g);
         s.getOutputStream().write(framed(new byte[] {1, 2, 3}));
         assertThat(closedByPeer(s)).isTrue();
@@ -219,7 +195,7 @@ class DnsOverTcpTest {
 
     @Test
     void connectionsBeyondTheBoundAreClosedAtOnce() throws Exception {
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(server().address()).maxTcpConnections(1).build());
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(bed.server().address()).maxTcpConnections(1).build());
         Socket first = connect(g);
         first.getOutputStream().write(framed(GuestDns.query(1, "host.jslirp.internal", TYPE_A)));
         assertThat(readReply(first).id()).isEqualTo(1);
@@ -232,7 +208,7 @@ class DnsOverTcpTest {
 
     @Test
     void anIdleConnectionIsClosed() throws Exception {
-        VirtualGuest g = guest(DnsConfig.builder().addUpstream(server().address())
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(bed.server().address())
                 .tcpIdleTimeout(Duration.ofSeconds(1)).build());
         Socket s = connect(g);
         s.getOutputStream().write(framed(GuestDns.query(1, "host.jslirp.internal", TYPE_A)));
@@ -245,12 +221,12 @@ class DnsOverTcpTest {
 
     @Test
     void stoppingTheNetworkClosesTheListenerAndItsConnections() throws Exception {
-        TestDnsServer silent = server().behaviour(Behaviour.SILENT);
+        TestDnsServer silent = bed.server().behaviour(Behaviour.SILENT);
         VirtualGuest g = VirtualGuest.onRealLoop(NetworkConfig.defaults(),
                 new DnsService(DnsConfig.builder().addUpstream(silent.address()).build()));
         InetSocketAddress at = endpoint(g);
         Socket s = new Socket();
-        closeLater.add(s);
+        bed.closeLater(s);
         s.connect(at, 5000);
         s.setSoTimeout(5000);
         s.getOutputStream().write(framed(GuestDns.query(1, "pending.test", TYPE_A)));
