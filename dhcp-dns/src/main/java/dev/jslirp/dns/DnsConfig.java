@@ -2,6 +2,7 @@ package dev.jslirp.dns;
 
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.wire.Ipv4Address;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -25,6 +26,10 @@ public final class DnsConfig {
     private final String hostName;
     private final Duration upstreamTimeout;
     private final int maxInFlight;
+    private final int maxTcpConnections;
+    private final Duration tcpIdleTimeout;
+    private final int resolvConfPort;
+    private final Duration resolvConfRecheck;
 
     private DnsConfig(Builder b) {
         this.upstreams = Collections.unmodifiableList(new ArrayList<>(b.upstreams));
@@ -33,6 +38,10 @@ public final class DnsConfig {
         this.hostName = b.hostName;
         this.upstreamTimeout = b.upstreamTimeout;
         this.maxInFlight = b.maxInFlight;
+        this.maxTcpConnections = b.maxTcpConnections;
+        this.tcpIdleTimeout = b.tcpIdleTimeout;
+        this.resolvConfPort = b.resolvConfPort;
+        this.resolvConfRecheck = b.resolvConfRecheck;
     }
 
     /** Upstreams from {@code /etc/resolv.conf}, name {@code host.jslirp.internal} for the host. */
@@ -70,9 +79,33 @@ public final class DnsConfig {
         return upstreamTimeout;
     }
 
-    /** Queries forwarded and not yet answered, at most. */
+    /** Queries forwarded over UDP and not yet answered, at most. */
     public int maxInFlight() {
         return maxInFlight;
+    }
+
+    /** Guest DNS-over-TCP connections open at once, at most. */
+    public int maxTcpConnections() {
+        return maxTcpConnections;
+    }
+
+    /** How long a DNS-over-TCP connection with nothing pending may stay silent (RFC 7766 section 6.2.3). */
+    public Duration tcpIdleTimeout() {
+        return tcpIdleTimeout;
+    }
+
+    /**
+     * The port the nameservers of {@link #resolvConf()} listen on: 53, as resolv.conf has
+     * no syntax for another. Settable only from this package, for tests whose servers
+     * cannot bind a privileged port.
+     */
+    int resolvConfPort() {
+        return resolvConfPort;
+    }
+
+    /** How often {@link #resolvConf()} is read again for changes, at most (on use, like glibc). */
+    Duration resolvConfRecheck() {
+        return resolvConfRecheck;
     }
 
     /** Builds a {@link DnsConfig}. */
@@ -83,12 +116,19 @@ public final class DnsConfig {
         private String hostName = "host.jslirp.internal";
         private Duration upstreamTimeout = Duration.ofSeconds(2);
         private int maxInFlight = 256;
+        private int maxTcpConnections = 32;
+        private Duration tcpIdleTimeout = Duration.ofSeconds(10);
+        private int resolvConfPort = 53;
+        private Duration resolvConfRecheck = Duration.ofSeconds(5);
 
         private Builder() {
         }
 
-        /** Adds an upstream resolver. */
+        /** Adds an upstream resolver: a resolved IPv4 address and port. */
         public Builder addUpstream(InetSocketAddress upstream) {
+            if (upstream.isUnresolved() || !(upstream.getAddress() instanceof Inet4Address) || upstream.getPort() == 0) {
+                throw new ConfigException("dns-upstream", "'" + upstream + "' (expected an IPv4 address and a port)");
+            }
             upstreams.add(upstream);
             return this;
         }
@@ -132,13 +172,13 @@ public final class DnsConfig {
 
         /** Answers {@code name} with {@code address} without asking upstream. */
         public Builder addRecord(String name, int address) {
-            records.put(normalize(name), address);
+            records.put(normalize("dns-record", name), address);
             return this;
         }
 
         /** The name of the host, or null for none. */
         public Builder hostName(String name) {
-            this.hostName = name == null ? null : normalize(name);
+            this.hostName = name == null ? null : normalize("dns-host-name", name);
             return this;
         }
 
@@ -151,12 +191,45 @@ public final class DnsConfig {
             return this;
         }
 
-        /** Bound on queries in flight, 1..65536. */
+        /**
+         * Bound on UDP queries in flight, 1..65535: each needs its own upstream query ID,
+         * a 16-bit field (RFC 1035 section 4.1.1).
+         */
         public Builder maxInFlight(int n) {
-            if (n < 1 || n > 65536) {
-                throw new ConfigException("dns-max-in-flight", n + " out of range (expected 1..65536)");
+            if (n < 1 || n > 65535) {
+                throw new ConfigException("dns-max-in-flight", n + " out of range (expected 1..65535)");
             }
             this.maxInFlight = n;
+            return this;
+        }
+
+        /** Bound on guest DNS-over-TCP connections, 1..1024. */
+        public Builder maxTcpConnections(int n) {
+            if (n < 1 || n > 1024) {
+                throw new ConfigException("dns-max-tcp", n + " out of range (expected 1..1024)");
+            }
+            this.maxTcpConnections = n;
+            return this;
+        }
+
+        /** Idle timeout of DNS-over-TCP connections, 1 s .. 10 min. */
+        public Builder tcpIdleTimeout(Duration t) {
+            if (t.toMillis() < 1000 || t.toMillis() > 600_000) {
+                throw new ConfigException("dns-tcp-idle", t.toMillis() + " ms out of range (expected 1000..600000 ms)");
+            }
+            this.tcpIdleTimeout = t;
+            return this;
+        }
+
+        /** Port of the resolv.conf nameservers; for tests only (resolv.conf has no port syntax). */
+        Builder resolvConfPort(int port) {
+            this.resolvConfPort = port;
+            return this;
+        }
+
+        /** Minimum time between two reads of resolv.conf; for tests. */
+        Builder resolvConfRecheck(Duration d) {
+            this.resolvConfRecheck = d;
             return this;
         }
 
@@ -165,13 +238,23 @@ public final class DnsConfig {
             return new DnsConfig(this);
         }
 
-        private static String normalize(String name) {
+        /**
+         * Lower-cases and strips the trailing dot; checks the limits of RFC 1035 section
+         * 2.3.4 (labels 1..63 octets, 255 octets on the wire, so at most 253 in text).
+         */
+        private static String normalize(String option, String name) {
             String n = name.trim().toLowerCase(Locale.ROOT);
             if (n.endsWith(".")) {
                 n = n.substring(0, n.length() - 1);
             }
-            if (n.isEmpty() || n.length() > 253) {
-                throw new ConfigException("dns-record", "'" + name + "' is not a DNS name");
+            boolean ok = !n.isEmpty() && n.length() <= 253;
+            for (String label : n.split("\\.", -1)) {
+                ok &= !label.isEmpty() && label.length() <= 63 && label.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+            }
+            if (!ok) {
+                throw new ConfigException(option, "'" + name
+                        + "' is not a DNS name (expected labels of 1..63 printable ASCII characters joined by dots,"
+                        + " at most 253 characters)");
             }
             return n;
         }

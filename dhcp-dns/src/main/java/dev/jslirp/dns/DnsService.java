@@ -3,28 +3,142 @@ package dev.jslirp.dns;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.UdpPacket;
+import io.netty.buffer.ByteBuf;
+import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
- * The DNS server at the network's DNS address: local names, and forwarding to upstream
- * resolvers over UDP and TCP. SKELETON: not implemented yet; takes no packets.
+ * The DNS server at the network's DNS address (10.0.2.3 by default), port 53.
+ *
+ * <h2>Theory of operation</h2>
+ * <p>UDP queries from the guest arrive through {@link #handle}. Only the header and the
+ * single question are parsed ({@link DnsMessageView}, bounded against compression
+ * loops, long labels and names, truncation). Then, in this order
+ * ({@link LocalAnswers}):
+ * <ul>
+ *   <li>less than a header, a response, or no usable source: dropped and counted;</li>
+ *   <li>a bad question: FORMERR; another opcode than QUERY: NOTIMP;</li>
+ *   <li>a local name ({@link DnsConfig#hostName()} for the gateway address,
+ *       {@link DnsConfig#records()}): answered here, case-insensitively; types other
+ *       than A get an empty NOERROR (NODATA);</li>
+ *   <li>with {@code restrict=on}: REFUSED, nothing leaves the host;</li>
+ *   <li>else forwarded to the upstreams ({@link UdpForwarder}), whose answer goes back
+ *       to the guest byte for byte but for the ID.</li>
+ * </ul>
+ * Guests retry truncated answers over TCP: {@link DnsTcpServer} listens on the host's
+ * loopback and registers itself for the DNS address's TCP port 53, where the NAT
+ * sends the guest's connections; it answers the same way and forwards over TCP.
+ *
+ * <p>The upstreams are {@link DnsConfig#upstreams()} or, if none, the host's
+ * resolv.conf, which the constructor reads: build the service off the event loop
+ * ({@link Upstreams}).
+ *
+ * <p>Everything runs on the network's event loop; counters are the {@code "dns"} set
+ * ({@link DnsCounter}).
  */
 public final class DnsService implements GuestService {
-    private final DnsConfig config;
-    private GuestContext context;
+    /**
+     * The longest query kept for forwarding, in bytes: far above any real query (a
+     * question is at most 260 bytes, EDNS options and padding to 128-byte blocks add a
+     * few hundred, RFC 8467), so the queries in flight hold a bounded amount of memory.
+     */
+    static final int MAX_QUERY_LENGTH = 4096;
 
-    /** A DNS service configured by {@code config}. */
+    private final DnsConfig config;
+    private final Upstreams upstreams;
+    private final DnsMessageView query = new DnsMessageView();
+    private int dnsAddress;
+    private Counters<DnsCounter> counters;
+    private LocalAnswers local;
+    private GuestDatagrams toGuest;
+    private UdpForwarder udp;
+    private DnsTcpServer tcp;
+
+    /**
+     * A DNS service configured by {@code config}. Reads resolv.conf if {@code config}
+     * names no upstream, so call it off the event loop.
+     */
     public DnsService(DnsConfig config) {
         this.config = Objects.requireNonNull(config, "config");
+        this.upstreams = new Upstreams(config);
     }
 
     @Override
     public void start(GuestContext context) {
-        this.context = context;
+        this.dnsAddress = context.config().dns();
+        this.counters = context.stats().service("dns", DnsCounter.class);
+        upstreams.countIn(counters);
+        this.local = new LocalAnswers(new LocalNames(config, context.config().host()), context.config().restrict(),
+                counters);
+        this.toGuest = new GuestDatagrams(context);
+        this.udp = new UdpForwarder(context, config, upstreams, toGuest, counters);
+        this.tcp = new DnsTcpServer(context, config, upstreams, local, counters);
+        tcp.start();
     }
 
+    /**
+     * Takes UDP datagrams to the DNS address, port 53. The packet stays the caller's;
+     * a forwarded query is copied.
+     */
     @Override
     public boolean handle(GuestPacket packet) {
-        return false;
+        if (packet.protocol() != Ipv4Packet.PROTO_UDP || packet.ip().destination() != dnsAddress
+                || packet.udp().destinationPort() != GuestDatagrams.DNS_PORT) {
+            return false;
+        }
+        counters.increment(DnsCounter.QUERIES);
+        UdpPacket udpHeader = packet.udp();
+        int guestIp = packet.ip().source();
+        int guestPort = udpHeader.sourcePort();
+        DnsMessageView.Problem problem = query.wrap(packet.ip().buffer(), udpHeader.payloadOffset(),
+                udpHeader.payloadLength());
+        if (guestIp == Ipv4Address.ANY || guestPort == 0
+                || problem == DnsMessageView.Problem.TRUNCATED_HEADER || query.isResponse()) {
+            // No address to answer to, or nothing to answer: a reply could only feed a loop.
+            counters.increment(DnsCounter.MALFORMED_DROPPED);
+            return true;
+        }
+        if (problem == null && query.length() > MAX_QUERY_LENGTH) {
+            problem = DnsMessageView.Problem.TOO_LONG;
+        }
+        if (local.decide(query, problem)) {
+            ByteBuf frame = toGuest.newFrame(local.replyLength(query));
+            local.writeReply(frame, query);
+            toGuest.send(frame, guestIp, guestPort);
+        } else {
+            udp.forward(query, guestIp, guestPort);
+        }
+        return true;
+    }
+
+    /** The guest is gone: queries in flight for it are forgotten. */
+    @Override
+    public void guestDetached() {
+        if (udp != null) {
+            udp.clear();
+        }
+    }
+
+    /** Closes the upstream sockets, the TCP listener and its connections; releases every query. */
+    @Override
+    public void stop() {
+        if (udp != null) {
+            udp.stop();
+            tcp.stop();
+        }
+    }
+
+    /** UDP queries in flight (for tests). */
+    int udpInFlight() {
+        return udp.inFlight();
+    }
+
+    /** Where DNS over TCP is served on the host, or null before the listener is bound (for tests). */
+    InetSocketAddress tcpAddress() {
+        return tcp.localAddress();
     }
 }
