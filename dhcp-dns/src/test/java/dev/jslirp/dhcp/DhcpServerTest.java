@@ -8,9 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.DropReason;
+import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -117,6 +120,21 @@ class DhcpServerTest {
     }
 
     @Test
+    void recordedUdhcpcDiscoverGetsUnicastOfferEchoingItsClientId() {
+        try (VirtualGuest g = guest()) {
+            g.send(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(Captures.UDHCPC_DISCOVER)));
+            ServerReply offer = ServerReply.decode(g.expectFrame());
+            assertThat(offer.messageType()).isEqualTo(2);
+            assertThat(offer.xid).isEqualTo(0xb3003d56);
+            assertThat(offer.yiaddr).isEqualTo(POOL_FIRST);
+            assertThat(offer.ipDst).isEqualTo(POOL_FIRST);
+            assertThat(offer.ethDst).isEqualTo(GUEST_MAC);
+            assertThat(offer.options.get(61)).containsExactly(1, 0x52, 0x54, 0, 0x12, 0x34, 0x56);
+            assertThat(offer.length).isLessThanOrEqualTo(576 - 28);
+        }
+    }
+
+    @Test
     void selectingRequestForOfferedAddressGetsAck() {
         try (VirtualGuest g = guest()) {
             ServerReply offer = exchange(g, ClientMessage.discover());
@@ -153,7 +171,7 @@ class DhcpServerTest {
             assertThat(offer.ipDst).isEqualTo(POOL_FIRST);
             assertThat(offer.ethDst).isEqualTo(client);
             assertThat(g.network().neighbor(POOL_FIRST)).isEqualTo(client);
-            assertThat(g.network().stats().traffic().get(dev.jslirp.core.stats.NetworkStats.Traffic.ARP_REQUESTS))
+            assertThat(g.network().stats().traffic().get(NetworkStats.Traffic.ARP_REQUESTS))
                     .isZero();
         }
     }
