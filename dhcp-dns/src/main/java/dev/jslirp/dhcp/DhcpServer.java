@@ -8,17 +8,10 @@ import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
-import dev.jslirp.core.wire.MacAddress;
 import dev.jslirp.core.wire.UdpPacket;
-import io.netty.buffer.ByteBuf;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -99,44 +92,24 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DhcpServer implements GuestService {
     /** UDP port of the server (RFC 2131 section 4.1). */
-    public static final int SERVER_PORT = 67;
+    public static final int SERVER_PORT = DhcpResponder.SERVER_PORT;
     /** UDP port of the client. */
-    public static final int CLIENT_PORT = 68;
+    public static final int CLIENT_PORT = DhcpResponder.CLIENT_PORT;
 
     /** How long an offered address is held for the client's REQUEST. */
     static final long OFFER_HOLD_SECONDS = 60;
     /** How long a declined address stays unused (as dnsmasq's DECLINE_BACKOFF). */
     static final long DECLINE_QUARANTINE_SECONDS = 600;
-    /** IPv4 + UDP header bytes in front of a message. */
-    private static final int IP_UDP_OVERHEAD = Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH;
-    /** The IP datagram every host must accept, and the floor of option 57 (RFC 2131 section 2, RFC 2132 9.10). */
-    private static final int MIN_DATAGRAM = 576;
-    /** A BOOTP message with its 64-byte vend field (RFC 951), the shortest reply sent (RFC 1542 section 2.1). */
-    private static final int BOOTP_MESSAGE_LENGTH = 300;
-    /** IPTOS_LOWDELAY, the TOS libslirp sends replies with. */
-    private static final int TOS_LOW_DELAY = 0x10;
-    /** The NAK text libslirp sends (option 56). */
-    private static final byte[] NAK_MESSAGE = ascii("requested address not available");
-    /** Vendor class for UEFI HTTP boot (UEFI 2.5 section 24.7.2), sent as QEMU does when the boot file is a URL. */
-    private static final byte[] UEFI_HTTP_CLASS = ascii("HTTPClient");
-
     private final DhcpConfig config;
     private final DhcpPacket request = new DhcpPacket();
     private final ClientKey client = new ClientKey();
-    private final DhcpReplyWriter writer = new DhcpReplyWriter();
     private GuestContext context;
     private NetworkConfig net;
     private Counters<DhcpCounter> counters;
     private LeaseTable table;
-    private long[] staticMacs;
-    private int[] staticAddresses;
+    private AddressPlan plan;
+    private DhcpResponder responder;
     private long leaseNanos;
-    private int leaseSeconds;
-    private byte[] hostName;
-    private byte[] domainName;
-    private byte[] tftpServerName;
-    private byte[] bootfile;
-    private byte[] searchOptions;
 
     /** A server handing out what {@code config} says. */
     public DhcpServer(DhcpConfig config) {
@@ -154,74 +127,10 @@ public final class DhcpServer implements GuestService {
         this.context = ctx;
         this.net = ctx.config();
         this.counters = ctx.stats().service("dhcp", DhcpCounter.class);
-        loadStaticLeases();
-        this.table = new LeaseTable(poolAddresses());
-        this.leaseSeconds = (int) config.leaseTime().getSeconds();
-        this.leaseNanos = TimeUnit.SECONDS.toNanos(leaseSeconds);
-        this.hostName = asciiOrNull(config.hostname());
-        this.domainName = asciiOrNull(config.domainName());
-        this.tftpServerName = asciiOrNull(config.tftpServerName());
-        this.bootfile = asciiOrNull(config.bootfile());
-        this.searchOptions = DomainSearchEncoder.options(config.dnsSearch());
-    }
-
-    private void loadStaticLeases() {
-        Map<Long, Integer> statics = config.staticLeases();
-        staticMacs = new long[statics.size()];
-        staticAddresses = new int[statics.size()];
-        Set<Integer> seen = new HashSet<>();
-        int i = 0;
-        for (Map.Entry<Long, Integer> e : statics.entrySet()) {
-            int a = e.getValue();
-            String where = MacAddress.toString(e.getKey()) + "=" + Ipv4Address.toString(a);
-            if (!isAssignable(a)) {
-                throw new ConfigException("dhcp-static", where + ": expected an address inside "
-                        + Ipv4Address.toString(net.network()) + "/" + net.prefixLength()
-                        + " other than its network, broadcast, host and DNS addresses");
-            }
-            if (!seen.add(a)) {
-                throw new ConfigException("dhcp-static", where + ": address given to two MACs");
-            }
-            staticMacs[i] = e.getKey();
-            staticAddresses[i] = a;
-            i++;
-        }
-    }
-
-    private int[] poolAddresses() {
-        int[] pool = new int[config.poolSize()];
-        int n = 0;
-        for (int i = 0; i < config.poolSize(); i++) {
-            int a = net.dhcpStart() + i;
-            if (isAssignable(a) && staticOwner(a) < 0) {
-                pool[n++] = a;
-            }
-        }
-        return Arrays.copyOf(pool, n);
-    }
-
-    /** An address a client may have: inside the network, and not one the network uses itself. */
-    private boolean isAssignable(int a) {
-        return net.inNetwork(a) && a != net.network() && a != net.broadcast() && !net.isOwnAddress(a);
-    }
-
-    private int staticOwner(int address) {
-        for (int i = 0; i < staticAddresses.length; i++) {
-            if (staticAddresses[i] == address) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** The static address of {@code mac}, or 0. */
-    private int staticAddressOf(long mac) {
-        for (int i = 0; i < staticMacs.length; i++) {
-            if (staticMacs[i] == mac) {
-                return staticAddresses[i];
-            }
-        }
-        return 0;
+        this.plan = new AddressPlan(net, config);
+        this.table = new LeaseTable(plan.pool());
+        this.leaseNanos = TimeUnit.SECONDS.toNanos(config.leaseTime().getSeconds());
+        this.responder = new DhcpResponder(ctx, config, plan, counters);
     }
 
     /**
@@ -241,7 +150,7 @@ public final class DhcpServer implements GuestService {
             return false;
         }
         DhcpCounter bad = request.wrap(packet.ip().buffer(), udp.payloadOffset(), udp.payloadLength(),
-                net.mtu() - IP_UDP_OVERHEAD);
+                net.mtu() - DhcpResponder.IP_UDP_OVERHEAD);
         if (bad != null) {
             counters.increment(bad);
             return true;
@@ -292,17 +201,33 @@ public final class DhcpServer implements GuestService {
 
     private void discover(long now) {
         counters.increment(DhcpCounter.DISCOVER);
-        int address = staticAddressOf(client.mac());
-        if (address == 0) {
-            Lease l = table.choose(client, request.requestedAddress(), now);
-            if (l == null) {
-                counters.increment(DhcpCounter.POOL_EXHAUSTED);
-                return;
-            }
-            table.offer(l, client, now, TimeUnit.SECONDS.toNanos(OFFER_HOLD_SECONDS));
-            address = l.address;
+        int address = allocate(now, false);
+        if (address != 0) {
+            responder.reply(request, DhcpMessageType.OFFER, 0, address);
         }
-        reply(DhcpMessageType.OFFER, 0, address);
+    }
+
+    /**
+     * The client's static address, else a pool address chosen for it (RFC 2131 section
+     * 4.3.1) and held as an offer, or bound for good for a BOOTP client. Returns 0,
+     * counted, if the pool has nothing free.
+     */
+    private int allocate(long now, boolean bootp) {
+        int fixed = plan.staticAddressOf(client.mac());
+        if (fixed != 0) {
+            return fixed;
+        }
+        Lease l = table.choose(client, request.requestedAddress(), now);
+        if (l == null) {
+            counters.increment(DhcpCounter.POOL_EXHAUSTED);
+            return 0;
+        }
+        if (bootp) {
+            table.bindPermanently(l, client, now);
+        } else {
+            table.offer(l, client, now, TimeUnit.SECONDS.toNanos(OFFER_HOLD_SECONDS));
+        }
+        return l.address;
     }
 
     private void request(long now) {
@@ -333,15 +258,15 @@ public final class DhcpServer implements GuestService {
         }
         int granted = grant(wanted, now);
         if (granted == 0) {
-            nak();
+            responder.reply(request, DhcpMessageType.NAK, 0, 0);
         } else {
-            reply(DhcpMessageType.ACK, request.ciaddr(), granted);
+            responder.reply(request, DhcpMessageType.ACK, request.ciaddr(), granted);
         }
     }
 
     /** Binds {@code wanted} to the client if it may have it; returns it, or 0 if not. */
     private int grant(int wanted, long now) {
-        int fixed = staticAddressOf(client.mac());
+        int fixed = plan.staticAddressOf(client.mac());
         if (fixed != 0) {
             return wanted == fixed ? fixed : 0;
         }
@@ -360,7 +285,7 @@ public final class DhcpServer implements GuestService {
             return;
         }
         int address = request.requestedAddress();
-        if (staticAddressOf(client.mac()) == address) {
+        if (plan.staticAddressOf(client.mac()) == address) {
             // Nothing else to give this client: count it and keep the reservation.
             counters.increment(DhcpCounter.ADDRESS_DECLINED);
             return;
@@ -381,7 +306,7 @@ public final class DhcpServer implements GuestService {
             counters.increment(DhcpCounter.MISSING_OPTION);   // ciaddr "MUST" (table 5)
             return;
         }
-        if (staticAddressOf(client.mac()) == address) {
+        if (plan.staticAddressOf(client.mac()) == address) {
             counters.increment(DhcpCounter.LEASE_RELEASED);
             return;
         }
@@ -396,165 +321,15 @@ public final class DhcpServer implements GuestService {
 
     private void inform() {
         counters.increment(DhcpCounter.INFORM);
-        reply(DhcpMessageType.ACK, request.ciaddr(), 0);
+        responder.reply(request, DhcpMessageType.ACK, request.ciaddr(), 0);
     }
 
     private void bootp(long now) {
         counters.increment(DhcpCounter.BOOTP_REQUEST);
-        int address = staticAddressOf(client.mac());
-        if (address == 0) {
-            Lease l = table.choose(client, request.requestedAddress(), now);
-            if (l == null) {
-                counters.increment(DhcpCounter.POOL_EXHAUSTED);
-                return;
-            }
-            table.bindPermanently(l, client, now);
-            address = l.address;
+        int address = allocate(now, true);
+        if (address != 0) {
+            responder.reply(request, null, request.ciaddr(), address);
         }
-        reply(null, request.ciaddr(), address);
-    }
-
-    // ---------------------------------------------------------------- replies
-
-    /**
-     * Sends an OFFER or ACK ({@code type}), or a BOOTREPLY if {@code type} is null,
-     * carrying {@code yiaddr} (0 for an ACK to INFORM, which gets no lease options).
-     */
-    private void reply(DhcpMessageType type, int ciaddr, int yiaddr) {
-        boolean bootp = type == null;
-        int limit = messageLimit(bootp);
-        ByteBuf frame = context.newIpv4Frame(UdpPacket.HEADER_LENGTH + limit);
-        boolean passed = false;
-        try {
-            int udpOff = frame.writerIndex();
-            writer.begin(frame, udpOff + UdpPacket.HEADER_LENGTH, limit, request, ciaddr, yiaddr, net.host());
-            if (bootfile != null) {
-                writer.file(bootfile);
-            }
-            if (!bootp) {
-                dhcpHeaderOptions(type);
-                if (yiaddr != 0) {
-                    int t1 = leaseSeconds / 2;
-                    int t2 = (int) (leaseSeconds * 7L / 8);
-                    count(writer.int32(DhcpOption.LEASE_TIME, leaseSeconds));
-                    count(writer.int32(DhcpOption.RENEWAL_TIME, t1));
-                    count(writer.int32(DhcpOption.REBINDING_TIME, t2));
-                }
-            }
-            configurationOptions();
-            int length = writer.finish(BOOTP_MESSAGE_LENGTH);
-            int dst = destination(yiaddr, false);
-            passed = true;
-            send(frame, udpOff, length, dst);
-        } finally {
-            if (!passed) {
-                frame.release();
-            }
-        }
-        counters.increment(bootp ? DhcpCounter.BOOTP_REPLY_SENT
-                : type == DhcpMessageType.OFFER ? DhcpCounter.OFFER_SENT : DhcpCounter.ACK_SENT);
-    }
-
-    private void nak() {
-        int limit = messageLimit(false);
-        ByteBuf frame = context.newIpv4Frame(UdpPacket.HEADER_LENGTH + limit);
-        boolean passed = false;
-        try {
-            int udpOff = frame.writerIndex();
-            writer.begin(frame, udpOff + UdpPacket.HEADER_LENGTH, limit, request, 0, 0, 0);
-            dhcpHeaderOptions(DhcpMessageType.NAK);
-            count(writer.bytes(DhcpOption.MESSAGE, NAK_MESSAGE));
-            int length = writer.finish(BOOTP_MESSAGE_LENGTH);
-            passed = true;
-            send(frame, udpOff, length, destination(0, true));
-        } finally {
-            if (!passed) {
-                frame.release();
-            }
-        }
-        counters.increment(DhcpCounter.NAK_SENT);
-    }
-
-    /** 53, 54 and the client identifier echoed (RFC 6842 section 3): first, they always fit. */
-    private void dhcpHeaderOptions(DhcpMessageType type) {
-        count(writer.messageType(type));
-        count(writer.int32(DhcpOption.SERVER_ID, net.host()));
-        if (request.clientIdOffset() >= 0) {
-            count(writer.copy(DhcpOption.CLIENT_ID, request.buffer(), request.clientIdOffset(),
-                    request.clientIdLength()));
-        }
-    }
-
-    /** The configuration every reply but NAK carries, in libslirp's order where it has them. */
-    private void configurationOptions() {
-        count(writer.int32(DhcpOption.SUBNET_MASK, net.netmask()));
-        if (!net.restrict()) {
-            count(writer.int32(DhcpOption.ROUTER, net.host()));
-            count(writer.int32(DhcpOption.DNS_SERVER, net.dns()));
-        }
-        count(writer.int32(DhcpOption.BROADCAST_ADDRESS, net.broadcast()));
-        count(writer.int16(DhcpOption.INTERFACE_MTU, net.mtu()));
-        if (hostName != null) {
-            count(writer.bytes(DhcpOption.HOST_NAME, hostName));
-        }
-        if (domainName != null) {
-            count(writer.bytes(DhcpOption.DOMAIN_NAME, domainName));
-        }
-        if (tftpServerName != null) {
-            count(writer.bytes(DhcpOption.TFTP_SERVER_NAME, tftpServerName));
-        }
-        if (bootfile != null) {
-            count(writer.bytes(DhcpOption.BOOTFILE_NAME, bootfile));
-            if (config.bootfile().startsWith("http://")) {
-                count(writer.bytes(DhcpOption.VENDOR_CLASS_ID, UEFI_HTTP_CLASS));
-            }
-        }
-        if (searchOptions.length > 0) {
-            count(writer.encoded(searchOptions));
-        }
-    }
-
-    private void count(boolean written) {
-        if (!written) {
-            counters.increment(DhcpCounter.OPTION_OMITTED);
-        }
-    }
-
-    /**
-     * The longest message the client takes: option 57 read as an IP datagram size, no
-     * less than 576, no more than the MTU; without it 576, or a 300-byte BOOTP message.
-     */
-    private int messageLimit(boolean bootp) {
-        int max = request.maxMessageSize();
-        if (max == 0) {
-            return bootp ? BOOTP_MESSAGE_LENGTH : MIN_DATAGRAM - IP_UDP_OVERHEAD;
-        }
-        return Math.min(Math.max(max, MIN_DATAGRAM), net.mtu()) - IP_UDP_OVERHEAD;
-    }
-
-    /** Where a reply goes (RFC 2131 section 4.1, giaddr zero). */
-    private int destination(int yiaddr, boolean nak) {
-        if (nak) {
-            return Ipv4Address.BROADCAST;
-        }
-        int ciaddr = request.ciaddr();
-        if (ciaddr != 0 && isAssignable(ciaddr)) {
-            context.addNeighbor(ciaddr, request.chaddr());
-            return ciaddr;
-        }
-        if (ciaddr != 0 || request.broadcastFlag() || yiaddr == 0) {
-            return Ipv4Address.BROADCAST;
-        }
-        context.addNeighbor(yiaddr, request.chaddr());
-        return yiaddr;
-    }
-
-    /** Completes the UDP header over the {@code length}-byte message and sends; takes ownership of {@code frame}. */
-    private void send(ByteBuf frame, int udpOff, int length, int dst) {
-        int udpLength = UdpPacket.HEADER_LENGTH + length;
-        frame.writerIndex(udpOff + udpLength);
-        UdpPacket.write(frame, udpOff, SERVER_PORT, CLIENT_PORT, udpLength, net.host(), dst);
-        context.sendIpv4(frame, net.host(), dst, Ipv4Packet.PROTO_UDP, TOS_LOW_DELAY, false);
     }
 
     // ---------------------------------------------------------------- inspection
@@ -571,13 +346,5 @@ public final class DhcpServer implements GuestService {
     /** Addresses in the dynamic pool. */
     public int poolSize() {
         return table.size();
-    }
-
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] asciiOrNull(String s) {
-        return s == null ? null : ascii(s);
     }
 }

@@ -16,6 +16,7 @@ import dev.jslirp.core.wire.UdpPacket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -32,54 +33,22 @@ class DhcpMalformedInputTest {
 
     static Stream<Arguments> shapes() {
         return Stream.of(
-                shape("truncated below the fixed header", DhcpCounter.TRUNCATED, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.truncateTo = 235;
-                    return m;
-                }),
-                shape("empty payload", DhcpCounter.TRUNCATED, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.truncateTo = 0;
-                    return m;
-                }),
-                shape("op BOOTREPLY from the guest", DhcpCounter.BAD_OP, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.op = 2;
-                    return m;
-                }),
-                shape("op 0", DhcpCounter.BAD_OP, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.op = 0;
-                    return m;
-                }),
-                shape("htype IEEE 802 (6)", DhcpCounter.BAD_HTYPE, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.htype = 6;
-                    return m;
-                }),
-                shape("hlen 16", DhcpCounter.BAD_HLEN, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.hlen = 16;
-                    return m;
-                }),
+                shape("truncated below the fixed header", DhcpCounter.TRUNCATED, discoverWith(m -> m.truncateTo = 235)),
+                shape("empty payload", DhcpCounter.TRUNCATED, discoverWith(m -> m.truncateTo = 0)),
+                shape("op BOOTREPLY from the guest", DhcpCounter.BAD_OP, discoverWith(m -> m.op = 2)),
+                shape("op 0", DhcpCounter.BAD_OP, discoverWith(m -> m.op = 0)),
+                shape("htype IEEE 802 (6)", DhcpCounter.BAD_HTYPE, discoverWith(m -> m.htype = 6)),
+                shape("hlen 16", DhcpCounter.BAD_HLEN, discoverWith(m -> m.hlen = 16)),
                 shape("zero chaddr", DhcpCounter.BAD_CHADDR, () -> ClientMessage.discover().mac(0)),
                 shape("broadcast chaddr", DhcpCounter.BAD_CHADDR, () -> ClientMessage.discover().mac(MacAddress.BROADCAST)),
-                shape("no room for the cookie", DhcpCounter.BAD_COOKIE, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.truncateTo = 238;
-                    return m;
-                }),
+                shape("no room for the cookie", DhcpCounter.BAD_COOKIE, discoverWith(m -> m.truncateTo = 238)),
                 shape("no cookie at all (236 bytes)", DhcpCounter.BAD_COOKIE, () -> {
                     ClientMessage m = ClientMessage.discover().noEnd();
                     m.cookie = false;
                     m.options.reset();
                     return m;
                 }),
-                shape("wrong cookie", DhcpCounter.BAD_COOKIE, () -> {
-                    ClientMessage m = ClientMessage.discover();
-                    m.cookieValue = 0x63825364;
-                    return m;
-                }),
+                shape("wrong cookie", DhcpCounter.BAD_COOKIE, discoverWith(m -> m.cookieValue = 0x63825364)),
                 shape("option length past the end", DhcpCounter.BAD_OPTION_LENGTH,
                         () -> ClientMessage.discover().raw((byte) 12, (byte) 40, (byte) 'x').noEnd()),
                 shape("option code as last byte, no length", DhcpCounter.BAD_OPTION_LENGTH,
@@ -106,6 +75,15 @@ class DhcpMalformedInputTest {
                         () -> ClientMessage.of(7).serverId(GATEWAY)),
                 shape("DECLINE without option 50", DhcpCounter.MISSING_OPTION,
                         () -> ClientMessage.of(4).serverId(GATEWAY)));
+    }
+
+    /** A DISCOVER with one field changed. */
+    private static Supplier<ClientMessage> discoverWith(Consumer<ClientMessage> change) {
+        return () -> {
+            ClientMessage m = ClientMessage.discover();
+            change.accept(m);
+            return m;
+        };
     }
 
     private static Arguments shape(String name, DhcpCounter reason, Supplier<ClientMessage> message) {

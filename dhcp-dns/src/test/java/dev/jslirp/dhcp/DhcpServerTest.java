@@ -4,7 +4,9 @@ import static dev.jslirp.core.testkit.GuestFrames.GATEWAY;
 import static dev.jslirp.core.testkit.GuestFrames.GATEWAY_MAC;
 import static dev.jslirp.core.testkit.GuestFrames.GUEST_MAC;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.DropReason;
@@ -12,6 +14,7 @@ import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
@@ -466,6 +469,38 @@ class DhcpServerTest {
             assertThat(others).hasSize(15).doesNotContain(fixed);
             noReply(g, ClientMessage.discover().mac(mac(17)));
             assertThat(exchange(g, ClientMessage.request().mac(mac(99)).requested(fixed)).messageType()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void staticLeaseOutsideTheNetworkOrTwiceIsAConfigError() {
+        DhcpConfig outside = DhcpConfig.builder().staticLease(mac(1), ip("192.168.1.5")).build();
+        assertThatThrownBy(() -> VirtualGuest.embedded(new DhcpServer(outside)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("dhcp-static").hasMessageContaining("10.0.2.0/24");
+        DhcpConfig onGateway = DhcpConfig.builder().staticLease(mac(1), GATEWAY).build();
+        assertThatThrownBy(() -> VirtualGuest.embedded(new DhcpServer(onGateway))).isInstanceOf(ConfigException.class);
+        DhcpConfig twice = DhcpConfig.builder().staticLease(mac(1), ip("10.0.2.50")).staticLease(mac(2), ip("10.0.2.50"))
+                .build();
+        assertThatThrownBy(() -> VirtualGuest.embedded(new DhcpServer(twice)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("two MACs");
+    }
+
+    @Test
+    void thousandsOfDistinctClientsCannotGrowTheLeaseTable() {
+        DhcpServer server = new DhcpServer(DhcpConfig.defaults());
+        try (VirtualGuest g = VirtualGuest.embedded(server)) {
+            for (int i = 0; i < 2000; i++) {
+                byte[] id = {(byte) 0xff, (byte) (i >> 8), (byte) i, 1, 2, 3, 4, 5};
+                g.send(ClientMessage.discover().mac(mac(i + 1)).clientId(id).frame());
+                ByteBuf f;
+                while ((f = g.sink().poll()) != null) {
+                    f.release();
+                }
+            }
+            assertThat(counters(g).get(DhcpCounter.OFFER_SENT)).isEqualTo(16);
+            assertThat(counters(g).get(DhcpCounter.POOL_EXHAUSTED)).isEqualTo(2000 - 16);
+            g.onLoop(() -> assertThat(server.activeLeases()).hasSize(16));
+            assertThat(server.poolSize()).isEqualTo(16);
         }
     }
 
