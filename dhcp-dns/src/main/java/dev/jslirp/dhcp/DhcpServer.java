@@ -100,6 +100,7 @@ public final class DhcpServer implements GuestService {
     static final long OFFER_HOLD_SECONDS = 60;
     /** How long a declined address stays unused (as dnsmasq's DECLINE_BACKOFF). */
     static final long DECLINE_QUARANTINE_SECONDS = 600;
+
     private final DhcpConfig config;
     private final DhcpPacket request = new DhcpPacket();
     private final ClientKey client = new ClientKey();
