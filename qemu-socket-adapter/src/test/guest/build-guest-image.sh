@@ -4,9 +4,10 @@
 # Theory of operation
 #   The guest is Debian's own kernel plus an initramfs holding a static busybox, the NIC driver
 #   modules, an /init and a udhcpc script. Nothing is committed: every input is an ordinary Debian
-#   package fetched with `apt-get download` (no root needed) and unpacked with `dpkg-deb -x`. The
-#   initramfs is packed with the downloaded busybox's own cpio and gzip, so the host needs no more
-#   than Debian's essential packages plus apt (package lists updated with `apt-get update`).
+#   package (linux-image-<abi>-amd64, busybox-static, xz-utils) fetched with `apt-get download`
+#   (no root needed) and unpacked with dpkg-deb. The initramfs is packed with the downloaded
+#   busybox's own cpio and gzip, so the host needs no more than Debian's essential packages
+#   (dpkg, tar, coreutils, findutils, sed, grep) plus apt with updated package lists.
 #
 #   Output, in ${JSLIRP_GUEST_CACHE:-$HOME/.cache/jslirp/guest}/<key>/:
 #     kernel        the kernel for QEMU's -kernel: an uncompressed vmlinux with a PVH entry
@@ -14,8 +15,8 @@
 #     initrd.gz     newc cpio, gzip
 #     KEY           the key, also the directory name
 #   The key names the kernel package and version, the busybox version and a hash of this script,
-#   so a new kernel in the archive or any edit here builds a fresh image; old ones stay (delete
-#   the cache directory to reclaim them). The build happens in a temporary directory beside the
+#   so a new kernel in the archive or any edit here builds a fresh image; the three newest images
+#   are kept, older ones deleted. The build happens in a temporary directory beside the
 #   final one and is renamed into place, so two processes building at once both succeed and one
 #   of the two results wins; a reader never sees a half-built image.
 #
@@ -27,7 +28,7 @@
 #
 # Guest side (what /init provides; the Java harness dev.jslirp.guest.QemuGuest relies on it):
 #   - /proc, /sys, /dev (devtmpfs) mounted; modules for virtio-net and e1000 loaded; lo up.
-#   - A command loop on ttyS0 (see the `loop` section of /init below for the protocol).
+#   - A command loop on ttyS0, /bin/jslirp-loop (its protocol is described where it is written).
 #   - udhcpc's default script configures the interface, default route and /etc/resolv.conf, and
 #     writes the lease as key=value lines to /run/udhcpc/<interface>.lease (plus an event log
 #     /run/udhcpc/<interface>.events, one line per event).
@@ -35,9 +36,9 @@ set -eu
 
 die() { code=$1; shift; echo "build-guest-image: $*" >&2; exit "$code"; }
 
-for tool in apt-get apt-cache dpkg-deb tar sha256sum mktemp; do
+for tool in apt-get apt-cache dpkg-deb tar sha256sum mktemp find; do
   command -v "$tool" >/dev/null 2>&1 ||
-    die 2 "missing host tool '$tool' (Debian: apt-get install apt dpkg tar coreutils)"
+    die 2 "missing host tool '$tool' (Debian: apt-get install apt dpkg tar coreutils findutils)"
 done
 
 cache_root=${JSLIRP_GUEST_CACHE:-${HOME:?HOME is not set}/.cache/jslirp/guest}
@@ -49,8 +50,13 @@ MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 net_failover virtio_net e1000"
 
 candidate_versions() { # packages... -> "package version" lines for those apt can install
-  apt-cache policy "$@" 2>/dev/null |
-    awk '/^[^ ]/ { pkg = $1; sub(/:$/, "", pkg) } /^ *Candidate:/ && $2 != "(none)" { print pkg, $2 }'
+  apt-cache policy "$@" 2>/dev/null | while IFS= read -r line; do
+    case "$line" in
+      *Candidate:*) v=${line##*Candidate: }; [ "$v" = "(none)" ] || echo "$pkg $v" ;;
+      " "*) ;;
+      *:) pkg=${line%:} ;;
+    esac
+  done
 }
 
 newest_cached() { # newest complete image built by this script, if any
@@ -64,8 +70,8 @@ newest_cached() { # newest complete image built by this script, if any
 kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
   sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*-amd64\)$/\1/p' | head -n1 || true)
 versions=$(candidate_versions ${kernel_pkg:-linux-image-amd64} busybox-static)
-kernel_ver=$(echo "$versions" | awk -v p="$kernel_pkg" '$1 == p { print $2 }')
-busybox_ver=$(echo "$versions" | awk '$1 == "busybox-static" { print $2 }')
+kernel_ver=$(echo "$versions" | sed -n "s/^${kernel_pkg:-none} //p")
+busybox_ver=$(echo "$versions" | sed -n 's/^busybox-static //p')
 if [ -z "$kernel_pkg" ] || [ -z "$kernel_ver" ] || [ -z "$busybox_ver" ]; then
   cached=$(newest_cached)
   [ -n "$cached" ] || die 3 "cannot resolve linux-image-amd64 / busybox-static with apt-cache \
@@ -84,6 +90,8 @@ if [ -s "$final/kernel" ] && [ -s "$final/initrd.gz" ]; then
 fi
 
 mkdir -p "$cache_root"
+# Leftovers of builds that were killed (SIGKILL skips the trap below).
+find "$cache_root" -maxdepth 1 -name '.build-*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
 work=$(mktemp -d "$cache_root/.build-XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 cd "$work"
@@ -116,19 +124,26 @@ le() { # file offset size(1|2|4|8) -> the unsigned little-endian integer there
 # (Linux boot protocol 2.08+: payload_offset at 0x248 and payload_length at 0x24c, counted from
 # the protected-mode code at (setup_sects + 1) * 512) and keeps it only if such a note is found
 # in a PT_NOTE segment; otherwise the caller falls back to the bzImage.
+unpack_payload() { # magic; stdin -> stdout
+  case "$1" in
+    fd377a585a00) "$xz" -dcq ;;
+    *) "$bb" gzip -dc ;;
+  esac
+}
+
 pvh_kernel() { # bzImage out
   setup_sects=$(le "$1" $((0x1f1)) 1); [ "$setup_sects" -eq 0 ] && setup_sects=4
   start=$(( (setup_sects + 1) * 512 + $(le "$1" $((0x248)) 4) ))
   len=$(le "$1" $((0x24c)) 4)
   magic=$("$bb" od -An -tx1 -j "$start" -N 6 "$1" | tr -d ' ')
   case "$magic" in
-    fd377a585a00) [ -n "$xz" ] || return 1; unpack="$xz -dcq" ;;
-    1f8b*) unpack="$bb gzip -dc" ;;
+    fd377a585a00) [ -n "$xz" ] || return 1 ;;
+    1f8b*) ;;
     *) return 1 ;;
   esac
   # The payload ends with the 4-byte uncompressed size, which unpackers may call trailing
   # garbage: their status is ignored, the ELF checks below judge the result.
-  "$bb" tail -c +$((start + 1)) "$1" | "$bb" head -c "$len" | $unpack > "$2.elf" 2>/dev/null || true
+  "$bb" tail -c +$((start + 1)) "$1" | "$bb" head -c "$len" | unpack_payload "$magic" > "$2.elf" 2>/dev/null || true
   [ "$("$bb" od -An -tx1 -N 5 "$2.elf" 2>/dev/null | tr -d ' ')" = 7f454c4602 ] || return 1
   phoff=$(le "$2.elf" 32 8); phentsize=$(le "$2.elf" 54 2); phnum=$(le "$2.elf" 56 2)
   i=0
@@ -148,6 +163,7 @@ pvh_kernel() { # bzImage out
   rm -f "$2.elf"
   return 1
 }
+
 # The kernel's xz stream uses the x86 BCJ filter, which busybox's unxz lacks: xz-utils' xz
 # (its liblzma5 is always there, dpkg needs it) unpacks it. Optional: without it, no PVH kernel.
 xz=""
@@ -323,5 +339,8 @@ if mv -T out "$final" 2>/dev/null; then
 else
   # Another process renamed its build into place first; its image is as good as ours.
   [ -s "$final/initrd.gz" ] || die 3 "could not move the image into $final"
+  echo "build-guest-image: another build finished first, using $final" >&2
 fi
+# Keep the three newest images (a few branches may alternate between script versions).
+ls -1dt "$cache_root"/linux-image-* 2>/dev/null | tail -n +4 | while read -r old; do rm -rf "$old"; done
 echo "$final"

@@ -1,5 +1,6 @@
 package dev.jslirp.guest;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,8 @@ public final class GuestImage {
     public static final String SCRIPT_RESOURCE = "/dev/jslirp/guest/build-guest-image.sh";
     /** Enough for a 70 MB kernel package download on a slow link plus unpacking. */
     private static final long BUILD_TIMEOUT_MINUTES = 15;
+    /** Environment variable naming the image cache directory. */
+    public static final String CACHE_ENV = "JSLIRP_GUEST_CACHE";
     /** The script's exit code for a missing host tool. */
     private static final int EXIT_MISSING_TOOL = 2;
 
@@ -102,11 +105,16 @@ public final class GuestImage {
                 }
                 Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
             }
-            Process p = new ProcessBuilder(List.of("sh", script.toString()))
+            ProcessBuilder pb = new ProcessBuilder(List.of("sh", script.toString()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            if (System.getenv(CACHE_ENV) == null && System.getenv("HOME") == null) {
+                // The script's default cache is under $HOME; a bare CI environment may lack it.
+                pb.environment().put(CACHE_ENV,
+                        Path.of(System.getProperty("user.home"), ".cache", "jslirp", "guest").toString());
+            }
+            Process p = pb.start();
             if (!p.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
                 p.destroyForcibly().waitFor();
                 throw new GuestException("guest image build did not finish in " + BUILD_TIMEOUT_MINUTES
