@@ -69,7 +69,10 @@ public final class GuestImage {
         return directory;
     }
 
-    /** @return the kernel ({@code -kernel}) */
+    /**
+     * @return the kernel for {@code -kernel}: an uncompressed vmlinux with a PVH entry note
+     *     where the build could make one (no decompression under TCG), else Debian's bzImage
+     */
     public Path kernel() {
         return directory.resolve("kernel");
     }

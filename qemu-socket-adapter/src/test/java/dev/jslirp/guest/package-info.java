@@ -14,7 +14,8 @@
  *         .name("my-test")
  *         .netdev("stream,id=n0,server=off,addr.type=unix,addr.path=" + socketPath)
  *         .start()) {
- *     guest.runOk("udhcpc -i eth0 -q -n");
+ *     guest.runOk("udhcpc -i eth0 -q -n");           // or: ip addr add ...; guest.linkUp("eth0")
+ *     Map<String, String> lease = guest.dhcpLease("eth0");
  *     GuestResult r = guest.run("ping -c 1 -W 5 10.0.2.2", Duration.ofSeconds(10));
  * }
  * }</pre>
