@@ -39,15 +39,8 @@ final class FlowTable<V> {
     /** The value under {@code (a, b)}, or null. */
     @SuppressWarnings("unchecked")
     V get(long a, long b) {
-        int i = index(a, b);
-        Object v;
-        while ((v = values[i]) != null) {
-            if (keysA[i] == a && keysB[i] == b) {
-                return (V) v;
-            }
-            i = (i + 1) & mask;
-        }
-        return null;
+        int i = slotOf(a, b);
+        return i < 0 ? null : (V) values[i];
     }
 
     /** True if something is stored under {@code (a, b)}. */
@@ -80,17 +73,26 @@ final class FlowTable<V> {
     /** Removes and returns the value under {@code (a, b)}, or null if there is none. */
     @SuppressWarnings("unchecked")
     V remove(long a, long b) {
+        int i = slotOf(a, b);
+        if (i < 0) {
+            return null;
+        }
+        V v = (V) values[i];
+        shiftBack(i);
+        size--;
+        return v;
+    }
+
+    /** The slot holding {@code (a, b)}, or -1. */
+    private int slotOf(long a, long b) {
         int i = index(a, b);
-        Object v;
-        while ((v = values[i]) != null) {
+        while (values[i] != null) {
             if (keysA[i] == a && keysB[i] == b) {
-                shiftBack(i);
-                size--;
-                return (V) v;
+                return i;
             }
             i = (i + 1) & mask;
         }
-        return null;
+        return -1;
     }
 
     /** Removes everything and gives back the memory of a table that had grown. */

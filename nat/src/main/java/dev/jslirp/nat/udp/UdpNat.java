@@ -352,6 +352,10 @@ public final class UdpNat {
         InetSocketAddress local = forward.hostAddress() == 0 ? new InetSocketAddress(forward.hostPort())
                 : new InetSocketAddress(Ipv4Address.toInetAddress(forward.hostAddress()), forward.hostPort());
         int guestIp = forward.guestAddress() != 0 ? forward.guestAddress() : net.dhcpStart();
+        if (!net.inNetwork(guestIp) || net.isOwnAddress(guestIp) || guestIp == net.network() || guestIp == net.broadcast()) {
+            throw new ConfigException("hostfwd", "'" + forward + "': " + Ipv4Address.toString(guestIp)
+                    + " is not a guest address of net " + Ipv4Address.toString(net.network()) + "/" + net.prefixLength());
+        }
         UdpForwarder fw = new UdpForwarder(this, forward, guestIp);
         DatagramChannel ch = relay.newChannel(fw.handler());
         ChannelFuture bind = ch.bind(local);

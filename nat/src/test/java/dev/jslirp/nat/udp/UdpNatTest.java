@@ -12,13 +12,13 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.PcapFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
 import dev.jslirp.nat.hostfwd.HostForward;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -70,18 +70,9 @@ class UdpNatTest {
         return g.network().eventLoop().submit(task).get(5, TimeUnit.SECONDS);
     }
 
-    private static EthernetPacket decode(ByteBuf frame) throws Exception {
-        try {
-            byte[] bytes = ByteBufUtil.getBytes(frame);
-            return EthernetPacket.newPacket(bytes, 0, bytes.length);
-        } finally {
-            frame.release();
-        }
-    }
-
     /** The next frame, which must be an unfragmented UDP datagram with valid checksums. */
     private static UdpPacket expectUdp(VirtualGuest g, Inet4Address src, int dstPort) throws Exception {
-        EthernetPacket eth = decode(g.expectFrame());
+        EthernetPacket eth = PcapFrames.decode(g.expectFrame());
         IpV4Packet ip = eth.get(IpV4Packet.class);
         assertThat(ip).as("IPv4 frame").isNotNull();
         assertThat(ip.getHeader().hasValidChecksum(false)).isTrue();
@@ -96,7 +87,7 @@ class UdpNatTest {
 
     /** The next frame, which must be ICMP destination unreachable with {@code code} from {@code src}. */
     private static byte[] expectUnreachable(VirtualGuest g, Inet4Address src, IcmpV4Code code) throws Exception {
-        EthernetPacket eth = decode(g.expectFrame());
+        EthernetPacket eth = PcapFrames.decode(g.expectFrame());
         IpV4Packet ip = eth.get(IpV4Packet.class);
         assertThat(ip.getHeader().getSrcAddr()).isEqualTo(src);
         assertThat(ip.getHeader().getDstAddr()).isEqualTo(GUEST_INET);
@@ -117,6 +108,12 @@ class UdpNatTest {
         int ihl = (quote[0] & 0x0f) * 4;
         assertThat(((quote[ihl] & 0xff) << 8) | (quote[ihl + 1] & 0xff)).isEqualTo(srcPort);
         assertThat(((quote[ihl + 2] & 0xff) << 8) | (quote[ihl + 3] & 0xff)).isEqualTo(dstPort);
+    }
+
+    /** Sends {@code text} from the guest's {@code guestPort} to {@code server} through the gateway; the reply. */
+    private static UdpPacket roundTrip(VirtualGuest g, int guestPort, HostPeer server, String text) throws Exception {
+        g.send(GuestFrames.udp(guestPort, GATEWAY, server.port(), ascii(text)));
+        return expectUdp(g, GATEWAY_INET, guestPort);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -152,9 +149,7 @@ class UdpNatTest {
     void datagramToGatewayReachesHostLoopbackAndReplyComesFromGateway() throws Exception {
         NatService nat = new NatService(NatConfig.defaults());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
-            g.send(GuestFrames.udp(40000, GATEWAY, echo.port(), ascii("hello host")));
-
-            UdpPacket reply = expectUdp(g, GATEWAY_INET, 40000);
+            UdpPacket reply = roundTrip(g, 40000, echo, "hello host");
             assertThat(reply.getHeader().getSrcPort().valueAsInt()).isEqualTo(echo.port());
             assertThat(reply.getPayload().getRawData()).isEqualTo(ascii("hello host"));
             assertThat(echo.senders()).hasSize(1);
@@ -171,12 +166,9 @@ class UdpNatTest {
     void twoGuestPortsToOneServerMapIndependently() throws Exception {
         NatService nat = new NatService(NatConfig.defaults());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
-            g.send(GuestFrames.udp(40001, GATEWAY, echo.port(), ascii("one")));
-            UdpPacket first = expectUdp(g, GATEWAY_INET, 40001);
-            g.send(GuestFrames.udp(40002, GATEWAY, echo.port(), ascii("two")));
-            UdpPacket second = expectUdp(g, GATEWAY_INET, 40002);
-            g.send(GuestFrames.udp(40001, GATEWAY, echo.port(), ascii("one again")));
-            UdpPacket third = expectUdp(g, GATEWAY_INET, 40001);
+            UdpPacket first = roundTrip(g, 40001, echo, "one");
+            UdpPacket second = roundTrip(g, 40002, echo, "two");
+            UdpPacket third = roundTrip(g, 40001, echo, "one again");
 
             assertThat(first.getPayload().getRawData()).isEqualTo(ascii("one"));
             assertThat(second.getPayload().getRawData()).isEqualTo(ascii("two"));
@@ -208,7 +200,7 @@ class UdpNatTest {
             for (int i = 0; i < 3; i++) {
                 ByteBuf frame = g.expectFrame();
                 assertThat(frame.readableBytes()).isLessThanOrEqualTo(14 + 1500);
-                IpV4Packet ip = decode(frame).get(IpV4Packet.class);
+                IpV4Packet ip = PcapFrames.decode(frame).get(IpV4Packet.class);
                 assertThat(ip.getHeader().hasValidChecksum(false)).isTrue();
                 assertThat(ip.getHeader().getSrcAddr()).isEqualTo(GATEWAY_INET);
                 assertThat(ip.getHeader().getMoreFragmentFlag()).isEqualTo(i < 2);
@@ -232,7 +224,7 @@ class UdpNatTest {
             List<IpV4Packet> pieces = new ArrayList<>();
             IpV4Packet last;
             do {
-                last = decode(g.expectFrame()).get(IpV4Packet.class);
+                last = PcapFrames.decode(g.expectFrame()).get(IpV4Packet.class);
                 pieces.add(last);
             } while (last.getHeader().getMoreFragmentFlag());
             assertThat(pieces).hasSize((65535 - 20 + 1479) / 1480);
@@ -263,16 +255,14 @@ class UdpNatTest {
         NatService nat = new NatService(NatConfig.builder().udpIdleTimeout(Duration.ofMillis(300)).build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             long start = System.nanoTime();
-            g.send(GuestFrames.udp(40000, GATEWAY, echo.port(), ascii("ping")));
-            expectUdp(g, GATEWAY_INET, 40000);
+            roundTrip(g, 40000, echo, "ping");
             assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(1);
 
             await("the idle flow to close", () -> counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED) == 1);
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
             assertThat(onLoop(g, nat.udp()::flowCount)).isZero();
 
-            g.send(GuestFrames.udp(40000, GATEWAY, echo.port(), ascii("again")));
-            expectUdp(g, GATEWAY_INET, 40000);
+            roundTrip(g, 40000, echo, "again");
             assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isEqualTo(2);
         }
     }
@@ -282,8 +272,7 @@ class UdpNatTest {
         NatService nat = new NatService(NatConfig.builder().udpIdleTimeout(Duration.ofMillis(800)).build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             for (int i = 0; i < 20; i++) {
-                g.send(GuestFrames.udp(40000, GATEWAY, echo.port(), ascii("tick " + i)));
-                expectUdp(g, GATEWAY_INET, 40000);
+                roundTrip(g, 40000, echo, "tick " + i);
                 Thread.sleep(100);
             }
             assertThat(counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED)).isZero();
@@ -297,8 +286,7 @@ class UdpNatTest {
         NatService nat = new NatService(NatConfig.builder().maxUdpFlows(2).build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             for (int port : new int[] {1001, 1002, 1001, 1003}) {
-                g.send(GuestFrames.udp(port, GATEWAY, echo.port(), ascii("from " + port)));
-                expectUdp(g, GATEWAY_INET, port);
+                roundTrip(g, port, echo, "from " + port);
             }
             Counters<UdpCounter> c = counters(g);
             assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(3);
@@ -306,11 +294,9 @@ class UdpNatTest {
             assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
 
             // 1001 was used after 1002, so 1002 went: 1001 still has its flow, 1002 needs a new one.
-            g.send(GuestFrames.udp(1001, GATEWAY, echo.port(), ascii("still here")));
-            expectUdp(g, GATEWAY_INET, 1001);
+            roundTrip(g, 1001, echo, "still here");
             assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(3);
-            g.send(GuestFrames.udp(1002, GATEWAY, echo.port(), ascii("back")));
-            expectUdp(g, GATEWAY_INET, 1002);
+            roundTrip(g, 1002, echo, "back");
             assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(4);
             assertThat(c.get(UdpCounter.FLOWS_EVICTED)).isEqualTo(2);
             assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
@@ -498,6 +484,20 @@ class UdpNatTest {
     }
 
     @Test
+    void hostfwdToAnAddressOutsideTheNetworkIsRefused() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (VirtualGuest g = guest(nat)) {
+            assertThatThrownBy(() -> nat.udp().addForward(HostForward.parse("udp:127.0.0.1:0-10.0.3.5:6000"))
+                    .get(5, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("hostfwd")
+                    .hasMessageContaining("10.0.3.5");
+            assertThat(nat.udp().forwardAddresses()).isEmpty();
+        }
+    }
+
+    @Test
     void hostfwdOnABusyPortFailsTheStart() throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (HostPeer busy = HostPeer.bind()) {
@@ -518,8 +518,7 @@ class UdpNatTest {
     void guestDetachEndsFlowsButForwardsKeepListening() throws Exception {
         NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000").build());
         try (HostPeer echo = HostPeer.echo(); HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
-            g.send(GuestFrames.udp(40000, GATEWAY, echo.port(), ascii("out")));
-            expectUdp(g, GATEWAY_INET, 40000);
+            roundTrip(g, 40000, echo, "out");
             InetSocketAddress fwd = nat.udp().forwardAddresses().get(0);
             peer.send(ascii("in"), fwd);
             expectUdp(g, GATEWAY_INET, 5000);
