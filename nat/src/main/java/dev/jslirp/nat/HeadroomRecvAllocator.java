@@ -21,6 +21,13 @@ import java.util.Objects;
  * datagram for UDP, an {@link io.netty.channel.AdaptiveRecvByteBufAllocator} for a
  * byte stream.
  *
+ * <p>Not every read path honours a buffer's writer index: Netty's epoll transport
+ * reading an unconnected datagram socket ({@code EpollDatagramChannel.recvmsg}, 4.2.18)
+ * sets the writer index to the byte count, as if reads started at 0, and fails on a
+ * buffer with headroom. Use it where reads are known to start at the writer index
+ * (NIO, connected epoll datagram sockets, stream sockets), and
+ * {@link #withHeadroom} where they are not.
+ *
  * <p>Set it per channel with {@code ChannelOption.RCVBUF_ALLOCATOR}. Buffers it
  * allocates are owned by the channel's read path as usual: the handler that receives
  * a message releases it or passes it on.
@@ -44,6 +51,28 @@ public final class HeadroomRecvAllocator implements MaxMessagesRecvByteBufAlloca
     /** The bytes left free in front of the data of every buffer. */
     public int headroom() {
         return headroom;
+    }
+
+    /**
+     * {@code data}'s bytes in a buffer with at least {@code headroom} free bytes before
+     * its reader index: {@code data} itself if it has them (it was read with this
+     * allocator), else a copy in a new buffer from {@code alloc}, for channels that
+     * cannot read with headroom. Takes ownership of {@code data}; the caller owns the
+     * result.
+     */
+    public static ByteBuf withHeadroom(ByteBuf data, int headroom, ByteBufAllocator alloc) {
+        if (data.readerIndex() >= headroom) {
+            return data;
+        }
+        try {
+            int len = data.readableBytes();
+            ByteBuf copy = alloc.ioBuffer(headroom + len);
+            copy.setIndex(headroom, headroom);
+            copy.writeBytes(data, data.readerIndex(), len);
+            return copy;
+        } finally {
+            data.release();
+        }
     }
 
     @Override

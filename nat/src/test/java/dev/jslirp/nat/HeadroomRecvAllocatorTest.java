@@ -3,6 +3,9 @@ package dev.jslirp.nat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
@@ -51,6 +54,37 @@ class HeadroomRecvAllocatorTest {
             }
         } finally {
             ch.finishAndReleaseAll();
+        }
+    }
+
+    private static final PooledByteBufAllocator POOLED = PooledByteBufAllocator.DEFAULT;
+
+    /** A pooled direct buffer holding {@code data} after {@code headroom} free bytes, as a read leaves it. */
+    private static ByteBuf read(int headroom, byte[] data) {
+        ByteBuf b = POOLED.directBuffer(headroom + data.length);
+        b.setIndex(headroom, headroom);
+        b.writeBytes(data);
+        return b;
+    }
+
+    @Test
+    void aBufferWithHeadroomIsKept() {
+        ByteBuf b = read(58, new byte[] {1, 2, 3});
+        ByteBuf out = HeadroomRecvAllocator.withHeadroom(b, 58, POOLED);
+        assertThat(out).isSameAs(b);
+        out.release();
+    }
+
+    @Test
+    void aBufferWithoutHeadroomIsCopied() {
+        ByteBuf heap = Unpooled.wrappedBuffer(new byte[] {9, 8});
+        ByteBuf out = HeadroomRecvAllocator.withHeadroom(heap, 58, POOLED);
+        try {
+            assertThat(out.readerIndex()).isEqualTo(58);
+            assertThat(ByteBufUtil.getBytes(out)).containsExactly(9, 8);
+            assertThat(heap.refCnt()).isZero();
+        } finally {
+            out.release();
         }
     }
 }

@@ -40,7 +40,7 @@ final class OutboundFlow extends UdpFlow {
      */
     void connect(InetSocketAddress target, GuestPacket first) {
         quote.record(first.ip());
-        channel = nat.relay().newChannel(new HostHandler());
+        channel = nat.relay().newChannel(new HostHandler(), true);
         ChannelFuture f = channel.connect(target);
         if (f.isDone()) {
             connected(f);

@@ -14,6 +14,12 @@ public enum UdpCounter {
     DATAGRAMS_TO_GUEST,
     /** Payload bytes of those. */
     BYTES_TO_GUEST,
+    /**
+     * Host datagrams copied into a frame because their socket could not read with
+     * headroom (port-forward listeners); the others went to the guest in the buffer the
+     * kernel filled.
+     */
+    DATAGRAMS_COPIED_TO_GUEST,
 
     /** Flows opened: one host socket each. */
     FLOWS_OPENED,

@@ -76,7 +76,9 @@ import org.slf4j.LoggerFactory;
  * peer's port if free), and the guest's replies to that port leave through the
  * listening socket to the peer. Mappings share the flow table, so a reply is found like
  * any flow (also under {@code restrict=on}, where only forwards work), and are bounded
- * and expired like flows, with a bound of their own.
+ * and expired like flows, with a bound of their own. A listening socket is not
+ * connected and so reads without headroom (see {@link UdpRelay}): datagrams from peers
+ * are copied once into the guest's frame.
  *
  * <p><b>Lifetime.</b> {@link #guestDetached()} ends flows and mappings and keeps the
  * forwards listening for the guest's return; {@link #stop()} closes everything. All of
@@ -357,7 +359,7 @@ public final class UdpNat {
                     + " is not a guest address of net " + Ipv4Address.toString(net.network()) + "/" + net.prefixLength());
         }
         UdpForwarder fw = new UdpForwarder(this, forward, guestIp);
-        DatagramChannel ch = relay.newChannel(fw.handler());
+        DatagramChannel ch = relay.newChannel(fw.handler(), false);
         ChannelFuture bind = ch.bind(local);
         if (!bind.isSuccess()) {
             ch.close();

@@ -16,8 +16,6 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The data path of the UDP NAT: payloads from the guest onto host sockets and
@@ -48,12 +46,11 @@ final class UdpRelay {
     /** Room in front of host data for the transport prefix, Ethernet, IPv4 and UDP headers. */
     static final int HEADROOM = FrameSink.HEADROOM + GuestContext.IPV4_FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH;
 
-    private static final Logger LOG = LoggerFactory.getLogger(UdpRelay.class);
-
     private final GuestContext ctx;
     private final Counters<UdpCounter> counters;
-    private final HeadroomRecvAllocator recvAllocator =
+    private final HeadroomRecvAllocator connectedAllocator =
             new HeadroomRecvAllocator(HEADROOM, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+    private final FixedRecvByteBufAllocator listenerAllocator = new FixedRecvByteBufAllocator(MAX_DATAGRAM);
     private final ArrayDeque<Channel> toFlush = new ArrayDeque<>();
     private final Runnable flushTask = this::flushAll;
     private Channel lastQueued;
@@ -65,16 +62,24 @@ final class UdpRelay {
     }
 
     /**
-     * A new UDP socket registered on the network's event loop, reading with headroom,
-     * with {@code handler} in its pipeline. Called on the event loop, where the
-     * registration completes before this returns.
+     * A new UDP socket registered on the network's event loop with {@code handler} in
+     * its pipeline. Called on the event loop, where the registration completes before
+     * this returns.
      *
+     * @param connected true for a socket that will be connected: it reads with headroom
+     *                  (zero copy to the guest); an unconnected one reads without, since
+     *                  epoll's unconnected read path cannot ({@link HeadroomRecvAllocator}),
+     *                  and its datagrams are copied once on the way to the guest
      * @throws IllegalStateException if the channel could not be registered (it is closed)
      */
-    DatagramChannel newChannel(ChannelHandler handler) {
+    DatagramChannel newChannel(ChannelHandler handler, boolean connected) {
         DatagramChannel ch = ctx.hostChannels().udp().newChannel();
         ch.config().setAllocator(ctx.alloc());
-        ch.config().setRecvByteBufAllocator(recvAllocator);
+        if (connected) {
+            ch.config().setRecvByteBufAllocator(connectedAllocator);
+        } else {
+            ch.config().setRecvByteBufAllocator(listenerAllocator);
+        }
         ch.pipeline().addLast(handler);
         ChannelFuture reg = ctx.eventLoop().register(ch);
         if (!reg.isSuccess()) {
@@ -132,9 +137,9 @@ final class UdpRelay {
 
     /**
      * Sends a datagram the host socket read for flow {@code flow} to the guest, from
-     * the flow's remote end to its guest end. Takes ownership of {@code data}, a buffer
-     * read with {@link #HEADROOM} bytes free before its reader index: the headers are
-     * written there and the buffer goes to the guest as it is.
+     * the flow's remote end to its guest end. Takes ownership of {@code data}. If it was
+     * read with {@link #HEADROOM} bytes free before its reader index, the headers are
+     * written there and the buffer goes to the guest as it is; else it is copied first.
      */
     void toGuest(UdpFlow flow, ByteBuf data) {
         if (!ctx.isGuestWritable()) {
@@ -142,23 +147,19 @@ final class UdpRelay {
             data.release();
             return;
         }
-        int len = data.readableBytes();
-        int udpOff = data.readerIndex() - UdpPacket.HEADER_LENGTH;
-        int frameOff = udpOff - GuestContext.IPV4_FRAME_OVERHEAD;
-        if (frameOff < FrameSink.HEADROOM || len > MAX_DATAGRAM) {
-            // Only a channel not set up by newChannel() could deliver such a buffer.
-            LOG.warn("bug: host datagram without headroom ({} bytes before, {} bytes); dropped", data.readerIndex(), len);
-            counters.increment(UdpCounter.HOST_SOCKET_ERROR);
-            data.release();
-            return;
+        if (data.readerIndex() < HEADROOM) {
+            counters.increment(UdpCounter.DATAGRAMS_COPIED_TO_GUEST);
         }
+        ByteBuf frame = HeadroomRecvAllocator.withHeadroom(data, HEADROOM, ctx.alloc());
+        int len = frame.readableBytes();
+        int udpOff = frame.readerIndex() - UdpPacket.HEADER_LENGTH;
         counters.increment(UdpCounter.DATAGRAMS_TO_GUEST);
         counters.add(UdpCounter.BYTES_TO_GUEST, len);
-        UdpPacket.write(data, udpOff, flow.remotePort, flow.guestPort, UdpPacket.HEADER_LENGTH + len,
+        UdpPacket.write(frame, udpOff, flow.remotePort, flow.guestPort, UdpPacket.HEADER_LENGTH + len,
                 flow.remoteIp, flow.guestIp);
-        data.readerIndex(frameOff);
+        frame.readerIndex(udpOff - GuestContext.IPV4_FRAME_OVERHEAD);
         // dontFragment=false: a datagram above the MTU reaches the guest as fragments.
-        ctx.sendIpv4(data, flow.remoteIp, flow.guestIp, Ipv4Packet.PROTO_UDP, 0, false);
+        ctx.sendIpv4(frame, flow.remoteIp, flow.guestIp, Ipv4Packet.PROTO_UDP, 0, false);
     }
 
     /** Forgets pending flushes (the channels are being closed). */

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
-import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.testkit.PcapFrames;
@@ -19,9 +18,6 @@ import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
 import dev.jslirp.nat.hostfwd.HostForward;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -45,20 +41,20 @@ import org.pcap4j.util.IpV4Helper;
 
 /**
  * The UDP NAT on a real event loop with real UDP peers on 127.0.0.1; frames to the
- * guest are decoded (and fragments reassembled) by pcap4j.
+ * guest are decoded (and fragments reassembled) by pcap4j. Run once per transport by
+ * the subclasses ({@link UdpNatNioTest}, {@link UdpNatEpollTest}).
  */
-class UdpNatTest {
+abstract class UdpNatTest {
     private static final Inet4Address GATEWAY_INET = (Inet4Address) Ipv4Address.toInetAddress(GATEWAY);
     private static final Inet4Address GUEST_INET = (Inet4Address) Ipv4Address.toInetAddress(GUEST_IP);
     private static final Duration QUIET = Duration.ofMillis(300);
 
     // ---------------------------------------------------------------- helpers
 
-    private static VirtualGuest guest(NetworkConfig net, NatService nat) {
-        return VirtualGuest.onRealLoop(net, nat);
-    }
+    /** A guest network on a real event loop of the transport under test, with {@code nat}. */
+    abstract VirtualGuest guest(NetworkConfig net, NatService nat);
 
-    private static VirtualGuest guest(NatService nat) {
+    private VirtualGuest guest(NatService nat) {
         return guest(NetworkConfig.defaults(), nat);
     }
 
@@ -159,6 +155,7 @@ class UdpNatTest {
             assertThat(c.get(UdpCounter.DATAGRAMS_TO_HOST)).isEqualTo(1);
             assertThat(c.get(UdpCounter.DATAGRAMS_TO_GUEST)).isEqualTo(1);
             assertThat(c.get(UdpCounter.BYTES_TO_GUEST)).isEqualTo(10);
+            assertThat(c.get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).as("zero copy from a connected socket").isZero();
         }
     }
 
@@ -231,6 +228,7 @@ class UdpNatTest {
             UdpPacket udp = IpV4Helper.defragment(pieces).get(UdpPacket.class);
             assertThat(udp.hasValidChecksum(GATEWAY_INET, GUEST_INET, false)).isTrue();
             assertThat(udp.getPayload().getRawData()).isEqualTo(big);
+            assertThat(counters(g).get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).isZero();
         }
     }
 
@@ -345,7 +343,7 @@ class UdpNatTest {
         assertRefused(NetworkConfig.defaults(), Ipv4Address.parse("10.0.2.77"));
     }
 
-    private static void assertRefused(NetworkConfig net, int dst) throws Exception {
+    private void assertRefused(NetworkConfig net, int dst) throws Exception {
         NatService nat = new NatService(NatConfig.defaults());
         try (HostPeer listener = HostPeer.bind(); VirtualGuest g = guest(net, nat)) {
             g.send(GuestFrames.udp(40000, dst, listener.port(), ascii("let me out")));
@@ -406,6 +404,7 @@ class UdpNatTest {
             assertThat(a.receive(QUIET)).isNull();
             assertThat(b.receive(Duration.ofMillis(50))).isNull();
             assertThat(counters(g).get(UdpCounter.FORWARD_MAPPINGS_OPENED)).isEqualTo(2);
+            assertThat(counters(g).get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).isEqualTo(2);
             assertThat(onLoop(g, nat.udp()::mappingCount)).isEqualTo(2);
             assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isZero();
         }
@@ -499,18 +498,15 @@ class UdpNatTest {
 
     @Test
     void hostfwdOnABusyPortFailsTheStart() throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (HostPeer busy = HostPeer.bind()) {
             NatService nat = new NatService(NatConfig.builder()
                     .addForward("udp:127.0.0.1:0-:5000")
                     .addForward("udp:127.0.0.1:" + busy.port() + "-:6000").build());
-            assertThatThrownBy(() -> GuestNetwork.builder(group.next()).service(nat).build())
+            assertThatThrownBy(() -> guest(NetworkConfig.defaults(), nat))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("hostfwd")
                     .hasMessageContaining("127.0.0.1:" + busy.port());
             assertThat(nat.udp().forwardAddresses()).as("the first forward was closed again").isEmpty();
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
