@@ -25,6 +25,11 @@ public final class NatService implements GuestService {
         this.udp = new UdpNat(config);
     }
 
+    /** The UDP half, for its port-forward methods (HMP {@code hostfwd_add} / {@code hostfwd_remove}). */
+    public UdpNat udp() {
+        return udp;
+    }
+
     @Override
     public void start(GuestContext context) {
         HostAddressMapper mapper = new HostAddressMapper(context);

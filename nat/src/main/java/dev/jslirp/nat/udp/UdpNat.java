@@ -1,36 +1,453 @@
 package dev.jslirp.nat.udp;
 
+import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.IcmpPacket;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.UdpPacket;
 import dev.jslirp.nat.HostAddressMapper;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.hostfwd.HostForward;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.Future;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.SocketException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * UDP half of the NAT: guest datagrams sent from host sockets, replies mapped back,
- * and UDP port forwards into the guest. SKELETON: not implemented yet.
+ * UDP half of the NAT: the guest's datagrams sent from host sockets with the replies
+ * mapped back, and UDP port forwards into the guest.
+ *
+ * <h2>Theory of operation</h2>
+ * <p><b>Flows.</b> A datagram from the guest belongs to the flow of its tuple
+ * {@code (guest ip:port, remote ip:port)}. The first datagram of a tuple opens an
+ * {@link OutboundFlow}: one host socket, connected to where {@link HostAddressMapper}
+ * says the remote is (the gateway is the host's loopback), so the kernel hands it only
+ * that remote's replies and reports the remote's ICMP errors on it. Replies reach the
+ * guest from the address and port it sent to (the gateway for the host's loopback).
+ * Flows live in a {@link FlowRegistry}: bounded by {@code maxUdpFlows} (the least
+ * recently used is closed to make room) and closed after {@code udpIdleTimeout}
+ * without traffic either way.
+ *
+ * <p><b>What is never sent.</b> Broadcast (255.255.255.255 and the network's directed
+ * broadcast) and multicast from the guest are dropped and counted: a NAT to host
+ * sockets must not spray the host's networks (DHCP to port 67 was taken by the DHCP
+ * service before the NAT saw it). Datagrams to a destination the address rules refuse
+ * ({@code restrict=on}, host loopback switched off, other addresses of the virtual
+ * network, the DNS address for anything the DNS service did not take) are answered
+ * with ICMP destination unreachable, communication administratively prohibited (code
+ * 13, RFC 1812 section 5.2.7.1), from the gateway, and counted. libslirp differs here:
+ * with {@code restrict=on} it drops silently, and when host loopback is off it answers
+ * network unreachable after the failed send. An explicit "prohibited" fails the guest's
+ * application at once with a reason (Linux reports EHOSTUNREACH) rather than after its
+ * own timeouts, and cannot be mistaken for a routing problem.
+ *
+ * <p><b>Errors from the host.</b> Port unreachable reported on a flow's socket (the
+ * remote answered ICMP; {@link PortUnreachableException} on read or send) goes to the
+ * guest as ICMP port unreachable from the remote, quoting the flow's last datagram;
+ * host and network unreachable likewise, from the gateway. A socket that cannot be
+ * opened or connected at all ends its flow with ICMP network unreachable, as libslirp
+ * answers a failed send.
+ *
+ * <p><b>Large datagrams.</b> The core reassembles the guest's fragments before the NAT
+ * sees them; replies above the MTU are fragmented by the core. Host sockets read up to
+ * 65507 bytes, the largest UDP payload over IPv4 ({@link UdpRelay}).
+ *
+ * <p><b>Port forwards.</b> Each UDP forward listens on its host address and port
+ * ({@link UdpForwarder}). Each host peer gets a {@link ForwardMapping}: its datagrams
+ * reach the guest's port from the gateway address and a gateway port of its own (the
+ * peer's port if free), and the guest's replies to that port leave through the
+ * listening socket to the peer. Mappings share the flow table, so a reply is found like
+ * any flow (also under {@code restrict=on}, where only forwards work), and are bounded
+ * and expired like flows, with a bound of their own. A listening socket is not
+ * connected and so reads without headroom (see {@link UdpRelay}): datagrams from peers
+ * are copied once into the guest's frame.
+ *
+ * <p><b>Lifetime.</b> {@link #guestDetached()} ends flows and mappings and keeps the
+ * forwards listening for the guest's return; {@link #stop()} closes everything. All of
+ * it runs on the network's event loop; only the forward methods may be called from any
+ * thread.
  */
 public final class UdpNat {
+    private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
+
     private final NatConfig config;
+    private GuestContext ctx;
+    private NetworkConfig net;
+    private HostAddressMapper mapper;
+    private Counters<UdpCounter> counters;
+    private UdpRelay relay;
+    private FlowRegistry flows;
+    private final List<UdpForwarder> forwarders = new ArrayList<>();
+    private volatile List<InetSocketAddress> forwardAddresses = List.of();
+    private boolean stopped;
 
     /** UDP NAT configured by {@code config}. */
     public UdpNat(NatConfig config) {
         this.config = config;
     }
 
-    /** Starts listeners for UDP forwards; called on the event loop. */
-    public void start(GuestContext context, HostAddressMapper mapper) {
+    /**
+     * Starts listeners for the UDP forwards of the configuration; called on the event loop.
+     *
+     * @throws ConfigException naming {@code hostfwd} and the address if a forward cannot
+     *         listen (the listeners already opened are closed again)
+     */
+    public void start(GuestContext context, HostAddressMapper addressMapper) {
+        this.ctx = context;
+        this.net = context.config();
+        this.mapper = addressMapper;
+        this.counters = context.stats().service("nat.udp", UdpCounter.class);
+        this.relay = new UdpRelay(context, counters);
+        this.flows = new FlowRegistry(context, counters, config.maxUdpFlows(), config.udpIdleTimeout().toNanos());
+        try {
+            for (HostForward f : config.forwards()) {
+                if (f.protocol() == HostForward.Protocol.UDP) {
+                    openForward(f);
+                }
+            }
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
     }
 
-    /** Takes a UDP datagram from the guest; true if handled. */
+    /**
+     * Takes a UDP datagram from the guest; true if handled (sent, or dropped and
+     * counted). The packet stays the caller's; the payload sent is a retained slice.
+     */
     public boolean handle(GuestPacket packet) {
+        if (flows == null || stopped) {
+            return false;
+        }
+        Ipv4Packet ip = packet.ip();
+        int dst = ip.destination();
+        if (dst == Ipv4Address.BROADCAST || dst == net.broadcast()) {
+            counters.increment(UdpCounter.DROPPED_BROADCAST);
+            return true;
+        }
+        if (Ipv4Address.isMulticast(dst)) {
+            counters.increment(UdpCounter.DROPPED_MULTICAST);
+            return true;
+        }
+        UdpPacket udp = packet.udp();
+        int src = ip.source();
+        int srcPort = udp.sourcePort();
+        int dstPort = udp.destinationPort();
+        UdpFlow flow = flows.find(src, srcPort, dst, dstPort);
+        if (flow == null) {
+            flow = open(packet, src, srcPort, dst, dstPort);
+            if (flow == null) {
+                return true;
+            }
+        } else {
+            flows.touch(flow, packet.nanoTime());
+        }
+        flow.fromGuest(packet);
+        return true;
+    }
+
+    /** Opens the flow of a guest datagram, or refuses it (counted, ICMP if due) and returns null. */
+    private OutboundFlow open(GuestPacket packet, int src, int srcPort, int dst, int dstPort) {
+        if (srcPort == 0 || dstPort == 0) {
+            counters.increment(UdpCounter.DROPPED_PORT_ZERO);
+            return null;
+        }
+        if (!net.inNetwork(src)) {
+            counters.increment(UdpCounter.DROPPED_BAD_SOURCE);
+            return null;
+        }
+        InetSocketAddress target = mapper.hostTarget(Ipv4Packet.PROTO_UDP, dst, dstPort);
+        if (target == null) {
+            counters.increment(UdpCounter.REFUSED_DESTINATION);
+            ctx.sendIcmpError(packet, net.host(), IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_ADMIN_PROHIBITED, 0);
+            return null;
+        }
+        OutboundFlow flow = new OutboundFlow(this, src, srcPort, dst, dstPort);
+        flows.addOutbound(flow, packet.nanoTime());
+        try {
+            flow.connect(target, packet);
+        } catch (RuntimeException e) {
+            hostFailed(flow, e);
+        }
+        return flow.closed ? null : flow;
+    }
+
+    // ---------------------------------------------------------------- host events (event loop)
+
+    /** A datagram from a flow's remote: to the guest. Takes ownership of {@code data}. */
+    void fromHost(OutboundFlow flow, ByteBuf data) {
+        flows.touch(flow, ctx.nanoTime());
+        relay.toGuest(flow, data);
+    }
+
+    /** A read or send of a flow's socket failed: ICMP to the guest if the host reported one. */
+    void hostError(OutboundFlow flow, Throwable cause) {
+        int code = unreachableCode(cause);
+        if (code < 0) {
+            counters.increment(UdpCounter.HOST_SOCKET_ERROR);
+            LOG.debug("UDP flow {}:{} -> {}:{}: host socket error", Ipv4Address.toString(flow.guestIp), flow.guestPort,
+                    Ipv4Address.toString(flow.remoteIp), flow.remotePort, cause);
+            return;
+        }
+        counters.increment(code == IcmpPacket.CODE_PORT_UNREACHABLE
+                ? UdpCounter.ICMP_PORT_UNREACHABLE : UdpCounter.ICMP_HOST_UNREACHABLE);
+        sendUnreachable(flow, code);
+    }
+
+    /** A flow's socket could not be opened or connected: ICMP to the guest, and the flow ends. */
+    void hostFailed(OutboundFlow flow, Throwable cause) {
+        int code = unreachableCode(cause);
+        sendUnreachable(flow, code < 0 ? IcmpPacket.CODE_NET_UNREACHABLE : code);
+        flows.close(flow, UdpCounter.SOCKET_FAILED);
+        LOG.debug("UDP flow {}:{} -> {}:{}: cannot open a host socket", Ipv4Address.toString(flow.guestIp),
+                flow.guestPort, Ipv4Address.toString(flow.remoteIp), flow.remotePort, cause);
+    }
+
+    /** A flow's socket closed by itself. */
+    void hostClosed(OutboundFlow flow) {
+        flows.close(flow, UdpCounter.SOCKET_FAILED);
+    }
+
+    /** Port unreachable comes from the remote itself; the others from the gateway, the router on the way. */
+    private void sendUnreachable(OutboundFlow flow, int code) {
+        flow.sendUnreachable(code == IcmpPacket.CODE_PORT_UNREACHABLE ? flow.remoteIp : net.host(), code);
+    }
+
+    /** The ICMP destination-unreachable code for a socket error, or -1 if it is none the host reports. */
+    private static int unreachableCode(Throwable cause) {
+        if (cause instanceof PortUnreachableException) {
+            return IcmpPacket.CODE_PORT_UNREACHABLE;
+        }
+        if (cause instanceof NoRouteToHostException) {
+            return IcmpPacket.CODE_HOST_UNREACHABLE;
+        }
+        if (cause instanceof SocketException) {
+            return IcmpPacket.CODE_NET_UNREACHABLE;
+        }
+        return -1;
+    }
+
+    /**
+     * A datagram from a host peer of forward {@code fw}: to the guest through the peer's
+     * mapping, opened on its first datagram. Takes ownership of {@code packet}.
+     */
+    void fromPeer(UdpForwarder fw, DatagramPacket packet) {
+        if (!ctx.isGuestAttached()) {
+            counters.increment(UdpCounter.DROPPED_GUEST_DETACHED);
+            packet.release();
+            return;
+        }
+        InetSocketAddress peer = packet.sender();
+        InetAddress addr = peer.getAddress();
+        if (!(addr instanceof Inet4Address)) {
+            counters.increment(UdpCounter.FORWARD_PEER_NOT_IPV4);
+            packet.release();
+            return;
+        }
+        // Inet4Address.hashCode() is the address itself (so since JDK 1.0): no byte[] per datagram.
+        long key = FlowTable.endpoint(addr.hashCode(), peer.getPort());
+        ForwardMapping m = fw.mapping(key);
+        if (m == null) {
+            m = openMapping(fw, peer, key);
+            if (m == null) {
+                packet.release();
+                return;
+            }
+        } else {
+            flows.touch(m, ctx.nanoTime());
+        }
+        relay.toGuest(m, packet.content());
+    }
+
+    private ForwardMapping openMapping(UdpForwarder fw, InetSocketAddress peer, long key) {
+        int gateway = net.host();
+        int port = freeGatewayPort(fw, gateway, peer.getPort());
+        if (port < 0) {
+            counters.increment(UdpCounter.FORWARD_NO_PORT);
+            return null;
+        }
+        ForwardMapping m = new ForwardMapping(this, fw, gateway, port, peer, key);
+        flows.addMapping(m, ctx.nanoTime());
+        fw.remember(key, m);
+        return m;
+    }
+
+    /**
+     * A gateway port no flow of the forward's guest end uses yet: the peer's own port if
+     * free (easy to recognise in a capture), else the next free one.
+     */
+    private int freeGatewayPort(UdpForwarder fw, int gateway, int preferred) {
+        int port = preferred;
+        for (int i = 0; i <= 0xffff; i++, port = (port + 1) & 0xffff) {
+            if (port != 0 && flows.isFree(fw.guestIp(), fw.guestPort(), gateway, port)) {
+                return port;
+            }
+        }
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- forwards
+
+    /**
+     * Adds a UDP port forward at run time (HMP {@code hostfwd_add}). Safe from any
+     * thread; runs on the event loop.
+     *
+     * @return completes with the address it listens on (the port chosen for port 0), or
+     *         fails with a {@link ConfigException} naming {@code hostfwd} and the address
+     * @throws IllegalStateException before {@link #start}
+     */
+    public Future<InetSocketAddress> addForward(HostForward forward) {
+        return onLoop(() -> openForward(forward));
+    }
+
+    /**
+     * Removes the UDP forward listening on {@code hostAddress:hostPort} (HMP
+     * {@code hostfwd_remove}; the port as configured, or as bound for port 0) and ends
+     * its mappings. Safe from any thread.
+     *
+     * @return completes with true if there was such a forward
+     */
+    public Future<Boolean> removeForward(int hostAddress, int hostPort) {
+        return onLoop(() -> closeForward(hostAddress, hostPort));
+    }
+
+    /** Where the UDP forwards listen, in the order added; safe from any thread. */
+    public List<InetSocketAddress> forwardAddresses() {
+        return forwardAddresses;
+    }
+
+    /** Flows the guest opened that are live; call on the event loop. */
+    public int flowCount() {
+        return flows == null ? 0 : flows.outboundCount();
+    }
+
+    /** Port-forward mappings that are live; call on the event loop. */
+    public int mappingCount() {
+        return flows == null ? 0 : flows.mappingCount();
+    }
+
+    private InetSocketAddress openForward(HostForward forward) {
+        if (stopped) {
+            throw new IllegalStateException("UDP NAT stopped");
+        }
+        if (forward.protocol() != HostForward.Protocol.UDP) {
+            throw new IllegalArgumentException(forward + " is not a UDP forward");
+        }
+        InetSocketAddress local = forward.hostAddress() == 0 ? new InetSocketAddress(forward.hostPort())
+                : new InetSocketAddress(Ipv4Address.toInetAddress(forward.hostAddress()), forward.hostPort());
+        int guestIp = forward.guestAddress() != 0 ? forward.guestAddress() : net.dhcpStart();
+        if (!net.inNetwork(guestIp) || net.isOwnAddress(guestIp) || guestIp == net.network() || guestIp == net.broadcast()) {
+            throw new ConfigException("hostfwd", "'" + forward + "': " + Ipv4Address.toString(guestIp)
+                    + " is not a guest address of net " + Ipv4Address.toString(net.network()) + "/" + net.prefixLength());
+        }
+        UdpForwarder fw = new UdpForwarder(this, forward, guestIp);
+        DatagramChannel ch = relay.newChannel(fw.handler(), false);
+        ChannelFuture bind = ch.bind(local);
+        if (!bind.isSuccess()) {
+            ch.close();
+            String why = bind.isDone() ? String.valueOf(bind.cause().getMessage()) : "bind did not complete on the event loop";
+            throw new ConfigException("hostfwd", "'" + forward + "': cannot listen on UDP "
+                    + Ipv4Address.toString(forward.hostAddress()) + ":" + forward.hostPort() + " (" + why + ")");
+        }
+        fw.bound(ch);
+        forwarders.add(fw);
+        publishForwards();
+        return fw.localAddress();
+    }
+
+    private boolean closeForward(int hostAddress, int hostPort) {
+        for (Iterator<UdpForwarder> it = forwarders.iterator(); it.hasNext(); ) {
+            UdpForwarder fw = it.next();
+            HostForward f = fw.forward();
+            if (f.hostAddress() == hostAddress && (f.hostPort() == hostPort || fw.localAddress().getPort() == hostPort)) {
+                it.remove();
+                for (ForwardMapping m : fw.mappings()) {
+                    flows.close(m, UdpCounter.FLOWS_CLOSED_ADMIN);
+                }
+                fw.close();
+                publishForwards();
+                return true;
+            }
+        }
         return false;
     }
 
-    /** The guest went away. */
-    public void guestDetached() {
+    private void publishForwards() {
+        List<InetSocketAddress> a = new ArrayList<>(forwarders.size());
+        for (UdpForwarder fw : forwarders) {
+            a.add(fw.localAddress());
+        }
+        forwardAddresses = List.copyOf(a);
     }
 
-    /** Closes every flow and listener. */
+    private <T> Future<T> onLoop(Callable<T> task) {
+        if (ctx == null) {
+            throw new IllegalStateException("UDP NAT not started");
+        }
+        EventLoop loop = ctx.eventLoop();
+        if (!loop.inEventLoop()) {
+            return loop.submit(task);
+        }
+        try {
+            return loop.newSucceededFuture(task.call());
+        } catch (Exception e) {
+            return loop.newFailedFuture(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- lifetime
+
+    /** The guest went away: its flows and mappings end; forwards keep listening. */
+    public void guestDetached() {
+        if (flows != null) {
+            flows.closeAll();
+        }
+    }
+
+    /** Closes every flow, mapping and listener and releases their buffers. */
     public void stop() {
+        if (stopped || flows == null) {
+            return;
+        }
+        stopped = true;
+        flows.closeAll();
+        for (UdpForwarder fw : forwarders) {
+            fw.close();
+        }
+        forwarders.clear();
+        publishForwards();
+        relay.clear();
+    }
+
+    // ---------------------------------------------------------------- for the flows
+
+    GuestContext context() {
+        return ctx;
+    }
+
+    UdpRelay relay() {
+        return relay;
+    }
+
+    Counters<UdpCounter> counters() {
+        return counters;
     }
 }

@@ -9,11 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.core.stats.DropReason;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.PcapFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import java.net.Inet4Address;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.packet.ArpPacket;
@@ -27,20 +26,11 @@ import org.pcap4j.packet.namednumber.IcmpV4Type;
 /** The network's own answers, decoded by pcap4j (a decoder nobody here wrote). */
 class GuestNetworkTest {
 
-    private static EthernetPacket decode(ByteBuf frame) throws Exception {
-        try {
-            byte[] bytes = ByteBufUtil.getBytes(frame);
-            return EthernetPacket.newPacket(bytes, 0, bytes.length);
-        } finally {
-            frame.release();
-        }
-    }
-
     @Test
     void arpRequestForGatewayIsAnsweredWithItsMac() throws Exception {
         try (VirtualGuest g = VirtualGuest.embedded()) {
             g.send(GuestFrames.arpRequest(GATEWAY));
-            EthernetPacket eth = decode(g.expectFrame());
+            EthernetPacket eth = PcapFrames.decode(g.expectFrame());
             ArpPacket arp = eth.get(ArpPacket.class);
             assertThat(arp.getHeader().getOperation()).isEqualTo(ArpOperation.REPLY);
             assertThat(arp.getHeader().getSrcProtocolAddr()).isEqualTo(Ipv4Address.toInetAddress(GATEWAY));
@@ -67,7 +57,7 @@ class GuestNetworkTest {
             for (int dst : new int[] {GATEWAY, DNS}) {
                 byte[] data = "0123456789abcdef".getBytes();
                 g.send(GuestFrames.echoRequest(dst, 7, 3, data));
-                EthernetPacket eth = decode(g.expectFrame());
+                EthernetPacket eth = PcapFrames.decode(g.expectFrame());
                 IpV4Packet ip = eth.get(IpV4Packet.class);
                 assertThat(ip.getHeader().hasValidChecksum(false)).isTrue();
                 assertThat(ip.getHeader().getSrcAddr()).isEqualTo((Inet4Address) Ipv4Address.toInetAddress(dst));

@@ -7,6 +7,7 @@ import dev.jslirp.core.spi.HostChannels;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -34,10 +35,10 @@ public final class VirtualGuest implements AutoCloseable {
     private final QueueSink sink = new QueueSink();
 
     private VirtualGuest(EmbeddedChannel embedded, EventLoopGroup group, EventLoop loop, NetworkConfig config,
-                         GuestService... services) {
+                         HostChannels hostChannels, GuestService... services) {
         this.embedded = embedded;
         this.group = group;
-        GuestNetwork.Builder b = GuestNetwork.builder(loop).config(config).hostChannels(HostChannels.nio());
+        GuestNetwork.Builder b = GuestNetwork.builder(loop).config(config).hostChannels(hostChannels);
         for (GuestService s : services) {
             b.service(s);
         }
@@ -49,7 +50,7 @@ public final class VirtualGuest implements AutoCloseable {
     public static VirtualGuest embedded(NetworkConfig config, GuestService... services) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
-        return new VirtualGuest(ch, null, ch.eventLoop(), config, services);
+        return new VirtualGuest(ch, null, ch.eventLoop(), config, HostChannels.nio(), services);
     }
 
     /** As {@link #embedded(NetworkConfig, GuestService...)} with QEMU's defaults. */
@@ -59,8 +60,23 @@ public final class VirtualGuest implements AutoCloseable {
 
     /** A network on its own NIO event loop, for services with host sockets. */
     public static VirtualGuest onRealLoop(NetworkConfig config, GuestService... services) {
-        EventLoopGroup g = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        return new VirtualGuest(null, g, g.next(), config, services);
+        return onRealLoop(config, NioIoHandler.newFactory(), HostChannels.nio(), services);
+    }
+
+    /**
+     * A network on its own event loop of another I/O handler (native epoll), whose host
+     * sockets {@code hostChannels} makes; the group is shut down on {@link #close()},
+     * also if the services fail to start.
+     */
+    public static VirtualGuest onRealLoop(NetworkConfig config, IoHandlerFactory io, HostChannels hostChannels,
+                                          GuestService... services) {
+        EventLoopGroup g = new MultiThreadIoEventLoopGroup(1, io);
+        try {
+            return new VirtualGuest(null, g, g.next(), config, hostChannels, services);
+        } catch (RuntimeException | Error e) {
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            throw e;
+        }
     }
 
     /** The network under test. */

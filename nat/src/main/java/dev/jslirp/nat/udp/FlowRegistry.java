@@ -1,0 +1,158 @@
+package dev.jslirp.nat.udp;
+
+import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.stats.Counters;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every live UDP flow of one guest: found by its tuple, bounded in number, closed when
+ * idle.
+ *
+ * <h2>Theory of operation</h2>
+ * <p>Flows are keyed by what the guest sees, {@code (guest ip:port, remote ip:port)},
+ * in one {@link FlowTable}, so a guest datagram finds its flow with one allocation-free
+ * lookup whether it belongs to a flow the guest opened ({@link OutboundFlow}) or to a
+ * port-forward mapping a host peer opened ({@link ForwardMapping}).
+ *
+ * <p>Each kind has its own {@link IdleList} (least recently used first) and its own
+ * bound, {@code maxUdpFlows}: host peers of a port forward cannot crowd out the
+ * guest's own flows, nor the reverse. At the bound, the least recently used flow of
+ * the kind is closed to make room ({@link UdpCounter#FLOWS_EVICTED},
+ * {@link UdpCounter#FORWARD_MAPPINGS_EVICTED}) instead of refusing the new one: a guest
+ * that sends from many ports (a resolver picking a random port per query) keeps
+ * working, and the flow that goes is the one most likely dead already.
+ *
+ * <p>Idle timeout ({@code udpIdleTimeout}, re-armed by traffic either way): one timer
+ * for all flows, due when the oldest flow of either list would expire. Traffic only
+ * moves a flow to the end of its list, so the timer never has to move earlier; when it
+ * fires it closes the flows that are really idle, from the head of each list, and is
+ * set again for the new heads. Expiry is exact, and the cost is one scheduled task at
+ * a time, not one per flow or datagram.
+ */
+final class FlowRegistry {
+    private final GuestContext ctx;
+    private final Counters<UdpCounter> counters;
+    private final int maxPerKind;
+    private final long idleNanos;
+    private final FlowTable<UdpFlow> table = new FlowTable<>();
+    private final IdleList outbound = new IdleList();
+    private final IdleList mappings = new IdleList();
+    private final Runnable sweepTask = this::sweep;
+    private ScheduledFuture<?> sweep;
+
+    FlowRegistry(GuestContext ctx, Counters<UdpCounter> counters, int maxPerKind, long idleNanos) {
+        this.ctx = ctx;
+        this.counters = counters;
+        this.maxPerKind = maxPerKind;
+        this.idleNanos = idleNanos;
+    }
+
+    /** The flow of a guest datagram from {@code src:srcPort} to {@code dst:dstPort}, or null. */
+    UdpFlow find(int src, int srcPort, int dst, int dstPort) {
+        return table.get(FlowTable.endpoint(src, srcPort), FlowTable.endpoint(dst, dstPort));
+    }
+
+    /** True if no flow has this tuple. */
+    boolean isFree(int guestIp, int guestPort, int remoteIp, int remotePort) {
+        return !table.contains(FlowTable.endpoint(guestIp, guestPort), FlowTable.endpoint(remoteIp, remotePort));
+    }
+
+    /** Outbound flows open. */
+    int outboundCount() {
+        return outbound.size();
+    }
+
+    /** Port-forward mappings open. */
+    int mappingCount() {
+        return mappings.size();
+    }
+
+    /** Registers a new outbound flow, closing the least recently used one at the bound. */
+    void addOutbound(OutboundFlow flow, long now) {
+        add(flow, outbound, UdpCounter.FLOWS_EVICTED, now);
+        counters.increment(UdpCounter.FLOWS_OPENED);
+    }
+
+    /** Registers a new port-forward mapping, closing the least recently used one at the bound. */
+    void addMapping(ForwardMapping mapping, long now) {
+        add(mapping, mappings, UdpCounter.FORWARD_MAPPINGS_EVICTED, now);
+        counters.increment(UdpCounter.FORWARD_MAPPINGS_OPENED);
+    }
+
+    private void add(UdpFlow flow, IdleList list, UdpCounter evicted, long now) {
+        if (list.size() >= maxPerKind) {
+            close(list.oldest(), evicted);
+        }
+        table.put(flow.guestKey(), flow.remoteKey(), flow);
+        list.add(flow, now);
+        scheduleSweep(now);
+    }
+
+    /** Marks traffic on {@code flow} at {@code now}. */
+    void touch(UdpFlow flow, long now) {
+        if (!flow.closed) {
+            flow.list.touch(flow, now);
+        }
+    }
+
+    /** Unlinks {@code flow}, counts why under {@code reason} and releases its host resources. Idempotent. */
+    void close(UdpFlow flow, UdpCounter reason) {
+        if (flow.closed) {
+            return;
+        }
+        flow.closed = true;
+        table.remove(flow.guestKey(), flow.remoteKey());
+        flow.list.remove(flow);
+        counters.increment(reason);
+        flow.close();
+    }
+
+    /** Closes every flow and mapping (the guest went away, or the NAT stops). */
+    void closeAll() {
+        closeList(outbound);
+        closeList(mappings);
+        table.clear();
+        if (sweep != null) {
+            sweep.cancel(false);
+            sweep = null;
+        }
+    }
+
+    private void closeList(IdleList list) {
+        UdpFlow f;
+        while ((f = list.oldest()) != null) {
+            close(f, UdpCounter.FLOWS_CLOSED_ADMIN);
+        }
+    }
+
+    private void sweep() {
+        sweep = null;
+        long now = ctx.nanoTime();
+        expire(outbound, UdpCounter.FLOWS_IDLE_CLOSED, now);
+        expire(mappings, UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED, now);
+        scheduleSweep(now);
+    }
+
+    private void expire(IdleList list, UdpCounter reason, long now) {
+        UdpFlow f;
+        while ((f = list.oldest()) != null && now - f.lastActiveNanos >= idleNanos) {
+            close(f, reason);
+        }
+    }
+
+    private void scheduleSweep(long now) {
+        if (sweep != null) {
+            return;
+        }
+        long delay = Math.min(dueIn(outbound, now), dueIn(mappings, now));
+        if (delay != Long.MAX_VALUE) {
+            sweep = ctx.eventLoop().schedule(sweepTask, Math.max(0, delay), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private long dueIn(IdleList list, long now) {
+        UdpFlow oldest = list.oldest();
+        return oldest == null ? Long.MAX_VALUE : oldest.lastActiveNanos + idleNanos - now;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.jslirp.nat.udp;
+
+import dev.jslirp.core.spi.GuestPacket;
+import java.net.InetSocketAddress;
+
+/**
+ * One host peer of a UDP port forward, as the guest sees it: datagrams from the peer
+ * reach the guest's forwarded port from the gateway address and a port of the gateway
+ * given to this peer alone, and what the guest sends back to that port leaves through
+ * the forward's listening socket to the peer.
+ */
+final class ForwardMapping extends UdpFlow {
+    private final UdpNat nat;
+    private final UdpForwarder forwarder;
+    private final InetSocketAddress peer;
+    private final long peerKey;
+
+    /**
+     * @param gateway     the gateway address the peer appears as
+     * @param gatewayPort the port of the gateway given to this peer
+     * @param peer        the peer's address, as the host socket reported it
+     * @param peerKey     the peer's key in {@code forwarder}'s map
+     */
+    ForwardMapping(UdpNat nat, UdpForwarder forwarder, int gateway, int gatewayPort, InetSocketAddress peer, long peerKey) {
+        super(forwarder.guestIp(), forwarder.guestPort(), gateway, gatewayPort);
+        this.nat = nat;
+        this.forwarder = forwarder;
+        this.peer = peer;
+        this.peerKey = peerKey;
+    }
+
+    /** The forward this mapping belongs to. */
+    UdpForwarder forwarder() {
+        return forwarder;
+    }
+
+    @Override
+    void fromGuest(GuestPacket packet) {
+        nat.relay().toHost(forwarder.channel(), UdpRelay.payloadOf(packet), peer);
+    }
+
+    @Override
+    void close() {
+        forwarder.forget(peerKey, this);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.jslirp.nat.udp;
+
+/**
+ * What the UDP NAT did, counted under {@code "nat.udp"} in the network's stats. Every
+ * datagram from the guest that the NAT takes is either sent or counted under one
+ * reason it was not; so is every datagram from the host.
+ */
+public enum UdpCounter {
+    /** Guest datagrams written to a host socket. */
+    DATAGRAMS_TO_HOST,
+    /** Payload bytes of those. */
+    BYTES_TO_HOST,
+    /** Host datagrams sent on to the guest. */
+    DATAGRAMS_TO_GUEST,
+    /** Payload bytes of those. */
+    BYTES_TO_GUEST,
+    /**
+     * Host datagrams copied into a frame because their socket could not read with
+     * headroom (port-forward listeners); the others went to the guest in the buffer the
+     * kernel filled.
+     */
+    DATAGRAMS_COPIED_TO_GUEST,
+
+    /** Flows opened: one host socket each. */
+    FLOWS_OPENED,
+    /** Flows closed after {@code udpIdleTimeout} without traffic. */
+    FLOWS_IDLE_CLOSED,
+    /** Flows closed to make room for a new one at {@code maxUdpFlows} (the least recently used). */
+    FLOWS_EVICTED,
+    /**
+     * Flows and port-forward mappings ended by the NAT itself: the guest went away, the
+     * forward was removed, or the NAT stopped.
+     */
+    FLOWS_CLOSED_ADMIN,
+    /** A host socket could not be opened or connected, or closed by itself: the flow ended. */
+    SOCKET_FAILED,
+
+    /** Guest datagrams to 255.255.255.255 or the network's broadcast address: never sent to the host. */
+    DROPPED_BROADCAST,
+    /** Guest datagrams to multicast groups: never sent to the host. */
+    DROPPED_MULTICAST,
+    /** Guest datagrams from or to port 0 (reserved, RFC 768 / IANA). */
+    DROPPED_PORT_ZERO,
+    /** Guest datagrams from an address outside the virtual network (no reply could reach it). */
+    DROPPED_BAD_SOURCE,
+    /**
+     * Guest datagrams to destinations the address rules refuse ({@code restrict=on},
+     * host loopback off, other addresses of the virtual network): the guest got ICMP
+     * destination unreachable, communication administratively prohibited.
+     */
+    REFUSED_DESTINATION,
+    /** Guest datagrams dropped because the host socket's write buffer was full. */
+    DROPPED_HOST_BUSY,
+    /** A second datagram of a flow whose host socket was still connecting: dropped. */
+    DROPPED_CONNECTING,
+
+    /** Host datagrams dropped because the guest transport could take no more frames. */
+    DROPPED_GUEST_BUSY,
+    /** Host datagrams dropped because no guest was attached. */
+    DROPPED_GUEST_DETACHED,
+
+    /** The host reported port unreachable for a flow: sent on to the guest as ICMP. */
+    ICMP_PORT_UNREACHABLE,
+    /** The host reported host or network unreachable for a flow: sent on to the guest as ICMP. */
+    ICMP_HOST_UNREACHABLE,
+    /** Other errors of a flow's host socket (logged). */
+    HOST_SOCKET_ERROR,
+
+    /** Port-forward mappings opened for a new host peer. */
+    FORWARD_MAPPINGS_OPENED,
+    /** Mappings closed after {@code udpIdleTimeout} without traffic. */
+    FORWARD_MAPPINGS_IDLE_CLOSED,
+    /** Mappings closed to make room for a new peer at {@code maxUdpFlows} (the least recently used). */
+    FORWARD_MAPPINGS_EVICTED,
+    /** Datagrams from a host peer dropped: no free port on the gateway for its mapping. */
+    FORWARD_NO_PORT,
+    /** Datagrams from a host peer that is not IPv4 (the guest network is IPv4 only): dropped. */
+    FORWARD_PEER_NOT_IPV4,
+}

@@ -1,0 +1,59 @@
+package dev.jslirp.nat.udp;
+
+import dev.jslirp.core.spi.GuestPacket;
+
+/**
+ * One UDP conversation as the guest sees it: its own address and port, and the
+ * remote address and port it talks to (the destination of its datagrams, the source
+ * of the ones it receives). Kept in the NAT's {@link FlowTable} under that tuple and in
+ * an {@link IdleList} by last use.
+ *
+ * <p>Two kinds: an {@link OutboundFlow} that the guest opened, with its own connected
+ * host socket; and a {@link ForwardMapping} that a host peer opened through a port
+ * forward, sharing the forward's listening socket.
+ */
+abstract class UdpFlow {
+    /** The guest's address. */
+    final int guestIp;
+    /** The guest's port. */
+    final int guestPort;
+    /** The address the guest talks to (for the host's loopback: the gateway). */
+    final int remoteIp;
+    /** The port the guest talks to. */
+    final int remotePort;
+
+    /** Last datagram either way, on the network's clock. */
+    long lastActiveNanos;
+    /** Links of the {@link IdleList} this flow is on, oldest first. */
+    UdpFlow older;
+    UdpFlow newer;
+    IdleList list;
+    /** Set once by {@link #close()}; later host events are ignored. */
+    boolean closed;
+
+    UdpFlow(int guestIp, int guestPort, int remoteIp, int remotePort) {
+        this.guestIp = guestIp;
+        this.guestPort = guestPort;
+        this.remoteIp = remoteIp;
+        this.remotePort = remotePort;
+    }
+
+    /** The guest end as a table key half. */
+    final long guestKey() {
+        return FlowTable.endpoint(guestIp, guestPort);
+    }
+
+    /** The remote end as a table key half. */
+    final long remoteKey() {
+        return FlowTable.endpoint(remoteIp, remotePort);
+    }
+
+    /**
+     * Sends the payload of {@code packet}, a datagram of this flow from the guest, to
+     * the host. The packet stays owned by the caller; what is kept is retained here.
+     */
+    abstract void fromGuest(GuestPacket packet);
+
+    /** Releases the flow's host resources. Called once, by the NAT, after it unlinked the flow. */
+    abstract void close();
+}

@@ -1,0 +1,170 @@
+package dev.jslirp.nat.udp;
+
+import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.UdpPacket;
+import dev.jslirp.nat.HeadroomRecvAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+
+/**
+ * The data path of the UDP NAT: payloads from the guest onto host sockets and
+ * datagrams from host sockets to the guest, both without copying.
+ *
+ * <h2>Guest to host</h2>
+ * <p>A retained slice of the guest's frame (or of the reassembled datagram) is written
+ * to the host socket; the socket releases it once sent. Writes are flushed once per
+ * event-loop turn, not per datagram, so a burst from the guest leaves in one flush
+ * (one {@code sendmmsg} with the epoll transport); a socket whose write buffer fills
+ * is flushed at once, and if it is still full the datagram is dropped and counted, so
+ * memory per socket stays within Netty's write-buffer high-water mark.
+ *
+ * <h2>Host to guest</h2>
+ * <p>Host sockets read with a {@link HeadroomRecvAllocator}: each datagram lands
+ * {@link #HEADROOM} bytes into a pooled buffer big enough for the largest UDP
+ * datagram ({@link #MAX_DATAGRAM}), exactly where {@link GuestContext#newIpv4Frame}
+ * would put the payload. The UDP header is written in front of it and the same buffer
+ * goes to {@link GuestContext#sendIpv4}, which adds the IPv4 and Ethernet headers in
+ * the remaining headroom and fragments it to the MTU if needed. The price of no copy
+ * is that a small datagram occupies a 64 KiB buffer until the transport sent it; for
+ * that reason datagrams are dropped (and counted) rather than queued while the guest
+ * transport is not writable.
+ */
+final class UdpRelay {
+    /** The largest UDP payload over IPv4: 65535 - 20 (IPv4 header) - 8 (UDP header). */
+    static final int MAX_DATAGRAM = 65535 - Ipv4Packet.MIN_HEADER_LENGTH - UdpPacket.HEADER_LENGTH;
+    /** Room in front of host data for the transport prefix, Ethernet, IPv4 and UDP headers. */
+    static final int HEADROOM = FrameSink.HEADROOM + GuestContext.IPV4_FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH;
+
+    private final GuestContext ctx;
+    private final Counters<UdpCounter> counters;
+    private final HeadroomRecvAllocator connectedAllocator =
+            new HeadroomRecvAllocator(HEADROOM, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
+    private final FixedRecvByteBufAllocator listenerAllocator = new FixedRecvByteBufAllocator(MAX_DATAGRAM);
+    private final ArrayDeque<Channel> toFlush = new ArrayDeque<>();
+    private final Runnable flushTask = this::flushAll;
+    private Channel lastQueued;
+    private boolean flushScheduled;
+
+    UdpRelay(GuestContext ctx, Counters<UdpCounter> counters) {
+        this.ctx = ctx;
+        this.counters = counters;
+    }
+
+    /**
+     * A new UDP socket registered on the network's event loop with {@code handler} in
+     * its pipeline. Called on the event loop, where the registration completes before
+     * this returns.
+     *
+     * @param connected true for a socket that will be connected: it reads with headroom
+     *                  (zero copy to the guest); an unconnected one reads without, since
+     *                  epoll's unconnected read path cannot ({@link HeadroomRecvAllocator}),
+     *                  and its datagrams are copied once on the way to the guest
+     * @throws IllegalStateException if the channel could not be registered (it is closed)
+     */
+    DatagramChannel newChannel(ChannelHandler handler, boolean connected) {
+        DatagramChannel ch = ctx.hostChannels().udp().newChannel();
+        ch.config().setAllocator(ctx.alloc());
+        if (connected) {
+            ch.config().setRecvByteBufAllocator(connectedAllocator);
+        } else {
+            ch.config().setRecvByteBufAllocator(listenerAllocator);
+        }
+        ch.pipeline().addLast(handler);
+        ChannelFuture reg = ctx.eventLoop().register(ch);
+        if (!reg.isSuccess()) {
+            ch.unsafe().closeForcibly();
+            throw new IllegalStateException("cannot register a UDP socket: "
+                    + (reg.isDone() ? reg.cause() : "registration did not complete on the event loop"), reg.cause());
+        }
+        return ch;
+    }
+
+    /** The payload of {@code packet}'s UDP datagram as a retained slice; the caller owns it. */
+    static ByteBuf payloadOf(GuestPacket packet) {
+        UdpPacket udp = packet.udp();
+        return packet.ip().buffer().retainedSlice(udp.payloadOffset(), udp.payloadLength());
+    }
+
+    /**
+     * Writes {@code payload} to {@code ch}, addressed to {@code recipient} if the socket
+     * is not connected (null otherwise), and flushes it within this event-loop turn.
+     * Takes ownership of {@code payload}: the channel releases it once sent, or this
+     * method does when it drops it.
+     */
+    void toHost(Channel ch, ByteBuf payload, InetSocketAddress recipient) {
+        if (!ch.isWritable()) {
+            ch.flush();
+            if (!ch.isWritable()) {
+                counters.increment(UdpCounter.DROPPED_HOST_BUSY);
+                payload.release();
+                return;
+            }
+        }
+        counters.increment(UdpCounter.DATAGRAMS_TO_HOST);
+        counters.add(UdpCounter.BYTES_TO_HOST, payload.readableBytes());
+        // The void promise reports a failed send (PortUnreachableException and the like)
+        // to the channel's exceptionCaught, where the flow turns it into ICMP.
+        ch.write(recipient == null ? payload : new DatagramPacket(payload, recipient), ch.voidPromise());
+        if (ch != lastQueued) {
+            toFlush.add(ch);
+            lastQueued = ch;
+        }
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.eventLoop().execute(flushTask);
+        }
+    }
+
+    private void flushAll() {
+        flushScheduled = false;
+        lastQueued = null;
+        Channel ch;
+        while ((ch = toFlush.poll()) != null) {
+            ch.flush();
+        }
+    }
+
+    /**
+     * Sends a datagram the host socket read for flow {@code flow} to the guest, from
+     * the flow's remote end to its guest end. Takes ownership of {@code data}. If it was
+     * read with {@link #HEADROOM} bytes free before its reader index, the headers are
+     * written there and the buffer goes to the guest as it is; else it is copied first.
+     */
+    void toGuest(UdpFlow flow, ByteBuf data) {
+        if (!ctx.isGuestWritable()) {
+            counters.increment(ctx.isGuestAttached() ? UdpCounter.DROPPED_GUEST_BUSY : UdpCounter.DROPPED_GUEST_DETACHED);
+            data.release();
+            return;
+        }
+        if (data.readerIndex() < HEADROOM) {
+            counters.increment(UdpCounter.DATAGRAMS_COPIED_TO_GUEST);
+        }
+        ByteBuf frame = HeadroomRecvAllocator.withHeadroom(data, HEADROOM, ctx.alloc());
+        int len = frame.readableBytes();
+        int udpOff = frame.readerIndex() - UdpPacket.HEADER_LENGTH;
+        counters.increment(UdpCounter.DATAGRAMS_TO_GUEST);
+        counters.add(UdpCounter.BYTES_TO_GUEST, len);
+        UdpPacket.write(frame, udpOff, flow.remotePort, flow.guestPort, UdpPacket.HEADER_LENGTH + len,
+                flow.remoteIp, flow.guestIp);
+        frame.readerIndex(udpOff - GuestContext.IPV4_FRAME_OVERHEAD);
+        // dontFragment=false: a datagram above the MTU reaches the guest as fragments.
+        ctx.sendIpv4(frame, flow.remoteIp, flow.guestIp, Ipv4Packet.PROTO_UDP, 0, false);
+    }
+
+    /** Forgets pending flushes (the channels are being closed). */
+    void clear() {
+        toFlush.clear();
+        lastQueued = null;
+    }
+}

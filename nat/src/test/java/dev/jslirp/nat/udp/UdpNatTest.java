@@ -1,0 +1,535 @@
+package dev.jslirp.nat.udp;
+
+import static dev.jslirp.core.testkit.GuestFrames.GATEWAY;
+import static dev.jslirp.core.testkit.GuestFrames.GUEST_IP;
+import static dev.jslirp.core.testkit.GuestFrames.GUEST_MAC;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.PcapFrames;
+import dev.jslirp.core.testkit.VirtualGuest;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.NatService;
+import dev.jslirp.nat.hostfwd.HostForward;
+import io.netty.buffer.ByteBuf;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.pcap4j.packet.EthernetPacket;
+import org.pcap4j.packet.IcmpV4CommonPacket;
+import org.pcap4j.packet.IpV4Packet;
+import org.pcap4j.packet.UdpPacket;
+import org.pcap4j.packet.namednumber.IcmpV4Code;
+import org.pcap4j.packet.namednumber.IcmpV4Type;
+import org.pcap4j.util.IpV4Helper;
+
+/**
+ * The UDP NAT on a real event loop with real UDP peers on 127.0.0.1; frames to the
+ * guest are decoded (and fragments reassembled) by pcap4j. Run once per transport by
+ * the subclasses ({@link UdpNatNioTest}, {@link UdpNatEpollTest}).
+ */
+abstract class UdpNatTest {
+    private static final Inet4Address GATEWAY_INET = (Inet4Address) Ipv4Address.toInetAddress(GATEWAY);
+    private static final Inet4Address GUEST_INET = (Inet4Address) Ipv4Address.toInetAddress(GUEST_IP);
+    private static final Duration QUIET = Duration.ofMillis(300);
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A guest network on a real event loop of the transport under test, with {@code nat}. */
+    abstract VirtualGuest guest(NetworkConfig net, NatService nat);
+
+    private VirtualGuest guest(NatService nat) {
+        return guest(NetworkConfig.defaults(), nat);
+    }
+
+    private static Counters<UdpCounter> counters(VirtualGuest g) {
+        return g.network().stats().service("nat.udp", UdpCounter.class);
+    }
+
+    private static <T> T onLoop(VirtualGuest g, Callable<T> task) throws Exception {
+        return g.network().eventLoop().submit(task).get(5, TimeUnit.SECONDS);
+    }
+
+    /** The next frame, which must be an unfragmented UDP datagram with valid checksums. */
+    private static UdpPacket expectUdp(VirtualGuest g, Inet4Address src, int dstPort) throws Exception {
+        EthernetPacket eth = PcapFrames.decode(g.expectFrame());
+        IpV4Packet ip = eth.get(IpV4Packet.class);
+        assertThat(ip).as("IPv4 frame").isNotNull();
+        assertThat(ip.getHeader().hasValidChecksum(false)).isTrue();
+        assertThat(ip.getHeader().getSrcAddr()).isEqualTo(src);
+        assertThat(ip.getHeader().getDstAddr()).isEqualTo(GUEST_INET);
+        UdpPacket udp = ip.get(UdpPacket.class);
+        assertThat(udp).as("UDP datagram").isNotNull();
+        assertThat(udp.hasValidChecksum(src, GUEST_INET, false)).isTrue();
+        assertThat(udp.getHeader().getDstPort().valueAsInt()).isEqualTo(dstPort);
+        return udp;
+    }
+
+    /** The next frame, which must be ICMP destination unreachable with {@code code} from {@code src}. */
+    private static byte[] expectUnreachable(VirtualGuest g, Inet4Address src, IcmpV4Code code) throws Exception {
+        EthernetPacket eth = PcapFrames.decode(g.expectFrame());
+        IpV4Packet ip = eth.get(IpV4Packet.class);
+        assertThat(ip.getHeader().getSrcAddr()).isEqualTo(src);
+        assertThat(ip.getHeader().getDstAddr()).isEqualTo(GUEST_INET);
+        IcmpV4CommonPacket icmp = eth.get(IcmpV4CommonPacket.class);
+        assertThat(icmp.getHeader().getType()).isEqualTo(IcmpV4Type.DESTINATION_UNREACHABLE);
+        assertThat(icmp.getHeader().getCode()).isEqualTo(code);
+        assertThat(icmp.hasValidChecksum(false)).isTrue();
+        byte[] rest = icmp.getPayload().getRawData();
+        return java.util.Arrays.copyOfRange(rest, 4, rest.length); // after the unused 4 bytes: the quote
+    }
+
+    /** Checks that {@code quote} starts with the header of the guest's datagram {@code srcPort -> dst:dstPort}. */
+    private static void assertQuotes(byte[] quote, int dst, int srcPort, int dstPort) throws Exception {
+        assertThat(quote.length).isGreaterThanOrEqualTo(28);
+        IpV4Packet.IpV4Header h = IpV4Packet.newPacket(quote, 0, quote.length).getHeader();
+        assertThat(h.getSrcAddr()).isEqualTo(GUEST_INET);
+        assertThat(h.getDstAddr()).isEqualTo(Ipv4Address.toInetAddress(dst));
+        int ihl = (quote[0] & 0x0f) * 4;
+        assertThat(((quote[ihl] & 0xff) << 8) | (quote[ihl + 1] & 0xff)).isEqualTo(srcPort);
+        assertThat(((quote[ihl + 2] & 0xff) << 8) | (quote[ihl + 3] & 0xff)).isEqualTo(dstPort);
+    }
+
+    /** Sends {@code text} from the guest's {@code guestPort} to {@code server} through the gateway; the reply. */
+    private static UdpPacket roundTrip(VirtualGuest g, int guestPort, HostPeer server, String text) throws Exception {
+        g.send(GuestFrames.udp(guestPort, GATEWAY, server.port(), ascii(text)));
+        return expectUdp(g, GATEWAY_INET, guestPort);
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(US_ASCII);
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static void learnGuest(VirtualGuest g) throws Exception {
+        onLoop(g, () -> {
+            g.network().addNeighbor(GUEST_IP, GUEST_MAC);
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- guest flows
+
+    @Test
+    void datagramToGatewayReachesHostLoopbackAndReplyComesFromGateway() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            UdpPacket reply = roundTrip(g, 40000, echo, "hello host");
+            assertThat(reply.getHeader().getSrcPort().valueAsInt()).isEqualTo(echo.port());
+            assertThat(reply.getPayload().getRawData()).isEqualTo(ascii("hello host"));
+            assertThat(echo.senders()).hasSize(1);
+            assertThat(echo.senders().get(0).getAddress().isLoopbackAddress()).isTrue();
+            Counters<UdpCounter> c = counters(g);
+            assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(1);
+            assertThat(c.get(UdpCounter.DATAGRAMS_TO_HOST)).isEqualTo(1);
+            assertThat(c.get(UdpCounter.DATAGRAMS_TO_GUEST)).isEqualTo(1);
+            assertThat(c.get(UdpCounter.BYTES_TO_GUEST)).isEqualTo(10);
+            assertThat(c.get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).as("zero copy from a connected socket").isZero();
+        }
+    }
+
+    @Test
+    void twoGuestPortsToOneServerMapIndependently() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            UdpPacket first = roundTrip(g, 40001, echo, "one");
+            UdpPacket second = roundTrip(g, 40002, echo, "two");
+            UdpPacket third = roundTrip(g, 40001, echo, "one again");
+
+            assertThat(first.getPayload().getRawData()).isEqualTo(ascii("one"));
+            assertThat(second.getPayload().getRawData()).isEqualTo(ascii("two"));
+            assertThat(third.getPayload().getRawData()).isEqualTo(ascii("one again"));
+            List<InetSocketAddress> senders = echo.senders();
+            assertThat(senders).hasSize(3);
+            assertThat(senders.get(0).getPort()).isNotEqualTo(senders.get(1).getPort());
+            assertThat(senders.get(2).getPort()).isEqualTo(senders.get(0).getPort());
+            assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isEqualTo(2);
+            assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void fragmentedDatagramsCrossBothWaysWhole() throws Exception {
+        byte[] data = random(4000, 1);
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            List<ByteBuf> fragments = GuestFragments.udp(40000, GATEWAY, echo.port(), data, 1500, 0x4242);
+            assertThat(fragments).hasSize(3);
+            for (ByteBuf f : fragments) {
+                g.send(f);
+            }
+
+            await("the server to get the datagram", () -> echo.requests().size() == 1);
+            assertThat(echo.requests().get(0)).isEqualTo(data);
+
+            List<IpV4Packet> pieces = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ByteBuf frame = g.expectFrame();
+                assertThat(frame.readableBytes()).isLessThanOrEqualTo(14 + 1500);
+                IpV4Packet ip = PcapFrames.decode(frame).get(IpV4Packet.class);
+                assertThat(ip.getHeader().hasValidChecksum(false)).isTrue();
+                assertThat(ip.getHeader().getSrcAddr()).isEqualTo(GATEWAY_INET);
+                assertThat(ip.getHeader().getMoreFragmentFlag()).isEqualTo(i < 2);
+                pieces.add(ip);
+            }
+            g.expectNothing(Duration.ofMillis(100));
+            UdpPacket udp = IpV4Helper.defragment(pieces).get(UdpPacket.class);
+            assertThat(udp.hasValidChecksum(GATEWAY_INET, GUEST_INET, false)).isTrue();
+            assertThat(udp.getHeader().getDstPort().valueAsInt()).isEqualTo(40000);
+            assertThat(udp.getPayload().getRawData()).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void largestDatagramFromHostReachesGuestInFragments() throws Exception {
+        byte[] big = random(UdpRelay.MAX_DATAGRAM, 2);
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer server = HostPeer.serve(req -> big); VirtualGuest g = guest(nat)) {
+            g.send(GuestFrames.udp(40000, GATEWAY, server.port(), ascii("big please")));
+
+            List<IpV4Packet> pieces = new ArrayList<>();
+            IpV4Packet last;
+            do {
+                last = PcapFrames.decode(g.expectFrame()).get(IpV4Packet.class);
+                pieces.add(last);
+            } while (last.getHeader().getMoreFragmentFlag());
+            assertThat(pieces).hasSize((65535 - 20 + 1479) / 1480);
+            UdpPacket udp = IpV4Helper.defragment(pieces).get(UdpPacket.class);
+            assertThat(udp.hasValidChecksum(GATEWAY_INET, GUEST_INET, false)).isTrue();
+            assertThat(udp.getPayload().getRawData()).isEqualTo(big);
+            assertThat(counters(g).get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).isZero();
+        }
+    }
+
+    @Test
+    void datagramToClosedHostPortGetsIcmpPortUnreachable() throws Exception {
+        int closedPort;
+        try (HostPeer gone = HostPeer.bind()) {
+            closedPort = gone.port();
+        }
+        NatService nat = new NatService(NatConfig.defaults());
+        try (VirtualGuest g = guest(nat)) {
+            g.send(GuestFrames.udp(40000, GATEWAY, closedPort, ascii("anyone?")));
+
+            byte[] quote = expectUnreachable(g, GATEWAY_INET, IcmpV4Code.PORT_UNREACHABLE);
+            assertQuotes(quote, GATEWAY, 40000, closedPort);
+            assertThat(counters(g).get(UdpCounter.ICMP_PORT_UNREACHABLE)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void idleFlowIsClosedAfterTheTimeout() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().udpIdleTimeout(Duration.ofMillis(300)).build());
+        try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            long start = System.nanoTime();
+            roundTrip(g, 40000, echo, "ping");
+            assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(1);
+
+            await("the idle flow to close", () -> counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED) == 1);
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+            assertThat(onLoop(g, nat.udp()::flowCount)).isZero();
+
+            roundTrip(g, 40000, echo, "again");
+            assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void trafficKeepsAFlowOpenPastTheTimeout() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().udpIdleTimeout(Duration.ofMillis(800)).build());
+        try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            for (int i = 0; i < 20; i++) {
+                roundTrip(g, 40000, echo, "tick " + i);
+                Thread.sleep(100);
+            }
+            assertThat(counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED)).isZero();
+            assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isEqualTo(1);
+            assertThat(echo.senders().stream().map(InetSocketAddress::getPort).distinct()).hasSize(1);
+        }
+    }
+
+    @Test
+    void flowsBeyondTheBoundEvictTheLeastRecentlyUsed() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().maxUdpFlows(2).build());
+        try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            for (int port : new int[] {1001, 1002, 1001, 1003}) {
+                roundTrip(g, port, echo, "from " + port);
+            }
+            Counters<UdpCounter> c = counters(g);
+            assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(3);
+            assertThat(c.get(UdpCounter.FLOWS_EVICTED)).isEqualTo(1);
+            assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
+
+            // 1001 was used after 1002, so 1002 went: 1001 still has its flow, 1002 needs a new one.
+            roundTrip(g, 1001, echo, "still here");
+            assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(3);
+            roundTrip(g, 1002, echo, "back");
+            assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(4);
+            assertThat(c.get(UdpCounter.FLOWS_EVICTED)).isEqualTo(2);
+            assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void broadcastAndMulticastNeverReachTheHost() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer listener = HostPeer.bind(); VirtualGuest g = guest(nat)) {
+            int port = listener.port();
+            g.send(GuestFrames.udp(40000, Ipv4Address.BROADCAST, port, ascii("all")));
+            g.send(GuestFrames.udp(40000, Ipv4Address.parse("10.0.2.255"), port, ascii("net")));
+            g.send(GuestFrames.udp(40000, Ipv4Address.parse("224.0.0.251"), port, ascii("mdns")));
+            g.send(GuestFrames.udp(40000, Ipv4Address.parse("239.1.2.3"), port, ascii("group")));
+
+            assertThat(listener.receive(QUIET)).isNull();
+            g.expectNothing(Duration.ofMillis(50));
+            Counters<UdpCounter> c = counters(g);
+            assertThat(c.get(UdpCounter.DROPPED_BROADCAST)).isEqualTo(2);
+            assertThat(c.get(UdpCounter.DROPPED_MULTICAST)).isEqualTo(2);
+            assertThat(c.get(UdpCounter.FLOWS_OPENED)).isZero();
+
+            // The listener does hear unicast to the gateway: the silence above was the NAT's.
+            g.send(GuestFrames.udp(40000, GATEWAY, port, ascii("unicast")));
+            HostPeer.Received r = listener.receive(Duration.ofSeconds(5));
+            assertThat(r).isNotNull();
+            assertThat(r.data()).isEqualTo(ascii("unicast"));
+        }
+    }
+
+    @Test
+    void restrictOnRefusesWithAdminProhibited() throws Exception {
+        NetworkConfig net = NetworkConfig.builder().restrict(true).build();
+        assertRefused(net, GATEWAY);
+    }
+
+    @Test
+    void hostLoopbackOffRefusesTheGatewayWithAdminProhibited() throws Exception {
+        NetworkConfig net = NetworkConfig.builder().hostLoopback(false).build();
+        assertRefused(net, GATEWAY);
+    }
+
+    @Test
+    void otherAddressesOfTheVirtualNetworkAreRefused() throws Exception {
+        assertRefused(NetworkConfig.defaults(), Ipv4Address.parse("10.0.2.77"));
+    }
+
+    private void assertRefused(NetworkConfig net, int dst) throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer listener = HostPeer.bind(); VirtualGuest g = guest(net, nat)) {
+            g.send(GuestFrames.udp(40000, dst, listener.port(), ascii("let me out")));
+
+            byte[] quote = expectUnreachable(g, GATEWAY_INET, IcmpV4Code.COMMUNICATION_PROHIBITED);
+            assertQuotes(quote, dst, 40000, listener.port());
+            assertThat(listener.receive(QUIET)).isNull();
+            assertThat(counters(g).get(UdpCounter.REFUSED_DESTINATION)).isEqualTo(1);
+            assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isZero();
+        }
+    }
+
+    @Test
+    void portZeroIsDropped() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (VirtualGuest g = guest(nat)) {
+            g.send(GuestFrames.udp(0, GATEWAY, 9, ascii("x")));
+            g.send(GuestFrames.udp(40000, GATEWAY, 0, ascii("x")));
+            g.expectNothing(Duration.ofMillis(100));
+            assertThat(counters(g).get(UdpCounter.DROPPED_PORT_ZERO)).isEqualTo(2);
+        }
+    }
+
+    // ---------------------------------------------------------------- port forwards
+
+    @Test
+    void hostfwdPeersEachGetTheirOwnReplies() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().addForward("udp::0-:5000").build());
+        try (HostPeer a = HostPeer.bind(); HostPeer b = HostPeer.bind(); VirtualGuest g = guest(nat)) {
+            learnGuest(g);
+            List<InetSocketAddress> listening = nat.udp().forwardAddresses();
+            assertThat(listening).hasSize(1);
+            InetSocketAddress fwd = new InetSocketAddress("127.0.0.1", listening.get(0).getPort());
+
+            a.send(ascii("from a"), fwd);
+            UdpPacket toGuest1 = expectUdp(g, GATEWAY_INET, 5000);
+            b.send(ascii("from b"), fwd);
+            UdpPacket toGuest2 = expectUdp(g, GATEWAY_INET, 5000);
+
+            // The guest's scripted server answers each datagram to where it came from.
+            Map<String, Integer> portOf = new HashMap<>();
+            for (UdpPacket u : List.of(toGuest1, toGuest2)) {
+                String text = new String(u.getPayload().getRawData(), US_ASCII);
+                int gwPort = u.getHeader().getSrcPort().valueAsInt();
+                portOf.put(text, gwPort);
+                g.send(GuestFrames.udp(5000, GATEWAY, gwPort, ascii("reply to " + text)));
+            }
+            assertThat(portOf.keySet()).containsExactlyInAnyOrder("from a", "from b");
+            assertThat(portOf.get("from a")).isEqualTo(a.port());
+            assertThat(portOf.get("from b")).isEqualTo(b.port());
+
+            HostPeer.Received ra = a.receive(Duration.ofSeconds(5));
+            HostPeer.Received rb = b.receive(Duration.ofSeconds(5));
+            assertThat(ra.data()).isEqualTo(ascii("reply to from a"));
+            assertThat(rb.data()).isEqualTo(ascii("reply to from b"));
+            assertThat(ra.sender().getPort()).isEqualTo(fwd.getPort());
+            assertThat(rb.sender().getPort()).isEqualTo(fwd.getPort());
+            assertThat(a.receive(QUIET)).isNull();
+            assertThat(b.receive(Duration.ofMillis(50))).isNull();
+            assertThat(counters(g).get(UdpCounter.FORWARD_MAPPINGS_OPENED)).isEqualTo(2);
+            assertThat(counters(g).get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).isEqualTo(2);
+            assertThat(onLoop(g, nat.udp()::mappingCount)).isEqualTo(2);
+            assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isZero();
+        }
+    }
+
+    @Test
+    void hostfwdWorksUnderRestrict() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000").build());
+        try (HostPeer peer = HostPeer.bind();
+             VirtualGuest g = guest(NetworkConfig.builder().restrict(true).build(), nat)) {
+            learnGuest(g);
+            InetSocketAddress fwd = nat.udp().forwardAddresses().get(0);
+            peer.send(ascii("in"), fwd);
+            int gwPort = expectUdp(g, GATEWAY_INET, 5000).getHeader().getSrcPort().valueAsInt();
+            g.send(GuestFrames.udp(5000, GATEWAY, gwPort, ascii("out")));
+            HostPeer.Received r = peer.receive(Duration.ofSeconds(5));
+            assertThat(r).isNotNull();
+            assertThat(r.data()).isEqualTo(ascii("out"));
+            assertThat(counters(g).get(UdpCounter.REFUSED_DESTINATION)).isZero();
+        }
+    }
+
+    @Test
+    void hostfwdMappingExpiresWhenIdle() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000")
+                .udpIdleTimeout(Duration.ofMillis(300)).build());
+        try (HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
+            learnGuest(g);
+            peer.send(ascii("hi"), nat.udp().forwardAddresses().get(0));
+            expectUdp(g, GATEWAY_INET, 5000);
+            await("the mapping to expire", () -> counters(g).get(UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED) == 1);
+            assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
+        }
+    }
+
+    @Test
+    void hostfwdAddedAndRemovedAtRunTime() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
+            learnGuest(g);
+            assertThat(nat.udp().forwardAddresses()).isEmpty();
+            InetSocketAddress fwd = nat.udp().addForward(HostForward.parse("udp:127.0.0.1:0-:6000")).get(5, TimeUnit.SECONDS);
+            assertThat(fwd.getPort()).isPositive();
+            assertThat(nat.udp().forwardAddresses()).containsExactly(fwd);
+
+            peer.send(ascii("knock"), fwd);
+            assertThat(expectUdp(g, GATEWAY_INET, 6000).getPayload().getRawData()).isEqualTo(ascii("knock"));
+
+            int loopback = Ipv4Address.parse("127.0.0.1");
+            assertThat(nat.udp().removeForward(loopback, fwd.getPort()).get(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(nat.udp().forwardAddresses()).isEmpty();
+            assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
+            peer.send(ascii("knock again"), fwd);
+            g.expectNothing(QUIET);
+            assertThat(nat.udp().removeForward(loopback, fwd.getPort()).get(5, TimeUnit.SECONDS)).isFalse();
+            // The port is free again.
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket(fwd)) {
+                assertThat(s.getLocalPort()).isEqualTo(fwd.getPort());
+            }
+        }
+    }
+
+    @Test
+    void hostfwdOnABusyPortFailsNamingHostfwdAndTheAddress() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (HostPeer busy = HostPeer.bind(); VirtualGuest g = guest(nat)) {
+            String spec = "udp:127.0.0.1:" + busy.port() + "-:6000";
+            assertThatThrownBy(() -> nat.udp().addForward(HostForward.parse(spec)).get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause()
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("hostfwd")
+                    .hasMessageContaining("127.0.0.1:" + busy.port());
+            assertThat(nat.udp().forwardAddresses()).isEmpty();
+        }
+    }
+
+    @Test
+    void hostfwdToAnAddressOutsideTheNetworkIsRefused() throws Exception {
+        NatService nat = new NatService(NatConfig.defaults());
+        try (VirtualGuest g = guest(nat)) {
+            assertThatThrownBy(() -> nat.udp().addForward(HostForward.parse("udp:127.0.0.1:0-10.0.3.5:6000"))
+                    .get(5, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("hostfwd")
+                    .hasMessageContaining("10.0.3.5");
+            assertThat(nat.udp().forwardAddresses()).isEmpty();
+        }
+    }
+
+    @Test
+    void hostfwdOnABusyPortFailsTheStart() throws Exception {
+        try (HostPeer busy = HostPeer.bind()) {
+            NatService nat = new NatService(NatConfig.builder()
+                    .addForward("udp:127.0.0.1:0-:5000")
+                    .addForward("udp:127.0.0.1:" + busy.port() + "-:6000").build());
+            assertThatThrownBy(() -> guest(NetworkConfig.defaults(), nat))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("hostfwd")
+                    .hasMessageContaining("127.0.0.1:" + busy.port());
+            assertThat(nat.udp().forwardAddresses()).as("the first forward was closed again").isEmpty();
+        }
+    }
+
+    @Test
+    void guestDetachEndsFlowsButForwardsKeepListening() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000").build());
+        try (HostPeer echo = HostPeer.echo(); HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
+            roundTrip(g, 40000, echo, "out");
+            InetSocketAddress fwd = nat.udp().forwardAddresses().get(0);
+            peer.send(ascii("in"), fwd);
+            expectUdp(g, GATEWAY_INET, 5000);
+
+            g.network().detach();
+            assertThat(onLoop(g, nat.udp()::flowCount)).isZero();
+            assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
+            assertThat(counters(g).get(UdpCounter.FLOWS_CLOSED_ADMIN)).isEqualTo(2);
+            peer.send(ascii("anyone?"), fwd);
+            await("the datagram for a detached guest to be dropped",
+                    () -> counters(g).get(UdpCounter.DROPPED_GUEST_DETACHED) == 1);
+
+            g.network().attach(g.sink());
+            peer.send(ascii("welcome back"), fwd);
+            assertThat(expectUdp(g, GATEWAY_INET, 5000).getPayload().getRawData()).isEqualTo(ascii("welcome back"));
+        }
+    }
+}
