@@ -647,12 +647,30 @@ public final class GuestNetwork implements GuestContext {
             return this;
         }
 
-        /** Builds the network and starts its services on the event loop. */
+        /**
+         * Builds the network and starts its services on the event loop. If a service
+         * fails to start, the ones already started are stopped again (so their sockets
+         * close) and the failure is rethrown.
+         */
         public GuestNetwork build() {
             GuestNetwork n = new GuestNetwork(this);
             n.runOnLoop(() -> {
-                for (GuestService s : n.services) {
-                    s.start(n);
+                int started = 0;
+                try {
+                    for (GuestService s : n.services) {
+                        s.start(n);
+                        started++;
+                    }
+                } catch (RuntimeException | Error e) {
+                    n.closed = true;
+                    for (int i = started; i >= 0; i--) {
+                        try {
+                            n.services[i].stop();
+                        } catch (RuntimeException suppressed) {
+                            e.addSuppressed(suppressed);
+                        }
+                    }
+                    throw e;
                 }
             });
             return n;

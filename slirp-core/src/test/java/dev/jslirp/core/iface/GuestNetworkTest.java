@@ -72,4 +72,44 @@ class GuestNetworkTest {
             }
         }
     }
+
+    @Test
+    void aServiceFailingToStartStopsTheOnesStartedBeforeIt() {
+        java.util.List<String> events = new java.util.ArrayList<>();
+        dev.jslirp.core.spi.GuestService first = new dev.jslirp.core.spi.GuestService() {
+            @Override
+            public void start(dev.jslirp.core.spi.GuestContext c) {
+                events.add("first started");
+            }
+
+            @Override
+            public boolean handle(dev.jslirp.core.spi.GuestPacket p) {
+                return false;
+            }
+
+            @Override
+            public void stop() {
+                events.add("first stopped");
+            }
+        };
+        dev.jslirp.core.spi.GuestService failing = new dev.jslirp.core.spi.GuestService() {
+            @Override
+            public void start(dev.jslirp.core.spi.GuestContext c) {
+                throw new IllegalStateException("port in use");
+            }
+
+            @Override
+            public boolean handle(dev.jslirp.core.spi.GuestPacket p) {
+                return false;
+            }
+        };
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel();
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> GuestNetwork.builder(ch.eventLoop())
+                    .service(first).service(failing).build()).hasMessage("port in use");
+            assertThat(events).containsExactly("first started", "first stopped");
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
 }
