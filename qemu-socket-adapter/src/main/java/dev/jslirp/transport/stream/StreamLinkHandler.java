@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.ReferenceCountUtil;
+import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,8 +107,12 @@ final class StreamLinkHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /** The peer's address, or for a unix socket (whose peer has no name) the socket's path. */
     private static String describe(Channel ch) {
-        Object remote = ch.remoteAddress();
-        return remote != null ? "peer " + remote : "local " + ch.localAddress();
+        SocketAddress remote = ch.remoteAddress();
+        if (remote != null && !remote.toString().isEmpty()) {
+            return "peer " + remote;
+        }
+        return "on " + ch.localAddress();
     }
 }
