@@ -3,6 +3,7 @@ package dev.jslirp.transport.dgram;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.iface.RateLimitedLog;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.transport.ChannelClosing;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
@@ -28,6 +29,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -229,9 +231,8 @@ public final class DatagramTransport implements GuestTransport {
     /** Closes the socket and removes a unix socket file it created; blocks until done. Not on the event loop. */
     @Override
     public void close() {
-        Channel c = channel;
-        if (c != null) {
-            c.close().syncUninterruptibly();
+        if (channel != null) {
+            ChannelClosing.closeAndSettle(network.eventLoop(), () -> Collections.singletonList(channel));
         }
         if (socketFile != null) {
             socketFile.remove();

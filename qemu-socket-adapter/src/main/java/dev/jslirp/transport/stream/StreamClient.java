@@ -2,6 +2,7 @@ package dev.jslirp.transport.stream;
 
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.transport.ChannelClosing;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
@@ -18,6 +19,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -163,17 +165,14 @@ public final class StreamClient implements GuestTransport {
         if (bootstrap == null) {
             return;
         }
-        Channel c = network.eventLoop().submit(() -> {
+        ChannelClosing.closeAndSettle(network.eventLoop(), () -> {
             closed = true;
             if (retry != null) {
                 retry.cancel(false);
                 retry = null;
             }
-            return channel;
-        }).syncUninterruptibly().getNow();
-        if (c != null) {
-            c.close().syncUninterruptibly();
-        }
+            return Collections.singletonList(channel);
+        });
     }
 
     @Override

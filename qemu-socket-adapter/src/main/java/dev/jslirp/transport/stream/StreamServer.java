@@ -2,6 +2,7 @@ package dev.jslirp.transport.stream;
 
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.transport.ChannelClosing;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
@@ -18,6 +19,7 @@ import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -146,13 +148,8 @@ public final class StreamServer implements GuestTransport {
 
     @Override
     public void close() {
-        Channel s = serverChannel;
-        if (s != null) {
-            s.close().syncUninterruptibly();
-            Channel c = network.eventLoop().submit(() -> current).syncUninterruptibly().getNow();
-            if (c != null) {
-                c.close().syncUninterruptibly();
-            }
+        if (serverChannel != null) {
+            ChannelClosing.closeAndSettle(network.eventLoop(), () -> Arrays.asList(serverChannel, current));
         }
         if (socketFile != null) {
             socketFile.remove();
