@@ -1,5 +1,8 @@
 package dev.jslirp.transport;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Spells endpoints the way QEMU's {@code -netdev} option takes them, for the command
  * line jslirp prints at start-up. QEMU's option syntax escapes a comma inside a value
@@ -20,6 +23,22 @@ public final class QemuNetdev {
         }
         Endpoint.Inet in = (Endpoint.Inet) endpoint;
         return prefix + ".type=inet," + prefix + ".host=" + escape(connectableHost(in)) + "," + prefix + ".port=" + in.port();
+    }
+
+    /**
+     * The {@code -netdev} values for a stream socket at {@code endpoint}: {@code stream}
+     * with {@code server=on} if QEMU listens (jslirp connects) or {@code server=off} if
+     * QEMU connects, then the legacy {@code socket} form ({@code listen=} or
+     * {@code connect=}) where it can say the address.
+     */
+    public static List<String> stream(String id, boolean qemuListens, Endpoint endpoint) {
+        List<String> forms = new ArrayList<>();
+        forms.add("stream,id=" + id + ",server=" + (qemuListens ? "on," : "off,") + address("addr", endpoint));
+        String legacy = legacyHostPort(endpoint);
+        if (legacy != null) {
+            forms.add("socket,id=" + id + (qemuListens ? ",listen=" : ",connect=") + legacy);
+        }
+        return forms;
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.jslirp.cli;
 
-import static dev.jslirp.transport.TestNetwork.arpRequestForGateway;
-import static dev.jslirp.transport.TestNetwork.isArpReplyFromGateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.transport.Endpoint;
@@ -93,12 +91,6 @@ class CliProcessTest {
         }
     }
 
-    private static void assertArpRoundTrip(QemuStreamPeer qemu) throws Exception {
-        qemu.send(arpRequestForGateway());
-        byte[] reply = qemu.receive(Duration.ofSeconds(5));
-        assertThat(reply).isNotNull();
-        assertThat(isArpReplyFromGateway(reply)).isTrue();
-    }
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -113,7 +105,7 @@ class CliProcessTest {
         awaitLine("hostfwd tcp:127.0.0.1:0-:22");
 
         try (QemuStreamPeer qemu = QemuStreamPeer.connect(new Endpoint.Unix(sock))) {
-            assertArpRoundTrip(qemu);
+            qemu.assertArpRoundTrip();
         }
         awaitLine("QEMU disconnected");
 
@@ -136,7 +128,7 @@ class CliProcessTest {
         assertThat(awaitLine("legacy")).contains("-netdev socket,id=net0,connect=127.0.0.1:" + port);
 
         try (QemuStreamPeer qemu = QemuStreamPeer.connect(new Endpoint.Inet("tcp", "127.0.0.1", port))) {
-            assertArpRoundTrip(qemu);
+            qemu.assertArpRoundTrip();
         }
         assertThat(terminate()).isEqualTo(128 + 15);
     }

@@ -113,8 +113,9 @@ public final class QemuStreamPeer implements AutoCloseable {
         return frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Forgets the frames read so far but not taken. */
-    public void discardReceived() {
+    /** Waits until {@code count} frames in all have been read, then forgets those not taken. */
+    public void awaitReceivedAndDiscard(long count) {
+        TestNetwork.await(count + " frames read", Duration.ofSeconds(20), () -> received.get() == count);
         frames.clear();
     }
 
@@ -127,6 +128,18 @@ public final class QemuStreamPeer implements AutoCloseable {
     public boolean closedByJslirp(Duration timeout) throws InterruptedException {
         startReading();
         return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Sends an ARP request for the gateway, as a guest's first frame, and checks the
+     * next frame is the network's reply (fails the test otherwise).
+     */
+    public void assertArpRoundTrip() throws IOException, InterruptedException {
+        send(TestNetwork.arpRequestForGateway());
+        byte[] reply = receive(Duration.ofSeconds(5));
+        if (reply == null || !TestNetwork.isArpReplyFromGateway(reply)) {
+            throw new AssertionError(reply == null ? "no ARP reply within 5 s" : "not the gateway's ARP reply");
+        }
     }
 
     /** Sets the socket's receive buffer (before the peer starts reading), to make backpressure quick. */

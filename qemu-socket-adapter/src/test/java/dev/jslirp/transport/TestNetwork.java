@@ -17,11 +17,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * A core network (no services but one that records writability changes) on its own
@@ -92,6 +95,22 @@ public final class TestNetwork implements AutoCloseable {
         }).syncUninterruptibly();
     }
 
+    /**
+     * Sends batches of full-size frames to the guest until {@code done} holds; fails
+     * after 100,000 frames. Returns how many were sent.
+     */
+    public int sendToGuestUntil(String what, BooleanSupplier done) {
+        int sent = 0;
+        while (!done.getAsBoolean()) {
+            if (sent >= 100_000) {
+                throw new AssertionError("sent " + sent + " frames and still not: " + what);
+            }
+            sendFramesToGuest(32, 1514);
+            sent += 32;
+        }
+        return sent;
+    }
+
     @Override
     public void close() {
         network.close().syncUninterruptibly();
@@ -138,6 +157,18 @@ public final class TestNetwork implements AutoCloseable {
                 throw new AssertionError("interrupted waiting for: " + what);
             }
         }
+    }
+
+    /** Every available I/O transport with each stream socket kind, for parameterized tests. */
+    public static Stream<Arguments> streamTransports() {
+        List<Arguments> args = new ArrayList<>();
+        for (IoTransport io : IoTransport.values()) {
+            if (io.isAvailable()) {
+                args.add(Arguments.of(io, "unix"));
+                args.add(Arguments.of(io, "tcp"));
+            }
+        }
+        return args.stream();
     }
 
     /** Open file descriptors of this process (Linux). */

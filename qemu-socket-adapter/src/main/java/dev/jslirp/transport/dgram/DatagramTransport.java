@@ -2,31 +2,28 @@ package dev.jslirp.transport.dgram;
 
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.iface.RateLimitedLog;
-import dev.jslirp.core.stats.Counters;
+import dev.jslirp.transport.BoundSocket;
 import dev.jslirp.transport.ChannelClosing;
 import dev.jslirp.transport.Endpoint;
+import dev.jslirp.transport.GuestLinkHandler;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.QemuNetdev;
 import dev.jslirp.transport.TransportCounter;
-import dev.jslirp.transport.UnixSocketFile;
 import dev.jslirp.transport.stream.StreamFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.AddressedEnvelope;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,14 +58,10 @@ public final class DatagramTransport implements GuestTransport {
     private final Endpoint local;
     private final Endpoint remote;
     private final LinkBuffers buffers;
-    private final Counters<TransportCounter> counters;
     private final RateLimitedLog errorLog = new RateLimitedLog(LOG, 5);
-    private UnixSocketFile socketFile;
-    private Channel channel;
-    private Endpoint bound;
-    // Event-loop state.
+    private BoundSocket bound;
+    /** QEMU's address, given or learned; touched on the event loop only. */
     private SocketAddress peer;
-    private DatagramFrameSink sink;
 
     /**
      * A datagram transport bound to {@code local}, talking to QEMU at {@code remote},
@@ -85,19 +78,16 @@ public final class DatagramTransport implements GuestTransport {
         if (remote != null && remote.getClass() != local.getClass()) {
             throw new IllegalArgumentException("local and remote must both be unix or both be udp");
         }
-        this.counters = GuestTransport.counters(network);
     }
 
     @Override
     public void start() throws IOException {
-        if (channel != null) {
+        if (bound != null) {
             throw new IllegalStateException("started already");
         }
         ChannelFactory<? extends Channel> factory = io.datagramChannel(local);
-        SocketAddress peerAddress = remote == null ? null : io.socketAddress(remote);
-        if (local instanceof Endpoint.Unix u) {
-            socketFile = UnixSocketFile.prepare(u.path());
-        }
+        SocketAddress given = remote == null ? null : io.socketAddress(remote);
+        LinkHandler handler = new LinkHandler();
         Bootstrap b = new Bootstrap()
                 .group(network.eventLoop())
                 .channelFactory(factory)
@@ -106,32 +96,24 @@ public final class DatagramTransport implements GuestTransport {
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(StreamFrameDecoder.MAX_FRAME))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(buffers.lowWaterMark(), buffers.highWaterMark()))
-                .handler(new LinkHandler());
-        ChannelFuture f = b.bind(io.socketAddress(local)).awaitUninterruptibly();
-        if (!f.isSuccess()) {
-            throw new IOException("cannot bind " + local + ": " + f.cause().getMessage(), f.cause());
+                .handler(handler);
+        bound = BoundSocket.bind(b, io, local, "bind");
+        if (given != null) {
+            network.eventLoop().submit(() -> handler.attachTo(given)).syncUninterruptibly();
         }
-        channel = f.channel();
-        if (socketFile != null) {
-            socketFile.bound();
-            bound = local;
-        } else {
-            bound = ((Endpoint.Inet) local).withPort(((InetSocketAddress) channel.localAddress()).getPort());
-        }
-        if (peerAddress != null) {
-            network.eventLoop().submit(() -> attach(peerAddress)).syncUninterruptibly();
-        }
-    }
-
-    private void attach(SocketAddress address) {
-        peer = address;
-        sink = new DatagramFrameSink(channel, network, counters, buffers, address);
-        network.attach(sink);
-        counters.increment(TransportCounter.CONNECTIONS);
     }
 
     /** Receives QEMU's datagrams, on the event loop. */
-    private final class LinkHandler extends ChannelInboundHandlerAdapter {
+    private final class LinkHandler extends GuestLinkHandler {
+        LinkHandler() {
+            super(DatagramTransport.this.network);
+        }
+
+        void attachTo(SocketAddress address) {
+            peer = address;
+            attach(new DatagramFrameSink(bound.channel(), network, counters, buffers, address));
+        }
+
         /** Hands the frame in {@code msg} to the network, which releases it; drops and releases anything else. */
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -147,7 +129,7 @@ public final class DatagramTransport implements GuestTransport {
                     frame.release();
                     return;
                 }
-                attach(sender);
+                attachTo(sender);
                 LOG.info("QEMU's datagrams come from {}; sending frames for the guest there", sender);
             } else if (!peer.equals(sender)) {
                 counters.increment(TransportCounter.FOREIGN_DATAGRAMS);
@@ -160,24 +142,7 @@ public final class DatagramTransport implements GuestTransport {
                 frame.release();
                 return;
             }
-            network.receiveFromGuest(frame);
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (sink != null) {
-                sink.writabilityChanged();
-            }
-            ctx.fireChannelWritabilityChanged();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (sink != null) {
-                sink = null;
-                network.detach();
-            }
-            ctx.fireChannelInactive();
+            deliver(frame);
         }
 
         /** A datagram that could not be sent or received: counted; the socket stays open. */
@@ -197,7 +162,7 @@ public final class DatagramTransport implements GuestTransport {
 
     @Override
     public Endpoint endpoint() {
-        return bound != null ? bound : local;
+        return bound != null ? bound.endpoint() : local;
     }
 
     /** QEMU's address if known (given, or learned from its first datagram); for tests and status. */
@@ -231,11 +196,9 @@ public final class DatagramTransport implements GuestTransport {
     /** Closes the socket and removes a unix socket file it created; blocks until done. Not on the event loop. */
     @Override
     public void close() {
-        if (channel != null) {
-            ChannelClosing.closeAndSettle(network.eventLoop(), () -> Collections.singletonList(channel));
-        }
-        if (socketFile != null) {
-            socketFile.remove();
+        if (bound != null) {
+            ChannelClosing.closeAndSettle(network.eventLoop(), () -> Collections.singletonList(bound.channel()));
+            bound.removeSocketFile();
         }
     }
 

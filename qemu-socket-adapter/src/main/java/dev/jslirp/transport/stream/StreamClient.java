@@ -18,7 +18,6 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -90,7 +89,7 @@ public final class StreamClient implements GuestTransport {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        StreamLinkHandler.install(ch, network, counters, buffers, () -> connectionEnded(ch));
+                        StreamLinkHandler.install(ch, network, buffers, () -> connectionEnded(ch));
                     }
                 });
         if (endpoint instanceof Endpoint.Inet) {
@@ -145,13 +144,7 @@ public final class StreamClient implements GuestTransport {
 
     @Override
     public List<String> qemuNetdevs(String id) {
-        List<String> forms = new ArrayList<>();
-        forms.add("stream,id=" + id + ",server=on," + QemuNetdev.address("addr", endpoint));
-        String legacy = QemuNetdev.legacyHostPort(endpoint);
-        if (legacy != null) {
-            forms.add("socket,id=" + id + ",listen=" + legacy);
-        }
-        return forms;
+        return QemuNetdev.stream(id, true, endpoint);
     }
 
     /** True while connected to QEMU (for tests and status). */

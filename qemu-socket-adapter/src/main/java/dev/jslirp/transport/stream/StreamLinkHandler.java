@@ -1,13 +1,12 @@
 package dev.jslirp.transport.stream;
 
 import dev.jslirp.core.iface.GuestNetwork;
-import dev.jslirp.core.stats.Counters;
+import dev.jslirp.transport.GuestLinkHandler;
+import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.LinkBuffers;
-import dev.jslirp.transport.TransportCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
@@ -24,49 +23,41 @@ import org.slf4j.LoggerFactory;
  * connection ends it detaches the network and then runs the owner's callback (so a
  * server accepts the next QEMU only after the network is free).
  */
-final class StreamLinkHandler extends ChannelInboundHandlerAdapter {
+final class StreamLinkHandler extends GuestLinkHandler {
     private static final Logger LOG = LoggerFactory.getLogger(StreamLinkHandler.class);
 
-    private final GuestNetwork network;
-    private final Counters<TransportCounter> counters;
     private final LinkBuffers buffers;
     private final Runnable afterDetach;
-    private StreamFrameSink sink;
 
-    StreamLinkHandler(GuestNetwork network, Counters<TransportCounter> counters, LinkBuffers buffers,
-                      Runnable afterDetach) {
-        this.network = network;
-        this.counters = counters;
+    private StreamLinkHandler(GuestNetwork network, LinkBuffers buffers, Runnable afterDetach) {
+        super(network);
         this.buffers = buffers;
         this.afterDetach = afterDetach;
     }
 
     /**
      * Sets up {@code ch}'s pipeline for QEMU's stream protocol: length-prefix decoder
-     * and encoder, then the link to {@code network}. Call on the channel's loop before
-     * it becomes active (from a {@code ChannelInitializer}).
+     * and encoder, then the link to {@code network}; {@code afterDetach} runs on the
+     * loop when the connection has ended and the network is detached. Call on the
+     * channel's loop before it becomes active (from a {@code ChannelInitializer}).
      */
-    static void install(Channel ch, GuestNetwork network, Counters<TransportCounter> counters, LinkBuffers buffers,
-                        Runnable afterDetach) {
+    static void install(Channel ch, GuestNetwork network, LinkBuffers buffers, Runnable afterDetach) {
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(buffers.lowWaterMark(), buffers.highWaterMark()));
         ch.pipeline()
-                .addLast("frameDecoder", new StreamFrameDecoder(counters))
+                .addLast("frameDecoder", new StreamFrameDecoder(GuestTransport.counters(network)))
                 .addLast("frameEncoder", StreamFrameEncoder.INSTANCE)
-                .addLast("guestLink", new StreamLinkHandler(network, counters, buffers, afterDetach));
+                .addLast("guestLink", new StreamLinkHandler(network, buffers, afterDetach));
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        StreamFrameSink s = new StreamFrameSink(ctx.channel(), network, counters, buffers);
         try {
-            network.attach(s);
+            attach(new StreamFrameSink(ctx.channel(), network, counters, buffers));
         } catch (IllegalStateException e) {
-            LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+            LOG.warn("closing connection {}: {}", describe(ctx.channel()), e.getMessage());
             ctx.close();
             return;
         }
-        sink = s;
-        counters.increment(TransportCounter.CONNECTIONS);
         LOG.info("QEMU connected ({})", describe(ctx.channel()));
         ctx.fireChannelActive();
     }
@@ -74,31 +65,19 @@ final class StreamLinkHandler extends ChannelInboundHandlerAdapter {
     /** Hands a frame from the decoder to the network, which releases it. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (sink == null || !(msg instanceof ByteBuf frame)) {
+        if (!isAttached() || !(msg instanceof ByteBuf frame)) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        network.receiveFromGuest(frame);
+        deliver(frame);
     }
 
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (sink != null) {
-            sink.writabilityChanged();
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        if (sink != null) {
-            sink = null;
-            network.detach();
-            counters.increment(TransportCounter.DISCONNECTS);
+    protected void inactive(ChannelHandlerContext ctx, boolean wasAttached) {
+        if (wasAttached) {
             LOG.info("QEMU disconnected ({}); the network stays up for the next connection", describe(ctx.channel()));
         }
         afterDetach.run();
-        ctx.fireChannelInactive();
     }
 
     @Override
@@ -107,7 +86,7 @@ final class StreamLinkHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** The peer's address, or for a unix socket (whose peer has no name) the socket's path. */
+    /** The peer's address, or for a unix socket whose peer has no name, the socket's path. */
     private static String describe(Channel ch) {
         SocketAddress remote = ch.remoteAddress();
         if (remote != null && !remote.toString().isEmpty()) {

@@ -2,6 +2,7 @@ package dev.jslirp.transport.stream;
 
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.transport.BoundSocket;
 import dev.jslirp.transport.ChannelClosing;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
@@ -9,16 +10,12 @@ import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.QemuNetdev;
 import dev.jslirp.transport.TransportCounter;
-import dev.jslirp.transport.UnixSocketFile;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -53,9 +50,7 @@ public final class StreamServer implements GuestTransport {
     private final Endpoint endpoint;
     private final LinkBuffers buffers;
     private final Counters<TransportCounter> counters;
-    private UnixSocketFile socketFile;
-    private Channel serverChannel;
-    private Endpoint bound;
+    private BoundSocket bound;
     /** The attached connection; touched on the event loop only. */
     private Channel current;
 
@@ -74,11 +69,8 @@ public final class StreamServer implements GuestTransport {
 
     @Override
     public void start() throws IOException {
-        if (serverChannel != null) {
+        if (bound != null) {
             throw new IllegalStateException("started already");
-        }
-        if (endpoint instanceof Endpoint.Unix u) {
-            socketFile = UnixSocketFile.prepare(u.path());
         }
         EventLoop loop = network.eventLoop();
         ServerBootstrap b = new ServerBootstrap()
@@ -94,30 +86,21 @@ public final class StreamServer implements GuestTransport {
             // As QEMU's own listeners (socket_set_fast_reuse): rebind at once after a restart.
             b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
         }
-        ChannelFuture f = b.bind(io.socketAddress(endpoint)).awaitUninterruptibly();
-        if (!f.isSuccess()) {
-            throw new IOException("cannot listen on " + endpoint + ": " + f.cause().getMessage(), f.cause());
-        }
-        serverChannel = f.channel();
-        if (socketFile != null) {
-            socketFile.bound();
-            bound = endpoint;
-        } else {
-            bound = ((Endpoint.Inet) endpoint).withPort(((InetSocketAddress) serverChannel.localAddress()).getPort());
-        }
-        LOG.debug("listening on {} ({})", bound, io.optionName());
+        bound = BoundSocket.bind(b, io, endpoint, "listen on");
+        LOG.debug("listening on {} ({})", bound.endpoint(), io.optionName());
     }
 
     /** Runs for each accepted connection, on the event loop. */
     private void accept(Channel ch) {
         if (current != null) {
             counters.increment(TransportCounter.REFUSED_CONNECTIONS);
-            LOG.warn("refused a second connection on {}: a QEMU is attached already (one QEMU per network)", bound);
+            LOG.warn("refused a second connection on {}: a QEMU is attached already (one QEMU per network)",
+                    endpoint());
             ch.close();
             return;
         }
         current = ch;
-        StreamLinkHandler.install(ch, network, counters, buffers, () -> {
+        StreamLinkHandler.install(ch, network, buffers, () -> {
             if (current == ch) {
                 current = null;
             }
@@ -126,19 +109,12 @@ public final class StreamServer implements GuestTransport {
 
     @Override
     public Endpoint endpoint() {
-        return bound != null ? bound : endpoint;
+        return bound != null ? bound.endpoint() : endpoint;
     }
 
     @Override
     public List<String> qemuNetdevs(String id) {
-        Endpoint e = endpoint();
-        List<String> forms = new ArrayList<>();
-        forms.add("stream,id=" + id + ",server=off," + QemuNetdev.address("addr", e));
-        String legacy = QemuNetdev.legacyHostPort(e);
-        if (legacy != null) {
-            forms.add("socket,id=" + id + ",connect=" + legacy);
-        }
-        return forms;
+        return QemuNetdev.stream(id, false, endpoint());
     }
 
     /** True while a QEMU is attached (for tests and status). */
@@ -148,11 +124,9 @@ public final class StreamServer implements GuestTransport {
 
     @Override
     public void close() {
-        if (serverChannel != null) {
-            ChannelClosing.closeAndSettle(network.eventLoop(), () -> Arrays.asList(serverChannel, current));
-        }
-        if (socketFile != null) {
-            socketFile.remove();
+        if (bound != null) {
+            ChannelClosing.closeAndSettle(network.eventLoop(), () -> Arrays.asList(bound.channel(), current));
+            bound.removeSocketFile();
         }
     }
 

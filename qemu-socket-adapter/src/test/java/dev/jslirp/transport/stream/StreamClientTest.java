@@ -1,8 +1,6 @@
 package dev.jslirp.transport.stream;
 
-import static dev.jslirp.transport.TestNetwork.arpRequestForGateway;
 import static dev.jslirp.transport.TestNetwork.await;
-import static dev.jslirp.transport.TestNetwork.isArpReplyFromGateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.transport.Endpoint;
@@ -19,16 +17,12 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -42,16 +36,6 @@ class StreamClientTest {
     @TempDir
     Path dir;
 
-    static Stream<Arguments> transports() {
-        List<Arguments> args = new ArrayList<>();
-        for (IoTransport io : IoTransport.values()) {
-            if (io.isAvailable()) {
-                args.add(Arguments.of(io, "unix"));
-                args.add(Arguments.of(io, "tcp"));
-            }
-        }
-        return args.stream();
-    }
 
     /** A listening socket playing QEMU's {@code server=on} side. */
     private final class QemuListener implements AutoCloseable {
@@ -85,15 +69,9 @@ class StreamClientTest {
         }
     }
 
-    private static void assertArpRoundTrip(QemuStreamPeer qemu) throws Exception {
-        qemu.send(arpRequestForGateway());
-        byte[] reply = qemu.receive(WAIT);
-        assertThat(reply).as("ARP reply").isNotNull();
-        assertThat(isArpReplyFromGateway(reply)).isTrue();
-    }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void connectsToQemuAndReconnectsAfterQemuCloses(IoTransport io, String kind) throws Exception {
         try (TestNetwork tn = new TestNetwork(io); QemuListener qemuSide = new QemuListener(kind, 0);
              StreamClient client = new StreamClient(tn.network(), io, qemuSide.endpoint, LinkBuffers.DEFAULT,
@@ -101,12 +79,12 @@ class StreamClientTest {
             client.start();
             try (QemuStreamPeer qemu = qemuSide.accept(WAIT)) {
                 await("attached", WAIT, tn::isAttached);
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
             }
             await("detached after QEMU closed", WAIT, () -> !tn.isAttached());
             try (QemuStreamPeer qemu = qemuSide.accept(WAIT)) {
                 await("attached again", WAIT, tn::isAttached);
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
                 assertThat(client.isConnected()).isTrue();
             }
             assertThat(tn.counters().get(TransportCounter.CONNECTIONS)).isGreaterThanOrEqualTo(2);
@@ -114,7 +92,7 @@ class StreamClientTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void keepsTryingUntilQemuListens(IoTransport io, String kind) throws Exception {
         Endpoint target;
         int port = 0;
@@ -135,19 +113,19 @@ class StreamClientTest {
             try (QemuListener qemuSide = new QemuListener(kind, port);
                  QemuStreamPeer qemu = qemuSide.accept(WAIT)) {
                 await("attached", WAIT, tn::isAttached);
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
             }
         }
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void closeStopsReconnecting(IoTransport io, String kind) throws Exception {
         try (TestNetwork tn = new TestNetwork(io); QemuListener qemuSide = new QemuListener(kind, 0)) {
             StreamClient client = new StreamClient(tn.network(), io, qemuSide.endpoint, LinkBuffers.DEFAULT, RECONNECT);
             client.start();
             try (QemuStreamPeer qemu = qemuSide.accept(WAIT)) {
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
                 client.close();
                 assertThat(qemu.closedByJslirp(WAIT)).isTrue();
             }
@@ -159,7 +137,7 @@ class StreamClientTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void printsTheQemuArgumentsForAListeningQemu(IoTransport io, String kind) throws Exception {
         try (TestNetwork tn = new TestNetwork(io); QemuListener qemuSide = new QemuListener(kind, 0);
              StreamClient client = new StreamClient(tn.network(), io, qemuSide.endpoint, LinkBuffers.DEFAULT,

@@ -56,7 +56,7 @@ class StreamCodecTest {
         all.release();
         for (int i = 0; i < pieces.size() - 1; i++) {
             ch.writeInbound(pieces.get(i));
-            assertThat((Object) ch.readInbound()).as("no frame before its last byte").isNull();
+            assertThat(ch.<Object>readInbound()).as("no frame before its last byte").isNull();
         }
         ch.writeInbound(pieces.get(pieces.size() - 1));
         ByteBuf out = ch.readInbound();
@@ -99,7 +99,7 @@ class StreamCodecTest {
         ByteBuf fa = ch.readInbound();
         assertThat(bytesOf(fa)).isEqualTo(a);
         fa.release();
-        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.<Object>readInbound()).isNull();
         ch.writeInbound(w);
         ByteBuf fb = ch.readInbound();
         assertThat(bytesOf(fb)).isEqualTo(b);
@@ -126,7 +126,7 @@ class StreamCodecTest {
         EmbeddedChannel ch = decoderChannel();
         ByteBuf in = Unpooled.buffer().writeInt(StreamFrameDecoder.MAX_FRAME + 1).writeZero(100);
         ch.writeInbound(in);
-        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.<Object>readInbound()).isNull();
         assertThat(ch.isOpen()).isFalse();
         assertThat(counters.get(TransportCounter.OVERSIZED_FRAMES)).isEqualTo(1);
         assertThat(in.refCnt()).isZero();
@@ -171,7 +171,7 @@ class StreamCodecTest {
         assertThat(out.readerIndex()).isEqualTo(FrameSink.HEADROOM - 4);
         assertThat(out.readInt()).isEqualTo(60);
         assertThat(bytesOf(out)).isEqualTo(body);
-        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.<Object>readOutbound()).isNull();
         out.release();
         assertThat(frame.refCnt()).isZero();
         assertThat(ch.finish()).isFalse();

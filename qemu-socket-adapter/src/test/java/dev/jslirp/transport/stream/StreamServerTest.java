@@ -1,8 +1,6 @@
 package dev.jslirp.transport.stream;
 
-import static dev.jslirp.transport.TestNetwork.arpRequestForGateway;
 import static dev.jslirp.transport.TestNetwork.await;
-import static dev.jslirp.transport.TestNetwork.isArpReplyFromGateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,13 +18,10 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -39,60 +34,54 @@ class StreamServerTest {
     @TempDir
     Path dir;
 
-    static Stream<Arguments> transports() {
-        List<Arguments> args = new ArrayList<>();
-        for (IoTransport io : IoTransport.values()) {
-            if (io.isAvailable()) {
-                args.add(Arguments.of(io, "unix"));
-                args.add(Arguments.of(io, "tcp"));
-            }
-        }
-        return args.stream();
-    }
 
     private Endpoint endpoint(String kind) {
         return kind.equals("unix") ? new Endpoint.Unix(dir.resolve("j.sock")) : new Endpoint.Inet("tcp", "127.0.0.1", 0);
     }
 
-    private static void assertArpRoundTrip(QemuStreamPeer qemu) throws Exception {
-        qemu.send(arpRequestForGateway());
-        byte[] reply = qemu.receive(WAIT);
-        assertThat(reply).as("ARP reply").isNotNull();
-        assertThat(isArpReplyFromGateway(reply)).as("is the gateway's ARP reply").isTrue();
+
+    /** A test body run against a started server. */
+    private interface ServerScenario {
+        void run(TestNetwork tn, StreamServer server) throws Exception;
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
-    void arpRequestFromQemuGetsTheGatewaysReply(IoTransport io, String kind) throws Exception {
+    /** Runs {@code scenario} with a network on {@code io} and a started server on a {@code kind} socket. */
+    private void withServer(IoTransport io, String kind, LinkBuffers buffers, ServerScenario scenario) throws Exception {
         try (TestNetwork tn = new TestNetwork(io);
-             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), LinkBuffers.DEFAULT)) {
+             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), buffers)) {
             server.start();
-            try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint())) {
-                await("attached", WAIT, tn::isAttached);
-                assertArpRoundTrip(qemu);
-            }
-            await("detached", WAIT, () -> !tn.isAttached());
-            assertThat(tn.counters().get(TransportCounter.CONNECTIONS)).isEqualTo(1);
-            assertThat(tn.counters().get(TransportCounter.DISCONNECTS)).isEqualTo(1);
+            scenario.run(tn, server);
         }
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
+    void arpRequestFromQemuGetsTheGatewaysReply(IoTransport io, String kind) throws Exception {
+        withServer(io, kind, LinkBuffers.DEFAULT, (tn, server) -> {
+            try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint())) {
+                await("attached", WAIT, tn::isAttached);
+                qemu.assertArpRoundTrip();
+            }
+            await("detached", WAIT, () -> !tn.isAttached());
+            assertThat(tn.counters().get(TransportCounter.CONNECTIONS)).isEqualTo(1);
+            assertThat(tn.counters().get(TransportCounter.DISCONNECTS)).isEqualTo(1);
+        });
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void twentyConnectDisconnectCyclesReattachEachTimeAndLeakNothing(IoTransport io, String kind) throws Exception {
-        try (TestNetwork tn = new TestNetwork(io);
-             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), LinkBuffers.DEFAULT)) {
-            server.start();
+        withServer(io, kind, LinkBuffers.DEFAULT, (tn, server) -> {
             // One cycle first, so lazily created resources (JIT, pools) are not counted as leaks.
             try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint())) {
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
             }
             await("detached", WAIT, () -> !tn.isAttached());
             long fdsBefore = TestNetwork.openFileDescriptors();
             for (int i = 0; i < 20; i++) {
                 try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint())) {
                     await("attached", WAIT, tn::isAttached);
-                    assertArpRoundTrip(qemu);
+                    qemu.assertArpRoundTrip();
                 }
                 await("detached", WAIT, () -> !tn.isAttached());
                 assertThat(server.isConnected()).isFalse();
@@ -101,38 +90,34 @@ class StreamServerTest {
             assertThat(tn.counters().get(TransportCounter.DISCONNECTS)).isEqualTo(21);
             assertThat(tn.counters().get(TransportCounter.REFUSED_CONNECTIONS)).isZero();
             await("file descriptors back to " + fdsBefore, WAIT, () -> TestNetwork.openFileDescriptors() <= fdsBefore);
-        }
+        });
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void secondConcurrentQemuIsRefusedWhileTheFirstKeepsWorking(IoTransport io, String kind) throws Exception {
-        try (TestNetwork tn = new TestNetwork(io);
-             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), LinkBuffers.DEFAULT)) {
-            server.start();
+        withServer(io, kind, LinkBuffers.DEFAULT, (tn, server) -> {
             try (QemuStreamPeer first = QemuStreamPeer.connect(server.endpoint())) {
-                assertArpRoundTrip(first);
+                first.assertArpRoundTrip();
                 try (QemuStreamPeer second = QemuStreamPeer.connect(server.endpoint())) {
                     assertThat(second.closedByJslirp(WAIT)).as("second connection closed by jslirp").isTrue();
                 }
                 assertThat(tn.counters().get(TransportCounter.REFUSED_CONNECTIONS)).isEqualTo(1);
-                assertArpRoundTrip(first);
+                first.assertArpRoundTrip();
                 assertThat(first.closedByJslirp(Duration.ofMillis(100))).isFalse();
             }
             await("detached", WAIT, () -> !tn.isAttached());
             // The network is free again for the next QEMU.
             try (QemuStreamPeer third = QemuStreamPeer.connect(server.endpoint())) {
-                assertArpRoundTrip(third);
+                third.assertArpRoundTrip();
             }
-        }
+        });
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void oversizedLengthClosesTheConnectionAsQemuWouldAndTheNextOneWorks(IoTransport io, String kind) throws Exception {
-        try (TestNetwork tn = new TestNetwork(io);
-             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), LinkBuffers.DEFAULT)) {
-            server.start();
+        withServer(io, kind, LinkBuffers.DEFAULT, (tn, server) -> {
             try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint())) {
                 await("attached", WAIT, tn::isAttached);
                 qemu.sendRaw(ByteBuffer.allocate(8).putInt(StreamFrameDecoder.MAX_FRAME + 1).putInt(0).flip());
@@ -141,26 +126,19 @@ class StreamServerTest {
             assertThat(tn.counters().get(TransportCounter.OVERSIZED_FRAMES)).isEqualTo(1);
             await("detached", WAIT, () -> !tn.isAttached());
             try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint())) {
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
             }
-        }
+        });
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void qemuThatStopsReadingMakesTheLinkUnwritableUntilItReadsAgain(IoTransport io, String kind) throws Exception {
         LinkBuffers small = new LinkBuffers(16 << 10, 64 << 10, 64 << 20);
-        try (TestNetwork tn = new TestNetwork(io);
-             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), small)) {
-            server.start();
+        withServer(io, kind, small, (tn, server) -> {
             try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint(), false)) {
                 await("attached", WAIT, tn::isAttached);
-                int sent = 0;
-                while (tn.isWritable()) {
-                    assertThat(sent).as("link never became unwritable").isLessThan(100_000);
-                    tn.sendFramesToGuest(32, 1514);
-                    sent += 32;
-                }
+                int sent = tn.sendToGuestUntil("unwritable", () -> !tn.isWritable());
                 assertThat(tn.nextWritabilityChange(WAIT)).as("services told: not writable").isFalse();
                 assertThat(tn.counters().get(TransportCounter.BECAME_UNWRITABLE)).isEqualTo(1);
                 Thread.sleep(200);
@@ -168,47 +146,34 @@ class StreamServerTest {
 
                 qemu.startReading();
                 assertThat(tn.nextWritabilityChange(Duration.ofSeconds(20))).as("services told: writable").isTrue();
-                long expected = sent;
-                await("all " + expected + " frames read", Duration.ofSeconds(20), () -> qemu.received() == expected);
+                qemu.awaitReceivedAndDiscard(sent);
                 assertThat(tn.counters().get(TransportCounter.QUEUE_FULL)).isZero();
-                qemu.discardReceived();
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
             }
-        }
+        });
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void framesBeyondTheQueueBoundAreDroppedAndCounted(IoTransport io, String kind) throws Exception {
         LinkBuffers bounded = new LinkBuffers(16 << 10, 64 << 10, 256 << 10);
-        try (TestNetwork tn = new TestNetwork(io);
-             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), bounded)) {
-            server.start();
+        withServer(io, kind, bounded, (tn, server) -> {
             try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint(), false)) {
                 await("attached", WAIT, tn::isAttached);
-                int sent = 0;
-                while (tn.counters().get(TransportCounter.QUEUE_FULL) == 0) {
-                    assertThat(sent).as("queue bound never hit").isLessThan(100_000);
-                    tn.sendFramesToGuest(64, 1514);
-                    sent += 64;
-                }
+                int sent = tn.sendToGuestUntil("queue bound hit",
+                        () -> tn.counters().get(TransportCounter.QUEUE_FULL) > 0);
                 long dropped = tn.counters().get(TransportCounter.QUEUE_FULL);
                 qemu.startReading();
-                long expected = sent - dropped;
-                await("the " + expected + " queued frames read", Duration.ofSeconds(20),
-                        () -> qemu.received() == expected);
-                qemu.discardReceived();
-                assertArpRoundTrip(qemu);
+                qemu.awaitReceivedAndDiscard(sent - dropped);
+                qemu.assertArpRoundTrip();
             }
-        }
+        });
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("transports")
+    @MethodSource("dev.jslirp.transport.TestNetwork#streamTransports")
     void printsTheQemuArgumentsForItsAddress(IoTransport io, String kind) throws Exception {
-        try (TestNetwork tn = new TestNetwork(io);
-             StreamServer server = new StreamServer(tn.network(), io, endpoint(kind), LinkBuffers.DEFAULT)) {
-            server.start();
+        withServer(io, kind, LinkBuffers.DEFAULT, (tn, server) -> {
             List<String> forms = server.qemuNetdevs("n0");
             if (kind.equals("unix")) {
                 assertThat(forms).containsExactly(
@@ -220,7 +185,7 @@ class StreamServerTest {
                         "stream,id=n0,server=off,addr.type=inet,addr.host=127.0.0.1,addr.port=" + port,
                         "socket,id=n0,connect=127.0.0.1:" + port);
             }
-        }
+        });
     }
 
     @Test
@@ -235,7 +200,7 @@ class StreamServerTest {
             StreamServer server = new StreamServer(tn.network(), io, new Endpoint.Unix(sock), LinkBuffers.DEFAULT);
             server.start();
             try (QemuStreamPeer qemu = QemuStreamPeer.connect(server.endpoint())) {
-                assertArpRoundTrip(qemu);
+                qemu.assertArpRoundTrip();
             }
             server.close();
             assertThat(sock).doesNotExist();
