@@ -20,6 +20,9 @@ import java.util.Objects;
  * socket is refused with a message. After binding, the socket's inode is remembered;
  * {@link #remove()} deletes the path only if it still is that socket, so it never
  * removes a socket a later jslirp created at the same path.
+ *
+ * <p>"Nobody listens" is checked by connecting a stream socket; a unix datagram socket
+ * has no listener to find, so a datagram socket file at the path is always taken over.
  */
 public final class UnixSocketFile {
     /** {@code S_IFMT} and {@code S_IFSOCK} from stat(2). */
