@@ -1,0 +1,97 @@
+package dev.jslirp.transport.stream;
+
+import dev.jslirp.core.iface.GuestNetwork;
+import dev.jslirp.transport.GuestLinkHandler;
+import dev.jslirp.transport.GuestTransport;
+import dev.jslirp.transport.LinkBuffers;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.ReferenceCountUtil;
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a stream connection to QEMU: binds the connection to the
+ * network for as long as it lives.
+ *
+ * <p>When the connection becomes active it attaches a {@link StreamFrameSink} to the
+ * network; frames from the decoder go to {@link GuestNetwork#receiveFromGuest} (which
+ * releases them); writability changes go to the network's services; when the
+ * connection ends it detaches the network and then runs the owner's callback (so a
+ * server accepts the next QEMU only after the network is free).
+ */
+final class StreamLinkHandler extends GuestLinkHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamLinkHandler.class);
+
+    private final LinkBuffers buffers;
+    private final Runnable afterDetach;
+
+    private StreamLinkHandler(GuestNetwork network, LinkBuffers buffers, Runnable afterDetach) {
+        super(network);
+        this.buffers = buffers;
+        this.afterDetach = afterDetach;
+    }
+
+    /**
+     * Sets up {@code ch}'s pipeline for QEMU's stream protocol: length-prefix decoder
+     * and encoder, then the link to {@code network}; {@code afterDetach} runs on the
+     * loop when the connection has ended and the network is detached. Call on the
+     * channel's loop before it becomes active (from a {@code ChannelInitializer}).
+     */
+    static void install(Channel ch, GuestNetwork network, LinkBuffers buffers, Runnable afterDetach) {
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(buffers.lowWaterMark(), buffers.highWaterMark()));
+        ch.pipeline()
+                .addLast("frameDecoder", new StreamFrameDecoder(GuestTransport.counters(network)))
+                .addLast("frameEncoder", StreamFrameEncoder.INSTANCE)
+                .addLast("guestLink", new StreamLinkHandler(network, buffers, afterDetach));
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        try {
+            attach(new StreamFrameSink(ctx.channel(), network, counters, buffers));
+        } catch (IllegalStateException e) {
+            LOG.warn("closing connection {}: {}", describe(ctx.channel()), e.getMessage());
+            ctx.close();
+            return;
+        }
+        LOG.info("QEMU connected ({})", describe(ctx.channel()));
+        ctx.fireChannelActive();
+    }
+
+    /** Hands a frame from the decoder to the network, which releases it. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!isAttached() || !(msg instanceof ByteBuf frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        deliver(frame);
+    }
+
+    @Override
+    protected void inactive(ChannelHandlerContext ctx, boolean wasAttached) {
+        if (wasAttached) {
+            LOG.info("QEMU disconnected ({}); the network stays up for the next connection", describe(ctx.channel()));
+        }
+        afterDetach.run();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("connection to QEMU ({}) failed: {}", describe(ctx.channel()), cause.toString());
+        ctx.close();
+    }
+
+    /** The peer's address, or for a unix socket whose peer has no name, the socket's path. */
+    private static String describe(Channel ch) {
+        SocketAddress remote = ch.remoteAddress();
+        if (remote != null && !remote.toString().isEmpty()) {
+            return "peer " + remote;
+        }
+        return "on " + ch.localAddress();
+    }
+}

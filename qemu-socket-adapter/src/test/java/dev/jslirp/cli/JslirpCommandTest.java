@@ -1,0 +1,395 @@
+package dev.jslirp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.MacAddress;
+import dev.jslirp.nat.hostfwd.HostForward;
+import dev.jslirp.transport.Endpoint;
+import dev.jslirp.transport.IoTransport;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+
+/** The jslirp command line, parsed in-process with picocli. */
+class JslirpCommandTest {
+    private static final String LISTEN = "--listen=unix:/tmp/jslirp-test.sock";
+
+    /** Parses and checks {@code args} as the command does before starting. */
+    private static Jslirp.Plan plan(String... args) {
+        JslirpCommand cmd = new JslirpCommand();
+        new CommandLine(cmd).parseArgs(args);
+        return cmd.plan();
+    }
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    /** Runs the command as main does, capturing its output; only for arguments that do not start jslirp. */
+    private static Result execute(String... args) {
+        CommandLine cl = JslirpCommand.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int rc = cl.execute(args);
+        return new Result(rc, out.toString(), err.toString());
+    }
+
+    private static int ip(String a) {
+        return Ipv4Address.parse(a);
+    }
+
+    // ------------------------------------------------------------------ transports
+
+    @Test
+    void listenOnAUnixSocketWithQemusDefaults() {
+        Jslirp.Plan p = plan("--listen", "unix:/tmp/j.sock");
+        assertThat(p.transport()).isEqualTo(new TransportSpec.Listen(new Endpoint.Unix(Paths.get("/tmp/j.sock"))));
+        assertThat(p.configs().network().toString()).isEqualTo(NetworkConfig.defaults().toString());
+        assertThat(p.configs().nat().forwards()).isEmpty();
+        assertThat(p.netdevId()).isEqualTo("n0");
+        assertThat(p.io()).isEqualTo(IoTransport.best());
+    }
+
+    @Test
+    void listenOnTcp() {
+        assertThat(plan("--listen", "tcp:127.0.0.1:5555").transport())
+                .isEqualTo(new TransportSpec.Listen(new Endpoint.Inet("tcp", "127.0.0.1", 5555)));
+        assertThat(plan("--listen", "tcp:[::1]:5555").transport())
+                .isEqualTo(new TransportSpec.Listen(new Endpoint.Inet("tcp", "::1", 5555)));
+    }
+
+    @Test
+    void connectWithReconnectDelay() {
+        assertThat(plan("--connect", "unix:/tmp/q.sock", "--reconnect-delay", "500ms").transport())
+                .isEqualTo(new TransportSpec.Connect(new Endpoint.Unix(Paths.get("/tmp/q.sock")), Duration.ofMillis(500)));
+        assertThat(plan("--connect", "tcp:localhost:4444").transport())
+                .isEqualTo(new TransportSpec.Connect(new Endpoint.Inet("tcp", "localhost", 4444), Duration.ofSeconds(1)));
+        assertThat(plan("--connect", "tcp:localhost:4444", "--reconnect-delay", "3").transport())
+                .isEqualTo(new TransportSpec.Connect(new Endpoint.Inet("tcp", "localhost", 4444), Duration.ofSeconds(3)));
+    }
+
+    @Test
+    void dgramOverUdpWithAndWithoutRemote() {
+        assertThat(plan("--dgram", "udp:127.0.0.1:5555,remote=127.0.0.1:5556").transport())
+                .isEqualTo(new TransportSpec.Dgram(new Endpoint.Inet("udp", "127.0.0.1", 5555),
+                        new Endpoint.Inet("udp", "127.0.0.1", 5556)));
+        assertThat(plan("--dgram", "udp:127.0.0.1:5555").transport())
+                .isEqualTo(new TransportSpec.Dgram(new Endpoint.Inet("udp", "127.0.0.1", 5555), null));
+    }
+
+    @Test
+    void dgramOverUnixDatagramsOnEpoll() {
+        if (!IoTransport.EPOLL.isAvailable()) {
+            return;
+        }
+        assertThat(plan("--dgram", "unix:/tmp/j.dgram,remote=/tmp/q.dgram").transport())
+                .isEqualTo(new TransportSpec.Dgram(new Endpoint.Unix(Paths.get("/tmp/j.dgram")),
+                        new Endpoint.Unix(Paths.get("/tmp/q.dgram"))));
+    }
+
+    @Test
+    void ioTransportCanBeChosen() {
+        assertThat(plan(LISTEN, "--io", "nio").io()).isEqualTo(IoTransport.NIO);
+        assertThat(plan(LISTEN, "--io", "auto").io()).isEqualTo(IoTransport.best());
+    }
+
+    // ------------------------------------------------------------------ -netdev user options
+
+    @Test
+    void addressingOptions() {
+        NetworkConfig n = plan(LISTEN, "--net", "10.1.0.0/16", "--host", "10.1.0.1", "--dns", "10.1.0.53",
+                "--dhcpstart", "10.1.0.100", "--mtu", "9000").configs().network();
+        assertThat(n.network()).isEqualTo(ip("10.1.0.0"));
+        assertThat(n.prefixLength()).isEqualTo(16);
+        assertThat(n.host()).isEqualTo(ip("10.1.0.1"));
+        assertThat(n.dns()).isEqualTo(ip("10.1.0.53"));
+        assertThat(n.dhcpStart()).isEqualTo(ip("10.1.0.100"));
+        assertThat(n.mtu()).isEqualTo(9000);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"on,true", "off,false", "yes,true", "no,false"})
+    void restrictTakesQemusBooleans(String value, boolean restricted) {
+        assertThat(plan(LISTEN, "--restrict", value).configs().network().restrict()).isEqualTo(restricted);
+    }
+
+    @Test
+    void hostfwdRepeats() {
+        List<HostForward> f = plan(LISTEN, "--hostfwd", "tcp::2222-:22", "--hostfwd", "udp:127.0.0.1:5353-10.0.2.15:53")
+                .configs().nat().forwards();
+        assertThat(f).containsExactly(HostForward.parse("tcp::2222-:22"), HostForward.parse("udp:127.0.0.1:5353-10.0.2.15:53"));
+    }
+
+    @Test
+    void dhcpNamingOptions() {
+        var d = plan(LISTEN, "--hostname", "guest", "--domainname", "example.test", "--dnssearch", "a.test",
+                "--dnssearch", "b.test", "--tftp-server-name", "tftp.test", "--bootfile", "pxelinux.0").configs().dhcp();
+        assertThat(d.hostname()).isEqualTo("guest");
+        assertThat(d.domainName()).isEqualTo("example.test");
+        assertThat(d.dnsSearch()).containsExactly("a.test", "b.test");
+        assertThat(d.tftpServerName()).isEqualTo("tftp.test");
+        assertThat(d.bootfile()).isEqualTo("pxelinux.0");
+    }
+
+    // ------------------------------------------------------------------ jslirp's own options
+
+    @Test
+    void dnsOptions() {
+        var dns = plan(LISTEN, "--dns-upstream", "127.0.0.1:5353", "--dns-upstream", "127.0.0.2",
+                "--dns-record", "db.test=10.0.2.50").configs().dns();
+        assertThat(dns.upstreams()).containsExactly(new InetSocketAddress("127.0.0.1", 5353),
+                new InetSocketAddress("127.0.0.2", 53));
+        assertThat(dns.records()).containsEntry("db.test", ip("10.0.2.50"));
+    }
+
+    @Test
+    void noHostLoopback() {
+        assertThat(plan(LISTEN).configs().network().hostLoopback()).isTrue();
+        assertThat(plan(LISTEN, "--no-host-loopback").configs().network().hostLoopback()).isFalse();
+    }
+
+    @Test
+    void dhcpPoolOptions() {
+        var d = plan(LISTEN, "--dhcp-static", "52:54:00:12:34:56=10.0.2.20", "--dhcp-pool-size", "32").configs().dhcp();
+        assertThat(d.staticLeases()).containsEntry(MacAddress.parse("52:54:00:12:34:56"), ip("10.0.2.20"));
+        assertThat(d.poolSize()).isEqualTo(32);
+    }
+
+    @Test
+    void natLimits() {
+        var nat = plan(LISTEN, "--max-tcp-flows", "100", "--max-half-open", "10", "--max-udp-flows", "50",
+                "--tcp-buffer", "256k").configs().nat();
+        assertThat(nat.maxTcpFlows()).isEqualTo(100);
+        assertThat(nat.maxHalfOpen()).isEqualTo(10);
+        assertThat(nat.maxUdpFlows()).isEqualTo(50);
+        assertThat(nat.tcpBufferBytes()).isEqualTo(256 << 10);
+        assertThat(plan(LISTEN, "--tcp-buffer", "2m").configs().nat().tcpBufferBytes()).isEqualTo(2 << 20);
+        assertThat(plan(LISTEN, "--tcp-buffer", "65536").configs().nat().tcpBufferBytes()).isEqualTo(65536);
+    }
+
+    @Test
+    void logLevelIsAccepted() {
+        plan(LISTEN, "--log-level", "debug");
+        plan(LISTEN, "--log-level", "warn");
+    }
+
+    // ------------------------------------------------------------------ the QEMU-style string
+
+    @Test
+    void qemusNetdevUserLineCarriesOver() {
+        Jslirp.Plan p = plan(LISTEN, "--netdev-user", "user,id=net0,net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,"
+                + "dhcpstart=10.0.2.15,hostfwd=tcp::2222-:22,hostfwd=udp::5353-:53,restrict=off,hostname=vm,"
+                + "domainname=lan.test,dnssearch=a.test,dnssearch=b.test,tftp-server-name=t.test,bootfile=boot.img");
+        assertThat(p.netdevId()).isEqualTo("net0");
+        assertThat(p.configs().network().toString()).isEqualTo(NetworkConfig.defaults().toString());
+        assertThat(p.configs().nat().forwards()).containsExactly(HostForward.parse("tcp::2222-:22"),
+                HostForward.parse("udp::5353-:53"));
+        assertThat(p.configs().dhcp().hostname()).isEqualTo("vm");
+        assertThat(p.configs().dhcp().domainName()).isEqualTo("lan.test");
+        assertThat(p.configs().dhcp().dnsSearch()).containsExactly("a.test", "b.test");
+        assertThat(p.configs().dhcp().tftpServerName()).isEqualTo("t.test");
+        assertThat(p.configs().dhcp().bootfile()).isEqualTo("boot.img");
+    }
+
+    @Test
+    void netdevUserStringCombinesWithOptions() {
+        Jslirp.Plan p = plan(LISTEN, "--netdev-user", "net=192.168.76.0/24,hostfwd=tcp::1111-:11",
+                "--hostfwd", "tcp::2222-:22", "--mtu", "1400");
+        assertThat(p.configs().network().network()).isEqualTo(ip("192.168.76.0"));
+        assertThat(p.configs().network().host()).as("follows net= as in QEMU").isEqualTo(ip("192.168.76.2"));
+        assertThat(p.configs().network().mtu()).isEqualTo(1400);
+        assertThat(p.configs().nat().forwards()).containsExactly(HostForward.parse("tcp::1111-:11"),
+                HostForward.parse("tcp::2222-:22"));
+    }
+
+    @Test
+    void netdevUserStringTakesQemusEscapesAndHarmlessKeys() {
+        Jslirp.Plan p = plan(LISTEN, "--netdev-user", "type=user,id=x,ipv4=on,ipv6=off,bootfile=a,,b");
+        assertThat(p.configs().dhcp().bootfile()).isEqualTo("a,b");
+        assertThat(p.netdevId()).isEqualTo("x");
+    }
+
+    @Test
+    void aKeyGivenBothWaysIsAnError() {
+        assertThatThrownBy(() -> plan(LISTEN, "--netdev-user", "host=10.0.2.2", "--host", "10.0.2.2"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("host given twice").hasMessageContaining("--host")
+                .hasMessageContaining("host= (in --netdev-user)");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "tftp=/srv/tftp;tftp",
+        "smb=/home;smb",
+        "guestfwd=tcp:10.0.2.100:1234-cmd:cat;guestfwd",
+        "ipv6-net=fec0::/64;ipv6-net",
+        "ipv6-host=fec0::2;ipv6-host",
+    })
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void unsupportedQemuKeysAreRefusedByName(String setting, String key) {
+        Result r = execute(LISTEN, "--netdev-user", "user," + setting);
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("'" + key + "'").contains("not supported").contains("--netdev-user");
+        assertThat(r.err().lines()).hasSize(1);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void ipv6OnAndUnknownKeysAreRefused() {
+        Result on = execute(LISTEN, "--netdev-user", "ipv6=on");
+        assertThat(on.exitCode()).isEqualTo(2);
+        assertThat(on.err()).contains("ipv6=on is not supported");
+        Result unknown = execute(LISTEN, "--netdev-user", "frobnicate=1");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown key 'frobnicate'");
+    }
+
+    // ------------------------------------------------------------------ mistakes: status 2, one line naming the option
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+        "--mtu 99;--mtu;576..65520",
+        "--mtu abc;--mtu;not a number",
+        "--net 10.0.2.0/40;--net;8..30",
+        "--host 10.0.3.2;--host;not inside net",
+        "--dns 10.0.2.2;--dns;host address",
+        "--dhcpstart nonsense;--dhcpstart;a.b.c.d",
+        "--hostfwd tcp:2222;--hostfwd;[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
+        "--restrict maybe;--restrict;on|off",
+        "--tcp-buffer 1x;--tcp-buffer;BYTES",
+        "--tcp-buffer 1k;--tcp-buffer;out of range",
+        "--max-tcp-flows 0;--max-tcp-flows;1..1000000",
+        "--max-half-open -1;--max-half-open;1..65536",
+        "--max-udp-flows many;--max-udp-flows;not a number",
+        "--dhcp-pool-size 5000;--dhcp-pool-size;1..1024",
+        "--dhcp-static junk;--dhcp-static;aa:bb:cc:dd:ee:ff=a.b.c.d",
+        "--dns-record noaddr;--dns-record;name=a.b.c.d",
+        "--dns-upstream 1.2.3.4:99999;--dns-upstream;a.b.c.d:port",
+        "--hostname bad_name!;--hostname;not a DNS name",
+        "--io carrier-pigeon;--io;auto|epoll|nio",
+        "--log-level loud;--log-level;error|warn|info|debug|trace",
+        "--netdev-user host=10.0.9.9;host= (in --netdev-user);not inside net",
+        "--netdev-user restrict=perhaps;restrict= (in --netdev-user);on|off",
+    })
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void badValueExitsWithStatus2AndOneLineNamingTheOption(String args, String option, String form) {
+        String[] split = args.split(" ", 2);
+        Result r = execute(LISTEN, split[0], split[1]);
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("jslirp: ").contains(option).contains(form);
+        assertThat(r.out()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = ';', value = {
+        "--listen foo;--listen;unix:PATH or tcp:HOST:PORT",
+        "--listen tcp:127.0.0.1:99999;--listen;0..65535",
+        "--listen tcp:127.0.0.1;--listen;no port",
+        "--listen unix:;--listen;no path",
+        "--connect udp:1.2.3.4:5;--connect;unix:PATH or tcp:HOST:PORT",
+        "--dgram tcp:127.0.0.1:5;--dgram;unix:PATH or udp:HOST:PORT",
+        "--dgram udp:127.0.0.1:5555,remote=127.0.0.1:0;--dgram;non-zero port",
+    })
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void badTransportAddressExitsWithStatus2(String args, String option, String form) {
+        String[] split = args.split(" ", 2);
+        Result r = execute(split[0], split[1]);
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).contains(option).contains(form);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void transportMustBeGivenExactlyOnce() {
+        Result none = execute("--mtu", "1500");
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).contains("--listen").contains("--connect").contains("--dgram");
+        assertThat(none.err().lines()).hasSize(1);
+        Result two = execute(LISTEN, "--connect", "unix:/tmp/q.sock");
+        assertThat(two.exitCode()).isEqualTo(2);
+        assertThat(two.err()).contains("mutually exclusive");
+        assertThat(two.err().lines()).hasSize(1);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void reconnectDelayOutsideConnectModeOrRangeIsAnError() {
+        Result listen = execute(LISTEN, "--reconnect-delay", "2s");
+        assertThat(listen.exitCode()).isEqualTo(2);
+        assertThat(listen.err()).contains("--reconnect-delay applies to --connect only");
+        Result tooShort = execute("--connect", "unix:/tmp/q.sock", "--reconnect-delay", "5ms");
+        assertThat(tooShort.exitCode()).isEqualTo(2);
+        assertThat(tooShort.err()).contains("--reconnect-delay").contains("10ms..1h");
+        Result garbage = execute("--connect", "unix:/tmp/q.sock", "--reconnect-delay", "soon");
+        assertThat(garbage.exitCode()).isEqualTo(2);
+        assertThat(garbage.err()).contains("--reconnect-delay").contains("500ms");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void unknownOptionAndMissingValueAreUsageErrors() {
+        Result unknown = execute(LISTEN, "--frobnicate");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--frobnicate");
+        assertThat(unknown.err().lines()).hasSize(1);
+        Result missing = execute(LISTEN, "--mtu");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("--mtu");
+        assertThat(missing.err().lines()).hasSize(1);
+        Result twice = execute(LISTEN, "--mtu", "1500", "--mtu", "1400");
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).contains("--mtu");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void unixDatagramsOnNioAreRefusedNamingEpoll() {
+        Result r = execute("--dgram", "unix:/tmp/j.dgram", "--io", "nio");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--dgram").contains("epoll");
+        assertThat(r.err().lines()).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ help and version
+
+    @Test
+    void helpDocumentsEveryOptionWithItsForm() {
+        Result r = execute("--help");
+        assertThat(r.exitCode()).isZero();
+        CommandLine cl = JslirpCommand.commandLine();
+        for (OptionSpec o : cl.getCommandSpec().options()) {
+            assertThat(r.out()).contains(o.longestName());
+            if (o.arity().max() > 0) {
+                assertThat(r.out()).contains(o.longestName() + "=" + o.paramLabel());
+            }
+        }
+        assertThat(r.out()).contains("--dgram udp:127.0.0.1:5555,remote=127.0.0.1:5556")
+                .contains("-netdev dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=5556,"
+                        + "remote.type=inet,remote.host=127.0.0.1,remote.port=5555")
+                .contains("-netdev stream,id=n0,server=off,addr.type=unix,addr.path=/tmp/jslirp.sock");
+    }
+
+    @Test
+    void versionNamesJslirpAndNetty() {
+        Result r = execute("--version");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).containsPattern("jslirp \\d+\\.\\d+").contains("Netty 4.").doesNotContain("${");
+    }
+}
