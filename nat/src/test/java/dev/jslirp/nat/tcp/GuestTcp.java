@@ -53,13 +53,35 @@ final class GuestTcp {
 
     /** Sends a segment built from the current state plus {@code spec}. */
     void sendRaw(Consumer<GuestFrames.Tcp> spec) {
-        guest.send(GuestFrames.tcp(dst, t -> {
+        io.netty.buffer.ByteBuf f = GuestFrames.tcp(dst, t -> {
             t.from(sport).to(dport).window(window);
             if (timestamps) {
                 t.timestamp(++tsVal, tsRecent);
             }
             spec.accept(t);
-        }));
+        });
+        if (batching) {
+            guest.network().receiveFromGuest(f);
+        } else {
+            guest.send(f);
+        }
+    }
+
+    private boolean batching;
+
+    /**
+     * Runs {@code script} with every frame handed to the network within one event-loop
+     * turn (embedded loop), as frames from one transport read arrive; then lets the
+     * turn end.
+     */
+    void batch(Runnable script) {
+        batching = true;
+        try {
+            script.run();
+        } finally {
+            batching = false;
+        }
+        guest.runPending();
     }
 
     void syn() {
@@ -85,7 +107,7 @@ final class GuestTcp {
         assertThat(s.ack).isEqualTo(iss + 1);
         rcvNxt = s.seq + 1;
         peerShift = s.options.windowScale >= 0 && windowScale >= 0 ? s.options.windowScale : 0;
-        peerWindowEdge = rcvNxt + s.window;
+        peerWindowEdge = s.ack + s.window;
         ackedByPeer = iss + 1;
         return s;
     }
