@@ -274,6 +274,11 @@ public final class TcpNat {
         return n;
     }
 
+    /** The core, for tests in this package. */
+    TcpStack stackForTests() {
+        return stack;
+    }
+
     // ---------------------------------------------------------------- timers and end of turn
 
     private void runEndOfTurn() {

@@ -124,8 +124,11 @@ final class TcpReceiver {
             flow.sendAck(now);
             return;
         }
-        if (len > 0) {
+        if (len >= TcpFlow.COALESCE_BELOW) {
             flow.deliver(p.frame().retainedSlice(off, len));
+            rcvNxt += len;
+        } else if (len > 0) {
+            flow.deliverSmall(p.frame(), off, len);
             rcvNxt += len;
         }
         boolean filledGap = false;

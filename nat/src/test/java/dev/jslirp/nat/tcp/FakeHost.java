@@ -55,6 +55,7 @@ final class FakeHost implements HostConnector {
         boolean closed;
         boolean aborted;
         int flushes;
+        int writes;
 
         Socket(TcpFlow flow, InetSocketAddress target) {
             this.flow = flow;
@@ -150,6 +151,7 @@ final class FakeHost implements HostConnector {
                 data.release();
                 return;
             }
+            writes++;
             unflushed.add(data);
         }
 

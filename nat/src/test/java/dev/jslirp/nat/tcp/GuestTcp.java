@@ -40,6 +40,8 @@ final class GuestTcp {
     /** The right edge of jslirp's window (from the last segment seen). */
     int peerWindowEdge;
     Duration wait = Duration.ofSeconds(5);
+    /** True once {@link #receive} consumed jslirp's FIN. */
+    boolean finReceived;
     /** The highest ACK jslirp sent. */
     int ackedByPeer;
 
@@ -49,6 +51,39 @@ final class GuestTcp {
         this.dport = dport;
         this.sport = sport;
         this.sndNxt = iss;
+    }
+
+    /**
+     * The guest's side of a connection jslirp opens (a port forward): {@code syn} is
+     * jslirp's SYN; the endpoint answers from the port the SYN was sent to.
+     */
+    static GuestTcp answering(VirtualGuest guest, Seg syn) {
+        GuestTcp c = new GuestTcp(guest, syn.srcIp, syn.srcPort, syn.dstPort);
+        c.iss = 0x20000000;
+        c.sndNxt = c.iss;
+        c.rcvNxt = syn.seq + 1;
+        c.peerShift = syn.options.windowScale >= 0 ? syn.options.windowScale : 0;
+        c.tsRecent = syn.options.tsVal;
+        c.peerWindowEdge = c.iss + 1 + syn.window;
+        c.ackedByPeer = c.iss + 1;
+        return c;
+    }
+
+    /** Answers jslirp's SYN with a SYN-ACK carrying our options. */
+    void synAckBack() {
+        guest.send(GuestFrames.tcp(dst, t -> {
+            t.from(sport).to(dport).seq(iss).ack(rcvNxt).flags(TcpPacket.SYN).window(window).mss(mss);
+            if (windowScale >= 0) {
+                t.windowScale(windowScale);
+            }
+            if (sack) {
+                t.sackPermitted();
+            }
+            if (timestamps) {
+                t.timestamp(++tsVal, tsRecent);
+            }
+        }));
+        sndNxt = iss + 1;
     }
 
     /** Sends a segment built from the current state plus {@code spec}. */
@@ -169,6 +204,19 @@ final class GuestTcp {
         return s;
     }
 
+    /** Expects jslirp's FIN (unless {@link #receive} took it already) and ACKs it. */
+    void expectFin() {
+        while (!finReceived) {
+            Seg s = expect();
+            if (s.has(TcpPacket.FIN)) {
+                assertThat(s.seq + s.len()).as("FIN after all data").isEqualTo(rcvNxt);
+                rcvNxt++;
+                finReceived = true;
+            }
+        }
+        ack();
+    }
+
     /** Expects a pure ACK of everything sent. */
     Seg expectAck() {
         Seg s = expect();
@@ -191,6 +239,7 @@ final class GuestTcp {
             }
             if (s.has(TcpPacket.FIN) && s.seq + s.len() == rcvNxt) {
                 rcvNxt++;
+                finReceived = true;
             }
             if (s.len() > 0 || s.has(TcpPacket.FIN)) {
                 ack();

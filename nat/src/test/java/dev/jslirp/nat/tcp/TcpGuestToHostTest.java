@@ -58,6 +58,26 @@ class TcpGuestToHostTest {
     }
 
     @Test
+    void smallSegmentsAreCoalescedIntoOneHostWrite() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.batch(() -> {
+                for (int i = 0; i < 10; i++) {
+                    c.send(new byte[] {(byte) ('a' + i)});
+                }
+                c.send(new byte[600]);
+                c.send("z".getBytes());
+            });
+            assertThat(r.socket().writes).as("10 bytes coalesced, 600 as a slice, then 1 coalesced").isEqualTo(3);
+            byte[] got = r.socket().receivedBytes();
+            assertThat(new String(got, 0, 10)).isEqualTo("abcdefghij");
+            assertThat(got).hasSize(611);
+            assertThat(got[610]).isEqualTo((byte) 'z');
+            r.g.sink().releaseAll();
+        }
+    }
+
+    @Test
     void outOfOrderSegmentsWaitForTheGapAndAreSacked() {
         try (EmbeddedRig r = new EmbeddedRig()) {
             GuestTcp c = r.established();
