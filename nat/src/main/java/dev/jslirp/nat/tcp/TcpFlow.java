@@ -516,7 +516,9 @@ final class TcpFlow implements SegmentAssembler.Sink {
         if (removed) {
             return;
         }
-        LOG.debug("tcp {} host error: {}", this, cause.toString());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("tcp {} host error: {}", this, cause.toString());
+        }
         stack.counters.increment(TcpCounter.RST_FROM_HOST);
         abort(now, true);
     }

@@ -112,6 +112,10 @@ final class TcpStack {
     void remove(TcpFlow flow) {
         table.remove(flow);
         scheduler.cancel(flow);
+        if (flow.blockedOnGuest) {
+            flow.blockedOnGuest = false;
+            blockedOnGuest.remove(flow);
+        }
     }
 
     /** Keeps the half-open count as a flow changes state. */

@@ -329,13 +329,7 @@ class TcpLoopbackTest {
     }
 
     static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!cond.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("condition not met in 5 s");
-            }
-            Thread.sleep(10);
-        }
+        LoopbackTestSupport.waitFor(cond);
     }
 
     static String ip(int a) {
