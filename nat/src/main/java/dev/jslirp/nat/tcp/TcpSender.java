@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <h2>Congestion control</h2>
- * <p>Reno/NewReno with a 10-segment initial window (RFC 6928). The link is local and
+ * <p>Reno/NewReno with a 10-segment initial window (RFC 6928) and byte counting (slow
+ * start grows by all bytes acknowledged, like Linux). The link is local and
  * lossless unless the guest's queue overflows, so this mostly stays out of the way;
  * it is there so a guest that does drop (a tiny receive queue, a stalled VM) sees a
  * sender that backs off rather than one that re-floods it.
@@ -252,9 +253,13 @@ final class TcpSender {
                 cwnd = Math.max(cwnd - acked + mss, mss);
             }
         } else if (cwnd < ssthresh) {
-            cwnd = Math.min(MAX_CWND, cwnd + Math.min(acked, mss));              // RFC 5681 eq. 2
+            // Slow start counting every byte acknowledged, as Linux does: a guest with
+            // receive offload acknowledges dozens of segments at once, and RFC 5681's
+            // one-MSS-per-ACK (or RFC 3465's two) would starve such stretch ACKs.
+            cwnd = (int) Math.min(MAX_CWND, (long) cwnd + acked);
         } else {
-            cwnd = Math.min(MAX_CWND, cwnd + Math.max(1, (int) ((long) mss * mss / cwnd)));   // eq. 3
+            // Congestion avoidance, byte counting (RFC 3465 section 2.1): one MSS per cwnd acknowledged.
+            cwnd = (int) Math.min(MAX_CWND, cwnd + Math.max(1L, (long) mss * acked / cwnd));
         }
         dupAcks = 0;
         rtoDeadline = sndMax == sndUna ? NONE : now + rto.rto();                 // RFC 6298 5.2, 5.3
