@@ -227,7 +227,13 @@ final class TcpFlow implements SegmentAssembler.Sink {
                 stack.connector.inSynSent(this, p, now);
                 break;
             case CLOSED:
-                stack.replyRst(p);
+                if ((p.tcp().flags() & (TcpPacket.SYN | TcpPacket.ACK)) == TcpPacket.SYN) {
+                    // The tuple's previous flow still drains to the host: let the guest's
+                    // SYN retry rather than refuse it.
+                    stack.counters.increment(TcpCounter.TUPLE_BUSY);
+                } else {
+                    stack.replyRst(p);
+                }
                 break;
             case TIME_WAIT:
                 timeWaitSegment(p, now);
