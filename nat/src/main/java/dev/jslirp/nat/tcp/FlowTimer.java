@@ -3,6 +3,8 @@ package dev.jslirp.nat.tcp;
 import dev.jslirp.core.spi.GuestContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one scheduled task of a flow, on the guest's event loop. The core only states
@@ -15,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  * and reschedules.
  */
 final class FlowTimer implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(FlowTimer.class);
+
     private final TcpFlow flow;
     private final GuestContext ctx;
     private ScheduledFuture<?> future;
@@ -50,6 +54,13 @@ final class FlowTimer implements Runnable {
     public void run() {
         future = null;
         scheduledFor = TcpFlow.NONE;
-        flow.timer(ctx.nanoTime());
+        long now = ctx.nanoTime();
+        try {
+            flow.timer(now);
+        } catch (RuntimeException e) {
+            // A bug: without its timer the flow could hang; end it rather than keep it.
+            LOG.warn("bug: timer of tcp flow {} failed; aborting it", flow, e);
+            flow.abort(now, true);
+        }
     }
 }

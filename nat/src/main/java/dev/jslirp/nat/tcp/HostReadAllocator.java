@@ -23,15 +23,15 @@ final class HostReadAllocator implements RecvByteBufAllocator {
     }
 
     @Override
-    public Handle newHandle() {
-        return new BoundedHandle(ADAPTIVE.newHandle(), flow);
+    public ExtendedHandle newHandle() {
+        return new BoundedHandle((ExtendedHandle) ADAPTIVE.newHandle(), flow);
     }
 
     /** Implements the extended handle too: the epoll transport requires it. */
     private static final class BoundedHandle extends DelegatingHandle implements ExtendedHandle {
         private final TcpFlow flow;
 
-        BoundedHandle(Handle delegate, TcpFlow flow) {
+        BoundedHandle(ExtendedHandle delegate, TcpFlow flow) {
             super(delegate);
             this.flow = flow;
         }

@@ -59,7 +59,7 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
     /** Connects to {@code target} with a channel from {@code template}; the outcome goes to the flow. */
     void connect(Bootstrap template, InetSocketAddress target) {
         ChannelFuture f = template.clone()
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new HostReadAllocator(flow))
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new HostReadAllocator(flow))
                 .handler(this)
                 .connect(target);
         channel = f.channel();

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * TCP half of the NAT: the guest's connections terminated here and continued on host
@@ -31,12 +33,23 @@ import java.util.concurrent.ExecutionException;
  * <p>Every method except {@link #addForward} and {@link #removeForward} must be called
  * on the guest's event loop; those two hop onto it when needed.
  *
- * <p>Copies per direction (beyond the transport's and kernel's own): guest to host
- * none — in-order payload is written to the host socket as a retained slice of the
- * guest's frame; host to guest one — from the buffer the host socket read into, to
- * the frame sent to the guest (needed anyway, the data must stay for retransmission).
+ * <p>Copies per direction, beyond the kernel's socket copy and whatever the guest
+ * transport does:
+ * <ul>
+ *   <li>guest to host: none for segments of {@value TcpFlow#COALESCE_BELOW} bytes or
+ *       more (in-order payload is written to the host socket as a retained slice of the
+ *       guest's frame); smaller payloads are copied once into a per-flow buffer so they
+ *       do not each pin a frame;</li>
+ *   <li>host to guest: one, from the buffer the host socket read into to the frame
+ *       sent to the guest (the read buffer stays until acknowledged, for
+ *       retransmission).</li>
+ * </ul>
+ * In steady state neither direction allocates per segment: frames and read buffers
+ * come from the pooled allocator, slices and write entries from Netty's recyclers,
+ * and the core reuses its views and option holders.
  */
 public final class TcpNat {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpNat.class);
     private final NatConfig config;
     private final HostConnector connectorOverride;
     private final Map<HostForward, TcpForwarder> forwards = new LinkedHashMap<>();
@@ -287,7 +300,12 @@ public final class TcpNat {
         for (int i = 0; i < endOfTurn.size(); i++) {
             TcpFlow f = endOfTurn.get(i);
             f.endOfTurnQueued = false;
-            f.endOfTurn(now);
+            try {
+                f.endOfTurn(now);
+            } catch (RuntimeException e) {
+                LOG.warn("bug: end of turn of tcp flow {} failed; aborting it", f, e);
+                f.abort(now, true);
+            }
         }
         endOfTurn.clear();
     }

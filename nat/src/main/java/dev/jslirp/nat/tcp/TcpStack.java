@@ -192,13 +192,28 @@ final class TcpStack {
 
     /** The guest transport drained: lets blocked flows send and read again. */
     void guestWritable(long now) {
-        for (int i = 0; i < blockedOnGuest.size() && ctx.isGuestWritable(); i++) {
-            TcpFlow f = blockedOnGuest.get(i);
+        if (blockedOnGuest.isEmpty()) {
+            return;
+        }
+        // A copy: flows resuming may block again (re-adding themselves) or end.
+        TcpFlow[] waiting = blockedOnGuest.toArray(new TcpFlow[0]);
+        blockedOnGuest.clear();
+        for (TcpFlow f : waiting) {
             f.blockedOnGuest = false;
+        }
+        for (int i = 0; i < waiting.length; i++) {
+            TcpFlow f = waiting[i];
+            if (!ctx.isGuestWritable()) {
+                // Full again: the rest keep waiting, in their order.
+                for (int j = i; j < waiting.length; j++) {
+                    if (!waiting[j].isRemoved()) {
+                        blockedOnGuest(waiting[j]);
+                    }
+                }
+                return;
+            }
             f.guestWritable(now);
         }
-        // Flows that blocked again re-added themselves at the end; keep only those.
-        blockedOnGuest.removeIf(f -> !f.blockedOnGuest);
     }
 
     // ---------------------------------------------------------------- stateless replies

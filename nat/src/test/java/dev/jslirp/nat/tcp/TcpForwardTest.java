@@ -153,6 +153,7 @@ class TcpForwardTest {
             try (Socket client = connectClient(bound.getPort())) {
                 Seg syn = Seg.parse(r.g.expectFrame(Duration.ofSeconds(5)));
                 assertThat(syn.dstPort).isEqualTo(80);
+                assertThat(client.isConnected()).isTrue();
             }
             assertThat(r.nat.removeForward(LOOPBACK, bound.getPort())).isTrue();
             assertThat(r.nat.removeForward(LOOPBACK, bound.getPort())).isFalse();
@@ -161,7 +162,7 @@ class TcpForwardTest {
             // after the select that was under way).
             LoopbackTestSupport.waitFor(() -> {
                 try (Socket s = connectClient(bound.getPort())) {
-                    return false;
+                    return !s.isConnected();
                 } catch (IOException e) {
                     return e instanceof java.net.ConnectException;
                 }
@@ -191,6 +192,7 @@ class TcpForwardTest {
             try (Socket client = connectClient(port)) {
                 Seg syn = Seg.parse(r.g.expectFrame(Duration.ofSeconds(5)));
                 assertThat(syn.flags).isEqualTo(TcpPacket.SYN);
+                assertThat(client.isConnected()).isTrue();
             }
         }
     }
