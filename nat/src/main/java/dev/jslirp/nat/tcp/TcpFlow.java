@@ -339,6 +339,11 @@ final class TcpFlow implements SegmentAssembler.Sink {
         }
         if ((flags & (TcpPacket.SYN | TcpPacket.ACK)) == TcpPacket.SYN) {
             if (SeqNum.gt(seq, rcv.rcvNxt)) {
+                if (!hostClosed) {
+                    // Guest data we acknowledged still drains to the host: the SYN retries.
+                    stack.counters.increment(TcpCounter.TUPLE_BUSY);
+                    return;
+                }
                 // A new incarnation of the tuple (RFC 9293 3.10.7.4 / RFC 6191): make room.
                 stack.counters.increment(TcpCounter.TIME_WAIT_RECYCLED);
                 abort(now, false);
@@ -569,13 +574,9 @@ final class TcpFlow implements SegmentAssembler.Sink {
 
     // ---------------------------------------------------------------- loop-level events
 
-    /** The guest transport is writable again. */
+    /** The guest transport is writable again: as after a host read, send what the windows allow. */
     void guestWritable(long now) {
-        if (removed) {
-            return;
-        }
-        snd.output(now);
-        afterEvent(now);
+        hostReadComplete(now);
     }
 
     /** End of the event-loop turn: flush host writes, send an owed ACK. */

@@ -76,6 +76,30 @@ class TcpCloseTest {
     }
 
     @Test
+    void newSynOnATimeWaitTupleStartsAFreshConnection() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            FakeHost.Socket first = r.socket();
+            first.eof();
+            expectFin(c);
+            c.ack();
+            c.fin();
+            c.expectAck();
+            r.g.runPending();
+            assertThat(first.closed).isTrue();
+            // The guest reuses its port with a higher ISS.
+            GuestTcp again = new GuestTcp(r.g, c.dst, c.dport, c.sport);
+            again.iss = c.sndNxt + 100_000;
+            again.sndNxt = again.iss;
+            again.syn();
+            assertThat(r.host.sockets).hasSize(2);
+            r.socket().accept();
+            again.synAck();
+            assertThat(r.count(TcpCounter.TIME_WAIT_RECYCLED)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void ourFinIsRetransmittedUntilAcked() {
         try (EmbeddedRig r = new EmbeddedRig()) {
             GuestTcp c = r.established();

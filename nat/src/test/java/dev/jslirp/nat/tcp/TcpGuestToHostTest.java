@@ -5,16 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.nat.NatConfig;
 import java.util.Arrays;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Guest to host on the sans-IO core: acceptance, reassembly, ACK policy, window. */
 class TcpGuestToHostTest {
 
     private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
+        return TestBytes.random(n, seed);
     }
 
     private static byte[] slice(byte[] b, int from, int to) {

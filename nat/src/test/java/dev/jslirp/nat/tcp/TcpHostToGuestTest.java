@@ -8,7 +8,6 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Host to guest on the sans-IO core: segmentation, retransmission, probes, backpressure. */
@@ -17,9 +16,7 @@ class TcpHostToGuestTest {
     private static final int SEG = 1448;
 
     private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
+        return TestBytes.random(n, seed);
     }
 
     @Test
