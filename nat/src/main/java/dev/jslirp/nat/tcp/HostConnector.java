@@ -1,0 +1,14 @@
+package dev.jslirp.nat.tcp;
+
+import java.net.InetSocketAddress;
+
+/** Opens host connections for guest flows: Netty channels in production, fakes in tests. */
+interface HostConnector {
+    /**
+     * Starts connecting {@code flow} to {@code target}. Attaches the socket with
+     * {@link TcpFlow#attachHost} before the connect can complete, then reports the
+     * outcome through {@link TcpFlow#hostConnected} or {@link TcpFlow#hostConnectFailed}
+     * (possibly before this returns).
+     */
+    void connect(TcpFlow flow, InetSocketAddress target);
+}

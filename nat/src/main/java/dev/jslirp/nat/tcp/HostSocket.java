@@ -1,0 +1,51 @@
+package dev.jslirp.nat.tcp;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The host end of one flow, as the sans-IO core drives it: a Netty channel in
+ * production ({@link NettyHostSocket}), an in-memory peer in tests.
+ *
+ * <p>Every method is called on the guest's event loop and returns at once. What the
+ * host does comes back through the flow's {@code host*} methods:
+ * {@link TcpFlow#hostConnected}, {@link TcpFlow#hostConnectFailed},
+ * {@link TcpFlow#hostData}, {@link TcpFlow#hostReadComplete}, {@link TcpFlow#hostEof},
+ * {@link TcpFlow#hostWritabilityChanged}, {@link TcpFlow#hostError} and
+ * {@link TcpFlow#hostClosed}.
+ */
+interface HostSocket {
+    /**
+     * Queues guest data for the host. Takes ownership of {@code data} (released once
+     * written, or when the socket closes). Nothing need be sent before {@link #flush()}.
+     */
+    void write(ByteBuf data);
+
+    /** Pushes queued writes towards the kernel. */
+    void flush();
+
+    /**
+     * Bytes queued or flushed but not yet taken by the kernel: what the window offered
+     * to the guest must leave room for.
+     */
+    long pendingBytes();
+
+    /**
+     * Asks for one batch of host data (reads are paused otherwise). Each batch ends with
+     * {@link TcpFlow#hostReadComplete}; calling again before then is harmless.
+     */
+    void read();
+
+    /** Shuts the socket's output after every queued write went out: the host peer sees EOF. */
+    void shutdownOutput();
+
+    /**
+     * Closes after every queued write went out; {@link TcpFlow#hostClosed} follows.
+     */
+    void close();
+
+    /**
+     * Closes at once with a reset (SO_LINGER 0), dropping queued writes; the host peer
+     * sees a RST. {@link TcpFlow#hostClosed} may follow later.
+     */
+    void abort();
+}

@@ -1,0 +1,167 @@
+package dev.jslirp.nat.tcp;
+
+import dev.jslirp.core.spi.GuestContext;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+
+/**
+ * A flow's host socket: one Netty channel on the guest's event loop, the only handler
+ * in its pipeline, turning channel events into the flow's {@code host*} calls.
+ *
+ * <p>The channel runs with auto-read off (the flow asks for each batch), half-closure
+ * allowed (host EOF is an event, not a close) and TCP_NODELAY (the guest's stack
+ * already coalesced what it sent). Its write-buffer water marks, a quarter and a half
+ * of the flow's buffer, make Netty report when pending writes drained, which is when
+ * the window offered to the guest can open again.
+ *
+ * <p>Buffers: reads arrive as buffers from {@link HostReadAllocator} and pass to the
+ * flow (which owns them from then); writes take ownership of the guest data slices
+ * and Netty releases them once written or when the channel closes.
+ */
+final class NettyHostSocket extends ChannelInboundHandlerAdapter implements HostSocket {
+    private static final ChannelFutureListener SHUTDOWN_OUTPUT = f -> {
+        if (f.channel().isActive()) {
+            ((DuplexChannel) f.channel()).shutdownOutput();
+        }
+    };
+
+    private final TcpFlow flow;
+    private final GuestContext ctx;
+    private Channel channel;
+    private boolean readPending;
+
+    NettyHostSocket(TcpFlow flow, GuestContext ctx) {
+        this.flow = flow;
+        this.ctx = ctx;
+    }
+
+    /** Options every host channel of a flow gets. */
+    static void configure(Channel ch, int bufferBytes) {
+        ch.config().setAutoRead(false);
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(bufferBytes / 4, bufferBytes / 2));
+    }
+
+    /** Connects to {@code target} with a channel from {@code template}; the outcome goes to the flow. */
+    void connect(Bootstrap template, InetSocketAddress target) {
+        ChannelFuture f = template.clone()
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new HostReadAllocator(flow))
+                .handler(this)
+                .connect(target);
+        channel = f.channel();
+        f.addListener((ChannelFutureListener) done -> {
+            long now = ctx.nanoTime();
+            if (done.isSuccess()) {
+                flow.hostConnected(now);
+            } else {
+                flow.hostConnectFailed(done.cause(), now);
+            }
+        });
+    }
+
+    /** Takes over a channel accepted on a forwarded port. */
+    void adopt(Channel accepted, int bufferBytes) {
+        channel = accepted;
+        configure(accepted, bufferBytes);
+        accepted.config().setRecvByteBufAllocator(new HostReadAllocator(flow));
+        accepted.pipeline().addLast(this);
+    }
+
+    @Override
+    public void write(ByteBuf data) {
+        channel.write(data, channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public long pendingBytes() {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
+    @Override
+    public void read() {
+        if (!readPending && channel.isActive()) {
+            readPending = true;
+            channel.read();
+        }
+    }
+
+    @Override
+    public void shutdownOutput() {
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+    }
+
+    @Override
+    public void close() {
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void abort() {
+        if (channel.isOpen()) {
+            try {
+                channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (RuntimeException ignored) {
+                // Not connected yet: a plain close is all there is.
+            }
+            channel.close();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext c, Object msg) {
+        if (msg instanceof ByteBuf) {
+            flow.hostData((ByteBuf) msg, ctx.nanoTime());
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext c) {
+        readPending = false;
+        flow.hostReadComplete(ctx.nanoTime());
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            flow.hostEof(ctx.nanoTime());
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext c) {
+        flow.hostWritabilityChanged(ctx.nanoTime());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        flow.hostError(cause, ctx.nanoTime());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext c) {
+        flow.hostClosed(ctx.nanoTime());
+    }
+}

@@ -1,0 +1,211 @@
+package dev.jslirp.nat.tcp;
+
+import dev.jslirp.core.seq.SeqNum;
+import dev.jslirp.core.spi.GuestPacket;
+
+/**
+ * Guest to host: which guest segments are acceptable, where their data goes, the
+ * window offered back and when to ACK.
+ *
+ * <h2>Window</h2>
+ * <p>The window offered is the flow's buffer size less what the host socket has not
+ * taken yet ({@link HostSocket#pendingBytes()}). Data from the guest is written to the
+ * host socket as soon as it is in order, so "pending + offered window" never exceeds
+ * the buffer: memory per flow stays bounded whatever the host peer does. When the
+ * host stops reading, pending grows and the window closes; when the socket drains
+ * (Netty's writability event) a window update goes out. The right edge offered never
+ * moves left (RFC 7323 section 2.4, RFC 9293 3.8.6.2.2), and it only moves right by at
+ * least min(buffer/2, MSS) at a time (receiver-side silly window avoidance, RFC 1122
+ * 4.2.3.3).
+ *
+ * <h2>ACKs</h2>
+ * <p>Out-of-order segments, segments filling a gap and FINs are acknowledged at once
+ * (RFC 5681 section 4.2), every second data segment too; a lone segment is
+ * acknowledged at the end of the event-loop turn, so a burst from one transport read
+ * costs one ACK per two segments and no delayed-ACK timer is needed on a link whose
+ * round trip is sub-millisecond.
+ */
+final class TcpReceiver {
+    private final TcpFlow flow;
+    final SegmentAssembler outOfOrder = new SegmentAssembler(TcpStack.MAX_OUT_OF_ORDER);
+    /** The guest's initial sequence number. */
+    int irs;
+    /** RCV.NXT: the next guest sequence number expected. */
+    int rcvNxt;
+    /** The right edge of the window last offered: the guest may send up to here. */
+    int rcvAdv;
+    /** The last ACK number sent (RFC 7323's Last.ACK.sent). */
+    int lastAckSent;
+    /** True once the guest's FIN was consumed in order. */
+    boolean finReceived;
+    private int segmentsSinceAck;
+    private boolean ackPending;
+
+    TcpReceiver(TcpFlow flow) {
+        this.flow = flow;
+    }
+
+    /** Starts the receive sequence space from the guest's SYN. */
+    void init(int irs) {
+        this.irs = irs;
+        this.rcvNxt = irs + 1;
+        this.lastAckSent = rcvNxt;
+        this.rcvAdv = rcvNxt + Math.min(available(), 65535);
+    }
+
+    /** Bytes the buffer has room for beside what the host socket holds. */
+    private int available() {
+        long free = flow.stack.bufferBytes - flow.hostPendingBytes();
+        return (int) Math.max(0, free);
+    }
+
+    /** The window currently offered, RCV.WND. */
+    int window() {
+        return Math.max(0, rcvAdv - rcvNxt);
+    }
+
+    /**
+     * RFC 9293 section 3.10.7.4, first check: whether a segment of {@code len} data
+     * bytes (plus a FIN) starting at {@code seq} overlaps the window. One leniency: a
+     * bare FIN at exactly RCV.NXT is accepted with a zero window (it takes no buffer),
+     * as Linux does, so a guest can close while the host is not reading.
+     */
+    boolean acceptable(int seq, int len, boolean fin) {
+        int segLen = len + (fin ? 1 : 0);
+        int wnd = window();
+        if (segLen == 0) {
+            return wnd == 0 ? seq == rcvNxt : SeqNum.inWindow(seq, rcvNxt, wnd);
+        }
+        if (wnd == 0) {
+            return len == 0 && seq == rcvNxt;
+        }
+        return SeqNum.inWindow(seq, rcvNxt, wnd) || SeqNum.inWindow(seq + segLen - 1, rcvNxt, wnd);
+    }
+
+    /**
+     * RFC 9293 section 3.10.7.4, seventh and eighth: takes the data and FIN of an
+     * acceptable segment. In-order data goes to the host as a retained slice of the
+     * guest's frame; data ahead of RCV.NXT waits in {@link #outOfOrder}; what lies
+     * outside the window is trimmed off (a FIN beyond it is dropped with it).
+     */
+    void receive(GuestPacket p, int seq, int len, boolean fin, long now) {
+        int off = p.tcp().payloadOffset();
+        if (SeqNum.lt(seq, rcvNxt)) {
+            int cut = rcvNxt - seq;
+            if (cut > len) {
+                // All old, FIN included: only our ACK was lost.
+                flow.stack.counters.increment(TcpCounter.DUPLICATE_DATA);
+                flow.sendAck(now);
+                return;
+            }
+            if (len > 0) {
+                flow.stack.counters.increment(TcpCounter.DUPLICATE_DATA);
+            }
+            off += cut;
+            len -= cut;
+            seq = rcvNxt;
+        }
+        int room = rcvAdv - seq;
+        if (len > room) {
+            len = Math.max(room, 0);
+            fin = false;
+        }
+        if (seq != rcvNxt) {
+            // Ahead of RCV.NXT: hold it and tell the guest at once (a duplicate ACK, with
+            // SACK blocks, drives its fast retransmit).
+            if (len > 0) {
+                int kept = outOfOrder.add(seq, p.frame(), off, len);
+                flow.stack.counters.increment(kept < 0 ? TcpCounter.OUT_OF_ORDER_LIMIT
+                        : kept < len ? TcpCounter.DUPLICATE_DATA : TcpCounter.OUT_OF_ORDER);
+            }
+            if (fin) {
+                outOfOrder.setFin(seq + len);
+            }
+            flow.sendAck(now);
+            return;
+        }
+        if (len >= TcpFlow.COALESCE_BELOW) {
+            flow.deliver(p.frame().retainedSlice(off, len));
+            rcvNxt += len;
+        } else if (len > 0) {
+            flow.deliverSmall(p.frame(), off, len);
+            rcvNxt += len;
+        }
+        boolean filledGap = false;
+        if (!outOfOrder.isEmpty()) {
+            int before = rcvNxt;
+            rcvNxt = outOfOrder.drain(rcvNxt, flow);
+            filledGap = rcvNxt != before;
+        }
+        if (fin || outOfOrder.finAt(rcvNxt)) {
+            rcvNxt++;
+            finReceived = true;
+            outOfOrder.clear();
+            flow.guestFin(now);
+            flow.sendAck(now);
+        } else if (filledGap || !outOfOrder.isEmpty()) {
+            flow.sendAck(now);
+        } else if (len > 0) {
+            if (++segmentsSinceAck >= 2) {
+                flow.sendAck(now);
+            } else {
+                ackPending = true;
+                flow.stack.scheduler.endOfTurn(flow);
+            }
+        }
+    }
+
+    /** True if an ACK is owed at the end of this turn. */
+    boolean ackPending() {
+        return ackPending;
+    }
+
+    /** Notes that a segment carrying ACK = RCV.NXT went out. */
+    void ackSent() {
+        lastAckSent = rcvNxt;
+        segmentsSinceAck = 0;
+        ackPending = false;
+    }
+
+    /**
+     * The window field for a segment being sent, and the new right edge remembered.
+     * SYN segments carry the window unscaled (RFC 7323 section 2.2).
+     */
+    int windowField(boolean syn) {
+        int avail = available();
+        if (syn) {
+            int w = Math.min(avail, 65535);
+            rcvAdv = rcvNxt + w;
+            return w;
+        }
+        int shift = flow.rcvWndShift;
+        int offered = window();
+        int threshold = Math.min(flow.stack.bufferBytes / 2, flow.stack.ourMss);
+        int field = avail - offered >= threshold ? Math.min(65535, avail >> shift) : 0;
+        if (field == 0 || SeqNum.lt(rcvNxt + (field << shift), rcvAdv)) {
+            // Keep the edge already offered, rounded up so scaling never shrinks it.
+            field = (int) Math.min(65535, ((long) offered + (1 << shift) - 1) >> shift);
+        }
+        int edge = rcvNxt + (field << shift);
+        if (SeqNum.gt(edge, rcvAdv)) {
+            rcvAdv = edge;
+        }
+        return field;
+    }
+
+    /**
+     * Sends a window update if the window could open by the silly-window threshold
+     * (called when the host socket drained).
+     */
+    void maybeWindowUpdate(long now) {
+        int threshold = Math.min(flow.stack.bufferBytes / 2, flow.stack.ourMss);
+        if (available() - window() >= threshold) {
+            flow.sendAck(now);
+        }
+    }
+
+    /** Releases held segments. */
+    void clear() {
+        outOfOrder.clear();
+    }
+}

@@ -1,0 +1,251 @@
+package dev.jslirp.nat.tcp;
+
+import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.TcpOptions;
+import dev.jslirp.core.wire.TcpPacket;
+import dev.jslirp.nat.HostAddressMapper;
+import dev.jslirp.nat.NatConfig;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What the TCP flows of one guest share: the guest context frames go out through, the
+ * configuration and its derived constants, the counters, the flow table with its
+ * half-open count and TIME_WAIT list, and the {@link Scheduler} the Netty layer
+ * provides. Part of the sans-IO core: it opens no socket and reads no clock.
+ */
+final class TcpStack {
+    /** TCP_MIN_MSS of Linux: the smallest guest MSS honoured, so a bogus tiny MSS cannot multiply our frames. */
+    static final int MIN_GUEST_MSS = 88;
+    /** RFC 9293 section 3.7.1: the MSS to assume when the SYN carries none. */
+    static final int DEFAULT_GUEST_MSS = 536;
+    /** Out-of-order ranges held per flow; beyond it the guest retransmits. */
+    static final int MAX_OUT_OF_ORDER = 128;
+
+    /** Timers and end-of-turn work, provided by the Netty layer. */
+    interface Scheduler {
+        /** Calls {@link TcpFlow#timer} at or after {@code deadline} (nanoseconds, the context's clock). */
+        void wakeAt(TcpFlow flow, long deadline);
+
+        /** Forgets the flow's timer. */
+        void cancel(TcpFlow flow);
+
+        /** Calls {@link TcpFlow#endOfTurn} once at the end of this event-loop turn. */
+        void endOfTurn(TcpFlow flow);
+    }
+
+    final GuestContext ctx;
+    final NatConfig config;
+    final HostAddressMapper mapper;
+    final Counters<TcpCounter> counters;
+    final TcpFlowTable table;
+    final HostConnector hosts;
+    final Scheduler scheduler;
+    final TcpConnector connector;
+    /** Scratch options for segments being written; the loop is single-threaded. */
+    final TcpOptions options = new TcpOptions();
+    /** Our MSS: the MTU less minimal IPv4 and TCP headers. */
+    final int ourMss;
+    /** Per-flow buffer, each direction. */
+    final int bufferBytes;
+    /** The window shift we offer: the smallest that lets the window reach bufferBytes. */
+    final int rcvWndShift;
+    final long idleTimeout;
+    final long timeWait;
+    final long connectTimeout;
+    private final List<TcpFlow> blockedOnGuest = new ArrayList<>();
+    private int halfOpen;
+    private TcpFlow timeWaitOldest;
+    private TcpFlow timeWaitNewest;
+
+    TcpStack(GuestContext ctx, NatConfig config, HostAddressMapper mapper, HostConnector hosts, Scheduler scheduler) {
+        this.ctx = ctx;
+        this.config = config;
+        this.mapper = mapper;
+        this.hosts = hosts;
+        this.scheduler = scheduler;
+        this.counters = ctx.stats().service("nat.tcp", TcpCounter.class);
+        this.table = new TcpFlowTable(config.maxTcpFlows());
+        this.connector = new TcpConnector(this);
+        this.ourMss = ctx.config().mtu() - Ipv4Packet.MIN_HEADER_LENGTH - TcpPacket.MIN_HEADER_LENGTH;
+        this.bufferBytes = config.tcpBufferBytes();
+        this.rcvWndShift = windowShiftFor(bufferBytes);
+        this.idleTimeout = config.tcpIdleTimeout().toNanos();
+        this.timeWait = config.tcpTimeWait().toNanos();
+        this.connectTimeout = config.tcpConnectTimeout().toNanos();
+    }
+
+    /** The smallest shift s with 65535 << s >= bytes (RFC 7323 section 2.3 caps it at 14). */
+    static int windowShiftFor(int bytes) {
+        int s = 0;
+        while (s < TcpOptions.MAX_WINDOW_SCALE && (65535L << s) < bytes) {
+            s++;
+        }
+        return s;
+    }
+
+    /**
+     * An initial sequence number. RFC 9293 section 3.4.1 / RFC 6528 want ISNs hard to
+     * guess for off-path attackers; the only path here is the guest's own link, so a
+     * uniformly random 32-bit value is enough.
+     */
+    int newIss() {
+        return ThreadLocalRandom.current().nextInt();
+    }
+
+    // ---------------------------------------------------------------- table
+
+    /** Adds a new flow; the caller checked the bounds. */
+    void add(TcpFlow flow) {
+        table.put(flow);
+        if (flow.state().halfOpen()) {
+            halfOpen++;
+        }
+    }
+
+    /** Removes a finished flow (state CLOSED) from every structure. */
+    void remove(TcpFlow flow) {
+        table.remove(flow);
+        scheduler.cancel(flow);
+        if (flow.blockedOnGuest) {
+            flow.blockedOnGuest = false;
+            blockedOnGuest.remove(flow);
+        }
+    }
+
+    /** Keeps the half-open count as a flow changes state. */
+    void stateChanged(TcpFlow flow, TcpState from, TcpState to) {
+        if (from.halfOpen() && !to.halfOpen()) {
+            halfOpen--;
+        } else if (!from.halfOpen() && to.halfOpen()) {
+            halfOpen++;
+        }
+        if (from == TcpState.TIME_WAIT) {
+            unlinkTimeWait(flow);
+        }
+        if (to == TcpState.TIME_WAIT) {
+            linkTimeWait(flow);
+        }
+    }
+
+    /** Flows whose handshake has not completed. */
+    int halfOpen() {
+        return halfOpen;
+    }
+
+    private void linkTimeWait(TcpFlow f) {
+        f.timeWaitPrev = timeWaitNewest;
+        f.timeWaitNext = null;
+        if (timeWaitNewest != null) {
+            timeWaitNewest.timeWaitNext = f;
+        } else {
+            timeWaitOldest = f;
+        }
+        timeWaitNewest = f;
+    }
+
+    private void unlinkTimeWait(TcpFlow f) {
+        if (f.timeWaitPrev != null) {
+            f.timeWaitPrev.timeWaitNext = f.timeWaitNext;
+        } else {
+            timeWaitOldest = f.timeWaitNext;
+        }
+        if (f.timeWaitNext != null) {
+            f.timeWaitNext.timeWaitPrev = f.timeWaitPrev;
+        } else {
+            timeWaitNewest = f.timeWaitPrev;
+        }
+        f.timeWaitPrev = null;
+        f.timeWaitNext = null;
+    }
+
+    /**
+     * Ends the oldest TIME_WAIT flow to make room for a new one (the guest has closed
+     * it; only a lost final ACK could still need it).
+     *
+     * @return false if no flow was in TIME_WAIT
+     */
+    boolean recycleTimeWait(long now) {
+        TcpFlow f = timeWaitOldest;
+        if (f == null) {
+            return false;
+        }
+        counters.increment(TcpCounter.TIME_WAIT_RECYCLED);
+        f.abort(now, false);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- guest writability
+
+    /** Remembers a flow that stopped sending because the guest transport was full. */
+    void blockedOnGuest(TcpFlow flow) {
+        if (!flow.blockedOnGuest) {
+            flow.blockedOnGuest = true;
+            blockedOnGuest.add(flow);
+        }
+    }
+
+    /** The guest transport drained: lets blocked flows send and read again. */
+    void guestWritable(long now) {
+        if (blockedOnGuest.isEmpty()) {
+            return;
+        }
+        // A copy: flows resuming may block again (re-adding themselves) or end.
+        TcpFlow[] waiting = blockedOnGuest.toArray(new TcpFlow[0]);
+        blockedOnGuest.clear();
+        for (TcpFlow f : waiting) {
+            f.blockedOnGuest = false;
+        }
+        for (int i = 0; i < waiting.length; i++) {
+            TcpFlow f = waiting[i];
+            if (!ctx.isGuestWritable()) {
+                // Full again: the rest keep waiting, in their order.
+                for (int j = i; j < waiting.length; j++) {
+                    if (!waiting[j].isRemoved()) {
+                        blockedOnGuest(waiting[j]);
+                    }
+                }
+                return;
+            }
+            f.guestWritable(now);
+        }
+    }
+
+    // ---------------------------------------------------------------- stateless replies
+
+    /**
+     * Answers a segment that belongs to no connection as RFC 9293 section 3.10.7.1 says
+     * for CLOSED: {@code <SEQ=SEG.ACK><CTL=RST>} if it had ACK, else
+     * {@code <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>}. Never answers a RST.
+     */
+    void replyRst(GuestPacket p) {
+        TcpPacket t = p.tcp();
+        if (t.has(TcpPacket.RST)) {
+            return;
+        }
+        int src = p.ip().destination();
+        int dst = p.ip().source();
+        if (t.has(TcpPacket.ACK)) {
+            sendRst(src, t.destinationPort(), dst, t.sourcePort(), t.ack(), 0, TcpPacket.RST);
+        } else {
+            sendRst(src, t.destinationPort(), dst, t.sourcePort(), 0, t.seq() + t.sequenceLength(),
+                    TcpPacket.RST | TcpPacket.ACK);
+        }
+    }
+
+    /** Sends a bare RST segment from {@code src:srcPort} to the guest at {@code dst:dstPort}. */
+    void sendRst(int src, int srcPort, int dst, int dstPort, int seq, int ack, int flags) {
+        int len = TcpPacket.MIN_HEADER_LENGTH;
+        ByteBuf frame = ctx.newIpv4Frame(len);
+        int off = frame.writerIndex();
+        TcpPacket.writeHeader(frame, off, srcPort, dstPort, seq, ack, len, flags, 0);
+        frame.writerIndex(off + len);
+        TcpPacket.writeChecksum(frame, off, len, src, dst);
+        ctx.sendIpv4(frame, src, dst, Ipv4Packet.PROTO_TCP, 0, true);
+    }
+}

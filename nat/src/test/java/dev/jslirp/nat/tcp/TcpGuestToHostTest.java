@@ -1,0 +1,231 @@
+package dev.jslirp.nat.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jslirp.core.wire.TcpPacket;
+import dev.jslirp.nat.NatConfig;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** Guest to host on the sans-IO core: acceptance, reassembly, ACK policy, window. */
+class TcpGuestToHostTest {
+
+    private static byte[] random(int n, long seed) {
+        return TestBytes.random(n, seed);
+    }
+
+    private static byte[] slice(byte[] b, int from, int to) {
+        return Arrays.copyOfRange(b, from, to);
+    }
+
+    @Test
+    void inOrderDataReachesTheHostAndIsAcked() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.send("hello ".getBytes());
+            Seg a = c.expectAck();
+            assertThat(a.options.tsEcr).as("echoes TS.Recent").isEqualTo(c.tsVal);
+            c.send("world".getBytes());
+            c.expectAck();
+            assertThat(new String(r.socket().receivedBytes())).isEqualTo("hello world");
+            assertThat(r.count(TcpCounter.BYTES_FROM_GUEST)).isEqualTo(11);
+        }
+    }
+
+    @Test
+    void aBurstIsAckedEverySecondSegmentAndOnceAtTheEndOfTheTurn() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            byte[] data = random(5 * 1448, 1);
+            c.batch(() -> {
+                for (int i = 0; i < 5; i++) {
+                    c.send(slice(data, i * 1448, (i + 1) * 1448));
+                }
+            });
+            Seg a1 = c.expect();
+            Seg a2 = c.expect();
+            Seg a3 = c.expect();
+            r.g.expectNothing();
+            assertThat(a1.ack).isEqualTo(c.iss + 1 + 2 * 1448);
+            assertThat(a2.ack).isEqualTo(c.iss + 1 + 4 * 1448);
+            assertThat(a3.ack).isEqualTo(c.iss + 1 + 5 * 1448);
+            assertThat(r.socket().receivedBytes()).isEqualTo(data);
+            assertThat(r.socket().flushes).as("one flush per turn").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void smallSegmentsAreCoalescedIntoOneHostWrite() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.batch(() -> {
+                for (int i = 0; i < 10; i++) {
+                    c.send(new byte[] {(byte) ('a' + i)});
+                }
+                c.send(new byte[600]);
+                c.send("z".getBytes());
+            });
+            assertThat(r.socket().writes).as("10 bytes coalesced, 600 as a slice, then 1 coalesced").isEqualTo(3);
+            byte[] got = r.socket().receivedBytes();
+            assertThat(new String(got, 0, 10)).isEqualTo("abcdefghij");
+            assertThat(got).hasSize(611);
+            assertThat(got[610]).isEqualTo((byte) 'z');
+            r.g.sink().releaseAll();
+        }
+    }
+
+    @Test
+    void outOfOrderSegmentsWaitForTheGapAndAreSacked() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            byte[] data = random(3000, 2);
+            c.sendAt(1000, slice(data, 1000, 2000));
+            Seg d1 = c.expect();
+            assertThat(d1.ack).as("duplicate ACK").isEqualTo(c.iss + 1);
+            assertThat(d1.options.sackBlocks).isEqualTo(1);
+            assertThat(d1.options.sackLeft[0]).isEqualTo(c.iss + 1 + 1000);
+            assertThat(d1.options.sackRight[0]).isEqualTo(c.iss + 1 + 2000);
+            c.sendAt(2500, slice(data, 2500, 3000));
+            Seg d2 = c.expect();
+            assertThat(d2.options.sackBlocks).isEqualTo(2);
+            assertThat(d2.options.sackLeft[0]).as("most recent block first").isEqualTo(c.iss + 1 + 2500);
+            assertThat(r.socket().receivedBytes()).isEmpty();
+            c.sendAt(0, slice(data, 0, 1000));
+            Seg a = c.expect();
+            assertThat(a.ack).isEqualTo(c.iss + 1 + 2000);
+            assertThat(a.options.sackBlocks).isEqualTo(1);
+            c.sendAt(2000, slice(data, 2000, 2500));
+            Seg all = c.expect();
+            assertThat(all.ack).isEqualTo(c.iss + 1 + 3000);
+            assertThat(all.options.sackBlocks).isZero();
+            assertThat(r.socket().receivedBytes()).isEqualTo(data);
+            assertThat(r.count(TcpCounter.OUT_OF_ORDER)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void duplicateAndOverlappingSegmentsAreTrimmedAndAssembledOnce() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            byte[] data = random(4000, 3);
+            int[][] pieces = {{500, 1500}, {1000, 2000}, {1500, 2500}, {500, 1500}, {3000, 4000}, {2200, 3300},
+                {0, 600}, {100, 200}, {0, 4000}};
+            for (int[] p : pieces) {
+                c.sendAt(p[0], slice(data, p[0], p[1]));
+                c.expect();
+            }
+            assertThat(r.socket().receivedBytes()).isEqualTo(data);
+            assertThat(r.count(TcpCounter.DUPLICATE_DATA)).isGreaterThan(0);
+            c.sndNxt = c.iss + 1 + 4000;
+            c.send("!".getBytes());
+            c.expectAck();
+            assertThat(r.socket().receivedBytes()).hasSize(4001);
+        }
+    }
+
+    @Test
+    void outOfOrderQueueIsBounded() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            int n = TcpStack.MAX_OUT_OF_ORDER + 40;
+            for (int i = 1; i <= n; i++) {
+                c.sendAt(i * 20, new byte[10]);     // ten bytes, then a ten-byte gap
+                c.expect();
+            }
+            assertThat(r.count(TcpCounter.OUT_OF_ORDER)).isEqualTo(TcpStack.MAX_OUT_OF_ORDER);
+            assertThat(r.count(TcpCounter.OUT_OF_ORDER_LIMIT)).isEqualTo(40);
+            assertThat(r.nat.bufferedBytes()).isEqualTo(TcpStack.MAX_OUT_OF_ORDER * 10L);
+        }
+    }
+
+    @Test
+    void dataBeyondTheOfferedWindowIsTrimmed() {
+        NatConfig cfg = NatConfig.builder().tcpBufferBytes(16 << 10).build();
+        try (EmbeddedRig r = new EmbeddedRig(cfg)) {
+            GuestTcp c = r.established();
+            r.socket().setDraining(false);
+            int window = 16 << 10;
+            byte[] data = random(window + 5000, 4);
+            for (int off = 0; off < data.length; off += 1000) {
+                c.sendAt(off, slice(data, off, Math.min(data.length, off + 1000)));
+            }
+            r.g.sink().releaseAll();
+            assertThat(r.socket().pendingBytes()).isEqualTo(window);
+            r.socket().setDraining(true);
+            assertThat(r.socket().receivedBytes()).isEqualTo(slice(data, 0, window));
+        }
+    }
+
+    @Test
+    void hostThatDoesNotReadClosesTheWindowAndAnUpdateReopensIt() {
+        NatConfig cfg = NatConfig.builder().tcpBufferBytes(64 << 10).build();
+        try (EmbeddedRig r = new EmbeddedRig(cfg)) {
+            GuestTcp c = r.established();
+            r.socket().setDraining(false);
+            byte[] data = random(1448, 5);
+            int sent = 0;
+            Seg last = null;
+            while (sent < 200_000) {
+                if (!dev.jslirp.core.seq.SeqNum.lt(c.sndNxt, c.peerWindowEdge)) {
+                    break;
+                }
+                int n = Math.min(1448, c.peerWindowEdge - c.sndNxt);
+                c.send(Arrays.copyOf(data, n));
+                sent += n;
+                last = c.expect();
+            }
+            assertThat(last).isNotNull();
+            assertThat(last.window).as("window closed").isZero();
+            assertThat(sent).isEqualTo(64 << 10);
+            assertThat(r.nat.bufferedBytes()).isLessThanOrEqualTo(64 << 10);
+            // A window probe from the guest gets the closed window again.
+            c.sendRaw(t -> t.seq(c.sndNxt - 1).ack(c.rcvNxt));
+            assertThat(c.expect().window).isZero();
+            r.socket().setDraining(true);
+            Seg update = c.expect();
+            assertThat(update.flags).isEqualTo(TcpPacket.ACK);
+            assertThat(update.window << c.peerShift).isGreaterThanOrEqualTo(32 << 10);
+            assertThat(r.socket().receivedBytes()).hasSize(sent);
+        }
+    }
+
+    @Test
+    void segmentsOutsideTheWindowAreAckedAndDropped() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.sendAt(-500, new byte[100]);       // entirely old
+            Seg a = c.expect();
+            assertThat(a.ack).isEqualTo(c.iss + 1);
+            c.sendAt(5_000_000, new byte[100]);  // far beyond the window
+            c.expect();
+            assertThat(r.count(TcpCounter.OUT_OF_WINDOW)).isEqualTo(2);
+            assertThat(r.socket().receivedBytes()).isEmpty();
+        }
+    }
+
+    @Test
+    void pawsDropsSegmentsWithOldTimestamps() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.send("a".getBytes());
+            c.expectAck();
+            int old = c.tsVal - 10;
+            c.sendRaw(t -> t.seq(c.sndNxt).ack(c.rcvNxt).data("b".getBytes()).timestamp(old, c.tsRecent));
+            c.expect();
+            assertThat(r.count(TcpCounter.PAWS_REJECTED)).isEqualTo(1);
+            assertThat(new String(r.socket().receivedBytes())).isEqualTo("a");
+        }
+    }
+
+    @Test
+    void ackForDataNeverSentIsAnsweredAndDropped() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.sendRaw(t -> t.seq(c.sndNxt).ack(c.rcvNxt + 100).data("x".getBytes()));
+            Seg s = c.expect();
+            assertThat(s.ack).isEqualTo(c.iss + 1);
+            assertThat(r.count(TcpCounter.BAD_ACK)).isEqualTo(1);
+            assertThat(r.socket().receivedBytes()).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package dev.jslirp.nat.tcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jslirp.core.wire.TcpPacket;
+import dev.jslirp.nat.NatConfig;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Host to guest on the sans-IO core: segmentation, retransmission, probes, backpressure. */
+class TcpHostToGuestTest {
+    /** Guest MSS 1460 less 12 bytes of timestamps. */
+    private static final int SEG = 1448;
+
+    private static byte[] random(int n, long seed) {
+        return TestBytes.random(n, seed);
+    }
+
+    @Test
+    void hostDataIsCutIntoMssSegmentsWithPshOnTheLast() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            byte[] data = random(10_000, 1);
+            r.socket().send(data);
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            List<Seg> segs = new ArrayList<>();
+            while (got.size() < data.length) {
+                Seg s = c.expect();
+                segs.add(s);
+                assertThat(s.seq).isEqualTo(c.rcvNxt + got.size());
+                got.writeBytes(s.payload);
+            }
+            r.g.expectNothing();
+            assertThat(got.toByteArray()).isEqualTo(data);
+            for (int i = 0; i < segs.size() - 1; i++) {
+                assertThat(segs.get(i).len()).isEqualTo(SEG);
+                assertThat(segs.get(i).has(TcpPacket.PSH)).isFalse();
+                assertThat(segs.get(i).ipTotalLength).isLessThanOrEqualTo(1500);
+            }
+            assertThat(segs.get(segs.size() - 1).has(TcpPacket.PSH)).isTrue();
+            assertThat(segs).hasSize(7);
+            assertThat(r.count(TcpCounter.BYTES_TO_GUEST)).isEqualTo(10_000);
+        }
+    }
+
+    @Test
+    void initialWindowIsTenSegmentsThenAcksOpenIt() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            byte[] data = random(30 * SEG, 2);
+            r.socket().send(data);
+            for (int i = 0; i < 10; i++) {
+                c.expect();
+            }
+            r.g.expectNothing();
+            c.rcvNxt += 10 * SEG;
+            c.ack();
+            int more = 0;
+            while (r.g.sink().size() > 0) {
+                c.expect();
+                more++;
+            }
+            assertThat(more).as("slow start: cwnd grew by the acked bytes (one MSS here)").isGreaterThanOrEqualTo(11);
+        }
+    }
+
+    @Test
+    void unackedDataIsRetransmittedAfterTheRtoWithBackoff() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            r.socket().send("payload".getBytes());
+            Seg first = c.expect();
+            // The handshake's timestamps measured a ~0 ms RTT: the RTO sits at its 200 ms floor.
+            r.advanceMillis(199);
+            r.g.expectNothing();
+            r.advanceMillis(1);
+            Seg again = c.expect();
+            assertThat(again.seq).isEqualTo(first.seq);
+            assertThat(again.payload).isEqualTo(first.payload);
+            r.advanceMillis(399);
+            r.g.expectNothing();
+            r.advanceMillis(1);
+            assertThat(c.expect().seq).isEqualTo(first.seq);
+            assertThat(r.count(TcpCounter.RTO_EXPIRED)).isEqualTo(2);
+            c.rcvNxt += 7;
+            c.ack();
+            r.advanceMillis(5000);
+            r.g.expectNothing();
+        }
+    }
+
+    @Test
+    void threeDuplicateAcksTriggerFastRetransmit() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.sack = false;
+            byte[] data = random(6 * SEG, 3);
+            r.socket().send(data);
+            List<Seg> segs = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                segs.add(c.expect());
+            }
+            c.rcvNxt += SEG;          // segment 2 was "lost"
+            c.ack();
+            c.ack();
+            c.ack();
+            r.g.expectNothing();
+            c.ack();                  // third duplicate
+            Seg re = c.expect();
+            assertThat(re.seq).isEqualTo(segs.get(1).seq);
+            assertThat(re.payload).isEqualTo(segs.get(1).payload);
+            assertThat(r.count(TcpCounter.FAST_RETRANSMIT)).isEqualTo(1);
+            c.rcvNxt += 5 * SEG;
+            c.ack();
+            r.advanceMillis(2000);
+            assertThat(r.count(TcpCounter.RTO_EXPIRED)).isZero();
+        }
+    }
+
+    @Test
+    void sackBlocksFromTheGuestSteerRetransmissionToTheHoles() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            byte[] data = random(8 * SEG, 4);
+            r.socket().send(data);
+            List<Seg> segs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                segs.add(c.expect());
+            }
+            int base = c.rcvNxt;
+            // Segments 2 and 5 lost; the guest ACKs 1 and SACKs 3-4 and 6-8.
+            c.rcvNxt += SEG;
+            for (int i = 0; i < 4; i++) {
+                c.sendRaw(t -> {
+                    t.seq(c.sndNxt).ack(c.rcvNxt);
+                    sack(t, base + 2 * SEG, base + 4 * SEG, base + 5 * SEG, base + 8 * SEG);
+                });
+            }
+            Seg re1 = c.expect();
+            assertThat(re1.seq).isEqualTo(segs.get(1).seq);
+            r.g.expectNothing();
+            c.sendRaw(t -> {
+                t.seq(c.sndNxt).ack(c.rcvNxt);
+                sack(t, base + 2 * SEG, base + 4 * SEG, base + 5 * SEG, base + 8 * SEG);
+            });
+            Seg re2 = c.expect();
+            assertThat(re2.seq).as("the second hole, not the SACKed segments").isEqualTo(segs.get(4).seq);
+            r.g.expectNothing();
+        }
+    }
+
+    private static void sack(dev.jslirp.core.testkit.GuestFrames.Tcp t, int l1, int r1, int l2, int r2) {
+        try {
+            java.lang.reflect.Field f = t.getClass().getDeclaredField("options");
+            f.setAccessible(true);
+            dev.jslirp.core.wire.TcpOptions o = (dev.jslirp.core.wire.TcpOptions) f.get(t);
+            o.sackBlocks = 2;
+            o.sackLeft[0] = l1;
+            o.sackRight[0] = r1;
+            o.sackLeft[1] = l2;
+            o.sackRight[1] = r2;
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void zeroWindowPausesHostReadsAndProbesUntilTheWindowOpens() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.ackWithWindow(0);
+            // The read requested while the window was open may still complete (into
+            // the bounded buffer); after it no read is requested until the window opens.
+            byte[] data = random(5000, 5);
+            r.socket().send(Arrays.copyOf(data, 1000));
+            int readsBefore = r.socket().reads;
+            r.socket().send(Arrays.copyOfRange(data, 1000, 5000));
+            r.g.expectNothing();
+            assertThat(r.socket().toFlow).as("host data left unread").hasSize(1);
+            assertThat(r.socket().reads).isEqualTo(readsBefore);
+            assertThat(r.socket().readRequested).isFalse();
+            // Probes go out from the RTO on, backing off, while the window stays closed.
+            long wait = 200;
+            for (int i = 0; i < 3; i++) {
+                r.advanceMillis(wait - 1);
+                r.g.expectNothing();
+                r.advanceMillis(1);
+                Seg p = c.expect();
+                assertThat(p.len()).isZero();
+                assertThat(p.seq).as("probe: seq = SND.UNA - 1").isEqualTo(c.rcvNxt - 1);
+                c.ackWithWindow(0);
+                r.g.expectNothing();
+                wait *= 2;
+            }
+            assertThat(r.count(TcpCounter.WINDOW_PROBES)).isGreaterThanOrEqualTo(2);
+            c.window = 65535;
+            c.ack();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            while (got.size() < data.length) {
+                Seg s = c.expect();
+                if (s.seq == c.rcvNxt && s.len() > 0) {
+                    got.writeBytes(s.payload);
+                    c.rcvNxt += s.len();
+                    c.ack();
+                }
+            }
+            assertThat(got.toByteArray()).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void guestWindowScaleIsHonoured() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.ackWithWindow(10);             // 10 << 7 = 1280 bytes
+            r.socket().send(random(5000, 6));
+            Seg s = c.expect();
+            assertThat(s.len()).isEqualTo(1280);
+            r.g.expectNothing();
+        }
+    }
+
+    @Test
+    void fullGuestTransportPausesSendingAndReading() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            r.g.sink().setWritable(false);
+            byte[] data = random(3000, 7);
+            r.socket().send(Arrays.copyOf(data, 1000));      // completes the read already requested
+            r.socket().send(Arrays.copyOfRange(data, 1000, 3000));
+            r.g.expectNothing();
+            assertThat(r.socket().toFlow).as("not read while the guest cannot take it").hasSize(1);
+            assertThat(r.socket().readRequested).isFalse();
+            r.g.sink().setWritable(true);
+            r.g.onLoop(() -> r.g.network().guestWritabilityChanged(true));
+            assertThat(c.receive(3000)).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void unackedBufferIsBoundedByConfiguration() {
+        NatConfig cfg = NatConfig.builder().tcpBufferBytes(32 << 10).build();
+        try (EmbeddedRig r = new EmbeddedRig(cfg)) {
+            GuestTcp c = r.established();
+            c.windowScale = 7;
+            c.ackWithWindow(65535);          // 8 MiB window: only our buffer limits
+            for (int i = 0; i < 100; i++) {
+                r.socket().send(random(8192, i));
+            }
+            r.g.sink().releaseAll();
+            assertThat(r.nat.bufferedBytes()).isLessThanOrEqualTo(32 << 10);
+            assertThat(r.socket().toFlow).as("the rest stays in the host socket").isNotEmpty();
+        }
+    }
+
+    @Test
+    void retransmissionsGiveUpWithRst() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            r.socket().send("x".getBytes());
+            for (int i = 0; i < 40; i++) {
+                r.advanceMillis(60_000);
+            }
+            Seg last = null;
+            while (r.g.sink().size() > 0) {
+                last = c.expect();
+            }
+            assertThat(last).isNotNull();
+            assertThat(last.has(TcpPacket.RST)).isTrue();
+            assertThat(r.count(TcpCounter.RTO_EXPIRED)).isEqualTo(TcpSender.MAX_RETRANSMITS + 1);
+            assertThat(r.count(TcpCounter.RETRANSMIT_GIVE_UP)).isEqualTo(1);
+            assertThat(r.socket().aborted).isTrue();
+            assertThat(r.nat.flowCount()).isZero();
+        }
+    }
+
+    @Test
+    void segmentsToTheGuestCarryAtMostItsMssWithDfSet() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.conn();
+            c.mss = 536;
+            c.syn();
+            r.socket().accept();
+            c.synAck();
+            c.ack();
+            r.socket().send(random(2000, 8));
+            Seg s = c.expect();
+            assertThat(s.len()).isEqualTo(536 - 12);
+            assertThat(Arrays.copyOf(s.payload, 0)).isEmpty();
+        }
+    }
+}
