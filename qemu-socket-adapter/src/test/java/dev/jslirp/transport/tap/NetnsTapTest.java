@@ -15,11 +15,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>One namespace and one jslirp serve the whole class (DHCP once, in
  * {@link #setUp}); each test uses them for one thing. Needs root (fails otherwise).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NetnsTapTest {
     /** Not the default 1500, so the test sees jslirp set it. */
     static final int MTU = 1400;
@@ -68,56 +65,32 @@ class NetnsTapTest {
     @TempDir
     static Path dir;
 
-    TestNamespace ns;
-    UdpEchoServer echo;
-    DatagramSocket silentUpstream;
-    int forwardedPort;
-    JslirpOnTap jslirp;
-    Map<String, String> lease;
+    static NamespaceGuest guest;
+    static TestNamespace ns;
+    static UdpEchoServer echo;
+    static int forwardedPort;
 
     @BeforeAll
-    void setUp() throws Exception {
-        TestNamespace.requireRoot(getClass());
-        ns = TestNamespace.create();
+    static void setUp() throws Exception {
         echo = new UdpEchoServer();
-        // The DNS upstream is a socket that never answers: nothing leaves this machine.
-        silentUpstream = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        forwardedPort = freeUdpPort();
-        jslirp = JslirpOnTap.start(
+        forwardedPort = NamespaceGuest.freeLoopbackPort();
+        guest = NamespaceGuest.start(NetnsTapTest.class, dir,
                 NetworkConfig.builder().mtu(MTU).build(),
-                DnsConfig.builder().addRecord(LOCAL_NAME + "=" + LOCAL_ADDRESS)
-                        .addUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), silentUpstream.getLocalPort()))
-                        .build(),
-                NatConfig.builder().addForward("udp:127.0.0.1:" + forwardedPort + "-:" + GUEST_UDP_PORT).build(),
-                TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), "tap0", false));
-        lease = ns.dhcp("tap0", dir);
+                DnsConfig.builder().addRecord(LOCAL_NAME + "=" + LOCAL_ADDRESS),
+                NatConfig.builder().addForward("udp:127.0.0.1:" + forwardedPort + "-:" + GUEST_UDP_PORT).build());
+        ns = guest.ns();
     }
 
     @AfterAll
-    void tearDown() throws Exception {
+    static void tearDown() throws Exception {
         try {
-            if (jslirp != null) {
-                jslirp.close();
+            if (guest != null) {
+                guest.close();
             }
         } finally {
-            try {
-                if (echo != null) {
-                    echo.close();
-                }
-                if (silentUpstream != null) {
-                    silentUpstream.close();
-                }
-            } finally {
-                if (ns != null) {
-                    ns.close();
-                }
+            if (echo != null) {
+                echo.close();
             }
-        }
-    }
-
-    static int freeUdpPort() throws Exception {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
         }
     }
 
@@ -127,12 +100,12 @@ class NetnsTapTest {
         assertThat(link).contains("mtu " + MTU).contains("UP");
         assertThat(TestNamespace.host(COMMAND, "ip", "link", "show", "tap0").exit())
                 .as("no tap0 in the host's namespace").isNotZero();
-        assertThat(jslirp.transport().describe()).contains("tap tap0 in network namespace " + ns.path());
+        assertThat(guest.jslirp().transport().describe()).contains("tap tap0 in network namespace " + ns.path());
     }
 
     @Test
     void namespacesDhcpClientGetsTheFirstAddressWithGatewayAndDns() throws Exception {
-        assertThat(lease).containsEntry("ip", "10.0.2.15").containsEntry("mask", "24")
+        assertThat(guest.lease()).containsEntry("ip", "10.0.2.15").containsEntry("mask", "24")
                 .containsEntry("router", "10.0.2.2").containsEntry("dns", "10.0.2.3");
         assertThat(ns.exec(COMMAND, "ip", "-4", "addr", "show", "dev", "tap0").ok("ip addr").output())
                 .contains("inet 10.0.2.15/24");
