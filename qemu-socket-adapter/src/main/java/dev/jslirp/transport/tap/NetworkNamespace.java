@@ -3,7 +3,9 @@ package dev.jslirp.transport.tap;
 import com.sun.jna.LastErrorException;
 import dev.jslirp.core.config.ConfigException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -125,6 +127,41 @@ public final class NetworkNamespace {
             }
             throw new IOException(cause);
         }
+    }
+
+    /**
+     * True if this is the calling thread's own network namespace ({@code --netns} given
+     * jslirp's own PID by mistake: configuring a tap there would change the host's
+     * networking). False also if the namespace file cannot be read.
+     */
+    public boolean isCurrent() {
+        try {
+            return Files.isSameFile(path, Path.of("/proc/thread-self/ns/net"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * What identifies the namespace behind the path now (the nsfs inode), or null if
+     * the path names nothing: compared later by {@link #isStill}.
+     */
+    public Object identity() {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * True while the path still names the namespace {@code identity} was taken from:
+     * false once {@code ip netns delete} removed it, or the process whose
+     * {@code /proc/PID/ns/net} it was has exited (a new process with the same PID has
+     * another namespace).
+     */
+    public boolean isStill(Object identity) {
+        return identity != null && identity.equals(identity());
     }
 
     /** Moves the calling thread into this namespace. */

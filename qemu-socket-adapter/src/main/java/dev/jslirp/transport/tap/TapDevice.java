@@ -92,6 +92,14 @@ public final class TapDevice implements AutoCloseable {
         }
     }
 
+    /**
+     * A descriptor that behaves like a tap (one message per read and write, e.g. one
+     * end of a unix datagram socket pair) under {@code name}: for tests.
+     */
+    static TapDevice wrap(FileDescriptor fd, String name) {
+        return new TapDevice(fd, name, false);
+    }
+
     /** The descriptor, non-blocking, for Netty's native reads and writes. */
     public FileDescriptor fd() {
         return fd;

@@ -14,6 +14,7 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,7 @@ final class TapLink implements EpollIoHandle {
     private final TapFrameSink sink;
     private final int frameCapacity;
     private final int batchCapacity;
-    private final Runnable onEnd;
+    private final Consumer<Throwable> onEnd;
     private IoRegistration registration;
     private boolean writeInterest;
     private boolean attached;
@@ -73,9 +74,10 @@ final class TapLink implements EpollIoHandle {
     /**
      * @param device  the open tap; the link owns it from now on
      * @param readMtu the largest IP MTU a frame from the tap may have
-     * @param onEnd   runs on the loop once the link has ended, lost or closed
+     * @param onEnd   runs on the loop once the link has ended: with null when closed,
+     *                with the cause when the tap was lost
      */
-    TapLink(TapDevice device, GuestNetwork network, LinkBuffers buffers, int readMtu, Runnable onEnd) {
+    TapLink(TapDevice device, GuestNetwork network, LinkBuffers buffers, int readMtu, Consumer<Throwable> onEnd) {
         this.device = device;
         this.network = network;
         this.tapCounters = network.stats().service("tap", TapCounter.class);
@@ -185,7 +187,7 @@ final class TapLink implements EpollIoHandle {
         tapCounters.increment(TapCounter.LINK_LOST);
         LOG.error("{} failed ({}); it is gone (deleted, or its namespace ended): the network is detached",
                 device, cause.toString());
-        close();
+        end(cause);
     }
 
     /**
@@ -195,6 +197,10 @@ final class TapLink implements EpollIoHandle {
      */
     @Override
     public void close() {
+        end(null);
+    }
+
+    private void end(Throwable cause) {
         if (closed) {
             return;
         }
@@ -213,6 +219,6 @@ final class TapLink implements EpollIoHandle {
             registration.cancel();
         }
         device.close();
-        onEnd.run();
+        onEnd.accept(cause);
     }
 }

@@ -14,7 +14,9 @@ import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,12 +54,16 @@ import org.slf4j.LoggerFactory;
  * namespace's user namespace: see {@link TapErrors} for the messages.
  *
  * <h2>Lifetime</h2>
- * <p>The tap stays attached until {@link #close()} or until it disappears (deleted,
- * or its namespace destroyed), when the network is detached and {@link #ended()}
- * completes. A tap jslirp created disappears when jslirp closes it.
+ * <p>The tap stays attached until {@link #close()}, until its namespace is gone
+ * ({@code ip netns delete}, or the process named by PID exited; checked once a second,
+ * since the tap itself keeps the namespace alive), or until it disappears (deleted):
+ * then the network is detached and {@link #ended()} completes, successfully but for a
+ * lost tap. A tap jslirp created disappears when jslirp closes it.
  */
 public final class TapTransport implements GuestTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TapTransport.class);
+    /** How often {@link #watchNamespace} looks. */
+    private static final long NAMESPACE_CHECK_SECONDS = 1;
 
     private final GuestNetwork network;
     private final TapOptions options;
@@ -96,14 +102,67 @@ public final class TapTransport implements GuestTransport {
             throw new IOException("a tap needs Netty's native epoll event loop (--io epoll); this network runs on "
                     + loop.getClass().getSimpleName());
         }
+        if (options.netns() != null && options.netns().isCurrent()) {
+            throw new IOException(options.netns() + " is jslirp's own network namespace, not a separate one: "
+                    + "refusing to configure the host's networking (give the PID of a process inside the namespace, "
+                    + "or use --tap for a tap here)");
+        }
+        Object namespace = options.netns() == null ? null : options.netns().identity();
         Opened o = options.netns() == null ? openAndConfigure() : options.netns().call(this::openAndConfigure);
-        TapLink l = new TapLink(o.device(), network, buffers, o.readMtu(), () -> ended.trySuccess(null));
+        attach(ioLoop, o.device(), o.readMtu());
+        if (namespace != null) {
+            watchNamespace(namespace);
+        }
+    }
+
+    /**
+     * Once a second, off the event loop, checks that the namespace is still there; when
+     * it is gone ({@code ip netns delete}, or the process it was named by exited) the
+     * tap is closed and {@link #ended()} completes. The tap's descriptor itself keeps
+     * the namespace alive, so the kernel would never tell.
+     */
+    private void watchNamespace(Object identity) {
+        TapLink l = link;
+        CompletableFuture.runAsync(() -> {
+            if (ended.isDone()) {
+                return;
+            }
+            if (options.netns().isStill(identity)) {
+                watchNamespace(identity);
+                return;
+            }
+            try {
+                network.eventLoop().execute(() -> {
+                    if (!ended.isDone()) {
+                        LOG.info("{} is gone; closing {}", options.netns(), ifname());
+                        l.close();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // The loop has shut down and closed the link itself.
+            }
+        }, CompletableFuture.delayedExecutor(NAMESPACE_CHECK_SECONDS, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Step 5: registers {@code dev} with the loop and attaches the network; closes
+     * {@code dev} on failure. Package-private for tests that stand a socket pair in
+     * for a tap.
+     */
+    void attach(IoEventLoop ioLoop, TapDevice dev, int readMtu) throws IOException {
+        TapLink l = new TapLink(dev, network, buffers, readMtu, cause -> {
+            if (cause == null) {
+                ended.trySuccess(null);
+            } else {
+                ended.tryFailure(cause);
+            }
+        });
         Future<IoRegistration> reg = ioLoop.register(l).awaitUninterruptibly();
         if (!reg.isSuccess()) {
-            o.device().close();
-            throw new IOException("cannot register " + o.device() + " with the event loop: " + reg.cause(), reg.cause());
+            dev.close();
+            throw new IOException("cannot register " + dev + " with the event loop: " + reg.cause(), reg.cause());
         }
-        Future<?> started = loop.submit(() -> {
+        Future<?> started = ioLoop.submit(() -> {
             try {
                 l.start(reg.getNow());
             } catch (RuntimeException e) {
@@ -112,10 +171,10 @@ public final class TapTransport implements GuestTransport {
             }
         }).awaitUninterruptibly();
         if (!started.isSuccess()) {
-            throw new IOException("cannot attach " + o.device() + " to the network: " + started.cause().getMessage(),
+            throw new IOException("cannot attach " + dev + " to the network: " + started.cause().getMessage(),
                     started.cause());
         }
-        this.device = o.device();
+        this.device = dev;
         this.link = l;
         LOG.debug("attached to {} (read buffer {} bytes per frame)", describe(), l.frameCapacity());
     }
@@ -146,7 +205,10 @@ public final class TapTransport implements GuestTransport {
         }
     }
 
-    /** Completes on the event loop when the tap has ended: closed, or gone (deleted, namespace destroyed). */
+    /**
+     * Completes on the event loop when the tap has ended: successfully when closed,
+     * with the cause when it was lost (deleted, its namespace destroyed).
+     */
     public Future<Void> ended() {
         return ended;
     }
@@ -190,7 +252,7 @@ public final class TapTransport implements GuestTransport {
             String ipName = options.netns().ipNetnsName();
             inside = ipName != null ? "ip netns exec " + ipName + " " : "nsenter --net=" + options.netns().path() + " ";
         }
-        return "configure it by DHCP, e.g.: " + inside + "udhcpc -i " + name + " (or " + inside + "dhclient " + name
+        return "get its address by DHCP: " + inside + "udhcpc -i " + name + " (or dhclient " + name
                 + "); nameserver " + dns;
     }
 
