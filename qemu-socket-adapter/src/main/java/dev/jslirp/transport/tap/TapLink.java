@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Buffers</h2>
  * <p>Frames are read into one pooled direct buffer, the batch, one after another:
  * each read(2) gets room for a whole frame (the MTU plus an Ethernet and a VLAN
- * header) at the batch's writer index, and the frame read becomes a retained slice of
+ * header) and one byte more, to tell a frame the kernel cut short, at the batch's
+ * writer index, and the frame read becomes a retained slice of
  * the batch that the network releases. When the room left is less than a frame, the
  * link lets go of its reference to the batch (slices still held keep it alive) and
  * takes a new one from the pool. So a frame costs the kernel's copy into the batch and
@@ -63,6 +64,8 @@ final class TapLink implements EpollIoHandle {
     private final Counters<TransportCounter> counters;
     private final TapFrameSink sink;
     private final int frameCapacity;
+    /** What one read(2) may fill: a frame and one byte to detect a longer one. */
+    private final int readLimit;
     private final int batchCapacity;
     private final Consumer<Throwable> onEnd;
     private IoRegistration registration;
@@ -83,7 +86,8 @@ final class TapLink implements EpollIoHandle {
         this.tapCounters = network.stats().service("tap", TapCounter.class);
         this.counters = GuestTransport.counters(network);
         this.frameCapacity = readMtu + ETHERNET_HEADER + VLAN_TAG;
-        this.batchCapacity = Math.max(MIN_BATCH, 4 * frameCapacity);
+        this.readLimit = frameCapacity + 1;
+        this.batchCapacity = Math.max(MIN_BATCH, 4 * readLimit);
         this.onEnd = onEnd;
         this.sink = new TapFrameSink(device.fd(), network, this, counters, buffers,
                 network.config().mtu() + ETHERNET_HEADER);
@@ -144,7 +148,7 @@ final class TapLink implements EpollIoHandle {
     private void readFrames() {
         FileDescriptor fd = device.fd();
         for (int i = 0; i < MAX_FRAMES_PER_EVENT && !closed; i++) {
-            if (batch == null || batch.writableBytes() < frameCapacity) {
+            if (batch == null || batch.writableBytes() < readLimit) {
                 if (batch != null) {
                     batch.release();
                 }
@@ -154,9 +158,9 @@ final class TapLink implements EpollIoHandle {
             int n;
             try {
                 if (batch.hasMemoryAddress()) {
-                    n = fd.readAddress(batch.memoryAddress(), start, start + frameCapacity);
+                    n = fd.readAddress(batch.memoryAddress(), start, start + readLimit);
                 } else {
-                    ByteBuffer nio = batch.internalNioBuffer(start, frameCapacity);
+                    ByteBuffer nio = batch.internalNioBuffer(start, readLimit);
                     n = fd.read(nio, nio.position(), nio.limit());
                 }
             } catch (IOException | RuntimeException e) {
@@ -171,7 +175,9 @@ final class TapLink implements EpollIoHandle {
                 return;
             }
             if (n > frameCapacity) {
-                // tun_put_user() copies what fits and returns the frame's full length.
+                // The read had room for one byte more than a frame may have: filling it
+                // means the frame was longer and the kernel cut it (tun_put_user() copies
+                // what fits; kernels differ on whether they return the full length).
                 tapCounters.increment(TapCounter.TRUNCATED_FRAMES);
                 continue;
             }
