@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * killed by its PID if it overstays; {@link #close()} kills what is still running and
  * deletes the namespace, also after a failure.
  */
-final class TestNamespace implements AutoCloseable {
+public final class TestNamespace implements AutoCloseable {
     /** udhcpc's event script, from the test resources. */
     private static final String UDHCPC_SCRIPT = "udhcpc-script.sh";
 
@@ -38,7 +38,7 @@ final class TestNamespace implements AutoCloseable {
      * Fails (not skips: CI runs as root) unless this process is root, which creating
      * namespaces and taps needs.
      */
-    static void requireRoot(Class<?> test) {
+    public static void requireRoot(Class<?> test) {
         String uid;
         try {
             uid = Files.readAllLines(Path.of("/proc/self/status")).stream()
@@ -54,7 +54,7 @@ final class TestNamespace implements AutoCloseable {
     }
 
     /** Creates a namespace with a fresh name. */
-    static TestNamespace create() throws IOException, InterruptedException {
+    public static TestNamespace create() throws IOException, InterruptedException {
         String name = "jslirp-tap-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
         Result r = host(Duration.ofSeconds(10), "ip", "netns", "add", name);
         if (r.exit() != 0) {
@@ -64,19 +64,19 @@ final class TestNamespace implements AutoCloseable {
     }
 
     /** The name {@code ip netns} knows. */
-    String name() {
+    public String name() {
         return name;
     }
 
     /** {@code /run/netns/NAME}. */
-    Path path() {
+    public Path path() {
         return Path.of("/run/netns", name);
     }
 
     /** Output and exit status of a finished command. */
-    record Result(int exit, String output) {
+    public record Result(int exit, String output) {
         /** Fails unless the command exited 0. */
-        Result ok(String what) {
+        public Result ok(String what) {
             if (exit != 0) {
                 fail(what + " exited " + exit + ":\n" + output);
             }
@@ -85,7 +85,7 @@ final class TestNamespace implements AutoCloseable {
     }
 
     /** Runs {@code command} inside the namespace and waits up to {@code timeout}. */
-    Result exec(Duration timeout, String... command) throws IOException, InterruptedException {
+    public Result exec(Duration timeout, String... command) throws IOException, InterruptedException {
         return exec(timeout, Map.of(), command);
     }
 
@@ -134,7 +134,7 @@ final class TestNamespace implements AutoCloseable {
     }
 
     /** Runs a command in the host's namespace. */
-    static Result host(Duration timeout, String... command) throws IOException, InterruptedException {
+    public static Result host(Duration timeout, String... command) throws IOException, InterruptedException {
         return run(timeout, Map.of(), command);
     }
 
