@@ -23,5 +23,17 @@
  * ip netns exec ns1 udhcpc -i tap0                  # gets 10.0.2.15, router 10.0.2.2, DNS 10.0.2.3
  * ip netns exec ns1 ping 10.0.2.2
  * </pre>
+ *
+ * <h2>Without root</h2>
+ * <p>As with slirp4netns: the namespace belongs to a user namespace the user made, and
+ * jslirp runs inside that user namespace (which gives it the capabilities over the
+ * network namespace) while its host sockets stay in the original network namespace.
+ * The user needs access to {@code /dev/net/tun} (mode 0666 on most distributions).
+ * <pre>
+ * unshare --user --map-root-user --net sleep infinity &amp;
+ * nsenter -t $! -U --preserve-credentials jslirp --netns $! --netns-static
+ * </pre>
+ * jslirp exits when the namespace goes away (the process exits, or
+ * {@code ip netns delete}).
  */
 package dev.jslirp.transport.tap;
