@@ -2,37 +2,19 @@ package dev.jslirp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.jslirp.cli.JslirpCommandTest.execute;
+import static dev.jslirp.cli.JslirpCommandTest.plan;
 
 import dev.jslirp.transport.tap.TapOptions;
 import dev.jslirp.transport.tap.TestNamespace;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
 /** {@code --tap} and {@code --netns} on the command line: parsing, refusals, help, the start-up line. */
 class TapCommandLineTest {
-    private static Jslirp.Plan plan(String... args) {
-        JslirpCommand cmd = new JslirpCommand();
-        new CommandLine(cmd).parseArgs(args);
-        return cmd.plan();
-    }
-
-    /** Exit status and stderr of the command for arguments that do not start jslirp. */
-    private static String[] execute(String... args) {
-        CommandLine cl = JslirpCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int rc = cl.execute(args);
-        return new String[] {Integer.toString(rc), out.toString(), err.toString()};
-    }
-
     private static TapOptions tapOf(Jslirp.Plan p) {
         assertThat(p.transport()).isInstanceOf(TransportSpec.Tap.class);
         return ((TransportSpec.Tap) p.transport()).options();
@@ -89,21 +71,22 @@ class TapCommandLineTest {
         for (String[] args : List.of(new String[] {"--tap", "tap0", "--listen", "unix:/tmp/x.sock"},
                 new String[] {"--netns", "ns1", "--dgram", "udp:127.0.0.1:0"},
                 new String[] {"--tap", "tap0", "--netns", "ns1"})) {
-            String[] r = execute(args);
-            assertThat(r[0]).isEqualTo("2");
-            assertThat(r[2]).contains("mutually exclusive");
+            JslirpCommandTest.Result r = execute(args);
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.err()).contains("mutually exclusive");
         }
     }
 
     @Test
     void helpShowsTheNamespaceFlow() {
-        String[] r = execute("--help");
-        assertThat(r[0]).isEqualTo("0");
-        assertThat(r[1]).contains("--tap=NAME").contains("--netns=PID|PATH|NAME").contains("--netns-ifname=NAME")
+        JslirpCommandTest.Result r = execute("--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("--tap=NAME").contains("--netns=PID|PATH|NAME").contains("--netns-ifname=NAME")
                 .contains("--netns-static")
                 .contains("ip netns add ns1")
                 .contains("jslirp --netns ns1")
-                .contains("ip netns exec ns1 udhcpc -i tap0");
+                .contains("ip netns exec ns1 udhcpc -i tap0")
+                .contains("nsenter -t $! -U --preserve-credentials jslirp --netns $! --netns-static");
     }
 
     @Test

@@ -16,34 +16,31 @@ import java.util.concurrent.TimeUnit;
  * the same loop. Closing takes them down in reverse order.
  */
 final class JslirpOnTap implements AutoCloseable {
-    private final EventLoopGroup group;
-    private final JslirpNetwork network;
-    private final TapTransport transport;
+    private final EventLoopGroup group = IoTransport.EPOLL.newEventLoopGroup(1);
+    private JslirpNetwork network;
+    private TapTransport transport;
 
-    private JslirpOnTap(EventLoopGroup group, JslirpNetwork network, TapTransport transport) {
-        this.group = group;
-        this.network = network;
-        this.transport = transport;
+    private JslirpOnTap() {
     }
 
-    /** Starts a network with the given configurations on a tap set up by {@code options}. */
+    /** Starts a network with the given configurations on a tap set up by {@code options}; nothing stays open on failure. */
     static JslirpOnTap start(NetworkConfig net, DnsConfig dns, NatConfig nat, TapOptions options) throws IOException {
-        EventLoopGroup group = IoTransport.EPOLL.newEventLoopGroup(1);
-        JslirpNetwork network = null;
+        JslirpOnTap j = new JslirpOnTap();
+        boolean started = false;
         try {
-            network = JslirpNetwork.builder()
+            j.network = JslirpNetwork.builder()
                     .network(net).dns(dns).nat(nat)
-                    .eventLoop(group.next(), IoTransport.EPOLL.hostChannels())
+                    .eventLoop(j.group.next(), IoTransport.EPOLL.hostChannels())
                     .build();
-            TapTransport transport = new TapTransport(network.guest(), options, LinkBuffers.DEFAULT);
-            transport.start();
-            return new JslirpOnTap(group, network, transport);
-        } catch (IOException | RuntimeException e) {
-            if (network != null) {
-                network.close();
+            TapTransport t = new TapTransport(j.network.guest(), options, LinkBuffers.DEFAULT);
+            t.start();
+            j.transport = t;
+            started = true;
+            return j;
+        } finally {
+            if (!started) {
+                j.close();
             }
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            throw e;
         }
     }
 
@@ -60,16 +57,18 @@ final class JslirpOnTap implements AutoCloseable {
         return network.stats().service("tap", TapCounter.class).get(c);
     }
 
+    /** Closes the transport, the network and the loop, those that were started. */
     @Override
     public void close() {
         try {
-            transport.close();
-        } finally {
-            try {
-                network.close();
-            } finally {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            if (transport != null) {
+                transport.close();
             }
+            if (network != null) {
+                network.close();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 }

@@ -82,6 +82,19 @@ final class NamespaceGuest implements AutoCloseable {
         closeAll(jslirp, silentUpstream, ns);
     }
 
+    /** Closes {@code guest} (if started) and then, whatever happened, the test's host-side {@code server}. */
+    static void close(NamespaceGuest guest, AutoCloseable server) throws Exception {
+        try {
+            if (guest != null) {
+                guest.close();
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
     private static void closeAll(JslirpOnTap jslirp, DatagramSocket silent, TestNamespace ns) throws Exception {
         try {
             if (jslirp != null) {

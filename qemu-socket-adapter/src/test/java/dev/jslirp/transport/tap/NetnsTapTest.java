@@ -83,15 +83,7 @@ class NetnsTapTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (guest != null) {
-                guest.close();
-            }
-        } finally {
-            if (echo != null) {
-                echo.close();
-            }
-        }
+        NamespaceGuest.close(guest, echo);
     }
 
     @Test

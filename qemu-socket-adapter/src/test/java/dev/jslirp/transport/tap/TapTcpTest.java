@@ -59,15 +59,7 @@ class TapTcpTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (guest != null) {
-                guest.close();
-            }
-        } finally {
-            if (http != null) {
-                http.stop(0);
-            }
-        }
+        NamespaceGuest.close(guest, http == null ? null : () -> http.stop(0));
     }
 
     @Test
