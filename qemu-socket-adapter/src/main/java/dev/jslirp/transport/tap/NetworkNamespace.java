@@ -186,6 +186,17 @@ public final class NetworkNamespace {
         }
     }
 
+    /** Equal if the paths are: the same spelling of the same namespace file. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NetworkNamespace other && other.path.equals(path);
+    }
+
+    @Override
+    public int hashCode() {
+        return path.hashCode();
+    }
+
     @Override
     public String toString() {
         return "network namespace " + path;

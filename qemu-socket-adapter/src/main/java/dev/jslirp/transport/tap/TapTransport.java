@@ -69,8 +69,9 @@ public final class TapTransport implements GuestTransport {
     private final TapOptions options;
     private final LinkBuffers buffers;
     private final Promise<Void> ended;
-    private TapLink link;
-    private TapDevice device;
+    /** Set once started; read by {@link #close()} and the accessors from any thread. */
+    private volatile TapLink link;
+    private volatile TapDevice device;
 
     /** A transport for {@code network}, whose event loop must be an epoll loop; nothing opens before {@link #start()}. */
     public TapTransport(GuestNetwork network, TapOptions options, LinkBuffers buffers) {
