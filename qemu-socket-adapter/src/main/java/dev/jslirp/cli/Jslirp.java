@@ -9,6 +9,7 @@ import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
+import dev.jslirp.transport.tap.TapTransport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
@@ -88,11 +89,13 @@ final class Jslirp implements AutoCloseable {
     List<String> startupLines() {
         String id = plan.netdevId();
         List<String> netdevs = transport.qemuNetdevs(id);
-        String qemu = "-netdev " + netdevs.get(0) + " -device virtio-net-pci,netdev=" + id;
+        String qemu = netdevs.isEmpty() ? "" : "-netdev " + netdevs.get(0) + " -device virtio-net-pci,netdev=" + id;
         String io = plan.io().optionName();
         List<String> lines = new ArrayList<>();
         TransportSpec spec = plan.transport();
-        if (spec instanceof TransportSpec.Listen) {
+        if (transport instanceof TapTransport tap) {
+            lines.add("jslirp serving " + tap.describe() + " (" + io + "); " + tap.guestHint());
+        } else if (spec instanceof TransportSpec.Listen) {
             lines.add("jslirp listening on " + transport.endpoint() + " (" + io + "); start QEMU with: " + qemu);
         } else if (spec instanceof TransportSpec.Connect c) {
             lines.add("jslirp connecting to QEMU at " + transport.endpoint() + " (" + io + ", retrying every "

@@ -2,6 +2,7 @@ package dev.jslirp.cli;
 
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
+import dev.jslirp.transport.tap.TapTransport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -38,12 +40,14 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         usageHelpAutoWidth = true,
         synopsisHeading = "Usage: ",
-        customSynopsis = "jslirp (--listen ADDR | --connect ADDR | --dgram ADDR[,remote=ADDR]) [OPTIONS]",
+        customSynopsis = "jslirp (--listen ADDR | --connect ADDR | --dgram ADDR[,remote=ADDR] | --tap NAME"
+                + " | --netns PID|PATH|NAME) [OPTIONS]",
         descriptionHeading = "%n",
         description = {
             "A pure-Java replacement for QEMU's user-mode networking (-netdev user, libslirp), running beside "
                 + "QEMU: gateway, DHCP, DNS, NAT to host sockets and port forwards for one guest, attached to "
-                + "QEMU through a stream or datagram socket.",
+                + "QEMU through a stream or datagram socket, or to a Linux network namespace or tap device "
+                + "as slirp4netns does.",
             "Options of QEMU's -netdev user keep their names and forms; --netdev-user takes a whole "
                 + "-netdev user value. Mistakes exit with status 2."
         },
@@ -74,7 +78,21 @@ public final class JslirpCommand implements Callable<Integer> {
             "    QEMU: -netdev dgram,id=n0,local.type=unix,local.path=/tmp/qemu.dgram,"
                     + "remote.type=unix,remote.path=/tmp/jslirp.dgram",
             "",
-            "jslirp logs the exact -netdev argument for its address when it starts.");
+            "  A network namespace (as root; jslirp creates tap0 inside, sets its MTU and brings it up):",
+            "    ip netns add ns1",
+            "    jslirp --netns ns1 --hostfwd tcp::8080-:80 &",
+            "    ip netns exec ns1 udhcpc -i tap0        (or dhclient tap0; gets 10.0.2.15, router 10.0.2.2)",
+            "    ip netns exec ns1 ping 10.0.2.2",
+            "  A process's namespace, e.g. one made by unshare, by its PID:",
+            "    unshare --net sleep infinity & jslirp --netns $! --netns-static",
+            "  Without root, as slirp4netns (the user needs access to /dev/net/tun):",
+            "    unshare --user --map-root-user --net sleep infinity &",
+            "    nsenter -t $! -U --preserve-credentials jslirp --netns $! --netns-static",
+            "",
+            "  jslirp --tap tap0      (a tap in jslirp's own namespace, e.g. for a bridge or to move: ip link set tap0 netns NS)",
+            "",
+            "jslirp logs the exact -netdev argument for its address (or, for a tap, what to run in the namespace) "
+                    + "when it starts.");
 
     /** Where QEMU's frames come from: exactly one. */
     static final class TransportOptions {
@@ -95,6 +113,21 @@ public final class JslirpCommand implements Callable<Integer> {
                         + "HOST:PORT or PATH (QEMU's remote), send to remote= (QEMU's local address), or to "
                         + "the sender of the first datagram if remote= is left out. unix needs epoll."})
         String dgram;
+
+        @Option(names = "--tap", paramLabel = "NAME", order = 4, description = {
+            "Serve the tap device NAME in jslirp's own network namespace instead of a QEMU: created if missing "
+                + "(and removed when jslirp exits), or attached if it exists (a persistent tap from "
+                + "'ip tuntap add dev NAME mode tap', kept). jslirp sets its MTU and brings it up; whatever uses "
+                + "the tap gets its address by DHCP. Needs epoll, and CAP_NET_ADMIN unless the tap is yours."})
+        String tap;
+
+        @Option(names = "--netns", paramLabel = "PID|PATH|NAME", order = 5, description = {
+            "Give a network namespace user-mode networking, as slirp4netns does: the namespace of process PID, "
+                + "at PATH (/proc/PID/ns/net, /run/netns/NAME) or named NAME by ip netns. jslirp creates a tap "
+                + "inside (--netns-ifname, default tap0), sets its MTU and brings it up; a DHCP client in the "
+                + "namespace (udhcpc -i tap0) gets the address, unless --netns-static. Needs epoll, and root "
+                + "(CAP_SYS_ADMIN and CAP_NET_ADMIN over the namespace's user namespace)."})
+        String netns;
     }
 
     /** How the transport behaves. */
@@ -106,6 +139,16 @@ public final class JslirpCommand implements Callable<Integer> {
         @Option(names = "--io", paramLabel = "auto|epoll|nio", order = 11, description = {
             "I/O transport: native epoll (Linux), Java NIO, or auto: epoll when available (default: auto)."})
         String io;
+
+        @Option(names = "--netns-ifname", paramLabel = "NAME", order = 12, description = {
+            "With --netns: the tap's name inside the namespace (default: tap0)."})
+        String netnsIfname;
+
+        @Option(names = "--netns-static", order = 13, description = {
+            "With --netns: give the tap the first DHCP address (10.0.2.15/24 by default) and a default route via "
+                + "the gateway at once, instead of leaving it to a DHCP client. The namespace's resolv.conf stays "
+                + "yours to set (nameserver 10.0.2.3)."})
+        boolean netnsStatic;
     }
 
     /** QEMU's -netdev user keys. */
@@ -211,7 +254,7 @@ public final class JslirpCommand implements Callable<Integer> {
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1", order = 1,
-            heading = "%nWhere QEMU's frames come from (exactly one):%n")
+            heading = "%nWhere the guest's frames come from (exactly one):%n")
     TransportOptions transport;
 
     @ArgGroup(exclusive = false, validate = false, order = 2, heading = "%nTransport:%n")
@@ -329,8 +372,16 @@ public final class JslirpCommand implements Callable<Integer> {
             Duration delay = t.reconnectDelay == null ? Duration.ofSeconds(1)
                     : Values.duration("--reconnect-delay", t.reconnectDelay);
             spec = TransportSpec.connect(transport.connect, delay);
+        } else if (transport.tap != null) {
+            spec = TransportSpec.tap(transport.tap);
+        } else if (transport.netns != null) {
+            spec = TransportSpec.netns(transport.netns, t.netnsIfname, t.netnsStatic);
         } else {
             spec = TransportSpec.dgram(transport.dgram);
+        }
+        if ((t.netnsIfname != null || t.netnsStatic) && transport.netns == null) {
+            throw new CliException((t.netnsIfname != null ? "--netns-ifname" : "--netns-static")
+                    + " applies to --netns only");
         }
         if (t.reconnectDelay != null && !(spec instanceof TransportSpec.Connect)) {
             throw new CliException("--reconnect-delay applies to --connect only");
@@ -394,8 +445,11 @@ public final class JslirpCommand implements Callable<Integer> {
             return 1;
         }
         jslirp.startupLines().forEach(log::info);
+        AtomicBoolean stopping = new AtomicBoolean();
+        exitWhenTheTapEnds(jslirp, log, stopping);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             log.info("stopping");
             jslirp.close();
             log.info("stopped; counters: {}", jslirp.network().stats().snapshot());
@@ -403,6 +457,27 @@ public final class JslirpCommand implements Callable<Integer> {
         }, "jslirp-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * With {@code --tap}/{@code --netns}: when the tap has ended on its own there is
+     * nothing left to serve, so jslirp exits, as slirp4netns and pasta do: status 0
+     * when the namespace went away, 1 when the tap was lost (deleted). The shutdown
+     * hook closes the rest; {@code stopping} says the hook itself closed the tap.
+     */
+    private static void exitWhenTheTapEnds(Jslirp jslirp, Logger log, AtomicBoolean stopping) {
+        if (jslirp.transport() instanceof TapTransport tap) {
+            tap.ended().addListener(f -> {
+                if (stopping.get()) {
+                    return;
+                }
+                log.info("{} has ended; exiting", tap.describe());
+                // Not on the event loop: the shutdown hook waits for it.
+                Thread exit = new Thread(() -> System.exit(f.isSuccess() ? 0 : 1), "jslirp-exit");
+                exit.setDaemon(true);
+                exit.start();
+            });
+        }
     }
 
     /** slf4j-simple reads its settings once, when the first logger is made: set them before that. */

@@ -9,11 +9,14 @@ import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.dgram.DatagramTransport;
 import dev.jslirp.transport.stream.StreamClient;
 import dev.jslirp.transport.stream.StreamServer;
+import dev.jslirp.transport.tap.NetworkNamespace;
+import dev.jslirp.transport.tap.TapOptions;
+import dev.jslirp.transport.tap.TapTransport;
 import java.time.Duration;
 
 /**
  * The transport the command line asks for, parsed and checked before anything starts:
- * {@code --listen}, {@code --connect} or {@code --dgram}.
+ * {@code --listen}, {@code --connect}, {@code --dgram}, {@code --tap} or {@code --netns}.
  */
 sealed interface TransportSpec {
     /** Builds the transport for {@code network}. */
@@ -53,6 +56,52 @@ sealed interface TransportSpec {
             } catch (ConfigException e) {
                 throw CliException.relabel(e, "--dgram");
             }
+        }
+    }
+
+    /** {@code --tap NAME} or {@code --netns NS}: a tap device instead of QEMU; needs the epoll loop. */
+    record Tap(TapOptions options) implements TransportSpec {
+        @Override
+        public GuestTransport create(GuestNetwork network, IoTransport io, LinkBuffers buffers) {
+            return new TapTransport(network, options, buffers);
+        }
+
+        @Override
+        public void checkSupported(IoTransport io) {
+            String option = options.netns() != null ? "--netns" : "--tap";
+            if (io != IoTransport.EPOLL) {
+                throw new CliException("invalid " + option + ": a tap needs the epoll I/O transport (--io epoll)"
+                        + (IoTransport.EPOLL.isAvailable() ? ""
+                                : ", which is not available here: " + IoTransport.EPOLL.unavailabilityReason()));
+            }
+        }
+    }
+
+    /** Parses {@code --tap NAME}. */
+    static TransportSpec tap(String name) {
+        try {
+            return new Tap(TapOptions.tap(name));
+        } catch (ConfigException e) {
+            throw CliException.relabel(e, "--tap");
+        }
+    }
+
+    /**
+     * Parses {@code --netns PID|PATH|NAME} with {@code --netns-ifname} (null: tap0) and
+     * {@code --netns-static}.
+     */
+    static TransportSpec netns(String spec, String ifname, boolean staticAddress) {
+        NetworkNamespace ns;
+        try {
+            ns = NetworkNamespace.of(spec);
+        } catch (ConfigException e) {
+            throw CliException.relabel(e, "--netns");
+        }
+        try {
+            return new Tap(TapOptions.inNamespace(ns, ifname == null ? TapOptions.DEFAULT_NETNS_IFNAME : ifname,
+                    staticAddress));
+        } catch (ConfigException e) {
+            throw CliException.relabel(e, "--netns-ifname");
         }
     }
 

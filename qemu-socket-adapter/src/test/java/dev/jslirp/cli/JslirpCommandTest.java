@@ -29,17 +29,17 @@ class JslirpCommandTest {
     private static final String LISTEN = "--listen=unix:/tmp/jslirp-test.sock";
 
     /** Parses and checks {@code args} as the command does before starting. */
-    private static Jslirp.Plan plan(String... args) {
+    static Jslirp.Plan plan(String... args) {
         JslirpCommand cmd = new JslirpCommand();
         new CommandLine(cmd).parseArgs(args);
         return cmd.plan();
     }
 
-    private record Result(int exitCode, String out, String err) {
+    record Result(int exitCode, String out, String err) {
     }
 
     /** Runs the command as main does, capturing its output; only for arguments that do not start jslirp. */
-    private static Result execute(String... args) {
+    static Result execute(String... args) {
         CommandLine cl = JslirpCommand.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -1,0 +1,137 @@
+package dev.jslirp.transport.tap;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import java.io.IOException;
+
+/**
+ * Interface configuration by the classic socket ioctls ({@code netdevice(7)}), issued
+ * on an IPv4 datagram socket: MTU, link up, and for {@code --netns-static} an address
+ * and a default route. The socket, and so every change, belongs to the network
+ * namespace of the thread that opened it; jslirp opens one per start-up, on the thread
+ * that also opens the tap.
+ *
+ * <p>Every call needs {@code CAP_NET_ADMIN} in the namespace's user namespace except
+ * {@link #mtu}; a refusal is an {@link IOException} saying so (see {@link TapErrors}).
+ */
+final class LinkControl implements AutoCloseable {
+    // <linux/sockios.h>
+    /** Gets {@code ifr_flags}. */
+    static final int SIOCGIFFLAGS = 0x8913;
+    /** Sets {@code ifr_flags}. */
+    static final int SIOCSIFFLAGS = 0x8914;
+    /** Sets the interface's IPv4 address. */
+    static final int SIOCSIFADDR = 0x8916;
+    /** Sets the interface's IPv4 netmask. */
+    static final int SIOCSIFNETMASK = 0x891c;
+    /** Gets {@code ifr_mtu}. */
+    static final int SIOCGIFMTU = 0x8921;
+    /** Sets {@code ifr_mtu}. */
+    static final int SIOCSIFMTU = 0x8922;
+    /** Adds a route ({@code struct rtentry}). */
+    static final int SIOCADDRT = 0x890b;
+
+    // <linux/if.h>
+    /** {@code IFF_UP}: the interface is administratively up. */
+    static final int IFF_UP = 0x1;
+
+    // <linux/route.h>
+    /** {@code RTF_UP}: the route is usable. */
+    static final int RTF_UP = 0x1;
+    /** {@code RTF_GATEWAY}: the destination is reached through a gateway. */
+    static final int RTF_GATEWAY = 0x2;
+
+    /**
+     * {@code struct rtentry} on LP64 ({@code <linux/route.h>}): {@code unsigned long
+     * rt_pad1} at 0, then three {@code struct sockaddr} of 16 bytes: {@code rt_dst} at
+     * 8, {@code rt_gateway} at 24, {@code rt_genmask} at 40; {@code unsigned short
+     * rt_flags} at 56; then padding, pointers and longs up to {@code unsigned short
+     * rt_irtt} at 112; 120 bytes in all. All-zero fields mean "none" ({@code rt_dev}
+     * NULL: the kernel picks the interface from the gateway).
+     */
+    private static final int RTENTRY_SIZE = 120;
+    private static final int RT_DST = 8;
+    private static final int RT_GATEWAY = 24;
+    private static final int RT_GENMASK = 40;
+    private static final int RT_FLAGS = 56;
+
+    private final int socket;
+
+    private LinkControl(int socket) {
+        this.socket = socket;
+    }
+
+    /** Opens the control socket in the calling thread's network namespace. */
+    static LinkControl open() throws IOException {
+        try {
+            return new LinkControl(LibC.get().socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0));
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open a socket to configure interfaces: " + e.getMessage(), e);
+        }
+    }
+
+    /** The MTU of {@code ifname}. */
+    int mtu(String ifname) throws IOException {
+        IfReq req = new IfReq(ifname);
+        ioctl(SIOCGIFMTU, req.pointer(), "read the MTU of " + ifname);
+        return req.mtu();
+    }
+
+    /** Sets the MTU of {@code ifname}. */
+    void mtu(String ifname, int mtu) throws IOException {
+        IfReq req = new IfReq(ifname);
+        req.mtu(mtu);
+        ioctl(SIOCSIFMTU, req.pointer(), "set the MTU of " + ifname + " to " + mtu);
+    }
+
+    /** Brings {@code ifname} up ({@code ip link set IFNAME up}). */
+    void up(String ifname) throws IOException {
+        IfReq req = new IfReq(ifname);
+        ioctl(SIOCGIFFLAGS, req.pointer(), "read the flags of " + ifname);
+        req.flags(req.flags() | IFF_UP);
+        ioctl(SIOCSIFFLAGS, req.pointer(), "bring " + ifname + " up");
+    }
+
+    /** Gives {@code ifname} IPv4 {@code address} with {@code netmask} ({@code ip addr add A/LEN dev IFNAME}). */
+    void address(String ifname, int address, int netmask) throws IOException {
+        IfReq req = new IfReq(ifname);
+        req.ipv4(address);
+        ioctl(SIOCSIFADDR, req.pointer(), "set the address of " + ifname);
+        req = new IfReq(ifname);
+        req.ipv4(netmask);
+        ioctl(SIOCSIFNETMASK, req.pointer(), "set the netmask of " + ifname);
+    }
+
+    /** Adds the default route via {@code gateway} ({@code ip route add default via GW}); LP64 only. */
+    void defaultRoute(int gateway) throws IOException {
+        if (Native.LONG_SIZE != 8 || Native.POINTER_SIZE != 8) {
+            throw new IOException("setting a route needs a 64-bit platform (struct rtentry layout)");
+        }
+        Memory rt = new Memory(RTENTRY_SIZE);
+        rt.clear();
+        IfReq.writeSockaddrIn(rt, RT_DST, 0);
+        IfReq.writeSockaddrIn(rt, RT_GATEWAY, gateway);
+        IfReq.writeSockaddrIn(rt, RT_GENMASK, 0);
+        rt.setShort(RT_FLAGS, (short) (RTF_UP | RTF_GATEWAY));
+        ioctl(SIOCADDRT, rt, "add the default route");
+    }
+
+    private void ioctl(int request, Memory arg, String what) throws IOException {
+        try {
+            LibC.get().ioctl(socket, new NativeLong(request), arg);
+        } catch (LastErrorException e) {
+            throw TapErrors.linkConfig(what, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            LibC.get().close(socket);
+        } catch (LastErrorException e) {
+            // Nothing to do about a failed close of a socket only used for ioctls.
+        }
+    }
+}

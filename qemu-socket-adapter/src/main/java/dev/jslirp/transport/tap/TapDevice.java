@@ -1,0 +1,132 @@
+package dev.jslirp.transport.tap;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.NativeLong;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
+
+/**
+ * An open tap device: the file descriptor from which each read(2) returns one
+ * Ethernet frame the interface sent and to which each write(2) delivers one frame to
+ * the interface, as if it came from the wire.
+ *
+ * <h2>How it is opened</h2>
+ * <ol>
+ *   <li>{@code open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)}: a tun file
+ *       bound to the calling thread's network namespace, not yet to a device.</li>
+ *   <li>{@code ioctl(fd, TUNSETIFF, {name, IFF_TAP | IFF_NO_PI})}: attaches to the tap
+ *       of that name in that namespace, creating it if there is none. No packet-info
+ *       header ({@code IFF_NO_PI}) and no virtio-net header: bare frames. A name with
+ *       {@code %d} ({@code tap%d}) lets the kernel pick a free number.</li>
+ *   <li>{@code ioctl(fd, TUNGETIFF)}: reads the device's flags back, to learn whether it
+ *       is persistent.</li>
+ * </ol>
+ *
+ * <h2>Lifetime</h2>
+ * <p>A tap jslirp creates is not persistent: the kernel removes it when the last file
+ * descriptor closes, that is when jslirp exits (or the namespace goes away). A
+ * persistent tap made beforehand ({@code ip tuntap add dev tap0 mode tap [user U]}) is
+ * attached to and survives jslirp. Either way the descriptor stays valid if the
+ * interface later moves to another namespace ({@code ip link set tap0 netns NS}), and
+ * if the calling thread leaves the namespace it opened the tap in.
+ */
+public final class TapDevice implements AutoCloseable {
+    /** The tun/tap clone device ({@code Documentation/networking/tuntap.rst}). */
+    static final String CLONE_DEVICE = "/dev/net/tun";
+
+    // <linux/if_tun.h>
+    /** {@code _IOW('T', 202, int)}: attach the file to a tun/tap device. */
+    static final int TUNSETIFF = 0x400454ca;
+    /** {@code _IOR('T', 210, unsigned int)}: read the attached device's name and flags. */
+    static final int TUNGETIFF = 0x800454d2;
+    /** {@code IFF_TAP}: an Ethernet (layer 2) device. */
+    static final int IFF_TAP = 0x0002;
+    /** {@code IFF_NO_PI}: no 4-byte packet-information header before each frame. */
+    static final int IFF_NO_PI = 0x1000;
+    /** {@code IFF_PERSIST}: the device outlives its file descriptors. */
+    static final int IFF_PERSIST = 0x0800;
+
+    private final FileDescriptor fd;
+    private final String name;
+    private final boolean persistent;
+
+    private TapDevice(FileDescriptor fd, String name, boolean persistent) {
+        this.fd = fd;
+        this.name = name;
+        this.persistent = persistent;
+    }
+
+    /**
+     * Opens (creating if missing) the tap {@code name} in the calling thread's network
+     * namespace, non-blocking. Needs CAP_NET_ADMIN there unless the tap exists and
+     * belongs to the calling user.
+     *
+     * @throws IOException with a message naming the device and what is missing
+     */
+    public static TapDevice open(String name) throws IOException {
+        LibC c = LibC.get();
+        int fd;
+        try {
+            fd = c.open(CLONE_DEVICE, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            throw TapErrors.openTun(CLONE_DEVICE, e);
+        }
+        try {
+            IfReq req = new IfReq(name);
+            req.flags(IFF_TAP | IFF_NO_PI);
+            try {
+                c.ioctl(fd, new NativeLong(TUNSETIFF), req.pointer());
+            } catch (LastErrorException e) {
+                throw TapErrors.attach(name, e);
+            }
+            IfReq got = new IfReq("");
+            try {
+                c.ioctl(fd, new NativeLong(TUNGETIFF), got.pointer());
+            } catch (LastErrorException e) {
+                throw TapErrors.attach(name, e);
+            }
+            return new TapDevice(new FileDescriptor(fd), got.name(), (got.flags() & IFF_PERSIST) != 0);
+        } catch (IOException | RuntimeException e) {
+            new TapDevice(new FileDescriptor(fd), name, false).close();
+            throw e;
+        }
+    }
+
+    /**
+     * A descriptor that behaves like a tap (one message per read and write, e.g. one
+     * end of a unix datagram socket pair) under {@code name}: for tests.
+     */
+    static TapDevice wrap(FileDescriptor fd, String name) {
+        return new TapDevice(fd, name, false);
+    }
+
+    /** The descriptor, non-blocking, for Netty's native reads and writes. */
+    public FileDescriptor fd() {
+        return fd;
+    }
+
+    /** The interface's name as the kernel knows it. */
+    public String name() {
+        return name;
+    }
+
+    /** True if the device existed as a persistent tap and outlives jslirp; false if jslirp's closing removes it. */
+    public boolean persistent() {
+        return persistent;
+    }
+
+    /** Closes the descriptor: a non-persistent tap disappears. Idempotent. */
+    @Override
+    public void close() {
+        try {
+            fd.close();
+        } catch (IOException e) {
+            // close(2) of a tun file cannot fail in a way worth reporting at shutdown.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "tap " + name + (persistent ? " (persistent)" : "");
+    }
+}

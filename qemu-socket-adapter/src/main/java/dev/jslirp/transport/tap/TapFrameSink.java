@@ -1,0 +1,210 @@
+package dev.jslirp.transport.tap;
+
+import dev.jslirp.core.iface.GuestNetwork;
+import dev.jslirp.core.iface.RateLimitedLog;
+import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.transport.LinkBuffers;
+import dev.jslirp.transport.TransportCounter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.unix.FileDescriptor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Frames for the guest written to the tap, one write(2) per frame: a tap takes one
+ * frame per write and has no gathering write, so there is nothing to batch and each
+ * frame goes out as soon as the network sends it ({@link #flush()} has nothing to do).
+ *
+ * <h2>Backpressure</h2>
+ * <p>The kernel refuses a write with EAGAIN only when the tap's send buffer is full
+ * (the namespace's stack is not taking packets as fast as jslirp makes them). Then the
+ * frame, and every later one so that order holds, waits in a queue bounded by
+ * {@link LinkBuffers}, and the link asks the event loop for EPOLLOUT; when it comes,
+ * {@link #drain()} writes the queue out. Above the high water mark the sink reports
+ * itself unwritable (TCP flows pause reading their host sockets), at or below the low
+ * mark writable again; frames beyond the hard bound are dropped and counted
+ * ({@link TransportCounter#QUEUE_FULL}), as a NIC drops when its ring is full.
+ *
+ * <h2>Buffers</h2>
+ * <p>A frame is written straight from its own memory, at its reader index (the
+ * network's headroom in front is simply not written). A frame that is not one direct
+ * buffer (a heap or composite buffer) is first copied into one reused direct scratch
+ * buffer. Every frame is released here: once written, dropped or, at close, still
+ * queued.
+ *
+ * <p>Used on the network's event loop only.
+ */
+final class TapFrameSink implements FrameSink {
+    private static final Logger LOG = LoggerFactory.getLogger(TapFrameSink.class);
+
+    private final FileDescriptor fd;
+    private final GuestNetwork network;
+    private final TapLink link;
+    private final Counters<TransportCounter> counters;
+    private final LinkBuffers buffers;
+    private final int maxFrame;
+    private final ByteBufAllocator alloc;
+    private final RateLimitedLog errorLog = new RateLimitedLog(LOG, 5);
+    private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean writable = true;
+    private boolean closed;
+    /** Direct copy of a frame that is not one direct buffer; made on first need. */
+    private ByteBuf scratch;
+
+    /**
+     * @param maxFrame the longest frame the tap takes: its MTU plus the Ethernet header
+     */
+    TapFrameSink(FileDescriptor fd, GuestNetwork network, TapLink link, Counters<TransportCounter> counters,
+                 LinkBuffers buffers, int maxFrame) {
+        this.fd = fd;
+        this.network = network;
+        this.link = link;
+        this.counters = counters;
+        this.buffers = buffers;
+        this.maxFrame = maxFrame;
+        this.alloc = network.alloc();
+    }
+
+    /** Writes {@code frame} now, or queues it behind earlier frames; releases it in every case. */
+    @Override
+    public void send(ByteBuf frame) {
+        int length = frame.readableBytes();
+        if (closed) {
+            counters.increment(TransportCounter.NO_PEER);
+            frame.release();
+            return;
+        }
+        if (length > maxFrame) {
+            counters.increment(TransportCounter.OVERSIZED_TO_GUEST);
+            frame.release();
+            return;
+        }
+        if (queue.isEmpty()) {
+            if (write(frame)) {
+                frame.release();
+                return;
+            }
+            link.writeInterest(true);
+        }
+        enqueue(frame, length);
+    }
+
+    /** Nothing: every frame is written by {@link #send} or waits for EPOLLOUT. */
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public boolean isWritable() {
+        return writable;
+    }
+
+    /** Frames waiting for the tap to take them (for tests and stats). */
+    int queuedFrames() {
+        return queue.size();
+    }
+
+    /** The tap is writable again: writes out the queue as far as the kernel takes it. */
+    void drain() {
+        ByteBuf head;
+        while ((head = queue.peek()) != null) {
+            int length = head.readableBytes();
+            if (!write(head)) {
+                break;
+            }
+            queue.poll();
+            queuedBytes -= length;
+            head.release();
+        }
+        if (queue.isEmpty()) {
+            link.writeInterest(false);
+        }
+        if (!writable && queuedBytes <= buffers.lowWaterMark()) {
+            writable = true;
+            network.guestWritabilityChanged(true);
+        }
+    }
+
+    /** Releases every queued frame and the scratch buffer; later frames are dropped. Idempotent. */
+    void close() {
+        closed = true;
+        ByteBuf b;
+        while ((b = queue.poll()) != null) {
+            b.release();
+        }
+        queuedBytes = 0;
+        if (scratch != null) {
+            scratch.release();
+            scratch = null;
+        }
+    }
+
+    private void enqueue(ByteBuf frame, int length) {
+        if (queuedBytes + length > buffers.maxQueuedBytes()) {
+            counters.increment(TransportCounter.QUEUE_FULL);
+            frame.release();
+            return;
+        }
+        queue.add(frame);
+        queuedBytes += length;
+        if (writable && queuedBytes > buffers.highWaterMark()) {
+            writable = false;
+            counters.increment(TransportCounter.BECAME_UNWRITABLE);
+            network.guestWritabilityChanged(false);
+        }
+    }
+
+    /**
+     * One write(2) of {@code frame}'s readable bytes; does not release it.
+     *
+     * @return false if the tap would block (EAGAIN: try again on EPOLLOUT); true if the
+     *         frame is done with: written, or failed and counted
+     */
+    private boolean write(ByteBuf frame) {
+        int index = frame.readerIndex();
+        int length = frame.readableBytes();
+        try {
+            int written;
+            if (frame.hasMemoryAddress()) {
+                written = fd.writeAddress(frame.memoryAddress(), index, index + length);
+            } else if (frame.isDirect() && frame.nioBufferCount() == 1) {
+                ByteBuffer nio = frame.internalNioBuffer(index, length);
+                written = fd.write(nio, nio.position(), nio.limit());
+            } else {
+                written = writeCopy(frame, index, length);
+            }
+            if (written == 0 && length > 0) {
+                return false;
+            }
+            if (written != length) {
+                // A tap takes a frame whole or not at all; anything else is a kernel surprise.
+                counters.increment(TransportCounter.SEND_ERRORS);
+                errorLog.debug(network.nanoTime(), "short write to the tap: {} of {} bytes", written, length);
+            }
+        } catch (IOException | RuntimeException e) {
+            // EIO while the interface is down, EBADFD once it is deleted: the frame is lost,
+            // as on a wire; a dead tap is noticed by the read side, which ends the link.
+            counters.increment(TransportCounter.SEND_ERRORS);
+            errorLog.debug(network.nanoTime(), "write to the tap failed: {}{}", e, "");
+        }
+        return true;
+    }
+
+    private int writeCopy(ByteBuf frame, int index, int length) throws IOException {
+        if (scratch == null) {
+            scratch = alloc.directBuffer(maxFrame, maxFrame);
+        }
+        scratch.clear().writeBytes(frame, index, length);
+        if (scratch.hasMemoryAddress()) {
+            return fd.writeAddress(scratch.memoryAddress(), 0, length);
+        }
+        ByteBuffer nio = scratch.internalNioBuffer(0, length);
+        return fd.write(nio, nio.position(), nio.limit());
+    }
+}

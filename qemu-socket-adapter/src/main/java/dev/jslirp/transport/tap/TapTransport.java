@@ -1,0 +1,285 @@
+package dev.jslirp.transport.tap;
+
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.iface.GuestNetwork;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.transport.Endpoint;
+import dev.jslirp.transport.GuestTransport;
+import dev.jslirp.transport.LinkBuffers;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * jslirp serving a Linux tap device instead of a QEMU socket, as slirp4netns and
+ * pasta do: whatever uses the tap (a network namespace, a container, a bridge) gets
+ * the user-mode network, the same engine a QEMU guest gets.
+ *
+ * <h2>Start-up, step by step</h2>
+ * <ol>
+ *   <li>With {@code --netns}: a new thread enters the namespace with {@code setns(2)}
+ *       ({@link NetworkNamespace}); steps 2 to 4 run on it, so the tap and the
+ *       configuration land in the namespace. Without: on the calling thread, in
+ *       jslirp's own namespace.</li>
+ *   <li>Open or create the tap, non-blocking ({@link TapDevice}).</li>
+ *   <li>Set its MTU to the network's ({@link NetworkConfig#mtu()}) and bring it up
+ *       ({@link LinkControl}, {@code SIOCSIFMTU} and {@code SIOCSIFFLAGS}: what
+ *       {@code ip link set tap0 mtu 1500 up} does). For a persistent tap jslirp did
+ *       not create in its own namespace, this is best effort: a tap the user owns can
+ *       be attached without CAP_NET_ADMIN, and then the user configures it.</li>
+ *   <li>With {@code --netns-static}: address {@code dhcpstart/prefix} and a default
+ *       route via the gateway ({@code SIOCSIFADDR}, {@code SIOCSIFNETMASK},
+ *       {@code SIOCADDRT}). Otherwise the address is left to a DHCP client in the
+ *       namespace ({@code udhcpc -i tap0}, {@code dhclient tap0}); jslirp's DHCP
+ *       server answers it. DNS ({@code /etc/resolv.conf}) belongs to the mount
+ *       namespace, not the network one, so it is the namespace user's to set
+ *       (nameserver 10.0.2.3 by default) or the DHCP client's script.</li>
+ *   <li>Back on the calling thread: register the descriptor with the network's epoll
+ *       event loop ({@link TapLink}) and attach the network.</li>
+ * </ol>
+ *
+ * <p>The network's event loop must be Netty's native epoll loop
+ * ({@code --io epoll}, the default on Linux): the tap is an {@code EpollIoHandle} on it.
+ * Needs root, or CAP_NET_ADMIN (and CAP_SYS_ADMIN to enter a namespace) in the
+ * namespace's user namespace: see {@link TapErrors} for the messages.
+ *
+ * <h2>Lifetime</h2>
+ * <p>The tap stays attached until {@link #close()}, until its namespace is gone
+ * ({@code ip netns delete}, or the process named by PID exited; checked once a second,
+ * since the tap itself keeps the namespace alive), or until it disappears (deleted):
+ * then the network is detached and {@link #ended()} completes, successfully but for a
+ * lost tap. A tap jslirp created disappears when jslirp closes it.
+ */
+public final class TapTransport implements GuestTransport {
+    private static final Logger LOG = LoggerFactory.getLogger(TapTransport.class);
+    /** How often {@link #watchNamespace} looks. */
+    private static final long NAMESPACE_CHECK_SECONDS = 1;
+
+    private final GuestNetwork network;
+    private final TapOptions options;
+    private final LinkBuffers buffers;
+    private final Promise<Void> ended;
+    /** Set once started; read by {@link #close()} and the accessors from any thread. */
+    private volatile TapLink link;
+    private volatile TapDevice device;
+
+    /** A transport for {@code network}, whose event loop must be an epoll loop; nothing opens before {@link #start()}. */
+    public TapTransport(GuestNetwork network, TapOptions options, LinkBuffers buffers) {
+        this.network = Objects.requireNonNull(network, "network");
+        this.options = Objects.requireNonNull(options, "options");
+        this.buffers = Objects.requireNonNull(buffers, "buffers");
+        this.ended = network.eventLoop().newPromise();
+    }
+
+    /** The opened, configured device and the largest MTU a frame from it may have. */
+    private record Opened(TapDevice device, int readMtu) {
+    }
+
+    /**
+     * Opens and configures the tap (in the namespace, if any), then attaches it to the
+     * network on its event loop. Blocks until done; not on the event loop.
+     *
+     * @throws IOException if the loop is not epoll, or the namespace or tap cannot be
+     *                     opened or configured; the message says what is missing.
+     *                     Nothing is left open then.
+     */
+    @Override
+    public void start() throws IOException {
+        if (link != null) {
+            throw new IllegalStateException("started already");
+        }
+        EventLoop loop = network.eventLoop();
+        if (!(loop instanceof IoEventLoop ioLoop) || !ioLoop.isCompatible(TapLink.class)) {
+            throw new IOException("a tap needs Netty's native epoll event loop (--io epoll); this network runs on "
+                    + loop.getClass().getSimpleName());
+        }
+        if (options.netns() != null && options.netns().isCurrent()) {
+            throw new IOException(options.netns() + " is jslirp's own network namespace, not a separate one: "
+                    + "refusing to configure the host's networking (give the PID of a process inside the namespace, "
+                    + "or use --tap for a tap here)");
+        }
+        Object namespace = options.netns() == null ? null : options.netns().identity();
+        Opened o = options.netns() == null ? openAndConfigure() : options.netns().call(this::openAndConfigure);
+        attach(ioLoop, o.device(), o.readMtu());
+        if (namespace != null) {
+            watchNamespace(namespace);
+        }
+    }
+
+    /**
+     * Once a second, off the event loop, checks that the namespace is still there; when
+     * it is gone ({@code ip netns delete}, or the process it was named by exited) the
+     * tap is closed and {@link #ended()} completes. The tap's descriptor itself keeps
+     * the namespace alive, so the kernel would never tell.
+     */
+    private void watchNamespace(Object identity) {
+        TapLink l = link;
+        CompletableFuture.runAsync(() -> {
+            if (ended.isDone()) {
+                return;
+            }
+            if (options.netns().isStill(identity)) {
+                watchNamespace(identity);
+                return;
+            }
+            try {
+                network.eventLoop().execute(() -> {
+                    if (!ended.isDone()) {
+                        LOG.info("{} is gone; closing {}", options.netns(), ifname());
+                        l.close();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // The loop has shut down and closed the link itself.
+            }
+        }, CompletableFuture.delayedExecutor(NAMESPACE_CHECK_SECONDS, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Step 5: registers {@code dev} with the loop and attaches the network; closes
+     * {@code dev} on failure. Package-private for tests that stand a socket pair in
+     * for a tap.
+     */
+    void attach(IoEventLoop ioLoop, TapDevice dev, int readMtu) throws IOException {
+        TapLink l = new TapLink(dev, network, buffers, readMtu, cause -> {
+            if (cause == null) {
+                ended.trySuccess(null);
+            } else {
+                ended.tryFailure(cause);
+            }
+        });
+        Future<IoRegistration> reg = ioLoop.register(l).awaitUninterruptibly();
+        if (!reg.isSuccess()) {
+            dev.close();
+            throw new IOException("cannot register " + dev + " with the event loop: " + reg.cause(), reg.cause());
+        }
+        Future<?> started = ioLoop.submit(() -> {
+            try {
+                l.start(reg.getNow());
+            } catch (RuntimeException e) {
+                l.close();
+                throw e;
+            }
+        }).awaitUninterruptibly();
+        if (!started.isSuccess()) {
+            throw new IOException("cannot attach " + dev + " to the network: " + started.cause().getMessage(),
+                    started.cause());
+        }
+        this.device = dev;
+        this.link = l;
+        LOG.debug("attached to {} (read buffer {} bytes per frame)", describe(), l.frameCapacity());
+    }
+
+    /** Steps 2 to 4 of the start-up, on the thread in the right namespace. */
+    private Opened openAndConfigure() throws IOException {
+        TapDevice dev = TapDevice.open(options.ifname());
+        try (LinkControl control = LinkControl.open()) {
+            NetworkConfig cfg = network.config();
+            int mtu = cfg.mtu();
+            try {
+                control.mtu(dev.name(), mtu);
+                control.up(dev.name());
+            } catch (IOException e) {
+                if (options.netns() != null || !dev.persistent()) {
+                    throw e;
+                }
+                LOG.warn("{}; configure it yourself: ip link set {} mtu {} up", e.getMessage(), dev.name(), mtu);
+            }
+            if (options.staticAddress()) {
+                control.address(dev.name(), cfg.dhcpStart(), cfg.netmask());
+                control.defaultRoute(cfg.host());
+            }
+            return new Opened(dev, Math.max(mtu, control.mtu(dev.name())));
+        } catch (IOException | RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Completes on the event loop when the tap has ended: successfully when closed,
+     * with the cause when it was lost (deleted, its namespace destroyed).
+     */
+    public Future<Void> ended() {
+        return ended;
+    }
+
+    /** The interface's name as the kernel reported it (a {@code %d} pattern filled in), once started. */
+    public String ifname() {
+        return device != null ? device.name() : options.ifname();
+    }
+
+    /** The options the transport was made with. */
+    public TapOptions options() {
+        return options;
+    }
+
+    /** A tap has no socket address: null. */
+    @Override
+    public Endpoint endpoint() {
+        return null;
+    }
+
+    /** No QEMU attaches to the tap jslirp holds: an empty list. */
+    @Override
+    public List<String> qemuNetdevs(String id) {
+        return List.of();
+    }
+
+    /**
+     * What the user runs to configure the interface, for the start-up log: the DHCP
+     * client command in the namespace, or what {@code --netns-static} set.
+     */
+    public String guestHint() {
+        String name = ifname();
+        NetworkConfig cfg = network.config();
+        String dns = Ipv4Address.toString(cfg.dns());
+        if (options.staticAddress()) {
+            return name + " has " + Ipv4Address.toString(cfg.dhcpStart()) + "/" + cfg.prefixLength()
+                    + " and a default route via " + Ipv4Address.toString(cfg.host()) + "; use nameserver " + dns;
+        }
+        String inside = "";
+        if (options.netns() != null) {
+            String ipName = options.netns().ipNetnsName();
+            inside = ipName != null ? "ip netns exec " + ipName + " " : "nsenter --net=" + options.netns().path() + " ";
+        }
+        return "get its address by DHCP: " + inside + "udhcpc -i " + name + " (or dhclient " + name
+                + "); nameserver " + dns;
+    }
+
+    /** Closes the tap (a tap jslirp created disappears) and detaches the network; blocks until done. Not on the event loop. */
+    @Override
+    public void close() {
+        TapLink l = link;
+        if (l == null) {
+            return;
+        }
+        try {
+            network.eventLoop().submit(l::close).syncUninterruptibly();
+        } catch (RejectedExecutionException e) {
+            // The loop has shut down, and closed the link as it did.
+        }
+    }
+
+    /** The tap and where it is, e.g. {@code tap tap0 in network namespace /run/netns/ns1}. */
+    public String describe() {
+        String where = options.netns() != null ? " in " + options.netns() : "";
+        String kind = device == null ? "" : device.persistent() ? " (persistent)" : " (removed when jslirp exits)";
+        return "tap " + ifname() + where + kind;
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.jslirp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.jslirp.cli.JslirpCommandTest.execute;
+import static dev.jslirp.cli.JslirpCommandTest.plan;
+
+import dev.jslirp.transport.tap.TapOptions;
+import dev.jslirp.transport.tap.TestNamespace;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.ParameterException;
+
+/** {@code --tap} and {@code --netns} on the command line: parsing, refusals, help, the start-up line. */
+class TapCommandLineTest {
+    private static TapOptions tapOf(Jslirp.Plan p) {
+        assertThat(p.transport()).isInstanceOf(TransportSpec.Tap.class);
+        return ((TransportSpec.Tap) p.transport()).options();
+    }
+
+    @Test
+    void tapNamesADeviceInJslirpsOwnNamespace() {
+        TapOptions o = tapOf(plan("--tap", "tap7"));
+        assertThat(o.ifname()).isEqualTo("tap7");
+        assertThat(o.netns()).isNull();
+        assertThat(o.staticAddress()).isFalse();
+    }
+
+    @Test
+    void netnsCreatesTap0InTheNamedNamespaceByDefault() {
+        TapOptions o = tapOf(plan("--netns", "ns1"));
+        assertThat(o.ifname()).isEqualTo("tap0");
+        assertThat(o.netns().path()).isEqualTo(Path.of("/run/netns/ns1"));
+        assertThat(o.staticAddress()).isFalse();
+        TapOptions byPid = tapOf(plan("--netns", "4242", "--netns-ifname", "eth0", "--netns-static"));
+        assertThat(byPid.netns().path()).isEqualTo(Path.of("/proc/4242/ns/net"));
+        assertThat(byPid.ifname()).isEqualTo("eth0");
+        assertThat(byPid.staticAddress()).isTrue();
+    }
+
+    @Test
+    void namespaceOptionsWithoutNetnsAreRefused() {
+        assertThatThrownBy(() -> plan("--tap", "tap0", "--netns-static")).isInstanceOf(ParameterException.class)
+                .hasMessage("--netns-static applies to --netns only");
+        assertThatThrownBy(() -> plan("--listen", "unix:/tmp/x.sock", "--netns-ifname", "tap1"))
+                .isInstanceOf(ParameterException.class).hasMessage("--netns-ifname applies to --netns only");
+    }
+
+    @Test
+    void badNamesAreRefusedNamingTheOption() {
+        assertThatThrownBy(() -> plan("--tap", "much-too-long-name")).isInstanceOf(ParameterException.class)
+                .hasMessageStartingWith("invalid --tap: 'much-too-long-name'");
+        assertThatThrownBy(() -> plan("--netns", "ns1", "--netns-ifname", "a/b")).isInstanceOf(ParameterException.class)
+                .hasMessageStartingWith("invalid --netns-ifname: 'a/b'");
+        assertThatThrownBy(() -> plan("--netns", "..")).isInstanceOf(ParameterException.class)
+                .hasMessageStartingWith("invalid --netns:");
+    }
+
+    @Test
+    void tapNeedsEpoll() {
+        assertThatThrownBy(() -> plan("--netns", "ns1", "--io", "nio")).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("invalid --netns: a tap needs the epoll I/O transport (--io epoll)");
+        assertThatThrownBy(() -> plan("--tap", "tap0", "--io", "nio")).isInstanceOf(ParameterException.class)
+                .hasMessageContaining("invalid --tap: a tap needs the epoll I/O transport");
+    }
+
+    @Test
+    void tapAndNetnsExcludeTheSocketTransports() {
+        for (String[] args : List.of(new String[] {"--tap", "tap0", "--listen", "unix:/tmp/x.sock"},
+                new String[] {"--netns", "ns1", "--dgram", "udp:127.0.0.1:0"},
+                new String[] {"--tap", "tap0", "--netns", "ns1"})) {
+            JslirpCommandTest.Result r = execute(args);
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.err()).contains("mutually exclusive");
+        }
+    }
+
+    @Test
+    void helpShowsTheNamespaceFlow() {
+        JslirpCommandTest.Result r = execute("--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("--tap=NAME").contains("--netns=PID|PATH|NAME").contains("--netns-ifname=NAME")
+                .contains("--netns-static")
+                .contains("ip netns add ns1")
+                .contains("jslirp --netns ns1")
+                .contains("ip netns exec ns1 udhcpc -i tap0")
+                .contains("nsenter -t $! -U --preserve-credentials jslirp --netns $! --netns-static");
+    }
+
+    @Test
+    void startUpLineSaysWhatToRunInTheNamespace() throws Exception {
+        TestNamespace.requireRoot(getClass());
+        try (TestNamespace ns = TestNamespace.create();
+             Jslirp j = Jslirp.start(plan("--netns", ns.name(), "--dns-upstream", "127.0.0.1:9"))) {
+            assertThat(j.startupLines().get(0))
+                    .isEqualTo("jslirp serving tap tap0 in network namespace /run/netns/" + ns.name()
+                            + " (removed when jslirp exits) (epoll); get its address by DHCP: ip netns exec "
+                            + ns.name() + " udhcpc -i tap0 (or dhclient tap0); nameserver 10.0.2.3");
+            assertThat(ns.exec(Duration.ofSeconds(10), "ip", "link", "show", "tap0").exit()).isZero();
+        }
+    }
+}

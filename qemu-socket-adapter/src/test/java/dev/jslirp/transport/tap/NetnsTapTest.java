@@ -1,0 +1,153 @@
+package dev.jslirp.transport.tap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.dns.DnsConfig;
+import dev.jslirp.nat.NatConfig;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jslirp --netns}: jslirp creates {@code tap0} inside a namespace the test made,
+ * and the namespace's own tools use the network: busybox udhcpc, ping and nslookup,
+ * and Python UDP sockets, to jslirp's gateway, its DNS, the host's loopback through
+ * the NAT, and back in through a UDP port forward.
+ *
+ * <p>One namespace and one jslirp serve the whole class (DHCP once, in
+ * {@link #setUp}); each test uses them for one thing. Needs root (fails otherwise).
+ */
+class NetnsTapTest {
+    /** Not the default 1500, so the test sees jslirp set it. */
+    static final int MTU = 1400;
+    static final String LOCAL_NAME = "printer.jslirp.test";
+    static final String LOCAL_ADDRESS = "10.0.2.77";
+    static final Duration COMMAND = Duration.ofSeconds(20);
+
+    /** A Python UDP client: sends argv[3] to argv[1]:argv[2] until an answer comes, prints it. */
+    static final String UDP_CLIENT = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "s.settimeout(2)",
+            "for attempt in range(5):",
+            "    s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))",
+            "    try:",
+            "        print(s.recvfrom(4096)[0].decode(), flush=True)",
+            "        sys.exit(0)",
+            "    except socket.timeout:",
+            "        pass",
+            "sys.exit(1)");
+
+    /** A Python UDP echo server on argv[1]: answers {@code ns-echo:} and the datagram; prints "ready" once bound. */
+    static final String UDP_SERVER = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "s.bind(('0.0.0.0', int(sys.argv[1])))",
+            "print('ready', flush=True)",
+            "while True:",
+            "    d, a = s.recvfrom(4096)",
+            "    s.sendto(b'ns-echo:' + d, a)");
+
+    static final int GUEST_UDP_PORT = 7007;
+
+    @TempDir
+    static Path dir;
+
+    static NamespaceGuest guest;
+    static TestNamespace ns;
+    static UdpEchoServer echo;
+    static int forwardedPort;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        echo = new UdpEchoServer();
+        forwardedPort = NamespaceGuest.freeLoopbackPort();
+        guest = NamespaceGuest.start(NetnsTapTest.class, dir,
+                NetworkConfig.builder().mtu(MTU).build(),
+                DnsConfig.builder().addRecord(LOCAL_NAME + "=" + LOCAL_ADDRESS),
+                NatConfig.builder().addForward("udp:127.0.0.1:" + forwardedPort + "-:" + GUEST_UDP_PORT).build());
+        ns = guest.ns();
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        NamespaceGuest.close(guest, echo);
+    }
+
+    @Test
+    void tapIsCreatedInsideTheNamespaceUpWithTheNetworksMtu() throws Exception {
+        String link = ns.exec(COMMAND, "ip", "link", "show", "tap0").ok("ip link show tap0").output();
+        assertThat(link).contains("mtu " + MTU).contains("UP");
+        assertThat(TestNamespace.host(COMMAND, "ip", "link", "show", "tap0").exit())
+                .as("no tap0 in the host's namespace").isNotZero();
+        assertThat(guest.jslirp().transport().describe()).contains("tap tap0 in network namespace " + ns.path());
+    }
+
+    @Test
+    void namespacesDhcpClientGetsTheFirstAddressWithGatewayAndDns() throws Exception {
+        assertThat(guest.lease()).containsEntry("ip", "10.0.2.15").containsEntry("mask", "24")
+                .containsEntry("router", "10.0.2.2").containsEntry("dns", "10.0.2.3");
+        assertThat(ns.exec(COMMAND, "ip", "-4", "addr", "show", "dev", "tap0").ok("ip addr").output())
+                .contains("inet 10.0.2.15/24");
+        assertThat(ns.exec(COMMAND, "ip", "route", "show", "default").ok("ip route").output())
+                .contains("default via 10.0.2.2 dev tap0");
+    }
+
+    @Test
+    void pingOfTheGatewayIsAnswered() throws Exception {
+        String out = ns.exec(COMMAND, "busybox", "ping", "-c", "3", "-W", "3", "10.0.2.2").ok("ping 10.0.2.2").output();
+        assertThat(out).contains("3 packets received");
+    }
+
+    @Test
+    void localDnsRecordResolvesThroughJslirpsDns() throws Exception {
+        String out = ns.exec(COMMAND, "busybox", "nslookup", "-type=a", LOCAL_NAME, "10.0.2.3")
+                .ok("nslookup " + LOCAL_NAME).output();
+        assertThat(out).contains(LOCAL_ADDRESS);
+    }
+
+    @Test
+    void udpToTheGatewayReachesAnEchoServerOnTheHostsLoopback() throws Exception {
+        String out = ns.exec(COMMAND, "python3", "-c", UDP_CLIENT, "10.0.2.2", Integer.toString(echo.port()), "hello-tap")
+                .ok("UDP client to 10.0.2.2:" + echo.port()).output();
+        assertThat(out.trim()).isEqualTo("echo:hello-tap");
+    }
+
+    @Test
+    void udpHostForwardReachesAServerInTheNamespace() throws Exception {
+        Process server = ns.start("python3", "-c", UDP_SERVER, Integer.toString(GUEST_UDP_PORT));
+        BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(lines.readLine()).as("UDP server in the namespace started").isEqualTo("ready");
+        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            client.setSoTimeout(2000);
+            byte[] msg = "from-host".getBytes(StandardCharsets.US_ASCII);
+            String answer = null;
+            for (int attempt = 0; attempt < 5 && answer == null; attempt++) {
+                client.send(new DatagramPacket(msg, msg.length, InetAddress.getLoopbackAddress(), forwardedPort));
+                try {
+                    DatagramPacket in = new DatagramPacket(new byte[2048], 2048);
+                    client.receive(in);
+                    answer = new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
+                } catch (SocketTimeoutException e) {
+                    // the guest may still be learning the route back; try again
+                }
+            }
+            assertThat(answer).isEqualTo("ns-echo:from-host");
+        } finally {
+            server.descendants().forEach(ProcessHandle::destroyForcibly);
+            server.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package dev.jslirp.transport.tap;
+
+import static dev.jslirp.transport.TestNetwork.arpRequestForGateway;
+import static dev.jslirp.transport.TestNetwork.isArpReplyFromGateway;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import dev.jslirp.core.stats.DropReason;
+import dev.jslirp.transport.IoTransport;
+import dev.jslirp.transport.LinkBuffers;
+import dev.jslirp.transport.TestNetwork;
+import dev.jslirp.transport.TransportCounter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.unix.FileDescriptor;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tap link's reading, writing and backpressure on the epoll loop, with one end of
+ * a non-blocking unix datagram socket pair standing in for the tap: like a tap, one
+ * message per read and per write, and EAGAIN when the other side stops reading. The
+ * test holds the other end. Needs no root.
+ */
+class TapLinkSocketPairTest {
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    /** Small bounds so a few frames reach them: about 2, 10 and 20 full-size frames. */
+    private static final LinkBuffers BUFFERS = new LinkBuffers(4000, 15000, 30000);
+
+    /** socketpair(2), for the test only. */
+    interface Pair extends Library {
+        int AF_UNIX = 1;
+        int SOCK_DGRAM = 2;
+        int SOCK_NONBLOCK = 0x800;
+        int SOCK_CLOEXEC = 0x80000;
+
+        int socketpair(int domain, int type, int protocol, int[] sv) throws LastErrorException;
+    }
+
+    private TestNetwork tn;
+    private TapTransport transport;
+    private FileDescriptor peer;
+    private ByteBuf readBuf;
+
+    @BeforeEach
+    void attach() throws Exception {
+        int[] sv = new int[2];
+        Native.load("c", Pair.class).socketpair(Pair.AF_UNIX, Pair.SOCK_DGRAM | Pair.SOCK_NONBLOCK | Pair.SOCK_CLOEXEC,
+                0, sv);
+        peer = new FileDescriptor(sv[1]);
+        tn = new TestNetwork(IoTransport.EPOLL);
+        transport = new TapTransport(tn.network(), TapOptions.tap("pair0"), BUFFERS);
+        transport.attach((IoEventLoop) tn.network().eventLoop(), TapDevice.wrap(new FileDescriptor(sv[0]), "pair0"),
+                tn.network().config().mtu());
+        readBuf = PooledByteBufAllocator.DEFAULT.directBuffer(4096);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        try {
+            transport.close();
+            tn.close();
+        } finally {
+            readBuf.release();
+            peer.close();
+        }
+    }
+
+    /** The next message from jslirp, or null if none comes within {@code timeout}. */
+    private byte[] receive(Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        do {
+            int n = peer.readAddress(readBuf.memoryAddress(), 0, readBuf.capacity());
+            if (n > 0) {
+                byte[] b = new byte[n];
+                readBuf.getBytes(0, b);
+                return b;
+            }
+            Thread.sleep(5);
+        } while (System.nanoTime() < end);
+        return null;
+    }
+
+    private void sendFromPeer(byte[] frame) throws Exception {
+        ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(frame.length).writeBytes(frame);
+        try {
+            assertThat(peer.writeAddress(b.memoryAddress(), 0, frame.length)).isEqualTo(frame.length);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void framesFromTheTapReachTheNetworkAndAnswersGoBack() throws Exception {
+        assertThat(tn.isAttached()).isTrue();
+        sendFromPeer(arpRequestForGateway());
+        byte[] reply = receive(WAIT);
+        assertThat(reply).isNotNull();
+        assertThat(isArpReplyFromGateway(reply)).isTrue();
+        sendFromPeer(arpRequestForGateway());
+        assertThat(isArpReplyFromGateway(receive(WAIT))).as("and the next one").isTrue();
+    }
+
+    @Test
+    void aTapThatStopsTakingFramesMakesTheLinkUnwritableThenDropsThenRecovers() throws Exception {
+        int sent = tn.sendToGuestUntil("the link turned unwritable", () -> !tn.isWritable());
+        assertThat(tn.nextWritabilityChange(WAIT)).isFalse();
+        assertThat(tn.counters().get(TransportCounter.BECAME_UNWRITABLE)).isEqualTo(1);
+        // Frames that cannot wait keep coming: beyond the hard bound they are dropped.
+        tn.sendFramesToGuest(40, 1514);
+        sent += 40;
+        long dropped = tn.counters().get(TransportCounter.QUEUE_FULL);
+        assertThat(dropped).isPositive();
+
+        int received = 0;
+        while (receive(Duration.ofMillis(500)) != null) {
+            received++;
+        }
+        assertThat(tn.nextWritabilityChange(WAIT)).as("writable again once the tap took the queue").isTrue();
+        assertThat(received).as("every frame not dropped arrived").isEqualTo(sent - dropped);
+        assertThat(tn.isWritable()).isTrue();
+    }
+
+    @Test
+    void framesLongerThanTheMtuAllowsAreDroppedAndCounted() throws Exception {
+        tn.sendFramesToGuest(1, 1500 + 14 + 1);
+        tn.sendFramesToGuest(1, 1500 + 14);
+        byte[] got = receive(WAIT);
+        assertThat(got).hasSize(1514);
+        assertThat(tn.counters().get(TransportCounter.OVERSIZED_TO_GUEST)).isEqualTo(1);
+    }
+
+    @Test
+    void closingReleasesQueuedFramesAndEndsNormally() throws Exception {
+        tn.sendToGuestUntil("frames queued", () -> !tn.isWritable());
+        transport.close();
+        assertThat(transport.ended().await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(transport.ended().isSuccess()).isTrue();
+        assertThat(tn.isAttached()).isFalse();
+        // Queued frames were released (the class's leak check); the tap keeps what it took before.
+        while (receive(Duration.ofMillis(200)) != null) {
+            continue;
+        }
+        tn.sendFramesToGuest(1, 100);
+        assertThat(tn.network().stats().drops().get(DropReason.NO_TRANSPORT)).isEqualTo(1);
+        assertThat(receive(Duration.ofMillis(200)) == null).as("nothing written after close").isTrue();
+    }
+}
