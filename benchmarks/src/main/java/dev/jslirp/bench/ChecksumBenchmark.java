@@ -4,19 +4,10 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.Checksums;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The Internet checksum ({@link Checksums#add} then {@link Checksums#fold}) over a
@@ -28,13 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * are on the real path. Sizes: 20 (an IPv4 or bare TCP header), 1460 (a full TCP
  * segment at MTU 1500), 9000 (a jumbo frame), 65535 (the largest datagram).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class ChecksumBenchmark {
+public class ChecksumBenchmark extends BenchmarkDefaults {
     /** Where the summed range starts: a transport header's offset in a frame. */
     static final int OFFSET = GuestContext.IPV4_FRAME_OVERHEAD;
 

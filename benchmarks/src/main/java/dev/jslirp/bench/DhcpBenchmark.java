@@ -5,18 +5,9 @@ import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dhcp.DhcpCounter;
 import dev.jslirp.dhcp.DhcpServer;
 import io.netty.buffer.ByteBuf;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The DHCP server answering one message (RFC 2131): a DISCOVER answered with an OFFER,
@@ -26,13 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * set-up, so every operation is the steady state: the same client asking again.
  * Tear-down checks each operation got exactly one reply.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class DhcpBenchmark {
+public class DhcpBenchmark extends BenchmarkDefaults {
     private static final int FIRST_ADDRESS = GuestFrames.GUEST_IP;
 
     private EmbeddedNetwork net;

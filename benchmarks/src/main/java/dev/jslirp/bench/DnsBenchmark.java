@@ -3,18 +3,9 @@ package dev.jslirp.bench;
 import dev.jslirp.dns.DnsCounter;
 import dev.jslirp.dns.DnsService;
 import io.netty.buffer.ByteBuf;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The DNS service answering a query itself: {@code host.jslirp.internal} type A from
@@ -25,13 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The configured upstream is a {@link SilentDnsUpstream}; tear-down checks it was
  * never asked: every query answered locally, none forwarded.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class DnsBenchmark {
+public class DnsBenchmark extends BenchmarkDefaults {
     private SilentDnsUpstream upstream;
     private EmbeddedNetwork net;
     private ByteBuf query;

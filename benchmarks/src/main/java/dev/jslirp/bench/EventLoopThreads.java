@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * own thread (an {@link EmbeddedNetwork}) would otherwise report allocations that the
  * network never makes on its event loop. JMH builds its worker pool from this class when
  * the forked JVM has {@value #EXECUTOR} and {@value #EXECUTOR_CLASS}
- * ({@code @Fork(jvmArgsAppend = ...)} of every benchmark here).
+ * (the {@code @Fork(jvmArgsAppend = ...)} of {@link BenchmarkDefaults}).
  */
 public final class EventLoopThreads extends ThreadPoolExecutor {
     /** Selects a custom executor for JMH's workers. */

@@ -7,19 +7,12 @@ import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.TcpPacket;
 import io.netty.buffer.ByteBuf;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One guest frame through {@code GuestNetwork.receiveFromGuest}: Ethernet, IPv4 and
@@ -37,12 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Every operation is checked at tear-down: no frame dropped, one reply per ARP and
  * echo request, every UDP and TCP packet taken by the service.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class FrameDispatchBenchmark {
+public class FrameDispatchBenchmark extends BenchmarkDefaults {
     /** The network with a service that takes every UDP and TCP packet. */
     @State(Scope.Thread)
     public static class Network {

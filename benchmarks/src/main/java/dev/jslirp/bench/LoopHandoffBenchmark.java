@@ -1,18 +1,9 @@
 package dev.jslirp.bench;
 
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the real-loop benchmarks pay to hand work to the event loop and hear back,
@@ -21,13 +12,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * invocation, so divided by the batch) from {@link UdpNatBenchmark#guestToHost} and
  * {@link TcpDataPathBenchmark#guestToHost} to see the network's own share.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class LoopHandoffBenchmark {
+public class LoopHandoffBenchmark extends BenchmarkDefaults {
     /** The loop's I/O: {@code nio} or {@code epoll}. */
     @Param({"nio", "epoll"})
     public String io;

@@ -12,20 +12,11 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The stream transport's framing (QEMU's 4-byte length prefix) on an
@@ -47,13 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code ByteBufAllocator.DEFAULT}), {@code pooled} is
  * {@link PooledByteBufAllocator#DEFAULT}, the network's.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class StreamCodecBenchmark {
+public class StreamCodecBenchmark extends BenchmarkDefaults {
     /** Frames per read in {@link #decodeBatch}. */
     static final int BATCH = 32;
 

@@ -7,20 +7,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * TCP through the NAT, per segment, on a {@link LoopNetwork}: a {@link ScriptedTcpGuest}
@@ -42,13 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * fails with "no SYN-ACK" and the network's counters (a SYN the NAT does not take is
  * dropped as {@code NO_SERVICE}).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class TcpDataPathBenchmark {
+public class TcpDataPathBenchmark extends BenchmarkDefaults {
     /** Segments per invocation. */
     static final int BATCH = 16;
     /** How long the NAT may take to answer, connect, or move a batch. */

@@ -13,20 +13,11 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * UDP through the NAT to a real host socket and back, per datagram, on a
@@ -49,13 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Both report per datagram. Tear-down checks the NAT's counters: every datagram passed,
  * none dropped, none copied on the way to the guest.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {EventLoopThreads.NO_LEAK_DETECTION, EventLoopThreads.EXECUTOR, EventLoopThreads.EXECUTOR_CLASS})
-public class UdpNatBenchmark {
+public class UdpNatBenchmark extends BenchmarkDefaults {
     /** Datagrams per invocation. */
     static final int BATCH = 16;
     private static final int GUEST_PORT = 40000;
