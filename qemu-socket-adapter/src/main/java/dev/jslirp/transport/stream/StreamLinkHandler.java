@@ -45,7 +45,7 @@ final class StreamLinkHandler extends GuestLinkHandler {
      * not Netty's default: each frame from the guest is a slice of a read buffer, and
      * only a pooled buffer's slices are recycled. Netty 4.2's default adaptive
      * allocator makes a new slice object per frame (measured by the benchmarks'
-     * {@code StreamCodecBenchmark.decodeBatch}: about 45 bytes per frame, 0 pooled).
+     * {@code StreamCodecBenchmark.decodeBatch}: 40 bytes per frame, 0 pooled).
      */
     static void install(Channel ch, GuestNetwork network, LinkBuffers buffers, Runnable afterDetach) {
         ch.config().setAllocator(network.alloc());
