@@ -61,6 +61,8 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
     private ByteBuf[] data;
     private boolean established;
     private boolean ackScheduled;
+    /** Set once the templates are released: the NAT may still send (a FIN, a retransmission) after that. */
+    private boolean released;
     private int sndNxt = ISS + 1;
     private int rcvNxt;
     private int lastAckSent;
@@ -141,6 +143,9 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
 
     private void sendAck() {
         ackScheduled = false;
+        if (released) {
+            return;
+        }
         rewrite(ack, sndNxt, rcvNxt);
         lastAckSent = rcvNxt;
         network.receiveFromGuest(ack.retainedSlice());
@@ -197,7 +202,7 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
     /** The end of a loop turn's frames: acknowledges them with one ACK if anything new came. */
     @Override
     public void flushed() {
-        if (established && rcvNxt != lastAckSent && !ackScheduled) {
+        if (established && !released && rcvNxt != lastAckSent && !ackScheduled) {
             ackScheduled = true;
             network.eventLoop().execute(ackTask);
         }
@@ -205,7 +210,8 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
 
     /** Releases the templates. Call on the loop. */
     void release() {
-        if (syn != null) {
+        if (syn != null && !released) {
+            released = true;
             syn.release();
             ack.release();
             for (ByteBuf f : data) {

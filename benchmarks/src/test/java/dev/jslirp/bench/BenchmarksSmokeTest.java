@@ -1,7 +1,6 @@
 package dev.jslirp.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.util.Collection;
 import java.util.Set;
@@ -81,40 +80,13 @@ class BenchmarksSmokeTest {
                 "UdpNatBenchmark.guestToHost", "UdpNatBenchmark.hostToGuest", "LoopHandoffBenchmark.emptyTask");
     }
 
-    /**
-     * Runs the TCP benchmarks. Until the TCP NAT answers a SYN, the one failure
-     * accepted is the harness's own report of exactly that, with the SYN counted as
-     * taken by no service; once it does, they must run like the others.
-     */
     @Test
-    void tcpDataPathRunsOrReportsThatNoTcpNatAnswered() {
-        try {
-            Set<String> ran = run(once(TcpDataPathBenchmark.class).param("io", "epoll").param("payload", "1460"));
-            assertThat(ran).containsExactlyInAnyOrder("TcpDataPathBenchmark.guestToHost",
-                    "TcpDataPathBenchmark.hostToGuest");
-        } catch (RunnerException e) {
-            String all = describe(e);
-            if (!all.contains(TcpDataPathBenchmark.NO_SYN_ACK) || !all.contains("drop.NO_SERVICE=1")) {
-                fail("TcpDataPathBenchmark failed otherwise than for want of a TCP NAT: " + all, e);
-            }
-        }
+    void tcpDataPathRuns() throws RunnerException {
+        Set<String> ran = new TreeSet<>();
+        ran.addAll(run(once(TcpDataPathBenchmark.class).param("io", "epoll").param("payload", "1460")));
+        ran.addAll(run(once(TcpDataPathBenchmark.class).param("io", "nio").param("payload", "64")));
+        assertThat(ran).containsExactlyInAnyOrder("TcpDataPathBenchmark.guestToHost",
+                "TcpDataPathBenchmark.hostToGuest");
     }
 
-    /** Every message in {@code t}'s causes and suppressed exceptions. */
-    private static String describe(Throwable t) {
-        StringBuilder sb = new StringBuilder();
-        describe(t, sb, 0);
-        return sb.toString();
-    }
-
-    private static void describe(Throwable t, StringBuilder sb, int depth) {
-        if (t == null || depth > 10) {
-            return;
-        }
-        sb.append(t).append('\n');
-        for (Throwable s : t.getSuppressed()) {
-            describe(s, sb, depth + 1);
-        }
-        describe(t.getCause(), sb, depth + 1);
-    }
 }
