@@ -150,6 +150,15 @@ class JslirpUserNetworkTest extends UserNetworkComparison {
         return Set.of(2, 4);
     }
 
+    /**
+     * Client identifier echoed (61, RFC 6842), renewal and rebinding times (58, 59: RFC 2131
+     * section 4.4.5), broadcast address (28) and interface MTU (26).
+     */
+    @Override
+    Set<Integer> expectedExtraAckOptions() {
+        return Set.of(61, 58, 59, 28, 26);
+    }
+
     @Override
     boolean expectedRestrictedGatewayAnswersPing() {
         return true;
