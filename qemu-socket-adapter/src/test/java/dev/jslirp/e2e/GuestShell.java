@@ -119,9 +119,14 @@ public final class GuestShell {
      * none) and returns the lease the guest's script saved; the event log is cleared first.
      */
     public Map<String, String> dhcp(String iface) {
+        return dhcp(iface, "");
+    }
+
+    /** {@link #dhcp(String)} with more udhcpc options, e.g. {@code -B} (ask for broadcast replies). */
+    public Map<String, String> dhcp(String iface, String options) {
         guest.runOk("rm -f /run/udhcpc/" + iface + ".events");
         guest.linkUp(iface);
-        guest.runOk("udhcpc -i " + iface + " -q -n -t 5 -T 2", NET_TIMEOUT);
+        guest.runOk("udhcpc -i " + iface + " -q -n -t 5 -T 2 " + options, NET_TIMEOUT);
         return guest.dhcpLease(iface);
     }
 

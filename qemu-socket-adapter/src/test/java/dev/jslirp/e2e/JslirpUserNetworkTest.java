@@ -105,6 +105,20 @@ class JslirpUserNetworkTest extends UserNetworkComparison {
         }
     }
 
+    @Override
+    int hostLoopbackDnsPort() {
+        return upstream.address().getPort();
+    }
+
+    /**
+     * 10.0.2.2 at hop 1: the gateway address is the probe's destination, so TTL 1 is enough, and
+     * the host's refusal comes back as port unreachable from 10.0.2.2, which ends the trace.
+     */
+    @Override
+    List<String> expectedTracerouteHops() {
+        return List.of("10.0.2.2");
+    }
+
     InProcessJslirp main() {
         return networks.get("main");
     }

@@ -45,6 +45,23 @@ class LibslirpUserNetworkTest extends UserNetworkComparison {
         }
     }
 
+    /** 53: the namespace's own DNS server; libslirp maps 10.0.2.2 to the namespace's loopback. */
+    @Override
+    int hostLoopbackDnsPort() {
+        return 53;
+    }
+
+    /**
+     * 10.0.2.2 then nothing: libslirp gives its host socket the guest's TTL and answers the TTL-1
+     * probe with time exceeded from 10.0.2.2, as if the gateway were a hop before the host; the
+     * TTL-2 probe's port unreachable comes from 127.0.0.1, the host-side address, which
+     * traceroute does not accept as an answer from 10.0.2.2, so hop 2 shows *.
+     */
+    @Override
+    List<String> expectedTracerouteHops() {
+        return List.of("10.0.2.2", "*");
+    }
+
     /** 255: libslirp answers echo requests to its own addresses with icmp_reflect(), which sets MAXTTL. */
     @Override
     int expectedEchoReplyTtl() {

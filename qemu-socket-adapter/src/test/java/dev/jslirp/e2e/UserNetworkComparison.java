@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -246,6 +248,18 @@ abstract class UserNetworkComparison {
     }
 
     @Test
+    void clientAskingForBroadcastRepliesGetsThem() {
+        int before = DhcpCapture.read(pcap).size();
+        assertThat(sh.dhcp(mainIf, "-B")).containsEntry("ip", "10.0.2.15");
+
+        List<DhcpCapture.Message> exchange = awaitCaptured(before, "ACK");
+        // RFC 2131 section 4.1: the BROADCAST bit makes the server broadcast OFFER and ACK.
+        assertThat(exchange).filteredOn(DhcpCapture.Message::fromServer).hasSize(2)
+                .allSatisfy(m -> assertThat(m.broadcast()).as("%s", m).isTrue())
+                .allSatisfy(m -> assertThat(m.dstIp()).as("%s", m).isEqualTo("255.255.255.255"));
+    }
+
+    @Test
     void sigusr1RenewsWithAUnicastRequestThatIsAcked() {
         sh.startDhcpDaemon(mainIf);
         int before = DhcpCapture.read(pcap).size();
@@ -363,6 +377,45 @@ abstract class UserNetworkComparison {
         assertThat(asked).contains("svc.a.e2e.test.", "svc.b.e2e.test.");
         assertThat(asked.indexOf("svc.a.e2e.test.")).isLessThan(asked.indexOf("svc.b.e2e.test."));
     }
+
+    // ------------------------------------------------------------------ UDP to the host
+
+    @Test
+    void guestUdpToTheGatewayReachesAServiceOnTheHostLoopback() {
+        sh.dhcp(mainIf);
+        int before = upstreamQueries().size();
+
+        // busybox nslookup takes SERVER:PORT: a plain UDP exchange with the test's DNS server,
+        // which listens on the loopback of the host the network runs on.
+        GuestShell.Lookup lookup = sh.nslookup("www.e2e.test", "10.0.2.2:" + hostLoopbackDnsPort());
+
+        assertThat(lookup.addresses()).as(lookup.output()).containsExactly("10.0.2.2");
+        assertThat(newQueries(before)).contains(new E2eDnsServer.Query("udp", "www.e2e.test.", "A"));
+    }
+
+    @Test
+    void tracerouteToTheGatewayEndsAsEachNetworkAnswers() {
+        sh.dhcp(mainIf);
+
+        // traceroute's probes go to UDP ports 33434+ of the gateway, closed on the host's loopback.
+        String out = guest.run("traceroute -n -q 1 -w 2 -m 2 10.0.2.2", GuestShell.NET_TIMEOUT).output();
+
+        List<String> hops = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^ ?\\d+  (\\S+)").matcher(out);
+        while (m.find()) {
+            hops.add(m.group(1));
+        }
+        assertThat(hops).as(out).isEqualTo(expectedTracerouteHops());
+    }
+
+    /**
+     * What {@code traceroute -m 2 10.0.2.2} shows per hop: the address that answered, or
+     * {@code *} for no answer it accepts.
+     */
+    abstract List<String> expectedTracerouteHops();
+
+    /** The port on the host's 127.0.0.1 where the test's DNS server answers UDP. */
+    abstract int hostLoopbackDnsPort();
 
     // ------------------------------------------------------------------ floods
 
