@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jslirp.guest.HostSockets;
 import dev.jslirp.guest.NicModel;
 import dev.jslirp.guest.QemuGuest;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,8 +32,7 @@ class JslirpCliGuestTest {
     private static final Pattern NETDEV = Pattern.compile("start QEMU with: -netdev (\\S+) -device ");
 
     private Process jslirp;
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final List<String> output = new ArrayList<>();
+    private ProcessOutput output;
 
     @AfterEach
     void stopLeftovers() {
@@ -58,7 +52,7 @@ class JslirpCliGuestTest {
                     "--mtu", "1400",
                     "--dns-upstream", "127.0.0.1:" + upstream.address().getPort(),
                     "--dns-record", "db.cli.internal=10.0.2.77"));
-            Matcher m = NETDEV.matcher(awaitLine("start QEMU with", START_TIMEOUT));
+            Matcher m = NETDEV.matcher(output.awaitLine("start QEMU with", START_TIMEOUT));
             assertThat(m.find()).isTrue();
             String netdev = m.group(1);
             assertThat(netdev).isEqualTo("stream,id=n0,server=off,addr.type=unix,addr.path=" + socket);
@@ -80,14 +74,14 @@ class JslirpCliGuestTest {
                 assertThat(ping.output()).contains("PING www.cli.test (10.0.2.2)");
                 assertThat(ping.allAnswered()).as(ping.output()).isTrue();
             }
-            awaitLine("QEMU disconnected", WAIT);
+            output.awaitLine("QEMU disconnected", WAIT);
 
             jslirp.toHandle().destroy(); // SIGTERM, keeping the pipe the last lines come through
             assertThat(jslirp.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
-            drainOutput();
-            assertThat(jslirp.exitValue()).as("killed by SIGTERM after a clean shutdown: %s", output)
+            output.awaitLine("stopped", WAIT);
+            assertThat(jslirp.exitValue()).as("killed by SIGTERM after a clean shutdown: %s", output.lines())
                     .isEqualTo(128 + 15);
-            String all = String.join("\n", output);
+            String all = String.join("\n", output.lines());
             assertThat(all).contains("stopped").doesNotContain("LEAK").doesNotContain("Exception");
             assertThat(socket).as("socket file removed").doesNotExist();
         } finally {
@@ -105,19 +99,7 @@ class JslirpCliGuestTest {
         pb.environment().put("JSLIRP_JAVA_OPTS",
                 "-Dio.netty.leakDetection.level=paranoid -Dio.netty.leakDetection.targetRecords=32");
         jslirp = pb.start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(jslirp.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (Exception e) {
-                // process gone
-            }
-        }, "jslirp-cli-output");
-        reader.setDaemon(true);
-        reader.start();
+        output = ProcessOutput.follow(jslirp, "jslirp-cli-output");
     }
 
     /** The directory holding the launcher: the module's parent. */
@@ -129,27 +111,5 @@ class JslirpCliGuestTest {
             }
         }
         throw new AssertionError("no ./jslirp launcher above " + module);
-    }
-
-    private String awaitLine(String text, Duration timeout) throws InterruptedException {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() - end < 0) {
-            String l = lines.poll(100, TimeUnit.MILLISECONDS);
-            if (l != null) {
-                output.add(l);
-                if (l.contains(text)) {
-                    return l;
-                }
-            } else if (!jslirp.isAlive() && lines.isEmpty()) {
-                break;
-            }
-        }
-        throw new AssertionError("no line with '" + text + "' from jslirp" + (jslirp.isAlive() ? "" : " (it exited with "
-                + jslirp.exitValue() + ")") + ": " + output);
-    }
-
-    private void drainOutput() throws InterruptedException {
-        Thread.sleep(200);
-        lines.drainTo(output);
     }
 }

@@ -1,20 +1,17 @@
 package dev.jslirp.e2e;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -45,8 +42,8 @@ public final class NetnsSandbox implements AutoCloseable {
     private final String name;
     private final Path etcDir;
     private final Path wrapper;
-    private final List<String> dnsLog = new CopyOnWriteArrayList<>();
     private Process dnsServer;
+    private ProcessOutput dnsOutput;
 
     private NetnsSandbox(String name, Path etcDir, Path wrapper) {
         this.name = name;
@@ -92,31 +89,8 @@ public final class NetnsSandbox implements AutoCloseable {
                 E2eDnsServer.class.getName(), "127.0.0.1", "53"));
         answers.forEach((n, a) -> cmd.add(n + "=" + a));
         dnsServer = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        CountDownLatch ready = new CountDownLatch(1);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(dnsServer.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    dnsLog.add(line);
-                    if (line.startsWith(E2eDnsServer.READY)) {
-                        ready.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                // the server is gone
-            }
-        }, "netns-dns-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            if (!ready.await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("DNS server in namespace " + name + " did not start: " + dnsLog);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        dnsOutput = ProcessOutput.follow(dnsServer, "netns-dns-output");
+        dnsOutput.awaitLine(E2eDnsServer.READY, Duration.ofSeconds(START_TIMEOUT_SECONDS));
     }
 
     /** The namespace's name. */
@@ -131,7 +105,7 @@ public final class NetnsSandbox implements AutoCloseable {
 
     /** The queries the namespace's DNS server received so far. */
     public List<E2eDnsServer.Query> dnsQueries() {
-        return dnsLog.stream().map(E2eDnsServer.Query::parse).filter(q -> q != null).toList();
+        return dnsOutput.lines().stream().map(E2eDnsServer.Query::parse).filter(q -> q != null).toList();
     }
 
     /** Stops the DNS server (by its process handle), deletes the namespace and its files. */
