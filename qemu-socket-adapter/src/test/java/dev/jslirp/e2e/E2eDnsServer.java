@@ -199,10 +199,15 @@ public final class E2eDnsServer implements AutoCloseable {
         }
     }
 
-    private void record(String transport, DnsQuestion q) {
-        Query query = new Query(transport, key(q.name()), q.type().name());
-        received.add(query);
-        listener.accept(query);
+    /** Records the query's question and returns it, or null if it has none (no answer then). */
+    private DnsQuestion recordQuestion(String transport, DnsQuery query) {
+        DnsQuestion q = query.recordAt(DnsSection.QUESTION);
+        if (q != null) {
+            Query seen = new Query(transport, key(q.name()), q.type().name());
+            received.add(seen);
+            listener.accept(seen);
+        }
+        return q;
     }
 
     /** Fills {@code r}, a fresh response with the query's ID, with the answer to {@code q}. */
@@ -223,11 +228,10 @@ public final class E2eDnsServer implements AutoCloseable {
     private final class UdpHandler extends SimpleChannelInboundHandler<DatagramDnsQuery> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
-            DnsQuestion q = query.recordAt(DnsSection.QUESTION);
+            DnsQuestion q = recordQuestion("udp", query);
             if (q == null) {
                 return;
             }
-            record("udp", q);
             DatagramDnsResponse r = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
             fill(r, q);
             ctx.writeAndFlush(r);
@@ -238,11 +242,10 @@ public final class E2eDnsServer implements AutoCloseable {
     private final class TcpHandler extends SimpleChannelInboundHandler<DnsQuery> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DnsQuery query) {
-            DnsQuestion q = query.recordAt(DnsSection.QUESTION);
+            DnsQuestion q = recordQuestion("tcp", query);
             if (q == null) {
                 return;
             }
-            record("tcp", q);
             DefaultDnsResponse r = new DefaultDnsResponse(query.id(), DnsOpCode.QUERY);
             fill(r, q);
             ctx.writeAndFlush(r);
