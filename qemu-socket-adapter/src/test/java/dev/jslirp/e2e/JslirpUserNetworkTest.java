@@ -262,7 +262,8 @@ class JslirpUserNetworkTest extends UserNetworkComparison {
         assertThat(ping.allAnswered()).as(ping.output()).isTrue();
 
         assertThat(main().counter("dns.ANSWERED_LOCALLY")).isGreaterThanOrEqualTo(local + 3);
-        assertThat(newQueries(before)).extracting(E2eDnsServer.Query::name)
+        // Answered locally: the upstream, in this JVM and answering in order, saw nothing.
+        assertThat(newQueries(before, q -> true)).extracting(E2eDnsServer.Query::name)
                 .doesNotContain("host.jslirp.internal.", RECORD_NAME + ".");
     }
 
