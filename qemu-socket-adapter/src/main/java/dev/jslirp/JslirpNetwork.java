@@ -38,10 +38,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JslirpNetwork implements AutoCloseable {
     private final GuestNetwork guest;
+    private final DhcpServer dhcp;
     private final EventLoopGroup ownedGroup;
 
-    private JslirpNetwork(GuestNetwork guest, EventLoopGroup ownedGroup) {
+    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, EventLoopGroup ownedGroup) {
         this.guest = guest;
+        this.dhcp = dhcp;
         this.ownedGroup = ownedGroup;
     }
 
@@ -53,6 +55,11 @@ public final class JslirpNetwork implements AutoCloseable {
     /** The core network, for services, stats and neighbours. */
     public GuestNetwork guest() {
         return guest;
+    }
+
+    /** The DHCP server, for its lease table ({@link DhcpServer#activeLeases()}, on the event loop). */
+    public DhcpServer dhcp() {
+        return dhcp;
     }
 
     /** The event loop the whole network runs on. */
@@ -150,15 +157,16 @@ public final class JslirpNetwork implements AutoCloseable {
                 owned = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
                 loop = owned.next();
             }
+            DhcpServer dhcpServer = new DhcpServer(dhcp);
             GuestNetwork g = GuestNetwork.builder(loop)
                     .config(network)
                     .alloc(alloc)
                     .hostChannels(hostChannels)
-                    .service(new DhcpServer(dhcp))
+                    .service(dhcpServer)
                     .service(new DnsService(dns))
                     .service(new NatService(nat))
                     .build();
-            return new JslirpNetwork(g, owned);
+            return new JslirpNetwork(g, dhcpServer, owned);
         }
     }
 }

@@ -70,6 +70,10 @@ final class DnsTcpServer {
                 .channelFactory(context.hostChannels().tcpServer())
                 .option(ChannelOption.ALLOCATOR, context.alloc())
                 .childOption(ChannelOption.ALLOCATOR, context.alloc())
+                // A guest that half-closes after its queries still gets their answers
+                // (DnsTcpSession closes once they are out); without this Netty would close
+                // the connection at the FIN and drop the answers still owed.
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -1,8 +1,11 @@
 package dev.jslirp.dns;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -26,7 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A message shorter than a DNS header, or marked as a response, closes the
  * connection: there is nothing to answer and the stream may be out of step. The idle
- * timeout closes a connection with no query pending (RFC 7766 section 6.2.3).
+ * timeout closes a connection with no query pending (RFC 7766 section 6.2.3). A client
+ * that half-closes (sends its queries, then its FIN, as {@code printf | nc} does) still
+ * gets every answer it is owed; the connection closes after the last one is written
+ * (RFC 1035 section 4.2.2: the server delays closing its end "until all outstanding
+ * client requests have been satisfied").
  */
 final class DnsTcpSession extends ChannelInboundHandlerAdapter {
     /** Queries in progress on one connection, at most. */
@@ -41,6 +48,8 @@ final class DnsTcpSession extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> idleTimer;
     private long lastActivity;
     private boolean closed;
+    /** The client half-closed: no more queries will come. */
+    private boolean inputEnded;
 
     /** One query's place in the answer order. */
     private static final class Slot {
@@ -168,9 +177,34 @@ final class DnsTcpSession extends ChannelInboundHandlerAdapter {
             ctx.flush();
             lastActivity = server.context().nanoTime();
         }
+        if (inputEnded && slots.isEmpty()) {
+            closeAfterWrites();
+            return;
+        }
         if (slots.size() < MAX_PENDING && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /**
+     * The client half-closed (delivered because the server sets ALLOW_HALF_CLOSURE): close
+     * now if nothing is owed, else once the last pending answer is written.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputEnded = true;
+            if (!closed && slots.isEmpty()) {
+                closeAfterWrites();
+            }
+        }
+        context.fireUserEventTriggered(evt);
+    }
+
+    /** Closes once the answers written so far have gone out. */
+    private void closeAfterWrites() {
+        closed = true;
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

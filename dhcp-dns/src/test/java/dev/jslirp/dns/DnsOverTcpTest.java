@@ -105,6 +105,40 @@ class DnsOverTcpTest {
     }
 
     @Test
+    void answersPendingWhenTheGuestHalfClosesAreSentBeforeTheConnectionCloses() throws Exception {
+        // A real guest's "printf QUERIES | nc 10.0.2.3 53" sends its queries, then its FIN, which
+        // the NAT passes on as a half-close: the forwarded answer is still owed (RFC 1035
+        // section 4.2.2: the server closes only once all outstanding requests are satisfied).
+        TestDnsServer up = bed.server().answer("slow.test", "192.0.2.1").delay(Duration.ofMillis(200));
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
+        Socket s = connect(g);
+        s.getOutputStream().write(framed(GuestDns.query(101, "host.jslirp.internal", TYPE_A),
+                GuestDns.query(102, "slow.test", TYPE_A)));
+        s.shutdownOutput();
+
+        GuestDns.Reply first = readReply(s);
+        GuestDns.Reply second = readReply(s);
+
+        assertThat(first.id()).isEqualTo(101);
+        assertThat(first.addresses()).containsExactly("10.0.2.2");
+        assertThat(second.id()).isEqualTo(102);
+        assertThat(second.addresses()).containsExactly("192.0.2.1");
+        assertThat(closedByPeer(s)).as("closed once the last answer is out").isTrue();
+    }
+
+    @Test
+    void aHalfCloseWithNothingPendingClosesTheConnection() throws Exception {
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(bed.server().address()).build());
+        Socket s = connect(g);
+        s.getOutputStream().write(framed(GuestDns.query(7, "host.jslirp.internal", TYPE_A)));
+        assertThat(readReply(s).id()).isEqualTo(7);
+
+        s.shutdownOutput();
+
+        assertThat(closedByPeer(s)).isTrue();
+    }
+
+    @Test
     void aTruncatedUdpAnswerIsCompleteWhenTheGuestRetriesOverTcp() throws Exception {
         TestDnsServer up = bed.server().answer("big.test", "192.0.2.5").behaviour(Behaviour.TRUNCATE);
         VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());

@@ -1,0 +1,308 @@
+package dev.jslirp.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.dns.DnsConfig;
+import dev.jslirp.guest.NicModel;
+import dev.jslirp.transport.IoTransport;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The comparison's checks against jslirp, in process: one {@link InProcessJslirp} per guest
+ * card, all on one event loop, attached with {@code -netdev stream} over unix sockets; plus
+ * what only jslirp does (local DNS names, MTU option, counters, lease table).
+ *
+ * <p>Expected differences from libslirp, each explained at its method.
+ */
+class JslirpUserNetworkTest extends UserNetworkComparison {
+    /** A jslirp-only card: {@code --mtu 1400}. */
+    static final UserOptions SMALL_MTU = UserOptions.DEFAULTS.withMtu(1400);
+    /** A {@code --dns-record} every jslirp network here answers locally. */
+    static final String RECORD_NAME = "db.e2e.internal";
+    static final String RECORD_ADDRESS = "10.0.2.77";
+    /**
+     * Drops the core may count while a real guest runs these tests, and why. Anything else
+     * counted is a bug (or a new guest behaviour someone must look at).
+     */
+    static final Set<String> EXPECTED_DROPS = Set.of(
+            // The guest kernel's IPv6 link-local traffic: MLD reports, router solicitations, DAD.
+            "IPV6_UNSUPPORTED",
+            // arping and ping to 10.0.2.99, which nobody holds.
+            "ARP_NOT_FOR_US",
+            // The guest's own ICMP errors, e.g. port unreachable for the unicast DHCP ACK that
+            // reaches udhcpc while it listens on a raw socket after a lost renewal reply (see
+            // expectedRenewalMessageCounts): ICMP from the guest that is not an echo request is not
+            // acted on, as in libslirp.
+            "ICMP_UNSUPPORTED");
+
+    private final IoTransport io = IoTransport.best();
+    private final Map<String, InProcessJslirp> networks = new LinkedHashMap<>();
+    private EventLoopGroup group;
+    private E2eDnsServer upstream;
+
+    @Override
+    void startBackend() {
+        group = io.newEventLoopGroup(1);
+        upstream = E2eDnsServer.start(DNS_ANSWERS);
+    }
+
+    @Override
+    String netdev(String id, UserOptions options) {
+        DnsConfig dns = DnsConfig.builder()
+                .addUpstream(upstream.address())
+                .addRecord(RECORD_NAME, Ipv4Address.parse(RECORD_ADDRESS))
+                .build();
+        InProcessJslirp net = InProcessJslirp.start(group.next(), io, options, dns,
+                InProcessJslirp.Attachment.STREAM_UNIX_LISTEN);
+        networks.put(id, net);
+        return net.netdev(id);
+    }
+
+    @Override
+    List<GuestNic> additionalNics() {
+        return List.of(new GuestNic("smallmtu", NicModel.VIRTIO_NET_PCI, GuestNic.mac(4), netdev("smallmtu", SMALL_MTU)));
+    }
+
+    @Override
+    String qemuBinary() {
+        return null;
+    }
+
+    @Override
+    List<E2eDnsServer.Query> upstreamQueries() {
+        return upstream.received();
+    }
+
+    @Override
+    void stopBackend() {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (InProcessJslirp n : networks.values()) {
+            try {
+                n.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (!failures.isEmpty()) {
+            throw failures.get(0);
+        }
+    }
+
+    @Override
+    int hostLoopbackDnsPort() {
+        return upstream.address().getPort();
+    }
+
+    /**
+     * 10.0.2.2 at hop 1: the gateway address is the probe's destination, so TTL 1 is enough, and
+     * the host's refusal comes back as port unreachable from 10.0.2.2, which ends the trace.
+     */
+    @Override
+    List<String> expectedTracerouteHops() {
+        return List.of("10.0.2.2");
+    }
+
+    InProcessJslirp main() {
+        return networks.get("main");
+    }
+
+    // ------------------------------------------------------------------ expected differences
+
+    /**
+     * 64: jslirp's echo replies start with a fresh TTL, the Linux default (RFC 1700's
+     * recommendation); libslirp's icmp_reflect() sends MAXTTL, 255.
+     */
+    @Override
+    int expectedEchoReplyTtl() {
+        return 64;
+    }
+
+    /**
+     * false: jslirp addresses replies per RFC 2131 section 4.1 — udhcpc does not set the
+     * BROADCAST flag, so OFFER and ACK go unicast to yiaddr at chaddr; libslirp broadcasts all.
+     */
+    @Override
+    boolean expectedDhcpRepliesBroadcast() {
+        return false;
+    }
+
+    /** 1500: jslirp always sends option 26 with its link MTU; libslirp sends none. */
+    @Override
+    String expectedLeaseMtu() {
+        return "1500";
+    }
+
+    /**
+     * 2, or 4 when busybox 1.35's udhcpc loses the first ACK. jslirp unicasts the ACK to ciaddr
+     * (RFC 2131 section 4.1). udhcpc sends its unicast REQUEST from a throwaway UDP socket
+     * bound to 10.0.2.15:68 and connected to 10.0.2.2:67, and closes it right after the write;
+     * an ACK arriving before that close matches the connected socket better than udhcpc's
+     * listening one and is lost with it. jslirp answers in microseconds, so under TCG the race
+     * is often lost. udhcpc then rebinds after its -T timeout (2 s here): a broadcast REQUEST
+     * (raw socket listening) and a second ACK, which the guest's kernel also answers with an
+     * ICMP port unreachable. libslirp's broadcast ACK reaches every socket and never races.
+     */
+    @Override
+    Set<Integer> expectedRenewalMessageCounts() {
+        return Set.of(2, 4);
+    }
+
+    /**
+     * Client identifier echoed (61, RFC 6842), renewal and rebinding times (58, 59: RFC 2131
+     * section 4.4.5), broadcast address (28) and interface MTU (26).
+     */
+    @Override
+    Set<Integer> expectedExtraAckOptions() {
+        return Set.of(61, 58, 59, 28, 26);
+    }
+
+    @Override
+    boolean expectedRestrictedGatewayAnswersPing() {
+        return true;
+    }
+
+    // ------------------------------------------------------------------ jslirp's own checks
+
+    /** Every network's core counted only the drops a real guest is expected to cause. */
+    @AfterEach
+    void onlyExpectedDrops() {
+        for (Map.Entry<String, InProcessJslirp> n : networks.entrySet()) {
+            assertThat(n.getValue().drops().keySet()).as("drops of network %s: %s", n.getKey(), n.getValue().counters())
+                    .isSubsetOf(EXPECTED_DROPS);
+            assertThat(n.getValue().counter("transport.DISCONNECTS")).as("network %s", n.getKey()).isZero();
+        }
+    }
+
+    @Test
+    void everyFrameFromTheGuestIsHandledOrCountedAsDropped() {
+        sh.configureStatically(mainIf, "10.0.2.15");
+        sh.ping(mainIf, "10.0.2.2", 1, 56);
+
+        for (InProcessJslirp n : networks.values()) {
+            Map<String, Long> c = n.counters();
+            long framesIn = c.getOrDefault("traffic.FRAMES_FROM_GUEST", 0L);
+            assertThat(framesIn).as("%s", c).isPositive();
+            assertThat(n.network().stats().framesAccountedFor()).as("%s", c).isGreaterThanOrEqualTo(framesIn);
+            assertThat(c).as("the guest's IPv6 (MLD, RS) is counted, not lost").containsKey("drop.IPV6_UNSUPPORTED");
+            assertThat(c.getOrDefault("transport.CONNECTIONS", 0L)).isEqualTo(1);
+        }
+    }
+
+    @Override
+    @Test
+    void sigusr1RenewsWithAUnicastRequestThatIsAcked() {
+        long requests = main().counter("dhcp.REQUEST");
+        long acks = main().counter("dhcp.ACK_SENT");
+        super.sigusr1RenewsWithAUnicastRequestThatIsAcked();
+        // The daemon's first lease (REQUEST + ACK) and the renewal (REQUEST + ACK, twice if
+        // udhcpc lost the first ACK): every REQUEST got its ACK.
+        long renewalRequests = main().counter("dhcp.REQUEST") - requests;
+        assertThat(renewalRequests).isBetween(2L, 3L);
+        assertThat(main().counter("dhcp.ACK_SENT") - acks).isEqualTo(renewalRequests);
+        assertThat(main().counter("dhcp.NAK_SENT")).isZero();
+    }
+
+    @Override
+    void afterRelease() {
+        assertThat(InProcessJslirp.await(Duration.ofSeconds(5), () -> main().counter("dhcp.LEASE_RELEASED") > 0))
+                .as("%s", main().counters()).isTrue();
+        assertThat(main().activeLeases()).noneMatch(l -> l.startsWith("10.0.2.15 "));
+    }
+
+    @Test
+    void leaseTableHoldsTheGuestsBoundLease() {
+        sh.dhcp(mainIf);
+
+        assertThat(main().activeLeases()).contains("10.0.2.15 BOUND " + GuestNic.mac(1));
+    }
+
+    @Test
+    void mtuOptionReachesTheGuestAndBoundsItsFrames() {
+        String iface = sh.interfaceWithMac(GuestNic.mac(4));
+        Map<String, String> lease = sh.dhcp(iface);
+
+        assertThat(lease).containsEntry("mtu", "1400");
+        assertThat(guest.runOk("cat /sys/class/net/" + iface + "/mtu")).isEqualTo("1400\n");
+        InProcessJslirp net = networks.get("smallmtu");
+        long fragmentedBefore = net.counter("traffic.FRAGMENTED");
+        GuestShell.Ping ping = sh.ping(iface, "10.0.2.2", 2, 1400);
+        assertThat(ping.allAnswered()).as(ping.output()).isTrue();
+        assertThat(net.counter("traffic.FRAGMENTED")).as("replies over 1400 bytes are fragmented")
+                .isGreaterThanOrEqualTo(fragmentedBefore + 2);
+        assertThat(net.drops()).doesNotContainKey("FRAME_TOO_LARGE");
+    }
+
+    @Test
+    void localNamesAreAnsweredWithoutAskingUpstream() {
+        sh.dhcp(mainIf);
+        int before = upstream.received().size();
+        long local = main().counter("dns.ANSWERED_LOCALLY");
+
+        assertThat(sh.nslookup("host.jslirp.internal", null).addresses()).containsExactly("10.0.2.2");
+        assertThat(sh.nslookup(RECORD_NAME, null).addresses()).containsExactly(RECORD_ADDRESS);
+        GuestShell.Ping ping = sh.ping("host.jslirp.internal", 1);
+        assertThat(ping.output()).contains("(10.0.2.2)");
+        assertThat(ping.allAnswered()).as(ping.output()).isTrue();
+
+        assertThat(main().counter("dns.ANSWERED_LOCALLY")).isGreaterThanOrEqualTo(local + 3);
+        // Answered locally: the upstream, in this JVM and answering in order, saw nothing.
+        assertThat(newQueries(before, q -> true)).extracting(E2eDnsServer.Query::name)
+                .doesNotContain("host.jslirp.internal.", RECORD_NAME + ".");
+    }
+
+    @Override
+    @Test
+    void guestResolverAsksTheDhcpDnsAddressWhichForwardsUpstream() {
+        long forwarded = main().counter("dns.FORWARDED");
+        long relayed = main().counter("dns.ANSWERS_RELAYED");
+        super.guestResolverAsksTheDhcpDnsAddressWhichForwardsUpstream();
+        assertThat(main().counter("dns.FORWARDED")).isGreaterThan(forwarded);
+        assertThat(main().counter("dns.ANSWERS_RELAYED")).isGreaterThan(relayed);
+        assertThat(main().counter("dns.UPSTREAM_TIMEOUTS")).isZero();
+    }
+
+    private long directMemoryBeforeFlood;
+
+    @Override
+    @Test
+    void pingFloodAndHugePingsLeaveTheNetworkWorking() {
+        directMemoryBeforeFlood = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+        long echoes = main().counter("traffic.ECHO_REPLIES");
+        super.pingFloodAndHugePingsLeaveTheNetworkWorking();
+        assertThat(main().counter("traffic.ECHO_REPLIES") - echoes).isGreaterThan(200);
+    }
+
+    @Override
+    void afterFlood() {
+        InProcessJslirp net = main();
+        Map<String, Long> c = net.counters();
+        assertThat(c.getOrDefault("traffic.REASSEMBLED", 0L)).as("%s", c).isGreaterThanOrEqualTo(3);
+        assertThat(c.getOrDefault("traffic.FRAGMENTED", 0L)).as("%s", c).isGreaterThanOrEqualTo(3);
+        assertThat(c).as("nothing refused or lost").doesNotContainKeys("drop.IPV4_FRAGMENT_LIMIT",
+                "drop.IPV4_FRAGMENT_TIMEOUT", "drop.IPV4_FRAGMENT_INVALID", "transport.QUEUE_FULL");
+        // Reassembly holds nothing once every datagram completed, and the pool did not grow
+        // by more than a few chunks' worth (an unbounded queue would hold megabytes).
+        int held = net.network().eventLoop().submit(() -> net.network().guest().reassemblyBytesHeld())
+                .syncUninterruptibly().getNow();
+        assertThat(held).isZero();
+        long grown = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory() - directMemoryBeforeFlood;
+        assertThat(grown).as("direct memory growth in bytes").isLessThan(16L << 20);
+    }
+}

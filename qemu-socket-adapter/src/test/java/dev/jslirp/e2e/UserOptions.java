@@ -1,0 +1,148 @@
+package dev.jslirp.e2e;
+
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.dhcp.DhcpConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One set of {@code -netdev user} options, rendered for both networks a comparison runs: as
+ * QEMU's own {@code -netdev user,...} value for libslirp, and as jslirp's configuration
+ * objects. One value object feeding both is what makes "the same options" true by
+ * construction.
+ *
+ * @param net        {@code net=}, e.g. {@code 192.168.76.0/24}, or null for QEMU's default
+ * @param hostname   {@code hostname=}, or null
+ * @param domainName {@code domainname=}, or null
+ * @param dnsSearch  {@code dnssearch=} values, in order (one key per domain, as QEMU takes them)
+ * @param restrict   {@code restrict=on}
+ * @param mtu        jslirp's {@code --mtu}, 0 for the default; QEMU 7.2's {@code -netdev user}
+ *                   has no such key, so options with an MTU cannot be given to libslirp
+ */
+public record UserOptions(String net, String hostname, String domainName, List<String> dnsSearch, boolean restrict,
+                          int mtu) {
+    /** QEMU's defaults: nothing set. */
+    public static final UserOptions DEFAULTS = new UserOptions(null, null, null, List.of(), false, 0);
+
+    /** Copies the list. */
+    public UserOptions {
+        dnsSearch = List.copyOf(dnsSearch);
+    }
+
+    /** These options with {@code net=}. */
+    public UserOptions withNet(String n) {
+        return new UserOptions(Objects.requireNonNull(n), hostname, domainName, dnsSearch, restrict, mtu);
+    }
+
+    /** These options with {@code hostname=}. */
+    public UserOptions withHostname(String h) {
+        return new UserOptions(net, Objects.requireNonNull(h), domainName, dnsSearch, restrict, mtu);
+    }
+
+    /** These options with {@code domainname=}. */
+    public UserOptions withDomainName(String d) {
+        return new UserOptions(net, hostname, Objects.requireNonNull(d), dnsSearch, restrict, mtu);
+    }
+
+    /** These options with the {@code dnssearch=} list. */
+    public UserOptions withDnsSearch(String... domains) {
+        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu);
+    }
+
+    /** These options with {@code restrict=on}. */
+    public UserOptions restricted() {
+        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu);
+    }
+
+    /** These options with jslirp's {@code --mtu}. */
+    public UserOptions withMtu(int m) {
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m);
+    }
+
+    /**
+     * QEMU's {@code -netdev user} value.
+     *
+     * @throws IllegalStateException if an option has no {@code -netdev user} key
+     */
+    public String netdevUser(String id) {
+        if (mtu != 0) {
+            throw new IllegalStateException("QEMU's -netdev user has no mtu= key; jslirp-only option");
+        }
+        List<String> keys = new ArrayList<>();
+        keys.add("user");
+        keys.add("id=" + id);
+        if (net != null) {
+            keys.add("net=" + net);
+        }
+        if (restrict) {
+            keys.add("restrict=on");
+        }
+        if (hostname != null) {
+            keys.add("hostname=" + hostname);
+        }
+        if (domainName != null) {
+            keys.add("domainname=" + domainName);
+        }
+        dnsSearch.forEach(d -> keys.add("dnssearch=" + d));
+        return String.join(",", keys);
+    }
+
+    /** jslirp's network configuration for these options. */
+    public NetworkConfig networkConfig() {
+        NetworkConfig.Builder b = NetworkConfig.builder().restrict(restrict);
+        if (net != null) {
+            b.net(net);
+        }
+        if (mtu != 0) {
+            b.mtu(mtu);
+        }
+        return b.build();
+    }
+
+    /** jslirp's DHCP configuration for these options. */
+    public DhcpConfig dhcpConfig() {
+        DhcpConfig.Builder b = DhcpConfig.builder();
+        if (hostname != null) {
+            b.hostname(hostname);
+        }
+        if (domainName != null) {
+            b.domainName(domainName);
+        }
+        dnsSearch.forEach(b::addDnsSearch);
+        return b.build();
+    }
+
+    /** The network's first three octets and a dot, e.g. {@code 10.0.2.}: guest, gateway and DNS are in it. */
+    public String prefix() {
+        String n = net == null ? "10.0.2.0/24" : net;
+        if (!n.endsWith(".0/24")) {
+            throw new IllegalStateException("tests use /24 networks ending in .0: " + n);
+        }
+        return n.substring(0, n.length() - "0/24".length());
+    }
+
+    /** The gateway (host) address: .2 of the network, as QEMU. */
+    public String gateway() {
+        return prefix() + "2";
+    }
+
+    /** The DNS address: .3 of the network. */
+    public String dns() {
+        return prefix() + "3";
+    }
+
+    /** The first DHCP address: .15 of the network. */
+    public String firstLease() {
+        return prefix() + "15";
+    }
+
+    /** The gateway's MAC, 52:55 and the gateway address in hex, as libslirp and jslirp make it. */
+    public String gatewayMac() {
+        StringBuilder s = new StringBuilder("52:55");
+        for (String octet : gateway().split("\\.")) {
+            s.append(String.format(":%02x", Integer.parseInt(octet)));
+        }
+        return s.toString();
+    }
+}
