@@ -39,6 +39,7 @@ final class DhcpResponder {
     private final AddressPlan plan;
     private final Counters<DhcpCounter> counters;
     private final DhcpReplyWriter writer = new DhcpReplyWriter();
+    private final LastUnicastReply lastUnicast = new LastUnicastReply();
     private final int leaseSeconds;
     private final byte[] hostName;
     private final byte[] domainName;
@@ -186,7 +187,31 @@ final class DhcpResponder {
         int udpLength = UdpPacket.HEADER_LENGTH + length;
         frame.writerIndex(udpOff + udpLength);
         UdpPacket.write(frame, udpOff, SERVER_PORT, CLIENT_PORT, udpLength, net.host(), dst);
+        if (dst != Ipv4Address.BROADCAST) {
+            lastUnicast.remember(frame, udpOff + UdpPacket.HEADER_LENGTH, length, dst, context.nanoTime());
+        }
         context.sendIpv4(frame, net.host(), dst, Ipv4Packet.PROTO_UDP, TOS_LOW_DELAY, false);
+    }
+
+    /**
+     * Sends the last unicast reply again as broadcast if it went to {@code refusedBy}
+     * within {@link LastUnicastReply#RETRY_WINDOW_NANOS}: the guest answered it with
+     * ICMP port unreachable.
+     *
+     * @return true if it was sent again
+     */
+    boolean rebroadcastRefused(int refusedBy) {
+        if (!lastUnicast.matches(refusedBy, context.nanoTime())) {
+            return false;
+        }
+        int length = lastUnicast.length();
+        ByteBuf frame = context.newIpv4Frame(UdpPacket.HEADER_LENGTH + length);
+        int udpOff = frame.writerIndex();
+        lastUnicast.copyTo(frame, udpOff + UdpPacket.HEADER_LENGTH);
+        lastUnicast.forget();
+        counters.increment(DhcpCounter.REPLY_REBROADCAST);
+        send(frame, udpOff, length, Ipv4Address.BROADCAST);
+        return true;
     }
 
     private static byte[] ascii(String s) {

@@ -6,9 +6,11 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.IcmpPacket;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.UdpPacket;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -141,6 +143,9 @@ public final class DhcpServer implements GuestService {
      */
     @Override
     public boolean handle(GuestPacket packet) {
+        if (packet.protocol() == Ipv4Packet.PROTO_ICMP) {
+            return refused(packet);
+        }
         if (packet.protocol() != Ipv4Packet.PROTO_UDP) {
             return false;
         }
@@ -162,6 +167,34 @@ public final class DhcpServer implements GuestService {
         } finally {
             client.clear();
         }
+        return true;
+    }
+
+    /**
+     * Takes an ICMP port unreachable from the guest about one of our replies (quoted:
+     * an IPv4 header from the gateway and UDP 67 to 68), and sends the reply again as
+     * broadcast (see {@link LastUnicastReply}). Other ICMP is not ours.
+     */
+    private boolean refused(GuestPacket packet) {
+        IcmpPacket icmp = packet.icmp();
+        if (icmp.type() != IcmpPacket.TYPE_DEST_UNREACHABLE || icmp.code() != IcmpPacket.CODE_PORT_UNREACHABLE
+                || packet.ip().destination() != net.host()) {
+            return false;
+        }
+        ByteBuf buf = packet.ip().buffer();
+        int quoted = icmp.payloadOffset();
+        int avail = icmp.payloadLength();
+        if (avail < Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH) {
+            return false;
+        }
+        int ihl = (buf.getUnsignedByte(quoted) & 0x0f) * 4;
+        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || avail < ihl + UdpPacket.HEADER_LENGTH
+                || buf.getUnsignedByte(quoted + 9) != Ipv4Packet.PROTO_UDP || buf.getInt(quoted + 12) != net.host()
+                || buf.getUnsignedShort(quoted + ihl) != SERVER_PORT
+                || buf.getUnsignedShort(quoted + ihl + 2) != CLIENT_PORT) {
+            return false;
+        }
+        responder.rebroadcastRefused(buf.getInt(quoted + 16));
         return true;
     }
 

@@ -237,6 +237,65 @@ class DhcpServerTest {
         }
     }
 
+    /** The guest's ICMP port unreachable about {@code refused} (a frame to the guest), quoting its IP header and 8 bytes. */
+    static io.netty.buffer.ByteBuf portUnreachable(io.netty.buffer.ByteBuf refused, int from) {
+        int ip = refused.readerIndex() + 14;
+        int quote = 20 + 8;
+        io.netty.buffer.ByteBuf icmp = io.netty.buffer.Unpooled.buffer(8 + quote);
+        icmp.setBytes(8, refused, ip, quote);
+        dev.jslirp.core.wire.IcmpPacket.write(icmp, 0, 8 + quote, 3, 3, 0);
+        icmp.writerIndex(8 + quote);
+        return dev.jslirp.core.testkit.GuestFrames.ipv4(from, GATEWAY, 1, icmp);
+    }
+
+    @Test
+    void aUnicastAckTheGuestRefusesIsBroadcastOnceMore() {
+        try (VirtualGuest g = guest()) {
+            int a = dora(g, GUEST_MAC);
+            g.send(renew(GUEST_MAC, a).xid(0x5150).frame());
+            io.netty.buffer.ByteBuf unicast = g.expectFrame();
+            io.netty.buffer.ByteBuf refusal = portUnreachable(unicast, a);
+            ServerReply first = ServerReply.decode(unicast);
+            assertThat(first.ipDst).isEqualTo(a);
+
+            g.send(refusal.copy());
+            ServerReply again = ServerReply.decode(g.expectFrame());
+            assertThat(again.messageType()).isEqualTo(5);
+            assertThat(again.xid).isEqualTo(0x5150);
+            assertThat(again.yiaddr).isEqualTo(a);
+            assertThat(again.ipDst).isEqualTo(BROADCAST);
+            assertThat(again.ethDst).isEqualTo(dev.jslirp.core.wire.MacAddress.BROADCAST);
+            assertThat(counters(g).get(DhcpCounter.REPLY_REBROADCAST)).isEqualTo(1);
+
+            // retried once only, and only soon after the reply
+            g.send(refusal);
+            g.expectNothing();
+            assertThat(counters(g).get(DhcpCounter.REPLY_REBROADCAST)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRefusalLongAfterTheReplyOrAboutSomethingElseIsNotOurs() {
+        try (VirtualGuest g = guest()) {
+            int a = dora(g, GUEST_MAC);
+            g.send(renew(GUEST_MAC, a).frame());
+            io.netty.buffer.ByteBuf unicast = g.expectFrame();
+            io.netty.buffer.ByteBuf refusal = portUnreachable(unicast, a);
+            io.netty.buffer.ByteBuf other = refusal.copy();
+            other.setShort(14 + 20 + 8 + 20, 5353);          // quoted source port: not 67
+            other.setShort(14 + 20 + 2, 0);
+            other.setShort(14 + 20 + 2, dev.jslirp.core.wire.Checksums.checksum(other, 14 + 20, 8 + 28));
+            unicast.release();
+            g.send(other);
+            g.expectNothing();
+            g.advance(Duration.ofSeconds(3));
+            g.send(refusal);
+            g.expectNothing();
+            assertThat(counters(g).get(DhcpCounter.REPLY_REBROADCAST)).isZero();
+            assertThat(g.network().stats().drops().get(dev.jslirp.core.stats.DropReason.ICMP_UNSUPPORTED)).isEqualTo(1);
+        }
+    }
+
     @Test
     void rebindingBroadcastRequestIsAckedToCiaddr() {
         try (VirtualGuest g = guest()) {

@@ -304,15 +304,16 @@ public final class GuestNetwork implements GuestContext {
                     drop(DropReason.ICMP_BAD_CHECKSUM, now);
                     return;
                 }
-                if (config.isOwnAddress(dst)) {
-                    if (icmp.type() == IcmpPacket.TYPE_ECHO_REQUEST) {
-                        echo.reply(packet);
-                    } else {
-                        drop(DropReason.ICMP_UNSUPPORTED, now);
-                    }
+                if (config.isOwnAddress(dst) && icmp.type() == IcmpPacket.TYPE_ECHO_REQUEST) {
+                    echo.reply(packet);
                     return;
                 }
-                break;
+                // Other ICMP, errors about what the network sent included, is offered to
+                // the services (a DHCP server learns its unicast reply was refused).
+                if (!offer()) {
+                    drop(config.isOwnAddress(dst) ? DropReason.ICMP_UNSUPPORTED : DropReason.NO_SERVICE, now);
+                }
+                return;
             }
             case Ipv4Packet.PROTO_UDP: {
                 UdpPacket udp = packet.udp();
