@@ -32,11 +32,6 @@ public enum DhcpCounter {
     NAK_SENT,
     /** BOOTREPLY sent to a plain BOOTP client. */
     BOOTP_REPLY_SENT,
-    /**
-     * A unicast reply the guest refused with ICMP port unreachable (busybox udhcpc
-     * renewing has no socket on port 68 for a moment), sent again as broadcast.
-     */
-    REPLY_REBROADCAST,
 
     // ---- malformed requests, dropped without a reply
 

@@ -36,10 +36,8 @@ final class DhcpResponder {
 
     private final GuestContext context;
     private final NetworkConfig net;
-    private final AddressPlan plan;
     private final Counters<DhcpCounter> counters;
     private final DhcpReplyWriter writer = new DhcpReplyWriter();
-    private final LastUnicastReply lastUnicast = new LastUnicastReply();
     private final int leaseSeconds;
     private final byte[] hostName;
     private final byte[] domainName;
@@ -48,10 +46,9 @@ final class DhcpResponder {
     private final boolean httpBoot;
     private final byte[] searchOptions;
 
-    DhcpResponder(GuestContext context, DhcpConfig config, AddressPlan plan, Counters<DhcpCounter> counters) {
+    DhcpResponder(GuestContext context, DhcpConfig config, Counters<DhcpCounter> counters) {
         this.context = context;
         this.net = context.config();
-        this.plan = plan;
         this.counters = counters;
         this.leaseSeconds = (int) config.leaseTime().getSeconds();
         this.hostName = asciiOrNull(config.hostname());
@@ -165,17 +162,19 @@ final class DhcpResponder {
         return Math.min(Math.max(max, MIN_DATAGRAM), net.mtu()) - IP_UDP_OVERHEAD;
     }
 
-    /** Where a reply goes (RFC 2131 section 4.1, giaddr zero). */
+    /**
+     * Where a reply goes (RFC 2131 section 4.1, giaddr zero), with one departure: a
+     * client that put its address in {@code ciaddr} (RENEWING, REBINDING, INFORM) gets
+     * the reply by broadcast, as from libslirp, not by unicast to {@code ciaddr}.
+     * busybox udhcpc (1.35) renews from a socket bound to ciaddr:68 and connected to
+     * the server that it closes right after sending; jslirp answers within
+     * microseconds, so a unicast ACK lands on that socket and is lost with it (seen
+     * with real guests), and the renewal only completes after udhcpc's retry timeout.
+     * A broadcast does not match that socket and reaches the listening one; every
+     * client listens for broadcast replies anyway.
+     */
     private int destination(DhcpPacket request, int yiaddr, boolean nak) {
-        if (nak) {
-            return Ipv4Address.BROADCAST;
-        }
-        int ciaddr = request.ciaddr();
-        if (ciaddr != 0 && plan.isAssignable(ciaddr)) {
-            context.addNeighbor(ciaddr, request.chaddr());
-            return ciaddr;
-        }
-        if (ciaddr != 0 || request.broadcastFlag() || yiaddr == 0) {
+        if (nak || request.ciaddr() != 0 || request.broadcastFlag() || yiaddr == 0) {
             return Ipv4Address.BROADCAST;
         }
         context.addNeighbor(yiaddr, request.chaddr());
@@ -187,31 +186,7 @@ final class DhcpResponder {
         int udpLength = UdpPacket.HEADER_LENGTH + length;
         frame.writerIndex(udpOff + udpLength);
         UdpPacket.write(frame, udpOff, SERVER_PORT, CLIENT_PORT, udpLength, net.host(), dst);
-        if (dst != Ipv4Address.BROADCAST) {
-            lastUnicast.remember(frame, udpOff + UdpPacket.HEADER_LENGTH, length, dst, context.nanoTime());
-        }
         context.sendIpv4(frame, net.host(), dst, Ipv4Packet.PROTO_UDP, TOS_LOW_DELAY, false);
-    }
-
-    /**
-     * Sends the last unicast reply again as broadcast if it went to {@code refusedBy}
-     * within {@link LastUnicastReply#RETRY_WINDOW_NANOS}: the guest answered it with
-     * ICMP port unreachable.
-     *
-     * @return true if it was sent again
-     */
-    boolean rebroadcastRefused(int refusedBy) {
-        if (!lastUnicast.matches(refusedBy, context.nanoTime())) {
-            return false;
-        }
-        int length = lastUnicast.length();
-        ByteBuf frame = context.newIpv4Frame(UdpPacket.HEADER_LENGTH + length);
-        int udpOff = frame.writerIndex();
-        lastUnicast.copyTo(frame, udpOff + UdpPacket.HEADER_LENGTH);
-        lastUnicast.forget();
-        counters.increment(DhcpCounter.REPLY_REBROADCAST);
-        send(frame, udpOff, length, Ipv4Address.BROADCAST);
-        return true;
     }
 
     private static byte[] ascii(String s) {

@@ -6,11 +6,9 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
-import dev.jslirp.core.wire.IcmpPacket;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.UdpPacket;
-import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -50,10 +48,12 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p><b>Where replies go</b> (section 4.1, giaddr being zero on this link): a NAK is
- * broadcast; else to {@code ciaddr} if the client put one (inside the network); else
- * broadcast if it set the BROADCAST flag; else unicast to {@code yiaddr} at
- * {@code chaddr}, which the server tells the core ({@link GuestContext#addNeighbor}) so
- * no ARP is needed for a client that cannot answer ARP yet.
+ * broadcast; so is a reply to a client that put its address in {@code ciaddr} (where
+ * the RFC says unicast: see {@code DhcpResponder#destination} for the busybox udhcpc
+ * race that unicast loses) and one to a client that set the BROADCAST flag; else
+ * unicast to {@code yiaddr} at {@code chaddr}, which the server tells the core
+ * ({@link GuestContext#addNeighbor}) so no ARP is needed for a client that cannot
+ * answer ARP yet.
  *
  * <p><b>Options</b>, in this order, each left out (and counted) if it does not fit the
  * client's maximum message size (option 57, read as the IP datagram size as busybox
@@ -72,7 +72,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Differences from QEMU's libslirp (bootp.c)</h2>
  * <ul>
- *   <li>libslirp broadcasts every reply; this server addresses them per RFC 2131 4.1.</li>
+ *   <li>libslirp broadcasts every reply; this server unicasts an OFFER or ACK to a
+ *       client without an address ({@code yiaddr} at {@code chaddr}, RFC 2131 4.1)
+ *       unless it asks for broadcast.</li>
  *   <li>libslirp answers only DISCOVER and REQUEST: it ignores RELEASE, DECLINE and
  *       INFORM and never expires or frees a lease; this server handles all of them.</li>
  *   <li>libslirp knows clients by MAC only; this server honours option 61 and echoes it.</li>
@@ -133,7 +135,7 @@ public final class DhcpServer implements GuestService {
         this.plan = new AddressPlan(net, config);
         this.table = new LeaseTable(plan.pool());
         this.leaseNanos = TimeUnit.SECONDS.toNanos(config.leaseTime().getSeconds());
-        this.responder = new DhcpResponder(ctx, config, plan, counters);
+        this.responder = new DhcpResponder(ctx, config, counters);
     }
 
     /**
@@ -143,9 +145,6 @@ public final class DhcpServer implements GuestService {
      */
     @Override
     public boolean handle(GuestPacket packet) {
-        if (packet.protocol() == Ipv4Packet.PROTO_ICMP) {
-            return refused(packet);
-        }
         if (packet.protocol() != Ipv4Packet.PROTO_UDP) {
             return false;
         }
@@ -167,34 +166,6 @@ public final class DhcpServer implements GuestService {
         } finally {
             client.clear();
         }
-        return true;
-    }
-
-    /**
-     * Takes an ICMP port unreachable from the guest about one of our replies (quoted:
-     * an IPv4 header from the gateway and UDP 67 to 68), and sends the reply again as
-     * broadcast (see {@link LastUnicastReply}). Other ICMP is not ours.
-     */
-    private boolean refused(GuestPacket packet) {
-        IcmpPacket icmp = packet.icmp();
-        if (icmp.type() != IcmpPacket.TYPE_DEST_UNREACHABLE || icmp.code() != IcmpPacket.CODE_PORT_UNREACHABLE
-                || packet.ip().destination() != net.host()) {
-            return false;
-        }
-        ByteBuf buf = packet.ip().buffer();
-        int quoted = icmp.payloadOffset();
-        int avail = icmp.payloadLength();
-        if (avail < Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH) {
-            return false;
-        }
-        int ihl = (buf.getUnsignedByte(quoted) & 0x0f) * 4;
-        if (ihl < Ipv4Packet.MIN_HEADER_LENGTH || avail < ihl + UdpPacket.HEADER_LENGTH
-                || buf.getUnsignedByte(quoted + 9) != Ipv4Packet.PROTO_UDP || buf.getInt(quoted + 12) != net.host()
-                || buf.getUnsignedShort(quoted + ihl) != SERVER_PORT
-                || buf.getUnsignedShort(quoted + ihl + 2) != CLIENT_PORT) {
-            return false;
-        }
-        responder.rebroadcastRefused(buf.getInt(quoted + 16));
         return true;
     }
 

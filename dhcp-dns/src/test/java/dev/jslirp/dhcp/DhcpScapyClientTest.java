@@ -73,8 +73,8 @@ class DhcpScapyClientTest {
             assertThat(renew).containsEntry("xid", 0x5C0FFEE3L)
                     .containsEntry("ciaddr", "10.0.2.15")
                     .containsEntry("yiaddr", "10.0.2.15")
-                    .containsEntry("ip_dst", "10.0.2.15")
-                    .containsEntry("eth_dst", "52:54:00:ab:cd:ef")
+                    .containsEntry("ip_dst", "255.255.255.255")
+                    .containsEntry("eth_dst", "ff:ff:ff:ff:ff:ff")
                     .containsEntry("flags", 0L)
                     .containsEntry("checksums_valid", true);
             assertThat((Map<String, Object>) renew.get("options")).containsEntry("message-type", 5L);
