@@ -288,6 +288,24 @@ static int crr(int argc, char **argv) {
 
 /* ---- udp-send / udp-recv --------------------------------------------------------- */
 
+/* One batch of datagrams for sendmmsg / recvmmsg: a buffer per message. */
+static char udp_bufs[UDP_BATCH][65536];
+static struct mmsghdr udp_msgs[UDP_BATCH];
+static struct iovec udp_iovs[UDP_BATCH];
+
+/* Points each message of the batch at its buffer, len bytes, addressed to name (NULL: none). */
+static void init_batch(size_t len, struct sockaddr_in *name) {
+    memset(udp_msgs, 0, sizeof udp_msgs);
+    for (int i = 0; i < UDP_BATCH; i++) {
+        udp_iovs[i].iov_base = udp_bufs[i];
+        udp_iovs[i].iov_len = len;
+        udp_msgs[i].msg_hdr.msg_iov = &udp_iovs[i];
+        udp_msgs[i].msg_hdr.msg_iovlen = 1;
+        udp_msgs[i].msg_hdr.msg_name = name;
+        udp_msgs[i].msg_hdr.msg_namelen = name != NULL ? sizeof *name : 0;
+    }
+}
+
 static int udp_send(int argc, char **argv) {
     if (argc != 5) {
         return 2;
@@ -307,18 +325,7 @@ static int udp_send(int argc, char **argv) {
     set_timeouts(fd);
     int sndbuf = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf);
-    static char bufs[UDP_BATCH][65507];
-    struct mmsghdr msgs[UDP_BATCH];
-    struct iovec iovs[UDP_BATCH];
-    memset(msgs, 0, sizeof msgs);
-    for (int i = 0; i < UDP_BATCH; i++) {
-        iovs[i].iov_base = bufs[i];
-        iovs[i].iov_len = size;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_name = &sa;
-        msgs[i].msg_hdr.msg_namelen = sizeof sa;
-    }
+    init_batch(size, &sa);
     uint64_t seq = 0;
     unsigned long errors = 0;
     double start = now_s(), elapsed = 0;
@@ -335,9 +342,9 @@ static int udp_send(int argc, char **argv) {
         }
         for (long i = 0; i < batch; i++) {
             uint64_t s = seq + (uint64_t) i;
-            memcpy(bufs[i], &s, sizeof s);
+            memcpy(udp_bufs[i], &s, sizeof s);
         }
-        int sent = sendmmsg(fd, msgs, (unsigned) batch, 0);
+        int sent = sendmmsg(fd, udp_msgs, (unsigned) batch, 0);
         if (sent < 0) {
             if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR && errno != ECONNREFUSED) {
                 fail("sendmmsg");
@@ -376,16 +383,7 @@ static int udp_recv(int argc, char **argv) {
     }
     printf("ready\n");
     fflush(stdout);
-    static char bufs[UDP_BATCH][65536];
-    struct mmsghdr msgs[UDP_BATCH];
-    struct iovec iovs[UDP_BATCH];
-    memset(msgs, 0, sizeof msgs);
-    for (int i = 0; i < UDP_BATCH; i++) {
-        iovs[i].iov_base = bufs[i];
-        iovs[i].iov_len = sizeof bufs[i];
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-    }
+    init_batch(sizeof udp_bufs[0], NULL);
     unsigned long received = 0, bytes = 0;
     double start = now_s(), first = 0, last = 0;
     for (;;) {
@@ -409,7 +407,7 @@ static int udp_recv(int argc, char **argv) {
             }
             fail("poll");
         }
-        int n = recvmmsg(fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+        int n = recvmmsg(fd, udp_msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR) {
                 continue;
@@ -421,7 +419,7 @@ static int udp_recv(int argc, char **argv) {
             first = last;
         }
         for (int i = 0; i < n; i++) {
-            bytes += msgs[i].msg_len;
+            bytes += udp_msgs[i].msg_len;
         }
         received += (unsigned long) n;
     }
