@@ -46,11 +46,10 @@ import org.slf4j.LoggerFactory;
  * exception (a service that throws is a bug: counted as
  * {@link DropReason#SERVICE_ERROR} and logged).
  *
- * <p>Frames towards the guest go to the attached {@link FrameSink}. Writes are not
- * flushed one by one: the first write of an event-loop turn schedules one flush task,
- * which runs after the loop's I/O, so a burst of frames from one read costs one
- * flush. IPv4 datagrams for a guest address whose MAC is not known yet wait (a few,
- * briefly) for an ARP reply.
+ * <p>Frames towards the guest go through {@link GuestSender} to the attached
+ * {@link FrameSink}: headers, fragmentation to the MTU, the guest's MAC (datagrams for
+ * an address not resolved yet wait, a few and briefly, for ARP), and one flush per
+ * event-loop turn.
  *
  * <h2>Threading</h2>
  * <p>All state lives on one {@link EventLoop}; services' host channels register on the
@@ -69,8 +68,6 @@ public final class GuestNetwork implements GuestContext {
     private static final int MAX_PENDING = 32;
     private static final long PENDING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final long HOUSEKEEPING_PERIOD_MS = 500;
-    /** ICMP errors quote at most this much of the offending datagram (RFC 1812 4.3.2.3: 576 in all). */
-    private static final int ICMP_ERROR_MAX_QUOTE = 576 - Ipv4Packet.MIN_HEADER_LENGTH - IcmpPacket.HEADER_LENGTH;
 
     private final NetworkConfig config;
     private final EventLoop loop;
@@ -87,11 +84,8 @@ public final class GuestNetwork implements GuestContext {
     private final RateLimitedLog dropLog = new RateLimitedLog(LOG, 10);
     private final Map<Long, InetSocketAddress> tcpEndpoints = new HashMap<>();
     private final PendingFrames pending = new PendingFrames(MAX_PENDING);
-    private final Runnable flushTask = this::flushNow;
-    private FrameSink sink;
-    private boolean flushScheduled;
+    private final GuestSender sender;
     private ScheduledFuture<?> housekeeping;
-    private int nextIpId;
     private boolean closed;
 
     private GuestNetwork(Builder b) {
@@ -104,9 +98,10 @@ public final class GuestNetwork implements GuestContext {
         this.services = b.services.toArray(new GuestService[0]);
         this.reassembler = new Ipv4Reassembler(alloc, config.maxReassemblyBytes(), config.maxReassemblyDatagrams(),
                 config.reassemblyTimeout().toNanos(), stats.drops());
+        this.sender = new GuestSender(config, loop, alloc, ticker, stats, neighbors, pending, this::scheduleHousekeeping);
         this.arp = new ArpResponder(this);
+        this.sender.arp(arp);
         this.echo = new IcmpEchoResponder(this);
-        this.nextIpId = (int) (System.nanoTime() & 0xffff);
     }
 
     /** Starts a builder for a network on {@code eventLoop}. */
@@ -128,20 +123,20 @@ public final class GuestNetwork implements GuestContext {
             if (closed) {
                 throw new IllegalStateException("network closed");
             }
-            if (sink != null) {
+            if (sender.sink() != null) {
                 throw new IllegalStateException("a guest transport is attached already");
             }
-            sink = frameSink;
+            sender.sink(frameSink);
         });
     }
 
     /** Detaches the transport (QEMU went away) and tells the services. */
     public void detach() {
         runOnLoop(() -> {
-            if (sink == null) {
+            if (sender.sink() == null) {
                 return;
             }
-            sink = null;
+            sender.sink(null);
             pending.clear();
             for (GuestService s : services) {
                 try {
@@ -206,9 +201,10 @@ public final class GuestNetwork implements GuestContext {
             }
             pending.clear();
             reassembler.clear();
-            if (sink != null) {
-                sink.flush();
-                sink = null;
+            FrameSink s = sender.sink();
+            if (s != null) {
+                s.flush();
+                sender.sink(null);
             }
         });
     }
@@ -371,146 +367,30 @@ public final class GuestNetwork implements GuestContext {
 
     void learnNeighbor(int ip, long mac, long now) {
         if (neighbors.learn(ip, mac, now) && !pending.isEmpty()) {
-            pending.release(ip, mac, this);
+            pending.release(ip, mac, sender);
         }
     }
 
-    // ---------------------------------------------------------------- send path
+    // ---------------------------------------------------------------- send path (GuestSender)
 
     @Override
     public ByteBuf newIpv4Frame(int l4Length) {
-        ByteBuf buf = alloc.directBuffer(FrameSink.HEADROOM + IPV4_FRAME_OVERHEAD + l4Length);
-        buf.setIndex(FrameSink.HEADROOM, FrameSink.HEADROOM + IPV4_FRAME_OVERHEAD);
-        return buf;
+        return sender.newIpv4Frame(l4Length);
     }
 
     @Override
     public void sendIpv4(ByteBuf frame, int src, int dst, int protocol, int tos, boolean dontFragment) {
-        int ethOff = frame.readerIndex();
-        int ipOff = ethOff + EthernetFrame.HEADER_LENGTH;
-        int total = frame.writerIndex() - ipOff;
-        if (total > config.mtu() && !dontFragment) {
-            fragment(frame, src, dst, protocol, tos);
-            return;
-        }
-        Ipv4Packet.write(frame, ipOff, tos, total, nextIpId(), dontFragment ? Ipv4Packet.FLAG_DF : 0,
-                Ipv4Packet.DEFAULT_TTL, protocol, src, dst);
-        deliver(frame, dst);
-    }
-
-    /** Splits a too-large datagram on 8-byte boundaries (RFC 791 section 3.2) and sends the pieces. */
-    private void fragment(ByteBuf whole, int src, int dst, int protocol, int tos) {
-        try {
-            int payloadOff = whole.readerIndex() + IPV4_FRAME_OVERHEAD;
-            int payloadLen = whole.writerIndex() - payloadOff;
-            int chunk = ((config.mtu() - Ipv4Packet.MIN_HEADER_LENGTH) / 8) * 8;
-            int id = nextIpId();
-            stats.traffic().increment(NetworkStats.Traffic.FRAGMENTED);
-            for (int off = 0; off < payloadLen; off += chunk) {
-                int len = Math.min(chunk, payloadLen - off);
-                boolean more = off + len < payloadLen;
-                ByteBuf piece = newIpv4Frame(len);
-                piece.writeBytes(whole, payloadOff + off, len);
-                Ipv4Packet.write(piece, piece.readerIndex() + EthernetFrame.HEADER_LENGTH, tos,
-                        Ipv4Packet.MIN_HEADER_LENGTH + len, id, (more ? Ipv4Packet.FLAG_MF : 0) | (off / 8),
-                        Ipv4Packet.DEFAULT_TTL, protocol, src, dst);
-                deliver(piece, dst);
-            }
-        } finally {
-            whole.release();
-        }
-    }
-
-    private void deliver(ByteBuf frame, int dst) {
-        long mac = destinationMac(dst);
-        if (mac == MacAddress.ZERO) {
-            if (!pending.add(dst, frame, ticker.nanoTime(), this)) {
-                stats.drops().increment(DropReason.GUEST_MAC_UNRESOLVED);
-                frame.release();
-            }
-            scheduleHousekeeping();
-            return;
-        }
-        EthernetFrame.write(frame, frame.readerIndex(), mac, config.gatewayMac(), EthernetFrame.TYPE_IPV4);
-        sendFrame(frame);
-    }
-
-    private long destinationMac(int dst) {
-        if (dst == Ipv4Address.BROADCAST || dst == config.broadcast()) {
-            return MacAddress.BROADCAST;
-        }
-        if (Ipv4Address.isMulticast(dst)) {
-            return 0x0100_5e00_0000L | (dst & 0x7fffff);   // RFC 1112 section 6.4
-        }
-        return neighbors.lookup(dst);
-    }
-
-    /** Sends an ARP request for {@code ip}; used while datagrams wait for it. */
-    void requestMac(int ip) {
-        arp.request(ip);
-    }
-
-    /** Completes a pending frame once its MAC is known and sends it. */
-    void sendResolved(ByteBuf frame, long mac) {
-        EthernetFrame.write(frame, frame.readerIndex(), mac, config.gatewayMac(), EthernetFrame.TYPE_IPV4);
-        sendFrame(frame);
+        sender.sendIpv4(frame, src, dst, protocol, tos, dontFragment);
     }
 
     @Override
     public void sendFrame(ByteBuf frame) {
-        FrameSink s = sink;
-        if (s == null) {
-            stats.drops().increment(DropReason.NO_TRANSPORT);
-            frame.release();
-            return;
-        }
-        stats.traffic().increment(NetworkStats.Traffic.FRAMES_TO_GUEST);
-        stats.traffic().add(NetworkStats.Traffic.BYTES_TO_GUEST, frame.readableBytes());
-        s.send(frame);
-        if (!flushScheduled) {
-            flushScheduled = true;
-            loop.execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        FrameSink s = sink;
-        if (s != null) {
-            s.flush();
-        }
+        sender.sendFrame(frame);
     }
 
     @Override
     public void sendIcmpError(GuestPacket offending, int from, int type, int code, int restOfHeader) {
-        Ipv4Packet ip = offending.ip();
-        int dst = ip.source();
-        // RFC 1122 3.2.2: never about ICMP errors, non-initial fragments, or to
-        // addresses that do not name one host.
-        if (dst == Ipv4Address.ANY || Ipv4Address.isMulticast(ip.destination())
-                || ip.destination() == Ipv4Address.BROADCAST || ip.destination() == config.broadcast()
-                || ip.fragmentOffset() != 0) {
-            return;
-        }
-        if (ip.protocol() == Ipv4Packet.PROTO_ICMP && ip.payloadLength() >= 1) {
-            int t = ip.buffer().getUnsignedByte(ip.payloadOffset());
-            if (t != IcmpPacket.TYPE_ECHO_REQUEST && t != IcmpPacket.TYPE_ECHO_REPLY) {
-                return;
-            }
-        }
-        int quote = Math.min(ip.totalLength(), ICMP_ERROR_MAX_QUOTE);
-        int len = IcmpPacket.HEADER_LENGTH + quote;
-        ByteBuf frame = newIpv4Frame(len);
-        int off = frame.writerIndex();
-        frame.setBytes(off + IcmpPacket.HEADER_LENGTH, ip.buffer(), ip.offset(), quote);
-        IcmpPacket.write(frame, off, len, type, code, restOfHeader);
-        frame.writerIndex(off + len);
-        sendIpv4(frame, from, dst, Ipv4Packet.PROTO_ICMP, 0, false);
-    }
-
-    private int nextIpId() {
-        nextIpId = (nextIpId + 1) & 0xffff;
-        return nextIpId;
+        sender.sendIcmpError(offending, from, type, code, restOfHeader);
     }
 
     // ---------------------------------------------------------------- timers
@@ -525,7 +405,7 @@ public final class GuestNetwork implements GuestContext {
     private void housekeep() {
         long now = ticker.nanoTime();
         reassembler.expire(now);
-        pending.expire(now, PENDING_TIMEOUT_NANOS, this);
+        pending.expire(now, PENDING_TIMEOUT_NANOS, sender);
         if (reassembler.isEmpty() && pending.isEmpty() && housekeeping != null) {
             housekeeping.cancel(false);
             housekeeping = null;
@@ -566,13 +446,13 @@ public final class GuestNetwork implements GuestContext {
 
     @Override
     public boolean isGuestWritable() {
-        FrameSink s = sink;
+        FrameSink s = sender.sink();
         return s != null && s.isWritable();
     }
 
     @Override
     public boolean isGuestAttached() {
-        return sink != null;
+        return sender.sink() != null;
     }
 
     @Override

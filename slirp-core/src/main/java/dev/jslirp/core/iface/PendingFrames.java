@@ -30,7 +30,7 @@ final class PendingFrames {
      *
      * @return false if full (the caller drops the frame)
      */
-    boolean add(int ip, ByteBuf frame, long now, GuestNetwork network) {
+    boolean add(int ip, ByteBuf frame, long now, GuestSender network) {
         if (size == frames.length) {
             return false;
         }
@@ -52,7 +52,7 @@ final class PendingFrames {
     }
 
     /** Sends, in order, every frame waiting for {@code ip}, now known to be at {@code mac}. */
-    void release(int ip, long mac, GuestNetwork network) {
+    void release(int ip, long mac, GuestSender network) {
         int w = 0;
         for (int i = 0; i < size; i++) {
             if (ips[i] == ip) {
@@ -73,7 +73,7 @@ final class PendingFrames {
     }
 
     /** Drops frames older than {@code timeout}; asks again for the addresses still waited for. */
-    void expire(long now, long timeout, GuestNetwork network) {
+    void expire(long now, long timeout, GuestSender network) {
         int w = 0;
         for (int i = 0; i < size; i++) {
             if (now - queuedAt[i] >= timeout) {
