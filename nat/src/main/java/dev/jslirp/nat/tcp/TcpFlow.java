@@ -121,6 +121,8 @@ final class TcpFlow implements SegmentAssembler.Sink {
     Object timer;
     /** True while queued for {@link #endOfTurn}. */
     boolean endOfTurnQueued;
+    /** True while {@link DelayedAcks} holds it. */
+    boolean delayedAckQueued;
     /** True while {@link TcpStack} holds it as blocked on the guest transport. */
     boolean blockedOnGuest;
     TcpFlow timeWaitPrev;
@@ -607,7 +609,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         hostReadComplete(now);
     }
 
-    /** End of the event-loop turn: flush host writes, send an owed ACK. */
+    /** End of the event-loop turn: flush host writes. */
     void endOfTurn(long now) {
         if (removed) {
             return;
@@ -619,7 +621,11 @@ final class TcpFlow implements SegmentAssembler.Sink {
                 host.flush();
             }
         }
-        if (rcv.ackPending()) {
+    }
+
+    /** The delay of an ACK owed for a lone segment ran out: send it unless something carried it. */
+    void delayedAckDue(long now) {
+        if (!removed && rcv.ackPending()) {
             sendAck(now);
         }
     }

@@ -217,6 +217,27 @@ final class GuestTcp {
         ack();
     }
 
+    /**
+     * On an embedded guest: expects nothing at once (the ACK of a lone segment waits,
+     * see {@link DelayedAcks}), then the pure ACK once the delay ran out.
+     */
+    Seg expectDelayedAck() {
+        guest.expectNothing(Duration.ZERO);
+        guest.advance(Duration.ofNanos(2 * DelayedAcks.TICK_NANOS));
+        return expectAck();
+    }
+
+    /**
+     * On an embedded guest: the next segment, letting the ACK delay run out first if
+     * nothing is queued yet (for scripts that do not care whether an ACK was delayed).
+     */
+    Seg expectAllowingAckDelay() {
+        if (guest.sink().size() == 0) {
+            guest.advance(Duration.ofNanos(2 * DelayedAcks.TICK_NANOS));
+        }
+        return expect();
+    }
+
     /** Expects a pure ACK of everything sent. */
     Seg expectAck() {
         Seg s = expect();
