@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.nat.EpollTestChannels;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.core.testkit.GuestFrames;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -104,6 +107,34 @@ class TcpHostReadTest {
             c.fin();
             c.expectAck();
             peer.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "epoll"})
+    void forwardedClientThatWritesAndClosesBeforeTheGuestAnswersIsHeard(String io) throws Exception {
+        boolean epoll = io.equals("epoll");
+        if (epoll) {
+            EpollTestChannels.ensureAvailable();
+        }
+        NatConfig cfg = NatConfig.builder().addForward("tcp:127.0.0.1:0-:22").build();
+        try (LoopbackRig r = new LoopbackRig(cfg, NetworkConfig.defaults(), epoll)) {
+            r.g.send(GuestFrames.arpRequest(GuestFrames.GATEWAY));     // the guest makes itself known
+            r.g.expectFrame().release();
+            int port = r.nat.forwards().values().iterator().next().getPort();
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                client.getOutputStream().write("hello".getBytes());
+                client.shutdownOutput();
+                Seg syn = Seg.parse(r.g.expectFrame(Duration.ofSeconds(5)));
+                Thread.sleep(300);                                      // the client's data and FIN arrive
+                GuestTcp c = GuestTcp.answering(r.g, syn);
+                c.synAckBack();
+                assertThat(new String(c.receive(5))).isEqualTo("hello");
+                c.expectFin();
+                c.fin();
+                client.setSoTimeout(5000);
+                assertThat(client.getInputStream().read()).as("EOF at the host client").isEqualTo(-1);
+            }
         }
     }
 }
