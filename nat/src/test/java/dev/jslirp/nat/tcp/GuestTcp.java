@@ -31,8 +31,10 @@ final class GuestTcp {
     int windowScale = 7;
     boolean sack = true;
     boolean timestamps = true;
+    /** The raw window field a guest sends unless told otherwise. */
+    static final int DEFAULT_WINDOW = 65535;
     /** The raw window field the guest sends. */
-    int window = 65535;
+    int window = DEFAULT_WINDOW;
     /** jslirp's window shift, from its SYN-ACK. */
     int peerShift;
     int tsVal = 100;

@@ -27,15 +27,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TcpHostReadTest {
     private static final int BUFFER = 64 << 10;
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"nio", "epoll"})
-    void hostHalfCloseWithTheBufferFullDrainsInLargeReads(String io) throws Exception {
+    /** A rig on the named transport, {@code nio} or {@code epoll}. */
+    private static LoopbackRig rig(String io, NatConfig cfg) {
         boolean epoll = io.equals("epoll");
         if (epoll) {
             EpollTestChannels.ensureAvailable();
         }
+        return new LoopbackRig(cfg, NetworkConfig.defaults(), epoll);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "epoll"})
+    void hostHalfCloseWithTheBufferFullDrainsInLargeReads(String io) throws Exception {
         NatConfig cfg = NatConfig.builder().tcpBufferBytes(BUFFER).build();
-        try (LoopbackRig r = new LoopbackRig(cfg, NetworkConfig.defaults(), epoll);
+        try (LoopbackRig r = rig(io, cfg);
              ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             // Our buffer's worth and half as much again: the rest fits the kernel's receive
@@ -85,11 +90,7 @@ class TcpHostReadTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"nio", "epoll"})
     void hostWriteAndCloseDuringTheHandshakeReachTheGuest(String io) throws Exception {
-        boolean epoll = io.equals("epoll");
-        if (epoll) {
-            EpollTestChannels.ensureAvailable();
-        }
-        try (LoopbackRig r = new LoopbackRig(NatConfig.defaults(), NetworkConfig.defaults(), epoll)) {
+        try (LoopbackRig r = rig(io, NatConfig.defaults())) {
             java.net.ServerSocket server = r.listen();
             CompletableFuture<Void> peer = r.serve(server, s -> {
                 s.getOutputStream().write("banner".getBytes());
@@ -113,12 +114,8 @@ class TcpHostReadTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"nio", "epoll"})
     void forwardedClientThatWritesAndClosesBeforeTheGuestAnswersIsHeard(String io) throws Exception {
-        boolean epoll = io.equals("epoll");
-        if (epoll) {
-            EpollTestChannels.ensureAvailable();
-        }
         NatConfig cfg = NatConfig.builder().addForward("tcp:127.0.0.1:0-:22").build();
-        try (LoopbackRig r = new LoopbackRig(cfg, NetworkConfig.defaults(), epoll)) {
+        try (LoopbackRig r = rig(io, cfg)) {
             r.g.send(GuestFrames.arpRequest(GuestFrames.GATEWAY));     // the guest makes itself known
             r.g.expectFrame().release();
             int port = r.nat.forwards().values().iterator().next().getPort();

@@ -95,12 +95,7 @@ class TcpHostToGuestTest {
     @Test
     void rtoRetransmitsOnlyWhatWasSentNotDataBeyondTheWindow() {
         try (EmbeddedRig r = new EmbeddedRig()) {
-            GuestTcp c = r.conn();
-            c.window = 8;                                   // 8 << 7: 1 KiB
-            c.syn();
-            r.socket().accept();
-            c.synAck();
-            c.ack();
+            GuestTcp c = r.established(8);                  // 8 << 7: 1 KiB
             r.socket().send(random(4 * SEG, 9));
             Seg first = c.expect();
             assertThat(first.len()).isEqualTo(1024);
@@ -141,12 +136,7 @@ class TcpHostToGuestTest {
     void hostDataReadWithNoRoomLeftIsKeptAndCounted() {
         NatConfig cfg = NatConfig.builder().tcpBufferBytes(16 << 10).build();
         try (EmbeddedRig r = new EmbeddedRig(cfg)) {
-            GuestTcp c = r.conn();
-            c.window = 0;
-            c.syn();
-            r.socket().accept();
-            c.synAck();
-            c.ack();
+            GuestTcp c = r.established(0);
             byte[] data = random(40 << 10, 10);
             r.socket().send(data);
             r.socket().eof();
