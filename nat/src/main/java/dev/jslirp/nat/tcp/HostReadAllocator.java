@@ -12,8 +12,20 @@ import io.netty.util.UncheckedBooleanSupplier;
  * overshoots the flow's buffer, and a read batch that stops once the buffer is full.
  * This is what keeps host-to-guest memory per flow bounded by configuration even while
  * a read batch is under way.
+ *
+ * <h2>Reads with no room</h2>
+ * <p>One transport reads anyway: Netty's epoll transport, once the host half-closed
+ * (EPOLLRDHUP), reads the socket to its end in one batch, whatever
+ * {@link #newHandle() continueReading} says, and a read of zero bytes would count as
+ * the end of the stream. What it reads then is what the kernel still held for the
+ * socket, bounded by the socket's receive buffer; it is read in {@value #DRAIN_READ}-byte
+ * buffers, so that the batch takes a few reads rather than one per byte (a one-byte
+ * buffer per read once stalled the event loop for seconds, reading megabytes), and
+ * counted as {@link TcpCounter#HOST_READ_PAST_BUFFER}.
  */
 final class HostReadAllocator implements RecvByteBufAllocator {
+    /** Size of reads past the flow's buffer: the adaptive allocator's largest guess. */
+    static final int DRAIN_READ = 64 << 10;
     private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator();
 
     private final TcpFlow flow;
@@ -36,9 +48,11 @@ final class HostReadAllocator implements RecvByteBufAllocator {
             this.flow = flow;
         }
 
+        /** The guess capped by the room left, or a drain-sized buffer when none is left (see above). */
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            return alloc.ioBuffer(Math.max(1, Math.min(guess(), flow.hostReadSpace())));
+            int room = flow.hostReadSpace();
+            return alloc.ioBuffer(room > 0 ? Math.min(guess(), room) : DRAIN_READ);
         }
 
         @Override

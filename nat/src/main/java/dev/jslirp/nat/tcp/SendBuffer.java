@@ -122,6 +122,11 @@ final class SendBuffer {
         return bytes;
     }
 
+    /** Buffers held (one per host read not yet fully acknowledged). */
+    int buffers() {
+        return count;
+    }
+
     /** Memory the held buffers take, by capacity. */
     long capacityHeld() {
         return capacityHeld;

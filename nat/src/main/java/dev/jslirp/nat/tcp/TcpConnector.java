@@ -155,6 +155,7 @@ final class TcpConnector {
         f.snd.synAcked(seq, ack, window, o, now);
         f.setState(TcpState.ESTABLISHED, "guest ACKed our SYN-ACK");
         stack.counters.increment(TcpCounter.ESTABLISHED);
+        f.handshakeDone();      // the caller processes the ACK next, which sends
     }
 
     // ---------------------------------------------------------------- port forwards
@@ -232,6 +233,8 @@ final class TcpConnector {
         f.lastActivity = now;
         f.setState(TcpState.ESTABLISHED, "guest accepted the forward");
         stack.counters.increment(TcpCounter.ESTABLISHED);
+        f.handshakeDone();
         f.sendAck(now);
+        f.snd.output(now);      // what the host client sent while the guest answered
     }
 }

@@ -55,6 +55,12 @@ public enum TcpCounter {
     DUPLICATE_DATA,
     /** Guest data bytes written to host sockets. */
     BYTES_FROM_GUEST,
+    /**
+     * Host data bytes held beyond the flow buffer: read while draining a host socket the
+     * host half-closed (Netty's epoll transport reads such a socket to its end; what the
+     * kernel still held, bounded by the socket's receive buffer).
+     */
+    HOST_READ_PAST_BUFFER,
     /** Host data bytes sent to the guest for the first time. */
     BYTES_TO_GUEST,
     /** Retransmission timeouts. */

@@ -121,6 +121,8 @@ final class TcpFlow implements SegmentAssembler.Sink {
     Object timer;
     /** True while queued for {@link #endOfTurn}. */
     boolean endOfTurnQueued;
+    /** True while {@link DelayedAcks} holds it. */
+    boolean delayedAckQueued;
     /** True while {@link TcpStack} holds it as blocked on the guest transport. */
     boolean blockedOnGuest;
     TcpFlow timeWaitPrev;
@@ -474,13 +476,22 @@ final class TcpFlow implements SegmentAssembler.Sink {
         afterEvent(now);
     }
 
-    /** Data from the host; takes ownership of {@code data}. */
+    /**
+     * Data from the host; takes ownership of {@code data}. Data that arrives before the
+     * handshake with the guest completed (a host that writes at once, read by a
+     * transport that reads unasked: see {@link HostReadAllocator}) waits in the send
+     * buffer like any other.
+     */
     void hostData(ByteBuf data, long now) {
-        if (removed || !state.sendsToGuest() || hostEof) {
+        if (removed || !state.queuesHostData() || hostEof) {
             data.release();
             return;
         }
         lastActivity = now;
+        long past = snd.buffer.capacityHeld() + data.capacity() - stack.bufferBytes;
+        if (past > 0) {
+            stack.counters.add(TcpCounter.HOST_READ_PAST_BUFFER, Math.min(past, data.capacity()));
+        }
         snd.buffer.add(data);
     }
 
@@ -493,13 +504,20 @@ final class TcpFlow implements SegmentAssembler.Sink {
         afterEvent(now);
     }
 
-    /** The host sent EOF: our FIN follows its data. */
+    /**
+     * The host sent EOF: our FIN follows its data. During the handshake with the guest
+     * the FIN waits for it to complete ({@link #handshakeDone}).
+     */
     void hostEof(long now) {
         if (removed || hostEof) {
             return;
         }
         hostEof = true;
         lastActivity = now;
+        if (state.halfOpen()) {
+            afterEvent(now);
+            return;
+        }
         if (state == TcpState.ESTABLISHED) {
             setState(TcpState.FIN_WAIT_1, "host EOF");
         } else if (state == TcpState.CLOSE_WAIT) {
@@ -511,6 +529,18 @@ final class TcpFlow implements SegmentAssembler.Sink {
             closeHost();
         }
         afterEvent(now);
+    }
+
+    /**
+     * The handshake with the guest completed (state ESTABLISHED): a host EOF that came
+     * during it takes effect now. What the host sent meanwhile goes out with the next
+     * {@link TcpSender#output}, which the caller runs.
+     */
+    void handshakeDone() {
+        if (hostEof) {
+            setState(TcpState.FIN_WAIT_1, "host EOF during the handshake");
+            snd.queueFin();
+        }
     }
 
     /** The host socket's writability changed: the window may open. */
@@ -579,7 +609,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         hostReadComplete(now);
     }
 
-    /** End of the event-loop turn: flush host writes, send an owed ACK. */
+    /** End of the event-loop turn: flush host writes. */
     void endOfTurn(long now) {
         if (removed) {
             return;
@@ -591,7 +621,11 @@ final class TcpFlow implements SegmentAssembler.Sink {
                 host.flush();
             }
         }
-        if (rcv.ackPending()) {
+    }
+
+    /** The delay of an ACK owed for a lone segment ran out: send it unless something carried it. */
+    void delayedAckDue(long now) {
+        if (!removed && rcv.ackPending()) {
             sendAck(now);
         }
     }

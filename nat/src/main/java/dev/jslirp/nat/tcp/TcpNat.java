@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the thin Netty layer around the sans-IO core ({@link TcpFlow} and
  * its parts): it routes guest segments to flows by 4-tuple, owns the host channels
  * ({@link NettyHostConnector}, {@link TcpForwarder}), turns each flow's deadlines into
- * one scheduled task ({@link FlowTimer}) and runs end-of-turn work once per event-loop
- * turn (host writes are flushed and owed ACKs sent per batch, not per segment).
+ * one scheduled task ({@link FlowTimer}), runs end-of-turn work once per event-loop
+ * turn (host writes are flushed per batch, not per segment) and sends delayed ACKs
+ * ({@link DelayedAcks}).
  *
  * <p>Every method except {@link #addForward} and {@link #removeForward} must be called
  * on the guest's event loop; those two hop onto it when needed.
@@ -56,6 +57,7 @@ public final class TcpNat {
     private final List<TcpFlow> endOfTurn = new ArrayList<>();
     private final Runnable endOfTurnTask = this::runEndOfTurn;
     private final Scheduler scheduler = new Scheduler();
+    private DelayedAcks delayedAcks;
     private GuestContext ctx;
     private TcpStack stack;
     private boolean endOfTurnScheduled;
@@ -79,6 +81,7 @@ public final class TcpNat {
      */
     public void start(GuestContext context, HostAddressMapper mapper) {
         this.ctx = context;
+        this.delayedAcks = new DelayedAcks(context.eventLoop(), context::nanoTime);
         HostConnector hosts = connectorOverride != null ? connectorOverride
                 : new NettyHostConnector(context, config.tcpBufferBytes());
         this.stack = new TcpStack(context, config, mapper, hosts, scheduler);
@@ -154,6 +157,7 @@ public final class TcpNat {
         abortAll();
         closeForwards();
         endOfTurn.clear();
+        delayedAcks.stop();
     }
 
     private void abortAll() {
@@ -342,6 +346,13 @@ public final class TcpNat {
             if (!endOfTurnScheduled) {
                 endOfTurnScheduled = true;
                 ctx.eventLoop().execute(endOfTurnTask);
+            }
+        }
+
+        @Override
+        public void ackLater(TcpFlow flow) {
+            if (!stopped) {
+                delayedAcks.add(flow);
             }
         }
     }

@@ -20,10 +20,10 @@ import dev.jslirp.core.spi.GuestPacket;
  *
  * <h2>ACKs</h2>
  * <p>Out-of-order segments, segments filling a gap and FINs are acknowledged at once
- * (RFC 5681 section 4.2), every second data segment too; a lone segment is
- * acknowledged at the end of the event-loop turn, so a burst from one transport read
- * costs one ACK per two segments and no delayed-ACK timer is needed on a link whose
- * round trip is sub-millisecond.
+ * (RFC 5681 section 4.2), every second data segment too; a lone segment's ACK waits
+ * up to a millisecond ({@link DelayedAcks}) for the next segment or for data going
+ * to the guest to carry it, so a bulk upload costs the guest one ACK per two
+ * segments however the segments arrive.
  */
 final class TcpReceiver {
     private final TcpFlow flow;
@@ -150,7 +150,7 @@ final class TcpReceiver {
                 flow.sendAck(now);
             } else {
                 ackPending = true;
-                flow.stack.scheduler.endOfTurn(flow);
+                flow.stack.scheduler.ackLater(flow);
             }
         }
     }

@@ -319,14 +319,16 @@ final class TcpSender {
     }
 
     /**
-     * Resends one segment from {@code seq} (data up to the MSS and the next SACKed
-     * range, the FIN if it follows), ignoring the windows.
+     * Resends one segment from {@code seq} (data up to the MSS, the next SACKed range
+     * and what was sent before, the FIN if it follows), ignoring the windows. Never
+     * more than was sent: data past {@code sndMax} is new and waits for the windows.
      *
      * @return the sequence space sent
      */
     private int retransmitAt(int seq, long now) {
         int end = dataEnd();
-        int len = Math.max(0, Math.min(mss(), end - seq));
+        int sentEnd = finSent() ? finSeq : sndMax;
+        int len = Math.max(0, Math.min(mss(), Math.min(end, sentEnd) - seq));
         if (flow.sackOn) {
             len = Math.min(len, sacked.nextSackedAfter(seq, end) - seq);
         }

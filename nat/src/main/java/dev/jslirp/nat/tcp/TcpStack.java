@@ -37,6 +37,12 @@ final class TcpStack {
 
         /** Calls {@link TcpFlow#endOfTurn} once at the end of this event-loop turn. */
         void endOfTurn(TcpFlow flow);
+
+        /**
+         * Calls {@link TcpFlow#delayedAckDue} in {@link DelayedAcks#TICK_MICROS} to twice
+         * that many microseconds (once, however often asked meanwhile).
+         */
+        void ackLater(TcpFlow flow);
     }
 
     final GuestContext ctx;

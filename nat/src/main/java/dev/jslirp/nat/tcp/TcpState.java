@@ -74,6 +74,14 @@ enum TcpState {
         return this == ESTABLISHED || this == CLOSE_WAIT;
     }
 
+    /**
+     * True while data from the host is taken: when it may be sent, and during the
+     * handshake with the guest, after which it will be.
+     */
+    boolean queuesHostData() {
+        return sendsToGuest() || this == SYN_RECEIVED || this == SYN_SENT;
+    }
+
     /** True while we have data or a FIN that may need (re)transmission. */
     boolean transmits() {
         return this == ESTABLISHED || this == CLOSE_WAIT || this == FIN_WAIT_1 || this == CLOSING

@@ -41,7 +41,13 @@ final class EmbeddedRig implements AutoCloseable {
 
     /** A connection through the handshake; the host side accepted. */
     GuestTcp established() {
+        return established(GuestTcp.DEFAULT_WINDOW);
+    }
+
+    /** A connection through the handshake whose guest offers the raw window field {@code window}. */
+    GuestTcp established(int window) {
         GuestTcp c = conn();
+        c.window = window;
         c.syn();
         host.last().accept();
         c.synAck();

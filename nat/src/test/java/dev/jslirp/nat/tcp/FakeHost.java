@@ -92,6 +92,24 @@ final class FakeHost implements HostConnector {
             guest.onLoop(this::deliverIfReading);
         }
 
+        /**
+         * Delivers all host data and the EOF now, whether or not the flow asked for a
+         * read and whatever room it has: what Netty's epoll transport does once the host
+         * half-closed (EPOLLRDHUP).
+         */
+        void drainUnasked() {
+            guest.onLoop(() -> {
+                while (!toFlow.isEmpty()) {
+                    flow.hostData(Unpooled.wrappedBuffer(toFlow.poll()), now());
+                }
+                flow.hostReadComplete(now());
+                if (eofQueued) {
+                    eofQueued = false;
+                    flow.hostEof(now());
+                }
+            });
+        }
+
         void reset() {
             guest.onLoop(() -> flow.hostError(new java.io.IOException("Connection reset by peer"), now()));
         }

@@ -31,8 +31,10 @@ final class GuestTcp {
     int windowScale = 7;
     boolean sack = true;
     boolean timestamps = true;
+    /** The raw window field a guest sends unless told otherwise. */
+    static final int DEFAULT_WINDOW = 65535;
     /** The raw window field the guest sends. */
-    int window = 65535;
+    int window = DEFAULT_WINDOW;
     /** jslirp's window shift, from its SYN-ACK. */
     int peerShift;
     int tsVal = 100;
@@ -215,6 +217,27 @@ final class GuestTcp {
             }
         }
         ack();
+    }
+
+    /**
+     * On an embedded guest: expects nothing at once (the ACK of a lone segment waits,
+     * see {@link DelayedAcks}), then the pure ACK once the delay ran out.
+     */
+    Seg expectDelayedAck() {
+        guest.expectNothing(Duration.ZERO);
+        guest.advance(Duration.ofNanos(2 * DelayedAcks.TICK_NANOS));
+        return expectAck();
+    }
+
+    /**
+     * On an embedded guest: the next segment, letting the ACK delay run out first if
+     * nothing is queued yet (for scripts that do not care whether an ACK was delayed).
+     */
+    Seg expectAllowingAckDelay() {
+        if (guest.sink().size() == 0) {
+            guest.advance(Duration.ofNanos(2 * DelayedAcks.TICK_NANOS));
+        }
+        return expect();
     }
 
     /** Expects a pure ACK of everything sent. */

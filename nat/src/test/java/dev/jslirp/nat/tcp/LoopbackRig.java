@@ -3,7 +3,9 @@ package dev.jslirp.nat.tcp;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
+import dev.jslirp.nat.EpollTestChannels;
 import dev.jslirp.nat.NatConfig;
+import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -18,7 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The TCP NAT with real Netty host sockets on a real NIO loop, and host peers the test
+ * The TCP NAT with real Netty host sockets on a real NIO (or epoll) loop, and host peers the test
  * starts on 127.0.0.1 (the only place test traffic may go). The guest reaches them
  * through the gateway address, which maps to the host's loopback.
  */
@@ -38,8 +40,16 @@ final class LoopbackRig implements AutoCloseable {
     }
 
     LoopbackRig(NatConfig config, NetworkConfig net) {
+        this(config, net, false);
+    }
+
+    /** With {@code epoll}, the loop and the host sockets run on Netty's native epoll transport, as in the CLI. */
+    LoopbackRig(NatConfig config, NetworkConfig net, boolean epoll) {
         nat = new TcpNat(config);
-        g = VirtualGuest.onRealLoop(net, new TcpOnlyService(nat));
+        g = epoll
+                ? VirtualGuest.onRealLoop(net, EpollIoHandler.newFactory(), EpollTestChannels.HOST_CHANNELS,
+                        new TcpOnlyService(nat))
+                : VirtualGuest.onRealLoop(net, new TcpOnlyService(nat));
     }
 
     GuestTcp conn(int port) {

@@ -23,17 +23,17 @@ class TcpGuestToHostTest {
         try (EmbeddedRig r = new EmbeddedRig()) {
             GuestTcp c = r.established();
             c.send("hello ".getBytes());
-            Seg a = c.expectAck();
+            Seg a = c.expectDelayedAck();
             assertThat(a.options.tsEcr).as("echoes TS.Recent").isEqualTo(c.tsVal);
             c.send("world".getBytes());
-            c.expectAck();
+            c.expectDelayedAck();
             assertThat(new String(r.socket().receivedBytes())).isEqualTo("hello world");
             assertThat(r.count(TcpCounter.BYTES_FROM_GUEST)).isEqualTo(11);
         }
     }
 
     @Test
-    void aBurstIsAckedEverySecondSegmentAndOnceAtTheEndOfTheTurn() {
+    void aBurstIsAckedEverySecondSegmentAndTheOddOneAfterTheAckDelay() {
         try (EmbeddedRig r = new EmbeddedRig()) {
             GuestTcp c = r.established();
             byte[] data = random(5 * 1448, 1);
@@ -44,13 +44,48 @@ class TcpGuestToHostTest {
             });
             Seg a1 = c.expect();
             Seg a2 = c.expect();
-            Seg a3 = c.expect();
+            Seg a3 = c.expectDelayedAck();
+            r.advanceMillis(10);
             r.g.expectNothing();
             assertThat(a1.ack).isEqualTo(c.iss + 1 + 2 * 1448);
             assertThat(a2.ack).isEqualTo(c.iss + 1 + 4 * 1448);
             assertThat(a3.ack).isEqualTo(c.iss + 1 + 5 * 1448);
             assertThat(r.socket().receivedBytes()).isEqualTo(data);
             assertThat(r.socket().flushes).as("one flush per turn").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aLoneSegmentIsAckedAfterOneToTwoTicksAndTheNextSegmentAtOnce() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.send("one".getBytes());
+            r.advance(java.time.Duration.ofNanos(DelayedAcks.TICK_NANOS));
+            r.g.expectNothing(java.time.Duration.ZERO);
+            r.advance(java.time.Duration.ofNanos(DelayedAcks.TICK_NANOS));
+            assertThat(c.expectAck().ack).isEqualTo(c.iss + 1 + 3);
+            // The ticker still runs: a segment now waits at most until the tick after next.
+            c.send("two".getBytes());
+            r.g.expectNothing(java.time.Duration.ZERO);
+            c.send("three".getBytes());
+            assertThat(c.expectAck().ack).as("every second segment at once").isEqualTo(c.iss + 1 + 11);
+            r.advanceMillis(10);
+            r.g.expectNothing();
+            assertThat(new String(r.socket().receivedBytes())).isEqualTo("onetwothree");
+        }
+    }
+
+    @Test
+    void anAckCarriedByAnAnswerIsNotSentAgain() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.send("request".getBytes());
+            r.socket().send("answer".getBytes());
+            Seg answer = c.expect();
+            assertThat(new String(answer.payload)).isEqualTo("answer");
+            assertThat(answer.ack).as("the answer acknowledges the request").isEqualTo(c.sndNxt);
+            r.advanceMillis(10);
+            r.g.expectNothing();
         }
     }
 
@@ -118,7 +153,7 @@ class TcpGuestToHostTest {
             assertThat(r.count(TcpCounter.DUPLICATE_DATA)).isGreaterThan(0);
             c.sndNxt = c.iss + 1 + 4000;
             c.send("!".getBytes());
-            c.expectAck();
+            c.expectDelayedAck();
             assertThat(r.socket().receivedBytes()).hasSize(4001);
         }
     }
@@ -172,7 +207,7 @@ class TcpGuestToHostTest {
                 int n = Math.min(1448, c.peerWindowEdge - c.sndNxt);
                 c.send(Arrays.copyOf(data, n));
                 sent += n;
-                last = c.expect();
+                last = c.expectAllowingAckDelay();
             }
             assertThat(last).isNotNull();
             assertThat(last.window).as("window closed").isZero();
@@ -208,7 +243,7 @@ class TcpGuestToHostTest {
         try (EmbeddedRig r = new EmbeddedRig()) {
             GuestTcp c = r.established();
             c.send("a".getBytes());
-            c.expectAck();
+            c.expectDelayedAck();
             int old = c.tsVal - 10;
             c.sendRaw(t -> t.seq(c.sndNxt).ack(c.rcvNxt).data("b".getBytes()).timestamp(old, c.tsRecent));
             c.expect();

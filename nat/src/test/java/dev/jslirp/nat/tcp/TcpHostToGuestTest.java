@@ -93,6 +93,63 @@ class TcpHostToGuestTest {
     }
 
     @Test
+    void rtoRetransmitsOnlyWhatWasSentNotDataBeyondTheWindow() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established(8);                  // 8 << 7: 1 KiB
+            r.socket().send(random(4 * SEG, 9));
+            Seg first = c.expect();
+            assertThat(first.len()).isEqualTo(1024);
+            r.g.expectNothing();
+            r.advanceMillis(200);
+            Seg again = c.expect();
+            assertThat(again.seq).isEqualTo(first.seq);
+            assertThat(again.len()).as("the segment as sent, not a full MSS past the window").isEqualTo(1024);
+            c.rcvNxt += 1024;
+            c.ack();
+            Seg next = c.expect();
+            assertThat(next.seq).isEqualTo(first.seq + 1024);
+            assertThat(r.count(TcpCounter.BYTES_TO_GUEST)).as("new data counted once, when first sent")
+                    .isEqualTo(2048);
+        }
+    }
+
+    @Test
+    void hostDataAndEofDuringTheHandshakeReachTheGuestAfterIt() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.conn();
+            c.syn();
+            r.socket().accept();
+            c.synAck();
+            // The host wrote and closed at once; an epoll transport reads that unasked.
+            r.socket().send("banner".getBytes());
+            r.socket().eof();
+            r.socket().drainUnasked();
+            r.g.expectNothing();
+            c.ack();
+            assertThat(new String(c.receive(6))).isEqualTo("banner");
+            c.expectFin();
+            assertThat(r.count(TcpCounter.BYTES_TO_GUEST)).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void hostDataReadWithNoRoomLeftIsKeptAndCounted() {
+        NatConfig cfg = NatConfig.builder().tcpBufferBytes(16 << 10).build();
+        try (EmbeddedRig r = new EmbeddedRig(cfg)) {
+            GuestTcp c = r.established(0);
+            byte[] data = random(40 << 10, 10);
+            r.socket().send(data);
+            r.socket().eof();
+            r.socket().drainUnasked();
+            assertThat(r.count(TcpCounter.HOST_READ_PAST_BUFFER)).isEqualTo((40 << 10) - (16 << 10));
+            c.window = 65535;
+            c.ack();
+            assertThat(c.receive(data.length)).isEqualTo(data);
+            c.expectFin();
+        }
+    }
+
+    @Test
     void threeDuplicateAcksTriggerFastRetransmit() {
         try (EmbeddedRig r = new EmbeddedRig()) {
             GuestTcp c = r.established();

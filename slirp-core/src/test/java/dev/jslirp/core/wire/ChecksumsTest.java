@@ -1,9 +1,12 @@
 package dev.jslirp.core.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.IllegalReferenceCountException;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,11 +48,71 @@ class ChecksumsTest {
         }
     }
 
+    /**
+     * Direct buffers take the memory-address path (native byte order); every length and
+     * start offset, whole buffers and slices, pooled and not, must agree with the
+     * reference as heap buffers do.
+     */
+    @Test
+    void directBuffersAndSlicesMatchTheReferenceForEveryLengthAndOffset() {
+        Random r = new Random(5);
+        byte[] data = new byte[1600];
+        r.nextBytes(data);
+        ByteBuf pooled = PooledByteBufAllocator.DEFAULT.directBuffer(data.length).writeBytes(data);
+        ByteBuf unpooled = Unpooled.directBuffer(data.length).writeBytes(data);
+        ByteBuf slice = pooled.retainedSlice(3, data.length - 3);
+        try {
+            assertThat(pooled.hasMemoryAddress()).isTrue();
+            for (int off = 0; off < 10; off++) {
+                for (int len = 0; off + len <= 1590; len += len < 200 ? 1 : 37) {
+                    int expected = reference(data, off, len, 0);
+                    assertThat(Checksums.checksum(pooled, off, len)).as("pooled len %d off %d", len, off)
+                            .isEqualTo(expected);
+                    assertThat(Checksums.checksum(unpooled, off, len)).as("unpooled len %d off %d", len, off)
+                            .isEqualTo(expected);
+                    assertThat(Checksums.checksum(slice, off, len)).as("slice len %d off %d", len, off)
+                            .isEqualTo(reference(data, off + 3, len, 0));
+                }
+            }
+            long pseudo = Checksums.pseudoHeader(0x0a00020f, 0x0a000202, 6, 1460);
+            assertThat(Checksums.fold(Checksums.add(pseudo, pooled, 54, 1460)))
+                    .isEqualTo(~reference(data, 54, 1460, pseudo) & 0xffff);
+        } finally {
+            pooled.release();
+            unpooled.release();
+            slice.release();
+        }
+    }
+
+    @Test
+    void aRangeOutsideADirectBufferIsRefused() {
+        ByteBuf b = Unpooled.directBuffer(64).writeZero(64);
+        try {
+            assertThatThrownBy(() -> Checksums.checksum(b, 40, 40)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> Checksums.checksum(b, -8, 40)).isInstanceOf(IndexOutOfBoundsException.class);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void aReleasedDirectBufferIsRefused() {
+        ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(64).writeZero(64);
+        b.release();
+        assertThatThrownBy(() -> Checksums.checksum(b, 0, 64)).isInstanceOf(IllegalReferenceCountException.class);
+    }
+
     @Test
     void allOnesDataDoesNotOverflowTheAccumulator() {
         byte[] data = new byte[65535];
         java.util.Arrays.fill(data, (byte) 0xff);
         assertThat(Checksums.checksum(Unpooled.wrappedBuffer(data), 0, data.length)).isEqualTo(reference(data, 0, data.length, 0));
+        ByteBuf direct = Unpooled.directBuffer(data.length).writeBytes(data);
+        try {
+            assertThat(Checksums.checksum(direct, 0, data.length)).isEqualTo(reference(data, 0, data.length, 0));
+        } finally {
+            direct.release();
+        }
     }
 
     @Test
