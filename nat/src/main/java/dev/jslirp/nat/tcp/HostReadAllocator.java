@@ -11,7 +11,8 @@ import io.netty.util.UncheckedBooleanSupplier;
  * ({@link TcpFlow#hostReadSpace()}): Netty's adaptive guess, capped so one read never
  * overshoots the flow's buffer, and a read batch that stops once the buffer is full.
  * This is what keeps host-to-guest memory per flow bounded by configuration even while
- * a read batch is under way.
+ * a read batch is under way (on epoll, reads after the host's FIN are the exception, see
+ * {@link BoundedHandle#allocate}).
  */
 final class HostReadAllocator implements RecvByteBufAllocator {
     private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator();
@@ -36,9 +37,20 @@ final class HostReadAllocator implements RecvByteBufAllocator {
             this.flow = flow;
         }
 
+        /**
+         * A buffer of Netty's guess, cut to the flow's room. With no room left the flow did not
+         * ask for this read: Netty's epoll transport drains a socket whose peer sent its FIN
+         * (EPOLLRDHUP) to the end, whatever {@link #continueReading} says. That data must be
+         * taken anyway; it comes in buffers of the guessed size, not one byte (one buffer and
+         * one system call) at a time, which a real guest reading slowly from a host that had
+         * already closed turned into hundreds of thousands of buffers and seconds of a busy
+         * event loop. The flow's memory then exceeds its bound by at most what the kernel's
+         * receive buffer held.
+         */
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            return alloc.ioBuffer(Math.max(1, Math.min(guess(), flow.hostReadSpace())));
+            int space = flow.hostReadSpace();
+            return alloc.ioBuffer(space > 0 ? Math.min(guess(), space) : guess());
         }
 
         @Override

@@ -122,6 +122,11 @@ final class SendBuffer {
         return bytes;
     }
 
+    /** How many buffers hold those bytes. */
+    int buffers() {
+        return count;
+    }
+
     /** Memory the held buffers take, by capacity. */
     long capacityHeld() {
         return capacityHeld;

@@ -1,9 +1,13 @@
 package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.spi.HostChannels;
 import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
+import dev.jslirp.nat.EpollHostChannels;
 import dev.jslirp.nat.NatConfig;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.epoll.EpollIoHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -40,6 +44,16 @@ final class LoopbackRig implements AutoCloseable {
     LoopbackRig(NatConfig config, NetworkConfig net) {
         nat = new TcpNat(config);
         g = VirtualGuest.onRealLoop(net, new TcpOnlyService(nat));
+    }
+
+    /** The rig on Netty's native epoll transport instead of NIO. */
+    static LoopbackRig onEpoll(NatConfig config) {
+        return new LoopbackRig(config, EpollIoHandler.newFactory(), EpollHostChannels.INSTANCE);
+    }
+
+    private LoopbackRig(NatConfig config, IoHandlerFactory io, HostChannels channels) {
+        nat = new TcpNat(config);
+        g = VirtualGuest.onRealLoop(NetworkConfig.defaults(), io, channels, new TcpOnlyService(nat));
     }
 
     GuestTcp conn(int port) {
