@@ -155,6 +155,7 @@ final class TcpConnector {
         f.snd.synAcked(seq, ack, window, o, now);
         f.setState(TcpState.ESTABLISHED, "guest ACKed our SYN-ACK");
         stack.counters.increment(TcpCounter.ESTABLISHED);
+        f.handshakeDone();   // the ACK's processing goes on and sends what waits
     }
 
     // ---------------------------------------------------------------- port forwards
@@ -233,5 +234,7 @@ final class TcpConnector {
         f.setState(TcpState.ESTABLISHED, "guest accepted the forward");
         stack.counters.increment(TcpCounter.ESTABLISHED);
         f.sendAck(now);
+        f.handshakeDone();
+        f.snd.output(now);   // what the host client sent while the guest had not answered
     }
 }

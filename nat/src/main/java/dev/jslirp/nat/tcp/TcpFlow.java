@@ -474,9 +474,14 @@ final class TcpFlow implements SegmentAssembler.Sink {
         afterEvent(now);
     }
 
-    /** Data from the host; takes ownership of {@code data}. */
+    /**
+     * Data from the host; takes ownership of {@code data}. While the handshake with the guest
+     * is under way it waits in the send buffer ({@link #handshakeDone} sends it): the flow asks
+     * for no reads then, but on epoll a host that speaks first and closes at once is read
+     * anyway (see {@link HostReadAllocator}).
+     */
     void hostData(ByteBuf data, long now) {
-        if (removed || !state.sendsToGuest() || hostEof) {
+        if (removed || !(state.sendsToGuest() || state.halfOpen()) || hostEof) {
             data.release();
             return;
         }
@@ -493,6 +498,17 @@ final class TcpFlow implements SegmentAssembler.Sink {
         afterEvent(now);
     }
 
+    /**
+     * The handshake with the guest just completed: if the host already ended its side, our
+     * FIN is queued behind what it sent meanwhile. The caller sends (output) afterwards.
+     */
+    void handshakeDone() {
+        if (hostEof && state == TcpState.ESTABLISHED) {
+            setState(TcpState.FIN_WAIT_1, "host EOF during the handshake");
+            snd.queueFin();
+        }
+    }
+
     /** The host sent EOF: our FIN follows its data. */
     void hostEof(long now) {
         if (removed || hostEof) {
@@ -500,6 +516,11 @@ final class TcpFlow implements SegmentAssembler.Sink {
         }
         hostEof = true;
         lastActivity = now;
+        if (state.halfOpen()) {
+            // Our FIN has no sequence number before the guest's handshake ends: handshakeDone.
+            afterEvent(now);
+            return;
+        }
         if (state == TcpState.ESTABLISHED) {
             setState(TcpState.FIN_WAIT_1, "host EOF");
         } else if (state == TcpState.CLOSE_WAIT) {
