@@ -29,6 +29,17 @@ public record GuestNic(String id, NicModel model, String mac, String netdev) {
         return String.format("52:54:00:e2:e2:%02x", n);
     }
 
+    /** Stops {@code guest}, if there is one, and checks its QEMU process is gone. */
+    public static void stop(QemuGuest guest) {
+        if (guest != null) {
+            long pid = guest.pid();
+            guest.close();
+            if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent()) {
+                throw new AssertionError("QEMU pid " + pid + " still runs after close");
+            }
+        }
+    }
+
     /**
      * Boots a guest with {@code nics}: the first through the harness's own NIC options, the
      * rest as extra QEMU arguments, in order (so also in PCI slot order).

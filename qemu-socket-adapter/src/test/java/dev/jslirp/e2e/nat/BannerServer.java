@@ -41,16 +41,15 @@ public final class BannerServer extends TestServer {
 
     @Override
     void serve() {
-        while (!socket.isClosed()) {
-            try (Socket c = socket.accept()) {
-                c.getOutputStream().write(BANNER.getBytes(StandardCharsets.US_ASCII));
-                served.incrementAndGet();
-            } catch (IOException e) {
-                if (socket.isClosed()) {
-                    return;
-                }
-                // a client gone already: its own check fails
-            }
+        acceptEach(socket, this::greet);
+    }
+
+    private void greet(Socket c) {
+        try (c) {
+            c.getOutputStream().write(BANNER.getBytes(StandardCharsets.US_ASCII));
+            served.incrementAndGet();
+        } catch (IOException e) {
+            // a client gone already: its own check fails
         }
     }
 }

@@ -96,14 +96,7 @@ public final class BlobHttpServer extends TestServer {
 
     @Override
     void serve() {
-        while (!socket.isClosed()) {
-            try {
-                Socket c = socket.accept();
-                threads.execute(() -> handle(c));
-            } catch (IOException e) {
-                return; // closed
-            }
-        }
+        acceptEach(socket, this::handle);
     }
 
     private void handle(Socket c) {

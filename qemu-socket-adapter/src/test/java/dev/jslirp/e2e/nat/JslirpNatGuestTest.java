@@ -2,21 +2,15 @@ package dev.jslirp.e2e.nat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jslirp.dns.DnsConfig;
-import dev.jslirp.e2e.E2eDnsServer;
 import dev.jslirp.e2e.GuestNic;
 import dev.jslirp.e2e.GuestShell;
 import dev.jslirp.e2e.InProcessJslirp;
+import dev.jslirp.e2e.InProcessNetworks;
 import dev.jslirp.e2e.UserOptions;
 import dev.jslirp.guest.NicModel;
-import dev.jslirp.transport.IoTransport;
-import io.netty.channel.EventLoopGroup;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,25 +30,18 @@ class JslirpNatGuestTest extends NatGuestComparison {
             // The guest's own ICMP errors (e.g. port unreachable for a late UDP reply after
             // udptool gave up): ICMP from the guest that is not an echo request is not acted on.
             "ICMP_UNSUPPORTED");
-    private final IoTransport io = IoTransport.best();
-    private final Map<String, InProcessJslirp> networks = new LinkedHashMap<>();
-    private EventLoopGroup group;
-    private E2eDnsServer upstream;
+    private InProcessNetworks jslirp;
 
     @Override
     HostSide startBackend() {
-        group = io.newEventLoopGroup(1);
         // The guest resolves no names here; an upstream is still required, and it is the test's.
-        upstream = E2eDnsServer.start(Map.of());
+        jslirp = InProcessNetworks.start(Map.of());
         return HostSide.thisProcess();
     }
 
     @Override
     String netdev(String id, UserOptions options) {
-        InProcessJslirp net = InProcessJslirp.start(group.next(), io, options,
-                DnsConfig.builder().addUpstream(upstream.address()).build(), InProcessJslirp.Attachment.STREAM_UNIX_LISTEN);
-        networks.put(id, net);
-        return net.netdev(id);
+        return jslirp.netdev(id, options, dns -> { });
     }
 
     /** A card with {@code --no-host-loopback} and a TCP forward to the guest's httpd. */
@@ -75,27 +62,11 @@ class JslirpNatGuestTest extends NatGuestComparison {
 
     @Override
     void stopBackend() {
-        List<RuntimeException> failures = new ArrayList<>();
-        for (Map.Entry<String, InProcessJslirp> e : networks.entrySet()) {
+        if (jslirp != null) {
             // For whoever reads the output after a failure, or compares runs.
-            System.out.printf("%s: counters of network %s: %s%n", getClass().getSimpleName(), e.getKey(),
-                    e.getValue().counters());
-        }
-        for (InProcessJslirp n : networks.values()) {
-            try {
-                n.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-        if (!failures.isEmpty()) {
-            throw failures.get(0);
+            jslirp.all().forEach((id, n) -> System.out.printf("%s: counters of network %s: %s%n",
+                    getClass().getSimpleName(), id, n.counters()));
+            jslirp.close();
         }
     }
 
@@ -163,7 +134,7 @@ class JslirpNatGuestTest extends NatGuestComparison {
     /** Every network's core counted only the drops a real guest is expected to cause. */
     @AfterEach
     void onlyExpectedDrops() {
-        for (Map.Entry<String, InProcessJslirp> n : networks.entrySet()) {
+        for (Map.Entry<String, InProcessJslirp> n : jslirp.all().entrySet()) {
             Map<String, Long> c = n.getValue().counters();
             assertThat(n.getValue().drops().keySet()).as("drops of network %s: %s", n.getKey(), c)
                     .isSubsetOf(EXPECTED_DROPS);
@@ -178,7 +149,7 @@ class JslirpNatGuestTest extends NatGuestComparison {
         String iface = sh.interfaceWithMac(GuestNic.mac(3));
         assertThat(sh.dhcp(iface)).containsEntry("ip", "10.0.2.15").containsEntry("router", "10.0.2.2");
         warmUpArp(iface);
-        InProcessJslirp net = networks.get("noloopback");
+        InProcessJslirp net = jslirp.get("noloopback");
         long tcpRefused = net.counter("nat.tcp.REFUSED_BY_RULES");
         long udpRefused = net.counter("nat.udp.REFUSED_DESTINATION");
 
@@ -203,20 +174,15 @@ class JslirpNatGuestTest extends NatGuestComparison {
     @Override
     @Test
     void udpDatagramsOf4000BytesAreFragmentedBothWaysAndArriveWhole() {
-        long reassembled = main().counter("traffic.REASSEMBLED");
-        long fragmented = main().counter("traffic.FRAGMENTED");
-        super.udpDatagramsOf4000BytesAreFragmentedBothWaysAndArriveWhole();
-        // The core's own account of the same: five datagrams reassembled, five replies cut up.
-        assertThat(main().counter("traffic.REASSEMBLED") - reassembled).isEqualTo(5);
-        assertThat(main().counter("traffic.FRAGMENTED") - fragmented).isEqualTo(5);
+        // The core's own account of the wire's: five datagrams reassembled, five replies cut up.
+        countsOnMain(super::udpDatagramsOf4000BytesAreFragmentedBothWaysAndArriveWhole,
+                Map.of("traffic.REASSEMBLED", 5L, "traffic.FRAGMENTED", 5L));
     }
 
     @Override
     @Test
     void connectionToAClosedHostPortIsRefusedAtOnce() {
-        long refused = main().counter("nat.tcp.HOST_REFUSED");
-        super.connectionToAClosedHostPortIsRefusedAtOnce();
-        assertThat(main().counter("nat.tcp.HOST_REFUSED")).isEqualTo(refused + 1);
+        countsOnMain(super::connectionToAClosedHostPortIsRefusedAtOnce, Map.of("nat.tcp.HOST_REFUSED", 1L));
     }
 
     @Override
@@ -231,20 +197,25 @@ class JslirpNatGuestTest extends NatGuestComparison {
     @Override
     @Test
     void guestResetMidDownloadResetsTheHostsConnection() {
-        long resets = main().counter("nat.tcp.RST_FROM_GUEST");
-        super.guestResetMidDownloadResetsTheHostsConnection();
-        assertThat(main().counter("nat.tcp.RST_FROM_GUEST")).isEqualTo(resets + 1);
+        countsOnMain(super::guestResetMidDownloadResetsTheHostsConnection, Map.of("nat.tcp.RST_FROM_GUEST", 1L));
     }
 
     @Override
     @Test
     void hostResetMidResponseResetsTheGuestsConnection() {
-        long resets = main().counter("nat.tcp.RST_FROM_HOST");
-        super.hostResetMidResponseResetsTheGuestsConnection();
-        assertThat(main().counter("nat.tcp.RST_FROM_HOST")).isEqualTo(resets + 1);
+        countsOnMain(super::hostResetMidResponseResetsTheGuestsConnection, Map.of("nat.tcp.RST_FROM_HOST", 1L));
+    }
+
+    /** Runs {@code test} and checks the main network's counters grew by exactly {@code deltas}. */
+    private void countsOnMain(Runnable test, Map<String, Long> deltas) {
+        Map<String, Long> before = main().counters();
+        test.run();
+        Map<String, Long> after = main().counters();
+        deltas.forEach((name, delta) -> assertThat(after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L))
+                .as("growth of %s", name).isEqualTo(delta));
     }
 
     private InProcessJslirp main() {
-        return networks.get("main");
+        return jslirp.get("main");
     }
 }

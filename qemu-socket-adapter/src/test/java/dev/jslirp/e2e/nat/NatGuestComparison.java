@@ -219,11 +219,7 @@ abstract class NatGuestComparison {
     @AfterAll
     void shutDown() {
         try {
-            if (guest != null) {
-                long pid = guest.pid();
-                guest.close();
-                assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("QEMU pid %d", pid).isEmpty();
-            }
+            GuestNic.stop(guest);
         } finally {
             try {
                 for (TestServer s : new TestServer[] {http, sink, udpEcho, banner}) {
@@ -370,7 +366,7 @@ abstract class NatGuestComparison {
     /** The first response failure after {@code before}, waiting up to 10 s; null if none. */
     private String awaitNewFailure(int before) {
         for (int i = 0; i < 100 && http.failedResponses().size() <= before; i++) {
-            pause(100);
+            GuestShell.sleep(100);
         }
         List<String> failed = http.failedResponses();
         return failed.size() > before ? failed.get(before) : null;
@@ -501,7 +497,7 @@ abstract class NatGuestComparison {
             if (done.test(seen)) {
                 break;
             }
-            pause(100);
+            GuestShell.sleep(100);
         }
         return seen;
     }
@@ -599,14 +595,6 @@ abstract class NatGuestComparison {
 
     // ------------------------------------------------------------------ helpers
 
-    static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
 
     /**
      * Sends {@code size} random bytes to the forwarded UDP port {@code port} and says what came

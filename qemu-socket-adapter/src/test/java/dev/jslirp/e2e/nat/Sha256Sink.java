@@ -52,14 +52,7 @@ public final class Sha256Sink extends TestServer {
 
     @Override
     void serve() {
-        while (!socket.isClosed()) {
-            try {
-                Socket c = socket.accept();
-                threads.execute(() -> handle(c));
-            } catch (IOException e) {
-                return; // closed
-            }
-        }
+        acceptEach(socket, this::handle);
     }
 
     private void handle(Socket c) {

@@ -2,10 +2,13 @@ package dev.jslirp.e2e.nat;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * What the host-side test servers share: a bound socket served by daemon threads (one to
@@ -36,6 +39,21 @@ abstract class TestServer implements AutoCloseable {
 
     /** The accept or receive loop; returns once the socket is closed. */
     abstract void serve();
+
+    /**
+     * An accept loop: each connection {@code server} accepts goes to {@code handler} on a
+     * thread of its own, until the socket is closed.
+     */
+    final void acceptEach(ServerSocket server, Consumer<Socket> handler) {
+        while (!server.isClosed()) {
+            try {
+                Socket c = server.accept();
+                threads.execute(() -> handler.accept(c));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
 
     @Override
     public void close() {
