@@ -3,32 +3,36 @@
 #
 # Theory of operation
 #   The guest is Debian's own kernel plus an initramfs holding a static busybox, the NIC driver
-#   modules, an /init and a udhcpc script. Nothing is committed: every input is an ordinary Debian
-#   package (linux-image-<abi>-amd64, busybox-static, xz-utils) fetched with `apt-get download`
-#   (no root needed) and unpacked with dpkg-deb. The initramfs is packed with the downloaded
-#   busybox's own cpio and gzip, so the host needs no more than Debian's essential packages
-#   (dpkg, tar, coreutils, findutils, sed, grep) plus apt with updated package lists.
+#   modules, an /init, a udhcpc script and udptool (a UDP client and echo server busybox lacks,
+#   compiled from udptool.c beside this script with the host's gcc, statically). No binary is
+#   committed: every other input is an ordinary Debian package (linux-image-<abi>-amd64,
+#   busybox-static, xz-utils) fetched with `apt-get download` (no root needed) and unpacked with
+#   dpkg-deb. The initramfs is packed with the downloaded busybox's own cpio and gzip, so the host
+#   needs no more than Debian's essential packages (dpkg, tar, coreutils, findutils, sed, grep),
+#   apt with updated package lists, and gcc with libc6-dev for udptool.
 #
 #   Output, in ${JSLIRP_GUEST_CACHE:-$HOME/.cache/jslirp/guest}/<key>/:
 #     kernel        the kernel for QEMU's -kernel: an uncompressed vmlinux with a PVH entry
 #                   note when it can be made (boots twice as fast under TCG), else the bzImage
 #     initrd.gz     newc cpio, gzip
 #     KEY           the key, also the directory name
-#   The key names the kernel package and version, the busybox version and a hash of this script,
-#   so a new kernel in the archive or any edit here builds a fresh image; the three newest images
-#   are kept, older ones deleted. The build happens in a temporary directory beside the
-#   final one and is renamed into place, so two processes building at once both succeed and one
-#   of the two results wins; a reader never sees a half-built image.
+#   The key names the kernel package and version, the busybox version and a hash of this script
+#   and udptool.c, so a new kernel in the archive or any edit of either builds a fresh image; the
+#   three newest images are kept, older ones deleted. The build happens in a temporary directory
+#   beside the final one and is renamed into place, so two processes building at once both succeed
+#   and one of the two results wins; a reader never sees a half-built image.
 #
 #   If apt cannot answer (no package lists, offline), the newest cached image built by this same
 #   script is used.
 #
 # Usage: build-guest-image.sh         builds if needed; prints the image directory as last line
+#        (udptool.c must be in the script's directory)
 # Exit codes: 0 ok, 2 a host tool is missing, 3 a package cannot be resolved or fetched.
 #
 # Guest side (what /init provides; the Java harness dev.jslirp.guest.QemuGuest relies on it):
 #   - /proc, /sys, /dev (devtmpfs) mounted; modules for virtio-net and e1000 loaded; lo up.
 #   - A command loop on ttyS0, /bin/jslirp-loop (its protocol is described where it is written).
+#   - /bin/udptool (see udptool.c for its commands and output).
 #   - udhcpc's default script configures the interface, default route and /etc/resolv.conf, and
 #     writes the lease as key=value lines to /run/udhcpc/<interface>.lease (plus an event log
 #     /run/udhcpc/<interface>.events, one line per event).
@@ -42,7 +46,9 @@ for tool in apt-get apt-cache dpkg-deb tar sha256sum mktemp find; do
 done
 
 cache_root=${JSLIRP_GUEST_CACHE:-${HOME:?HOME is not set}/.cache/jslirp/guest}
-script_hash=$(sha256sum "$0" | cut -c1-12)
+udptool_src=$(cd "$(dirname "$0")" && pwd)/udptool.c
+[ -r "$udptool_src" ] || die 2 "missing $udptool_src (it ships beside this script)"
+script_hash=$(cat "$0" "$udptool_src" | sha256sum | cut -c1-12)
 
 # Same order as the kernel's dependency chain (virtio_net needs net_failover needs failover...);
 # busybox insmod does not resolve dependencies.
@@ -89,6 +95,8 @@ if [ -s "$final/kernel" ] && [ -s "$final/initrd.gz" ]; then
   exit 0
 fi
 
+command -v gcc >/dev/null 2>&1 ||
+  die 2 "missing host tool 'gcc' for udptool (Debian: apt-get install gcc libc6-dev)"
 mkdir -p "$cache_root"
 # Leftovers of builds that were killed (SIGKILL skips the trap below).
 find "$cache_root" -maxdepth 1 -name '.build-*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true
@@ -198,6 +206,9 @@ done
 rm -rf kernel
 
 cp "$bb" root/bin/busybox
+# -static: the initramfs has no libc; -s: no symbols, a smaller initramfs.
+gcc -static -Os -s -Wall -o root/bin/udptool "$udptool_src" >&2 ||
+  die 2 "gcc could not build udptool statically (Debian: apt-get install gcc libc6-dev)"
 for applet in $("$bb" --list); do
   [ "$applet" = busybox ] || ln -s busybox root/bin/"$applet"
 done

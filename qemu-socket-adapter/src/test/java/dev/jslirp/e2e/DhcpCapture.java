@@ -75,7 +75,7 @@ public final class DhcpCapture {
     }
 
     /** The frames of a libpcap file (either byte order; records possibly truncated at the end). */
-    static List<byte[]> frames(byte[] file) {
+    public static List<byte[]> frames(byte[] file) {
         List<byte[]> frames = new ArrayList<>();
         if (file.length < PCAP_HEADER) {
             return frames;

@@ -29,6 +29,17 @@ public record GuestNic(String id, NicModel model, String mac, String netdev) {
         return String.format("52:54:00:e2:e2:%02x", n);
     }
 
+    /** Stops {@code guest}, if there is one, and checks its QEMU process is gone. */
+    public static void stop(QemuGuest guest) {
+        if (guest != null) {
+            long pid = guest.pid();
+            guest.close();
+            if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent()) {
+                throw new AssertionError("QEMU pid " + pid + " still runs after close");
+            }
+        }
+    }
+
     /**
      * Boots a guest with {@code nics}: the first through the harness's own NIC options, the
      * rest as extra QEMU arguments, in order (so also in PCI slot order).
@@ -37,6 +48,14 @@ public record GuestNic(String id, NicModel model, String mac, String netdev) {
      * @param qemuBinary the QEMU executable (e.g. a wrapper entering a network namespace), or null
      */
     public static QemuGuest boot(String name, List<GuestNic> nics, Path pcap, String qemuBinary) {
+        return boot(name, nics, pcap, qemuBinary, List.of());
+    }
+
+    /**
+     * {@link #boot(String, List, Path, String)} with more QEMU arguments after the cards', e.g. a
+     * {@code filter-dump} of another card or with a snap length.
+     */
+    public static QemuGuest boot(String name, List<GuestNic> nics, Path pcap, String qemuBinary, List<String> moreArgs) {
         GuestNic first = nics.get(0);
         QemuGuest.Builder b = QemuGuest.builder().name(name).netdev(first.netdev()).nic(first.model()).mac(first.mac());
         if (pcap != null) {
@@ -50,6 +69,7 @@ public record GuestNic(String id, NicModel model, String mac, String netdev) {
             extra.addAll(List.of("-netdev", n.netdev(),
                     "-device", n.model().qemuDevice() + ",netdev=" + n.id() + ",mac=" + n.mac() + ",romfile="));
         }
+        extra.addAll(moreArgs);
         b.qemuArgs(extra.toArray(new String[0]));
         return b.start();
     }

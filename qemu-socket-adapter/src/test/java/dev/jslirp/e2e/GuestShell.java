@@ -201,7 +201,8 @@ public final class GuestShell {
         return guest.runOk("cat /etc/resolv.conf");
     }
 
-    static void sleep(long millis) {
+    /** Sleeps; an interrupt fails the test. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

@@ -81,6 +81,7 @@ public final class InProcessJslirp implements AutoCloseable {
                 .network(options.networkConfig())
                 .dhcp(options.dhcpConfig())
                 .dns(dns)
+                .nat(options.natConfig())
                 .eventLoop(loop, io.hostChannels())
                 .build();
         List<Path> files = new ArrayList<>();

@@ -3,18 +3,12 @@ package dev.jslirp.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.core.wire.Ipv4Address;
-import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.guest.NicModel;
-import dev.jslirp.transport.IoTransport;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,27 +38,21 @@ class JslirpUserNetworkTest extends UserNetworkComparison {
             // traceroute's probes answered by the gateway): not acted on, as in libslirp.
             "ICMP_UNSUPPORTED");
 
-    private final IoTransport io = IoTransport.best();
-    private final Map<String, InProcessJslirp> networks = new LinkedHashMap<>();
-    private EventLoopGroup group;
+    private InProcessNetworks jslirp;
+    /** The networks by card id (a view of jslirp's). */
+    private Map<String, InProcessJslirp> networks = Map.of();
     private E2eDnsServer upstream;
 
     @Override
     void startBackend() {
-        group = io.newEventLoopGroup(1);
-        upstream = E2eDnsServer.start(DNS_ANSWERS);
+        jslirp = InProcessNetworks.start(DNS_ANSWERS);
+        networks = jslirp.all();
+        upstream = jslirp.upstream();
     }
 
     @Override
     String netdev(String id, UserOptions options) {
-        DnsConfig dns = DnsConfig.builder()
-                .addUpstream(upstream.address())
-                .addRecord(RECORD_NAME, Ipv4Address.parse(RECORD_ADDRESS))
-                .build();
-        InProcessJslirp net = InProcessJslirp.start(group.next(), io, options, dns,
-                InProcessJslirp.Attachment.STREAM_UNIX_LISTEN);
-        networks.put(id, net);
-        return net.netdev(id);
+        return jslirp.netdev(id, options, dns -> dns.addRecord(RECORD_NAME, Ipv4Address.parse(RECORD_ADDRESS)));
     }
 
     @Override
@@ -84,22 +72,8 @@ class JslirpUserNetworkTest extends UserNetworkComparison {
 
     @Override
     void stopBackend() {
-        List<RuntimeException> failures = new ArrayList<>();
-        for (InProcessJslirp n : networks.values()) {
-            try {
-                n.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-        if (!failures.isEmpty()) {
-            throw failures.get(0);
+        if (jslirp != null) {
+            jslirp.close();
         }
     }
 

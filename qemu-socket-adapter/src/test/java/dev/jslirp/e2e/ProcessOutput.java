@@ -14,7 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * collected by a daemon thread as they come, so a test can wait for a line without blocking on
  * the pipe.
  */
-final class ProcessOutput {
+public final class ProcessOutput {
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
     /** Set once the pipe reached its end: no more lines will come. */
@@ -25,7 +25,7 @@ final class ProcessOutput {
     }
 
     /** Starts reading {@code process}'s stdout (with stderr, if the caller redirected it there). */
-    static ProcessOutput follow(Process process, String threadName) {
+    public static ProcessOutput follow(Process process, String threadName) {
         ProcessOutput out = new ProcessOutput(process);
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -46,7 +46,7 @@ final class ProcessOutput {
     }
 
     /** Every line so far. */
-    List<String> lines() {
+    public List<String> lines() {
         return new ArrayList<>(lines);
     }
 
@@ -56,7 +56,7 @@ final class ProcessOutput {
      * @return the line
      * @throws AssertionError naming the output so far if none comes in time or the process ends
      */
-    String awaitLine(String text, int skip, Duration timeout) {
+    public String awaitLine(String text, int skip, Duration timeout) {
         long end = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<String> now = lines();
@@ -75,7 +75,7 @@ final class ProcessOutput {
     }
 
     /** Waits for the first line containing {@code text}. */
-    String awaitLine(String text, Duration timeout) {
+    public String awaitLine(String text, Duration timeout) {
         return awaitLine(text, 0, timeout);
     }
 }

@@ -148,11 +148,7 @@ abstract class UserNetworkComparison {
     @AfterAll
     void shutDown() throws Exception {
         try {
-            if (guest != null) {
-                long pid = guest.pid();
-                guest.close();
-                assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("QEMU pid %d", pid).isEmpty();
-            }
+            GuestNic.stop(guest);
         } finally {
             stopBackend();
         }

@@ -2,6 +2,7 @@ package dev.jslirp.e2e;
 
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dhcp.DhcpConfig;
+import dev.jslirp.nat.NatConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -19,45 +20,64 @@ import java.util.Objects;
  * @param restrict   {@code restrict=on}
  * @param mtu        jslirp's {@code --mtu}, 0 for the default; QEMU 7.2's {@code -netdev user}
  *                   has no such key, so options with an MTU cannot be given to libslirp
+ * @param hostForwards {@code hostfwd=} values in QEMU's form, e.g. {@code tcp:127.0.0.1:8022-:22}
+ * @param hostLoopback false for jslirp's {@code --no-host-loopback}; QEMU 7.2's {@code -netdev user}
+ *                   has no such key (libslirp's {@code disable_host_loopback} is not wired to one)
  */
 public record UserOptions(String net, String hostname, String domainName, List<String> dnsSearch, boolean restrict,
-                          int mtu) {
+                          int mtu, List<String> hostForwards, boolean hostLoopback) {
     /** QEMU's defaults: nothing set. */
-    public static final UserOptions DEFAULTS = new UserOptions(null, null, null, List.of(), false, 0);
+    public static final UserOptions DEFAULTS = new UserOptions(null, null, null, List.of(), false, 0, List.of(), true);
 
-    /** Copies the list. */
+    /** Copies the lists. */
     public UserOptions {
         dnsSearch = List.copyOf(dnsSearch);
+        hostForwards = List.copyOf(hostForwards);
     }
 
     /** These options with {@code net=}. */
     public UserOptions withNet(String n) {
-        return new UserOptions(Objects.requireNonNull(n), hostname, domainName, dnsSearch, restrict, mtu);
+        return new UserOptions(Objects.requireNonNull(n), hostname, domainName, dnsSearch, restrict, mtu, hostForwards,
+                hostLoopback);
     }
 
     /** These options with {@code hostname=}. */
     public UserOptions withHostname(String h) {
-        return new UserOptions(net, Objects.requireNonNull(h), domainName, dnsSearch, restrict, mtu);
+        return new UserOptions(net, Objects.requireNonNull(h), domainName, dnsSearch, restrict, mtu, hostForwards,
+                hostLoopback);
     }
 
     /** These options with {@code domainname=}. */
     public UserOptions withDomainName(String d) {
-        return new UserOptions(net, hostname, Objects.requireNonNull(d), dnsSearch, restrict, mtu);
+        return new UserOptions(net, hostname, Objects.requireNonNull(d), dnsSearch, restrict, mtu, hostForwards,
+                hostLoopback);
     }
 
     /** These options with the {@code dnssearch=} list. */
     public UserOptions withDnsSearch(String... domains) {
-        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu);
+        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu, hostForwards, hostLoopback);
     }
 
     /** These options with {@code restrict=on}. */
     public UserOptions restricted() {
-        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu);
+        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu, hostForwards, hostLoopback);
     }
 
     /** These options with jslirp's {@code --mtu}. */
     public UserOptions withMtu(int m) {
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m, hostForwards, hostLoopback);
+    }
+
+    /** These options with one more {@code hostfwd=}, in QEMU's form. */
+    public UserOptions withHostForward(String spec) {
+        List<String> all = new ArrayList<>(hostForwards);
+        all.add(spec);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, all, hostLoopback);
+    }
+
+    /** These options with jslirp's {@code --no-host-loopback}. */
+    public UserOptions withoutHostLoopback() {
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, false);
     }
 
     /**
@@ -68,6 +88,9 @@ public record UserOptions(String net, String hostname, String domainName, List<S
     public String netdevUser(String id) {
         if (mtu != 0) {
             throw new IllegalStateException("QEMU's -netdev user has no mtu= key; jslirp-only option");
+        }
+        if (!hostLoopback) {
+            throw new IllegalStateException("QEMU's -netdev user cannot switch host loopback off; jslirp-only option");
         }
         List<String> keys = new ArrayList<>();
         keys.add("user");
@@ -85,18 +108,26 @@ public record UserOptions(String net, String hostname, String domainName, List<S
             keys.add("domainname=" + domainName);
         }
         dnsSearch.forEach(d -> keys.add("dnssearch=" + d));
+        hostForwards.forEach(f -> keys.add("hostfwd=" + f));
         return String.join(",", keys);
     }
 
     /** jslirp's network configuration for these options. */
     public NetworkConfig networkConfig() {
-        NetworkConfig.Builder b = NetworkConfig.builder().restrict(restrict);
+        NetworkConfig.Builder b = NetworkConfig.builder().restrict(restrict).hostLoopback(hostLoopback);
         if (net != null) {
             b.net(net);
         }
         if (mtu != 0) {
             b.mtu(mtu);
         }
+        return b.build();
+    }
+
+    /** jslirp's NAT configuration for these options: its port forwards. */
+    public NatConfig natConfig() {
+        NatConfig.Builder b = NatConfig.builder();
+        hostForwards.forEach(b::addForward);
         return b.build();
     }
 

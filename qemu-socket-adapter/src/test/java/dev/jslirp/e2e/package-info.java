@@ -15,6 +15,8 @@
  *   <li>{@link dev.jslirp.e2e.JslirpCliGuestTest}: the {@code ./jslirp} launcher as a user runs it.</li>
  *   <li>{@link dev.jslirp.e2e.DnsOverTcpGuestTest}: DNS over the guest's TCP (needs the NAT's TCP
  *       half on the jslirp side).</li>
+ *   <li>{@code dev.jslirp.e2e.nat}: the NAT (TCP, UDP, port forwards, {@code restrict=on}, a
+ *       "real world" host in a namespace), jslirp against libslirp.</li>
  * </ul>
  *
  * <h2>Ground rules</h2>

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -15,14 +17,18 @@ import java.util.concurrent.TimeUnit;
  * and cached on disk.
  *
  * <p>The script ships on the test classpath (resource {@value #SCRIPT_RESOURCE}, from
- * {@code qemu-socket-adapter/src/test/guest/}), so the qemu-socket-adapter test-jar carries it
- * to other modules. {@link #ensureBuilt()} runs it at most once per JVM; the script itself
- * returns at once when the cache already holds the image for the current kernel package and
- * script version, and is safe to run from two JVMs at the same time.
+ * {@code qemu-socket-adapter/src/test/guest/}) with the sources it compiles into the guest
+ * ({@link #SOURCE_RESOURCES}), so the qemu-socket-adapter test-jar carries them to other
+ * modules; they are copied into one temporary directory to run. {@link #ensureBuilt()} runs it
+ * at most once per JVM; the script itself returns at once when the cache already holds the image
+ * for the current kernel package and script version, and is safe to run from two JVMs at the
+ * same time.
  */
 public final class GuestImage {
     /** Classpath location of the build script. */
     public static final String SCRIPT_RESOURCE = "/dev/jslirp/guest/build-guest-image.sh";
+    /** Files the script expects beside itself (classpath locations). */
+    static final List<String> SOURCE_RESOURCES = List.of("/dev/jslirp/guest/udptool.c");
     /** Enough for a 70 MB kernel package download on a slow link plus unpacking. */
     private static final long BUILD_TIMEOUT_MINUTES = 15;
     /** Environment variable naming the image cache directory. */
@@ -93,21 +99,18 @@ public final class GuestImage {
     }
 
     private static GuestImage runScript() {
+        Path work = null;
         Path script = null;
         Path out = null;
         Path err = null;
         try {
-            script = Files.createTempFile("jslirp-build-guest-image-", ".sh");
+            work = Files.createTempDirectory("jslirp-build-guest-image-");
+            script = copyResource(SCRIPT_RESOURCE, work);
+            for (String source : SOURCE_RESOURCES) {
+                copyResource(source, work);
+            }
             out = Files.createTempFile("jslirp-build-guest-image-", ".out");
             err = Files.createTempFile("jslirp-build-guest-image-", ".err");
-            try (InputStream in = GuestImage.class.getResourceAsStream(SCRIPT_RESOURCE)) {
-                if (in == null) {
-                    throw new GuestException("guest image build script " + SCRIPT_RESOURCE
-                            + " is not on the classpath (it comes from qemu-socket-adapter/src/test/guest;"
-                            + " depend on the qemu-socket-adapter test-jar)");
-                }
-                Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
-            }
             ProcessBuilder pb = new ProcessBuilder(List.of("sh", script.toString()))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
@@ -146,7 +149,14 @@ public final class GuestImage {
             Thread.currentThread().interrupt();
             throw new GuestException("interrupted while building the guest image", e);
         } finally {
-            for (Path p : new Path[] {script, out, err}) {
+            List<Path> temporary = new ArrayList<>();
+            if (work != null) {
+                for (String r : SOURCE_RESOURCES) {
+                    temporary.add(work.resolve(fileName(r)));
+                }
+            }
+            temporary.addAll(Arrays.asList(script, work, out, err));
+            for (Path p : temporary) {
                 if (p != null) {
                     try {
                         Files.deleteIfExists(p);
@@ -156,5 +166,23 @@ public final class GuestImage {
                 }
             }
         }
+    }
+
+    /** Copies classpath {@code resource} into {@code dir} under its own file name. */
+    private static Path copyResource(String resource, Path dir) throws IOException {
+        Path target = dir.resolve(fileName(resource));
+        try (InputStream in = GuestImage.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new GuestException("guest image build input " + resource
+                        + " is not on the classpath (it comes from qemu-socket-adapter/src/test/guest;"
+                        + " depend on the qemu-socket-adapter test-jar)");
+            }
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target;
+    }
+
+    private static String fileName(String resource) {
+        return resource.substring(resource.lastIndexOf('/') + 1);
     }
 }

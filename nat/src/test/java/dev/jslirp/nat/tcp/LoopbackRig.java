@@ -52,6 +52,11 @@ final class LoopbackRig implements AutoCloseable {
                 : VirtualGuest.onRealLoop(net, new TcpOnlyService(nat));
     }
 
+    /** The rig on Netty's native epoll transport instead of NIO. */
+    static LoopbackRig onEpoll(NatConfig config) {
+        return new LoopbackRig(config, NetworkConfig.defaults(), true);
+    }
+
     GuestTcp conn(int port) {
         return new GuestTcp(g, GuestFrames.GATEWAY, port, nextPort++);
     }

@@ -55,7 +55,12 @@ public final class TestNamespace implements AutoCloseable {
 
     /** Creates a namespace with a fresh name. */
     public static TestNamespace create() throws IOException, InterruptedException {
-        String name = "jslirp-tap-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
+        return create("jslirp-tap-");
+    }
+
+    /** Creates a namespace with a fresh name starting with {@code prefix} (say what it is for). */
+    public static TestNamespace create(String prefix) throws IOException, InterruptedException {
+        String name = prefix + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 24);
         Result r = host(Duration.ofSeconds(10), "ip", "netns", "add", name);
         if (r.exit() != 0) {
             throw new IOException("ip netns add " + name + " failed: " + r.output());
@@ -95,7 +100,7 @@ public final class TestNamespace implements AutoCloseable {
     }
 
     /** Starts {@code command} inside the namespace in the background; {@link #close()} kills it by its PID. */
-    Process start(String... command) throws IOException {
+    public Process start(String... command) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(inside(command)).redirectErrorStream(true);
         Process p = pb.start();
         synchronized (started) {

@@ -1,0 +1,642 @@
+package dev.jslirp.e2e.nat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.e2e.GuestNic;
+import dev.jslirp.e2e.GuestShell;
+import dev.jslirp.e2e.UserOptions;
+import dev.jslirp.guest.NicModel;
+import dev.jslirp.guest.QemuGuest;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The NAT's done-criteria checked with a real Linux guest, written once and run against both
+ * jslirp ({@link JslirpNatGuestTest}) and QEMU's own {@code -netdev user}, libslirp
+ * ({@link LibslirpNatGuestTest}), with the same options. Where the two are meant to differ, the
+ * subclass states its expectation through the {@code expected...} methods, each explained there;
+ * everything else must match.
+ *
+ * <h2>Who talks to whom</h2>
+ * <ul>
+ *   <li>The host: servers on 127.0.0.1 of the backend's {@link HostSide} (the test JVM's
+ *       namespace for jslirp, libslirp's sandbox namespace), reached by the guest at 10.0.2.2:
+ *       {@link BlobHttpServer} (a {@value #BLOB_BYTES}-byte random file, many small answers),
+ *       {@link Sha256Sink} (uploads, answered after the guest's FIN), {@link UdpEchoServer}, and
+ *       a port nothing listens on.</li>
+ *   <li>The guest: its own servers ({@link NatShell#startServers}: busybox httpd, an
+ *       {@code nc -ll -e sha256sum}, udptool's echo), reached from the host side through
+ *       {@code hostfwd=} ports on 127.0.0.1.</li>
+ *   <li>A "real world" host, {@link PeerHost}: a namespace of its own at 198.51.100.2, linked
+ *       to the host side by a veth pair; the guest reaches it by its real address.</li>
+ * </ul>
+ *
+ * <h2>One boot, several networks</h2>
+ * <p>The guest has one card per option set, each on a network of its own: {@code main}
+ * (virtio-net, recorded in a pcap of headers) with TCP and UDP port forwards, and
+ * {@code restricted} (e1000, {@code restrict=on}) with forwards of its own. Both use
+ * 10.0.2.0/24, so every test starts from unconfigured cards and configures the one it uses.
+ *
+ * <h2>Time</h2>
+ * <p>Transfers are timed inside the guest and printed with their rate: under TCG on a loaded
+ * machine expect a few MB/s to a few tens; sizes are chosen to keep the class within a minute or
+ * two while every transfer still spans many windows.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class NatGuestComparison {
+    /** The host's download: big enough to cross thousands of segments and many windows. */
+    static final int BLOB_BYTES = 16 << 20;
+    /** The guest's upload to the host. */
+    static final int UPLOAD_BYTES = 16 << 20;
+    /** The peer host's download. */
+    static final int PEER_BLOB_BYTES = 4 << 20;
+    /** The file the guest's httpd serves through the port forward. */
+    static final int GUEST_FILE_BYTES = 1 << 20;
+    /** Datagrams larger than the 1500-byte MTU: three fragments each way. */
+    static final int LARGE_DATAGRAM = 4000;
+    static final int GUEST_ADDRESS = Ipv4Address.parse("10.0.2.15");
+    /** Connections in a row, and at once. */
+    static final int IN_A_ROW = 50;
+    static final int AT_ONCE = 20;
+    /** What "refused at once" means here: well under a second, also under TCG. */
+    static final double PROMPT_SECONDS = 0.5;
+    private static final Pattern TCP_ERROR = Pattern.compile("(?i)(connection refused|no route to host|"
+            + "host is unreachable|network is unreachable|timed out)");
+
+    HostSide host;
+    BlobHttpServer http;
+    Sha256Sink sink;
+    UdpEchoServer udpEcho;
+    BannerServer banner;
+    int closedPort;
+    PeerHost peer;
+    QemuGuest guest;
+    GuestShell sh;
+    NatShell nat;
+    ForwardClient forwardClient;
+    Path pcap;
+    String mainIf;
+    String restrictedIf;
+    String guestFileSha;
+    final List<String> allIfs = new ArrayList<>();
+    /** The main network's forwards: host port of TCP to httpd, TCP to the sha256sum server, UDP to the echo. */
+    int fwdHttp;
+    int fwdSha;
+    int fwdUdp;
+    /** The restricted network's forwards. */
+    int restrictedFwdHttp;
+    int restrictedFwdUdp;
+
+    // ------------------------------------------------------------------ what a backend provides
+
+    /** Starts whatever must run before QEMU; returns where the backend's host sockets live. */
+    abstract HostSide startBackend() throws Exception;
+
+    /** The {@code -netdev} value for a card with {@code options}, netdev id {@code id}. */
+    abstract String netdev(String id, UserOptions options);
+
+    /** The QEMU executable (e.g. a wrapper entering a namespace), or null for the default. */
+    abstract String qemuBinary();
+
+    /** Cards beyond the shared ones (jslirp-only options); called once the host servers run. */
+    List<GuestNic> additionalNics() {
+        return List.of();
+    }
+
+    /** Stops what {@link #startBackend} started; QEMU is gone already. */
+    abstract void stopBackend();
+
+    // ------------------------------------------------------------------ expected differences
+
+    /** What the guest's TCP connect to the host (10.0.2.2) sees on a {@code restrict=on} network. */
+    abstract TcpOutcome expectedRestrictedTcpToHost();
+
+    /** What the guest's TCP connect to the peer host sees on a {@code restrict=on} network. */
+    abstract TcpOutcome expectedRestrictedTcpToPeer();
+
+    /**
+     * What udptool reports for a datagram to the peer's echo on a {@code restrict=on} network:
+     * {@code timeout} (dropped silently) or {@code error ERRNO} (an ICMP error came back).
+     */
+    abstract String expectedRestrictedUdpResult();
+
+    /**
+     * True if a host's RST reaches the guest as a RST; false if the network ends the guest's
+     * connection with a FIN instead (the guest then cannot tell a reset from a complete stream).
+     */
+    abstract boolean expectedHostResetReachesTheGuestAsRst();
+
+    /**
+     * What comes back through the {@code restrict=on} network's UDP forward to the guest's echo
+     * server for a datagram of {@code size} bytes ({@link #forwardedEcho}).
+     */
+    abstract String expectedRestrictedForwardedEcho(int size);
+
+    /**
+     * True if a forwarded connection reaches the guest from the host client's own port (the
+     * guest sees 10.0.2.2:that port); false if the network picks a port of its own.
+     */
+    abstract boolean expectedForwardKeepsClientPort();
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @BeforeAll
+    void boot() throws Exception {
+        host = startBackend();
+        Blob blob = Blob.random(1, BLOB_BYTES);
+        http = host.call(() -> BlobHttpServer.on(loopbackServer(), blob));
+        sink = host.call(() -> Sha256Sink.on(loopbackServer()));
+        udpEcho = host.call(() -> UdpEchoServer.on(new DatagramSocket(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))));
+        banner = host.call(() -> BannerServer.on(loopbackServer()));
+        closedPort = host.freeLoopbackTcpPort();
+        peer = PeerHost.create(host, 2, PEER_BLOB_BYTES);
+        forwardClient = new ForwardClient(host);
+
+        fwdHttp = host.freeLoopbackTcpPort();
+        fwdSha = host.freeLoopbackTcpPort();
+        fwdUdp = host.freeLoopbackUdpPort();
+        restrictedFwdHttp = host.freeLoopbackTcpPort();
+        restrictedFwdUdp = host.freeLoopbackUdpPort();
+        UserOptions main = UserOptions.DEFAULTS
+                .withHostForward("tcp:127.0.0.1:" + fwdHttp + "-:" + NatShell.GUEST_HTTP_PORT)
+                .withHostForward("tcp:127.0.0.1:" + fwdSha + "-:" + NatShell.GUEST_SHA_PORT)
+                .withHostForward("udp:127.0.0.1:" + fwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT);
+        UserOptions restricted = UserOptions.DEFAULTS.restricted()
+                .withHostForward("tcp:127.0.0.1:" + restrictedFwdHttp + "-:" + NatShell.GUEST_HTTP_PORT)
+                .withHostForward("udp:127.0.0.1:" + restrictedFwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT);
+
+        Path logs = Path.of(System.getProperty("jslirp.guest.logDir", "target/guest-logs"));
+        Files.createDirectories(logs);
+        pcap = logs.resolve(getClass().getSimpleName() + "-main.pcap").toAbsolutePath();
+        Files.deleteIfExists(pcap);
+        List<GuestNic> nics = new ArrayList<>(List.of(
+                new GuestNic("main", NicModel.VIRTIO_NET_PCI, GuestNic.mac(1), netdev("main", main)),
+                new GuestNic("restricted", NicModel.E1000, GuestNic.mac(2), netdev("restricted", restricted))));
+        nics.addAll(additionalNics());
+        // Headers only (maxlen): the transfers would otherwise write their megabytes again.
+        guest = GuestNic.boot(getClass().getSimpleName(), nics, null, qemuBinary(), List.of("-object",
+                "filter-dump,id=dump-main,netdev=main,maxlen=128,file=" + pcap.toString().replace(",", ",,")));
+        sh = new GuestShell(guest);
+        nat = new NatShell(guest);
+        System.out.printf("%s: booted in %d ms (%s), transcript %s%n", getClass().getSimpleName(),
+                guest.bootDuration().toMillis(), guest.accelerator(), guest.transcriptPath());
+        mainIf = sh.interfaceWithMac(GuestNic.mac(1));
+        restrictedIf = sh.interfaceWithMac(GuestNic.mac(2));
+        for (GuestNic n : nics) {
+            allIfs.add(sh.interfaceWithMac(n.mac()));
+        }
+        guestFileSha = nat.startServers(GUEST_FILE_BYTES);
+    }
+
+    private static ServerSocket loopbackServer() throws java.io.IOException {
+        ServerSocket s = new ServerSocket();
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        return s;
+    }
+
+    @AfterAll
+    void shutDown() {
+        try {
+            GuestNic.stop(guest);
+        } finally {
+            try {
+                for (TestServer s : new TestServer[] {http, sink, udpEcho, banner}) {
+                    if (s != null) {
+                        s.close();
+                    }
+                }
+                if (peer != null) {
+                    peer.close();
+                    assertThat(peer.exists()).as("peer namespace %s and its link deleted", peer.name()).isFalse();
+                }
+            } finally {
+                stopBackend();
+            }
+        }
+    }
+
+    @BeforeEach
+    void unconfigureInterfaces() {
+        sh.reset(allIfs);
+    }
+
+    /** Takes the lease of the main card (10.0.2.15, default route via 10.0.2.2). */
+    void mainUp() {
+        assertThat(sh.dhcp(mainIf)).containsEntry("ip", "10.0.2.15");
+    }
+
+    // ------------------------------------------------------------------ TCP to the host
+
+    @Test
+    void downloadOfAMultiMegabyteFileFromTheHostIsIntact() {
+        mainUp();
+
+        NatShell.Transfer t = nat.download("http://10.0.2.2:" + http.port() + "/blob");
+
+        assertThat(t.sha256()).as(t.output()).isEqualTo(http.blob().sha256());
+        report("download from the host", BLOB_BYTES, t);
+    }
+
+    @Test
+    void uploadToTheHostIsIntactAndAnsweredAfterTheGuestsFin() {
+        mainUp();
+        String sha = nat.randomFile("/tmp/upload", UPLOAD_BYTES);
+        int before = sink.uploads().size();
+
+        NatShell.Transfer t = nat.upload("/tmp/upload", "10.0.2.2", sink.port());
+
+        // The sink answers only once it read the guest's FIN: the answer proves both the bytes
+        // and the half-close.
+        assertThat(t.output()).as("the sink's answer").contains(sha + " " + UPLOAD_BYTES);
+        assertThat(sink.uploads().subList(before, sink.uploads().size())).extracting(Sha256Sink.Upload::answer)
+                .containsExactly(sha + " " + UPLOAD_BYTES);
+        report("upload to the host", UPLOAD_BYTES, t);
+        guest.runOk("rm /tmp/upload");
+    }
+
+    @Test
+    void halfClosedConnectionCarriesTheHostsAnswerAfterTheGuestsFin() {
+        mainUp();
+
+        // nc sends "hello", shuts its sending side at stdin's end, and keeps reading.
+        String out = guest.runOk("printf hello | nc 10.0.2.2 " + sink.port(), GuestShell.NET_TIMEOUT);
+
+        assertThat(out).isEqualTo(Blob.sha256("hello".getBytes(StandardCharsets.US_ASCII), 5) + " 5\n");
+    }
+
+    @Test
+    void hostThatSpeaksFirstAndClosesAtOnceIsHeardWhole() {
+        mainUp();
+
+        // The greeting and the FIN leave the host as soon as it accepted, typically before the
+        // guest's ACK ends the handshake; ten times, so the race is run both ways.
+        String out = guest.runOk("i=0; while [ $i -lt 10 ]; do nc 10.0.2.2 " + banner.port()
+                + " < /dev/null || echo failed; i=$((i + 1)); done", GuestShell.NET_TIMEOUT);
+
+        assertThat(out).isEqualTo(BannerServer.BANNER.repeat(10));
+    }
+
+    @Test
+    void fiftyConnectionsInARowAllSucceed() {
+        mainUp();
+        long before = http.requestCount("/small");
+
+        String out = guest.runOk("i=0; while [ $i -lt " + IN_A_ROW + " ]; do wget -q -O - http://10.0.2.2:" + http.port()
+                + "/small || echo failed; i=$((i + 1)); done", NatShell.TRANSFER_TIMEOUT);
+
+        assertThat(out).isEqualTo(BlobHttpServer.SMALL.repeat(IN_A_ROW));
+        assertThat(http.requestCount("/small") - before).isEqualTo(IN_A_ROW);
+    }
+
+    @Test
+    void twentyConnectionsAtOnceAllSucceed() {
+        mainUp();
+
+        // The server holds each /together/20 request until all twenty are open: a guest that
+        // could not keep twenty connections up at once would get "together 19" or fewer.
+        String out = guest.runOk("rm -f /tmp/together.*; i=0; while [ $i -lt " + AT_ONCE + " ]; do "
+                + "wget -q -O /tmp/together.$i http://10.0.2.2:" + http.port() + "/together/" + AT_ONCE + " & "
+                + "i=$((i + 1)); done; wait; cat /tmp/together.*", NatShell.TRANSFER_TIMEOUT);
+
+        assertThat(out).isEqualTo(("together " + AT_ONCE + "\n").repeat(AT_ONCE));
+        assertThat(http.maxOpenConnections()).isGreaterThanOrEqualTo(AT_ONCE);
+    }
+
+    @Test
+    void connectionToAClosedHostPortIsRefusedAtOnce() {
+        mainUp();
+
+        NatShell.Timed t = nat.time("nc -w 10 10.0.2.2 " + closedPort + " < /dev/null", GuestShell.NET_TIMEOUT);
+
+        assertThat(TcpOutcome.of(t)).as(t.output()).isEqualTo(TcpOutcome.REFUSED);
+        assertThat(t.seconds()).as("seconds until refused").isLessThan(PROMPT_SECONDS);
+        System.out.printf(Locale.ROOT, "%s: closed host port refused after %.2f s%n", getClass().getSimpleName(),
+                t.seconds());
+    }
+
+    @Test
+    void slowReaderInTheGuestClosesTheWindowAndTheDownloadResumesIntact() {
+        mainUp();
+
+        // Nothing reads for two seconds: the pipe and the guest's socket buffer (at most 6 MB,
+        // Linux's tcp_rmem) fill, the guest advertises a zero window, the network must hold
+        // the host's data and probe until the window opens again (RFC 9293 section 3.8.6.1).
+        NatShell.Transfer t = nat.timed("wget -q -O - http://10.0.2.2:" + http.port() + "/blob | { sleep 2; sha256sum; }");
+
+        assertThat(t.sha256()).as(t.output()).isEqualTo(http.blob().sha256());
+        assertThat(t.seconds()).as("the transfer went on after the pause").isLessThan(60);
+    }
+
+    @Test
+    void guestResetMidDownloadResetsTheHostsConnection() {
+        mainUp();
+        int failedBefore = http.failedResponses().size();
+
+        // head stops reading after 64 KiB; wget dies of SIGPIPE with data unread, so its kernel
+        // ends the connection with a RST (RFC 2525 section 2.17), which must reach the server.
+        guest.run("wget -q -O - http://10.0.2.2:" + http.port() + "/blob | head -c 65536 > /dev/null",
+                GuestShell.NET_TIMEOUT);
+
+        assertThat(awaitNewFailure(failedBefore)).as("the server's response failed under it")
+                .startsWith("/blob: ").containsAnyOf("reset", "Broken pipe");
+    }
+
+    /** The first response failure after {@code before}, waiting up to 10 s; null if none. */
+    private String awaitNewFailure(int before) {
+        for (int i = 0; i < 100 && http.failedResponses().size() <= before; i++) {
+            GuestShell.sleep(100);
+        }
+        List<String> failed = http.failedResponses();
+        return failed.size() > before ? failed.get(before) : null;
+    }
+
+    @Test
+    void hostResetMidResponseResetsTheGuestsConnection() {
+        mainUp();
+        int before = LinkCapture.read(pcap).size();
+
+        NatShell.Timed t = nat.time("wget -q -O - http://10.0.2.2:" + http.port() + "/reset/1048576 | wc -c",
+                GuestShell.NET_TIMEOUT);
+
+        // busybox wget says "connection closed prematurely" for a reset and a FIN alike (it
+        // announced the whole blob, so it knows it got less); the wire tells them apart.
+        assertThat(t.output()).as("%s", t).contains("connection closed prematurely");
+        long received = Long.parseLong(t.output().strip().replaceAll("(?s).*?(\\d+)\\s*$", "$1"));
+        assertThat(received).as("bytes wget wrote before the reset").isLessThan(BLOB_BYTES);
+        assertThat(t.seconds()).as("the guest learnt at once, not after a timeout").isLessThan(10);
+        Predicate<LinkCapture.Packet> fromServer = p -> p.protocol() == LinkCapture.PROTO_TCP
+                && p.srcPort() == http.port() && p.dst() == GUEST_ADDRESS;
+        Predicate<LinkCapture.Packet> rst = fromServer.and(p -> (p.tcpFlags() & LinkCapture.TCP_RST) != 0);
+        Predicate<LinkCapture.Packet> fin = fromServer.and(p -> (p.tcpFlags() & LinkCapture.TCP_FIN) != 0);
+        List<LinkCapture.Packet> seen = awaitCaptured(before, packets -> count(packets, rst.or(fin)) > 0);
+        assertThat(count(seen, rst) > 0).as("a RST (not a FIN) from the server's port reached the guest: %s",
+                seen.stream().filter(rst.or(fin)).toList()).isEqualTo(expectedHostResetReachesTheGuestAsRst());
+        assertThat(count(seen, rst.or(fin))).as("the connection's end reached the guest").isPositive();
+    }
+
+    // ------------------------------------------------------------------ TCP port forwards
+
+    @Test
+    void tcpForwardReachesTheGuestsHttpServerOverAndOverAndInParallel() throws Exception {
+        mainUp();
+
+        for (int i = 0; i < 8; i++) {
+            ForwardClient.Response r = forwardClient.get(fwdHttp, NatShell.GUEST_FILE);
+            assertThat(r.status()).as("request %d", i).contains(" 200 ");
+            assertThat(r.sha256()).as("request %d", i).isEqualTo(guestFileSha);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<ForwardClient.Response>> parallel = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                parallel.add(pool.submit(() -> forwardClient.get(fwdHttp, NatShell.GUEST_FILE)));
+            }
+            for (Future<ForwardClient.Response> f : parallel) {
+                assertThat(f.get().sha256()).isEqualTo(guestFileSha);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void tcpForwardCarriesAnUploadAnsweredAfterTheHostsFin() {
+        mainUp();
+        Blob data = Blob.random(3, 1 << 20);
+        List<String> seenByGuest = new ArrayList<>();
+
+        String answer = forwardClient.sendThenHalfClose(fwdSha, data.bytes(), clientPort -> seenByGuest.add(
+                guest.runOk("netstat -tn | grep ':" + NatShell.GUEST_SHA_PORT + " .*ESTABLISHED' || true")
+                        + " (host client port " + clientPort + ")"));
+
+        // sha256sum in the guest prints its sum once its stdin, the connection, reached the FIN.
+        assertThat(answer).isEqualTo(data.sha256() + "  -\n");
+        Matcher peerOfGuest = Pattern.compile("(?:::ffff:)?10\\.0\\.2\\.15:" + NatShell.GUEST_SHA_PORT + " +(?:::ffff:)?10\\.0\\.2\\.2:(\\d+)")
+                .matcher(seenByGuest.get(0));
+        assertThat(peerOfGuest.find()).as("the guest sees the forwarded connection from 10.0.2.2: %s", seenByGuest)
+                .isTrue();
+        int clientPort = Integer.parseInt(seenByGuest.get(0).replaceAll("(?s).*host client port (\\d+)\\).*", "$1"));
+        assertThat(Integer.parseInt(peerOfGuest.group(1)) == clientPort).as("%s", seenByGuest)
+                .isEqualTo(expectedForwardKeepsClientPort());
+    }
+
+    // ------------------------------------------------------------------ UDP
+
+    @Test
+    void udpEchoThroughTheGatewayComesBack() {
+        mainUp();
+
+        NatShell.UdpExchange x = nat.udpEcho("10.0.2.2", udpEcho.port(), 100, 5, 2000);
+
+        assertThat(x.allEchoed()).as(x.output()).isTrue();
+    }
+
+    @Test
+    void udpDatagramsOf4000BytesAreFragmentedBothWaysAndArriveWhole() {
+        mainUp();
+        int before = LinkCapture.read(pcap).size();
+        int echoedBefore = udpEcho.echoed().size();
+
+        NatShell.UdpExchange x = nat.udpEcho("10.0.2.2", udpEcho.port(), LARGE_DATAGRAM, 5, 2000);
+
+        assertThat(x.allEchoed()).as(x.output()).isTrue();
+        assertThat(udpEcho.echoed().subList(echoedBefore, udpEcho.echoed().size()))
+                .as("the host received whole datagrams").extracting(UdpEchoServer.Echo::size).containsOnly(LARGE_DATAGRAM);
+        // 4000 bytes of payload + 8 of UDP header in 1480-byte pieces: three fragments per
+        // datagram each way (RFC 791 section 2.3), all seen on the guest's link.
+        Predicate<LinkCapture.Packet> fragment = p -> p.protocol() == LinkCapture.PROTO_UDP && p.fragment();
+        List<LinkCapture.Packet> seen = awaitCaptured(before, packets -> count(packets, fragment.and(fromGuest())) >= 15
+                && count(packets, fragment.and(toGuest())) >= 15);
+        assertThat(count(seen, fragment.and(fromGuest()))).as("fragments from the guest").isEqualTo(15);
+        assertThat(count(seen, fragment.and(toGuest()))).as("fragments to the guest").isEqualTo(15);
+    }
+
+    static Predicate<LinkCapture.Packet> fromGuest() {
+        return p -> p.src() == GUEST_ADDRESS;
+    }
+
+    static Predicate<LinkCapture.Packet> toGuest() {
+        return p -> p.dst() == GUEST_ADDRESS;
+    }
+
+    static long count(List<LinkCapture.Packet> packets, Predicate<LinkCapture.Packet> which) {
+        return packets.stream().filter(which).count();
+    }
+
+    /**
+     * The packets captured after the first {@code skip}, once {@code done} holds for them or 5 s
+     * passed (QEMU writes the capture as frames pass; the last ones may trail the command).
+     */
+    List<LinkCapture.Packet> awaitCaptured(int skip, Predicate<List<LinkCapture.Packet>> done) {
+        List<LinkCapture.Packet> seen = List.of();
+        for (int i = 0; i < 50; i++) {
+            List<LinkCapture.Packet> all = LinkCapture.read(pcap);
+            seen = all.subList(Math.min(skip, all.size()), all.size());
+            if (done.test(seen)) {
+                break;
+            }
+            GuestShell.sleep(100);
+        }
+        return seen;
+    }
+
+    @Test
+    void udpForwardReachesTheGuestsEchoServer() {
+        mainUp();
+
+        for (int size : new int[] {100, LARGE_DATAGRAM}) {
+            assertThat(forwardedEcho(fwdUdp, size)).as("echo of %d bytes through UDP forward %d", size, fwdUdp)
+                    .isEqualTo("intact");
+        }
+        assertThat(nat.udpEchoLog()).as("the guest's echo server saw the forwarded datagrams from 10.0.2.2")
+                .anyMatch(l -> l.matches("echo 100 10\\.0\\.2\\.2:\\d+"))
+                .anyMatch(l -> l.matches("echo " + LARGE_DATAGRAM + " 10\\.0\\.2\\.2:\\d+"));
+    }
+
+    // ------------------------------------------------------------------ the "real world" host
+
+    @Test
+    void peerHostIsReachedByItsRealAddressOverTcpAndUdp() {
+        mainUp();
+        String base = "http://" + PeerHost.ADDRESS + ":" + PeerHost.HTTP_PORT;
+
+        NatShell.Transfer t = nat.download(base + "/blob");
+        assertThat(t.sha256()).as(t.output()).isEqualTo(peer.blobSha256());
+        report("download from the peer host", PEER_BLOB_BYTES, t);
+        // The peer sees the NAT's outside address on the link, not the guest's.
+        assertThat(guest.runOk("wget -q -O - " + base + "/whoami", GuestShell.NET_TIMEOUT))
+                .startsWith("you are " + PeerHost.HOST_SIDE_ADDRESS + ":");
+        for (int size : new int[] {100, LARGE_DATAGRAM}) {
+            NatShell.UdpExchange x = nat.udpEcho(PeerHost.ADDRESS, PeerHost.UDP_ECHO_PORT, size, 3, 2000);
+            assertThat(x.allEchoed()).as(x.output()).isTrue();
+        }
+    }
+
+    @Test
+    void connectionToAClosedPeerPortIsRefusedAtOnce() {
+        mainUp();
+
+        NatShell.Timed t = nat.time("nc -w 10 " + PeerHost.ADDRESS + " " + PeerHost.CLOSED_PORT + " < /dev/null",
+                GuestShell.NET_TIMEOUT);
+
+        assertThat(TcpOutcome.of(t)).as(t.output()).isEqualTo(TcpOutcome.REFUSED);
+        assertThat(t.seconds()).as("seconds until refused").isLessThan(PROMPT_SECONDS);
+    }
+
+    // ------------------------------------------------------------------ restrict=on
+
+    @Test
+    void restrictOnRefusesOutboundTcpAndUdpButItsForwardsWork() {
+        // restrict=on hands out no router: the guest routes by hand, as a user trying would.
+        sh.configureStatically(restrictedIf, "10.0.2.15");
+        guest.runOk("ip route add default via 10.0.2.2 dev " + restrictedIf);
+        warmUpArp(restrictedIf);
+
+        NatShell.Timed toHost = nat.time("nc -w 3 10.0.2.2 " + http.port() + " < /dev/null", GuestShell.NET_TIMEOUT);
+        NatShell.Timed toPeer = nat.time("nc -w 3 " + PeerHost.ADDRESS + " " + PeerHost.HTTP_PORT + " < /dev/null",
+                GuestShell.NET_TIMEOUT);
+        NatShell.UdpExchange udp = nat.udpEcho(PeerHost.ADDRESS, PeerHost.UDP_ECHO_PORT, 100, 1, 2000);
+        System.out.printf(Locale.ROOT, "%s: restrict=on: TCP to the host %s after %.2f s, to the peer %s after %.2f s,"
+                + " UDP to the peer %s%n", getClass().getSimpleName(), TcpOutcome.of(toHost), toHost.seconds(),
+                TcpOutcome.of(toPeer), toPeer.seconds(), udp.results());
+
+        assertThat(TcpOutcome.of(toHost)).as("TCP to the host: %s", toHost).isEqualTo(expectedRestrictedTcpToHost());
+        assertThat(TcpOutcome.of(toPeer)).as("TCP to the peer: %s", toPeer).isEqualTo(expectedRestrictedTcpToPeer());
+        for (NatShell.Timed t : List.of(toHost, toPeer)) {
+            if (TcpOutcome.of(t) == TcpOutcome.REFUSED) {
+                assertThat(t.seconds()).as("seconds until refused: %s", t).isLessThan(PROMPT_SECONDS);
+            }
+        }
+        assertThat(udp.results()).as(udp.output()).containsExactly(expectedRestrictedUdpResult());
+
+        ForwardClient.Response r = forwardClient.get(restrictedFwdHttp, NatShell.GUEST_FILE);
+        assertThat(r.sha256()).isEqualTo(guestFileSha);
+        int logged = nat.udpEchoLog().size();
+        for (int size : new int[] {100, LARGE_DATAGRAM}) {
+            assertThat(forwardedEcho(restrictedFwdUdp, size)).as("echo of %d bytes through UDP forward %d", size,
+                    restrictedFwdUdp).isEqualTo(expectedRestrictedForwardedEcho(size));
+        }
+        assertThat(nat.udpEchoLog().subList(logged, nat.udpEchoLog().size()))
+                .as("the forwarded datagrams reached the guest's echo server")
+                .anyMatch(l -> l.matches("echo 100 10\\.0\\.2\\.2:\\d+"))
+                .anyMatch(l -> l.matches("echo " + LARGE_DATAGRAM + " 10\\.0\\.2\\.2:\\d+"));
+    }
+
+    /**
+     * One ping to the gateway before a test measures anything: the first connection attempt on a
+     * freshly configured e1000 card took a second with both networks alike (a retransmission
+     * after Linux's one-second timer), which says nothing about either network.
+     */
+    void warmUpArp(String iface) {
+        guest.run("ping -c 1 -W 3 -I " + iface + " 10.0.2.2", GuestShell.NET_TIMEOUT);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+
+    /**
+     * Sends {@code size} random bytes to the forwarded UDP port {@code port} and says what came
+     * back: {@code intact}, {@code nothing}, or {@code N different bytes}.
+     */
+    String forwardedEcho(int port, int size) {
+        Blob payload = Blob.random(size, size);
+        byte[] reply = forwardClient.udpRoundTrip(port, payload.bytes(), 3000);
+        if (reply == null) {
+            return "nothing";
+        }
+        return java.util.Arrays.equals(reply, payload.bytes()) ? "intact" : reply.length + " different bytes";
+    }
+
+    void report(String what, long bytes, NatShell.Transfer t) {
+        System.out.printf(Locale.ROOT, "%s: %s: %d bytes in %.2f s, %.1f MB/s%n", getClass().getSimpleName(), what,
+                bytes, t.seconds(), t.megabytesPerSecond(bytes));
+    }
+
+    /** How a guest's TCP connect ended, from busybox nc's message. */
+    enum TcpOutcome {
+        /** Connected (nc exited 0). */
+        CONNECTED,
+        /** A RST answered the SYN: ECONNREFUSED. */
+        REFUSED,
+        /** An ICMP unreachable answered the SYN: EHOSTUNREACH or ENETUNREACH. */
+        UNREACHABLE,
+        /** No answer within nc's {@code -w}. */
+        TIMED_OUT,
+        /** Anything else (the assertion shows the output). */
+        OTHER;
+
+        static TcpOutcome of(NatShell.Timed t) {
+            if (t.exitCode() == 0) {
+                return CONNECTED;
+            }
+            Matcher m = TCP_ERROR.matcher(t.output());
+            if (!m.find()) {
+                return OTHER;
+            }
+            String e = m.group(1).toLowerCase(Locale.ROOT);
+            return e.equals("connection refused") ? REFUSED : e.equals("timed out") ? TIMED_OUT : UNREACHABLE;
+        }
+    }
+}
