@@ -4,6 +4,7 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.transport.Endpoint;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,9 @@ public final class ControlClientCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Where commands come from when none is given: standard input (tests set another). */
+    InputStream input = System.in;
+
     @Override
     public Integer call() {
         Endpoint endpoint;
@@ -97,7 +101,7 @@ public final class ControlClientCommand implements Callable<Integer> {
                 return print(client.send(commands.get(0)), out, err) ? 0 : EXIT_COMMAND_FAILED;
             }
             boolean allOk = true;
-            BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            BufferedReader stdin = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8));
             String line;
             while ((line = stdin.readLine()) != null) {
                 if (line.isBlank()) {
