@@ -96,6 +96,12 @@ public final class JslirpCommand implements Callable<Integer> {
             "",
             "  jslirp --tap tap0      (a tap in jslirp's own namespace, e.g. for a bridge or to move: ip link set tap0 netns NS)",
             "",
+            "  Port forwards at run time, as QEMU's monitor (hostfwd_add, hostfwd_remove, info usernet):",
+            "    jslirp --listen unix:/tmp/jslirp.sock --control unix:/tmp/jslirp.ctl &",
+            "    jslirp control unix:/tmp/jslirp.ctl hostfwd_add tcp::2222-:22",
+            "    jslirp control unix:/tmp/jslirp.ctl info usernet",
+            "    jslirp control unix:/tmp/jslirp.ctl hostfwd_remove tcp::2222",
+            "",
             "jslirp logs the exact -netdev argument for its address (or, for a tap, what to run in the namespace) "
                     + "when it starts.");
 
