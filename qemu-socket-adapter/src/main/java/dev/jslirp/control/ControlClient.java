@@ -95,7 +95,7 @@ public final class ControlClient implements Closeable {
                     }
                     String msg = line.startsWith(ControlReply.ERROR_PREFIX)
                             ? line.substring(ControlReply.ERROR_PREFIX.length()) : line;
-                    return new ControlReply(lines, msg, false);
+                    return new ControlReply(lines, msg, false, false);
                 }
                 lines.add(line);
             }

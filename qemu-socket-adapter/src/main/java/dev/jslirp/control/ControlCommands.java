@@ -88,13 +88,11 @@ final class ControlCommands {
     // ---------------------------------------------------------------- hostfwd
 
     private ControlReply hostfwdAdd(List<String> args) {
-        String rule = ruleArgument(args);
-        if (rule == null) {
-            return usage("hostfwd_add", HmpHostfwd.ADD_FORM);
+        ControlReply refused = refuseArguments(args, "hostfwd_add", HmpHostfwd.ADD_FORM);
+        if (refused != null) {
+            return refused;
         }
-        if (!idMatches(args)) {
-            return unknownId(args);
-        }
+        String rule = args.get(args.size() - 1);
         HostForward forward;
         try {
             forward = HmpHostfwd.parseAdd(rule);
@@ -129,13 +127,11 @@ final class ControlCommands {
     }
 
     private ControlReply hostfwdRemove(List<String> args) {
-        String rule = ruleArgument(args);
-        if (rule == null) {
-            return usage("hostfwd_remove", HmpHostfwd.REMOVE_FORM);
+        ControlReply refused = refuseArguments(args, "hostfwd_remove", HmpHostfwd.REMOVE_FORM);
+        if (refused != null) {
+            return refused;
         }
-        if (!idMatches(args)) {
-            return unknownId(args);
-        }
+        String rule = args.get(args.size() - 1);
         HmpHostfwd.HostEnd end;
         try {
             end = HmpHostfwd.parseRemove(rule);
@@ -148,25 +144,25 @@ final class ControlCommands {
                 : done(nat.udp().removeForward(end.hostAddress(), end.hostPort()));
         // QEMU's own words, "host forwarding rule for RULE removed" or "... not found".
         String what = "host forwarding rule for " + rule;
-        return removed ? ControlReply.ok(what + " removed") : ControlReply.error(what + " not found");
+        // Replied once the loop polled again: on NIO, closing a registered socket closes its
+        // descriptor only at the selector's next poll, and until then the port still accepts
+        // and cannot be bound again (a hostfwd_add of the same port would fail).
+        return removed ? ControlReply.ok(what + " removed").thenAfterIo() : ControlReply.error(what + " not found");
     }
 
-    /** The rule: the only argument, or the second after a netdev id; null if there are none or too many. */
-    private static String ruleArgument(List<String> args) {
-        return args.size() == 1 ? args.get(0) : args.size() == 2 ? args.get(1) : null;
-    }
-
-    private boolean idMatches(List<String> args) {
-        return args.size() < 2 || args.get(0).equals(netdevId);
-    }
-
-    private static ControlReply unknownId(List<String> args) {
-        // QEMU's slirp_lookup: "unrecognized netdev id '%s'".
-        return ControlReply.error("unrecognized netdev id '" + args.get(0) + "'");
-    }
-
-    private static ControlReply usage(String command, String form) {
-        return ControlReply.error("usage: " + command + " [netdev_id] " + form);
+    /**
+     * The error for arguments of a hostfwd command that are not {@code [netdev_id] RULE}
+     * with this network's id, or null if they are (the rule is then the last).
+     */
+    private ControlReply refuseArguments(List<String> args, String command, String form) {
+        if (args.isEmpty() || args.size() > 2) {
+            return ControlReply.error("usage: " + command + " [netdev_id] " + form);
+        }
+        if (args.size() == 2 && !args.get(0).equals(netdevId)) {
+            // QEMU's slirp_lookup: "unrecognized netdev id '%s'".
+            return ControlReply.error("unrecognized netdev id '" + args.get(0) + "'");
+        }
+        return null;
     }
 
     private static ControlReply notSetUp(String rule, String why) {

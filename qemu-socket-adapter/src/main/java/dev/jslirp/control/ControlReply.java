@@ -1,6 +1,5 @@
 package dev.jslirp.control;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,8 +15,11 @@ import java.util.Objects;
  * @param lines the text lines, before the terminator
  * @param error null for {@code OK}, else the message of the {@code ERROR:} line
  * @param close true if the server closes the connection after this reply ({@code quit})
+ * @param afterIo true if the server sends this reply, and runs the commands after it,
+ *                only once the event loop has polled its sockets again (see
+ *                {@link ControlSession}); false for replies the client reads
  */
-public record ControlReply(List<String> lines, String error, boolean close) {
+public record ControlReply(List<String> lines, String error, boolean close, boolean afterIo) {
     /** The terminator of a reply that succeeded. */
     public static final String OK = "OK";
     /** How the terminator of a failed reply starts. */
@@ -30,7 +32,7 @@ public record ControlReply(List<String> lines, String error, boolean close) {
 
     /** Success with {@code lines} of text. */
     public static ControlReply ok(List<String> lines) {
-        return new ControlReply(lines, null, false);
+        return new ControlReply(lines, null, false, false);
     }
 
     /** Success with {@code lines} of text. */
@@ -40,7 +42,7 @@ public record ControlReply(List<String> lines, String error, boolean close) {
 
     /** Failure: no text, the terminator {@code ERROR: message}. */
     public static ControlReply error(String message) {
-        return new ControlReply(List.of(), Objects.requireNonNull(message, "message"), false);
+        return new ControlReply(List.of(), Objects.requireNonNull(message, "message"), false, false);
     }
 
     /** True if the reply ends with {@code OK}. */
@@ -87,6 +89,11 @@ public record ControlReply(List<String> lines, String error, boolean close) {
 
     /** A reply with the same text that closes the connection afterwards. */
     public ControlReply thenClose() {
-        return new ControlReply(new ArrayList<>(lines), error, true);
+        return new ControlReply(lines, error, true, afterIo);
+    }
+
+    /** A reply with the same text that waits for the event loop's next poll of its sockets. */
+    public ControlReply thenAfterIo() {
+        return new ControlReply(lines, error, close, true);
     }
 }

@@ -26,7 +26,8 @@ class ControlClientCommandTest {
     record Result(int exitCode, String out, String err) {
     }
 
-    private static Result run(String stdin, String... args) {
+    /** Runs {@code jslirp ARGS} as main does, with {@code stdin} as standard input. */
+    static Result run(String stdin, String... args) {
         CommandLine cl = JslirpCommand.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -3,7 +3,6 @@ package dev.jslirp.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jslirp.cli.JslirpCommand;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.e2e.E2eDnsServer;
 import dev.jslirp.e2e.GuestNic;
@@ -18,8 +17,6 @@ import io.netty.channel.EventLoopGroup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -33,7 +30,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * A real Linux guest under QEMU attached to a network in the test JVM, changed at run
@@ -49,20 +45,15 @@ class ControlGuestTest {
     @TempDir
     Path dir;
 
-    /** {@code jslirp control ADDR WORDS...}: its exit status and standard output. */
+    /** {@code jslirp control ADDR WORDS...}, which must succeed; its standard output. */
     private static String control(Endpoint addr, String... words) {
-        CommandLine cl = JslirpCommand.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
         String[] args = new String[words.length + 2];
         args[0] = "control";
         args[1] = addr.toString();
         System.arraycopy(words, 0, args, 2, words.length);
-        int rc = cl.execute(args);
-        assertThat(rc).as("jslirp control %s: %s", String.join(" ", words), err).isZero();
-        return out.toString();
+        ControlClientCommandTest.Result r = ControlClientCommandTest.run("", args);
+        assertThat(r.exitCode()).as("jslirp control %s: %s", String.join(" ", words), r.err()).isZero();
+        return r.out();
     }
 
     private static Socket connect(int port) throws IOException {

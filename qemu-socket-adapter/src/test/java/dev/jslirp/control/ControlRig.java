@@ -27,14 +27,22 @@ final class ControlRig implements AutoCloseable {
     /** The netdev id the server answers to. */
     static final String ID = "n0";
 
-    final IoTransport io = IoTransport.best();
-    final EventLoopGroup group = io.newEventLoopGroup(1);
+    final IoTransport io;
+    final EventLoopGroup group;
     final QueueSink sink = new QueueSink();
     final JslirpNetwork network;
     final ControlServer server;
     final Path socket;
 
+    /** A rig on the best I/O transport here (epoll on Linux). */
     ControlRig(Path dir) throws IOException {
+        this(dir, IoTransport.best());
+    }
+
+    /** A rig whose loop, host sockets and control socket use {@code io}. */
+    ControlRig(Path dir, IoTransport io) throws IOException {
+        this.io = io;
+        this.group = io.newEventLoopGroup(1);
         this.socket = dir.resolve("control.sock");
         // An upstream on loopback that the tests never query: jslirp then never reads the host's resolv.conf.
         network = JslirpNetwork.builder()
