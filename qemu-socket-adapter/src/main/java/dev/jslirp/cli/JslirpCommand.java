@@ -44,8 +44,9 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         usageHelpAutoWidth = true,
         synopsisHeading = "Usage: ",
-        customSynopsis = "jslirp (--listen ADDR | --connect ADDR | --dgram ADDR[,remote=ADDR] | --tap NAME"
+        customSynopsis = {"jslirp (--listen ADDR | --connect ADDR | --dgram ADDR[,remote=ADDR] | --tap NAME"
                 + " | --netns PID|PATH|NAME) [OPTIONS]",
+            "       jslirp control ADDR [COMMAND...]"},
         descriptionHeading = "%n",
         description = {
             "A pure-Java replacement for QEMU's user-mode networking (-netdev user, libslirp), running beside "

@@ -30,7 +30,6 @@ import picocli.CommandLine.Spec;
  * {@value #EXIT_UNREACHABLE} when the socket cannot be reached or the reply does not come.
  */
 @Command(name = "control",
-        mixinStandardHelpOptions = true,
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
@@ -46,7 +45,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  jslirp control unix:/tmp/jslirp.ctl hostfwd_add tcp::2222-:22",
             "  jslirp control unix:/tmp/jslirp.ctl info usernet",
-            "  printf 'hostfwd_remove tcp::2222\\ninfo usernet\\n' | jslirp control unix:/tmp/jslirp.ctl"
+            "  printf 'info usernet\\ninfo stats\\n' | jslirp control unix:/tmp/jslirp.ctl"
         })
 public final class ControlClientCommand implements Callable<Integer> {
     /** Exit status when a command answered {@code ERROR}. */
@@ -65,6 +64,9 @@ public final class ControlClientCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS", description = {
         "How long to wait for each reply (default: 10)."})
     int timeoutSeconds = 10;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Spec
     CommandSpec spec;

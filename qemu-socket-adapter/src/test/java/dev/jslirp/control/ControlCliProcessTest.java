@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.cli.JslirpCommand;
 import dev.jslirp.transport.Endpoint;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +62,7 @@ class ControlCliProcessTest {
                 "-Dio.netty.leakDetection.level=paranoid", "-cp", System.getProperty("java.class.path"),
                 JslirpCommand.class.getName(), "--listen", "unix:" + dir.resolve("j.sock"),
                 "--control", "unix:" + sock, "--dns-upstream", "127.0.0.1:9")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
         assertThat(awaitLog(log, "control: unix:")).contains("control: unix:" + sock + " (")
