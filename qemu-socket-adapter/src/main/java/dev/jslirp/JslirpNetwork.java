@@ -39,11 +39,13 @@ import java.util.concurrent.TimeUnit;
 public final class JslirpNetwork implements AutoCloseable {
     private final GuestNetwork guest;
     private final DhcpServer dhcp;
+    private final NatService nat;
     private final EventLoopGroup ownedGroup;
 
-    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, EventLoopGroup ownedGroup) {
+    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, NatService nat, EventLoopGroup ownedGroup) {
         this.guest = guest;
         this.dhcp = dhcp;
+        this.nat = nat;
         this.ownedGroup = ownedGroup;
     }
 
@@ -60,6 +62,14 @@ public final class JslirpNetwork implements AutoCloseable {
     /** The DHCP server, for its lease table ({@link DhcpServer#activeLeases()}, on the event loop). */
     public DhcpServer dhcp() {
         return dhcp;
+    }
+
+    /**
+     * The NAT, for port forwards at run time ({@link NatService#tcp()},
+     * {@link NatService#udp()}) and its connection table ({@link NatService#connections}).
+     */
+    public NatService nat() {
+        return nat;
     }
 
     /** The event loop the whole network runs on. */
@@ -158,15 +168,16 @@ public final class JslirpNetwork implements AutoCloseable {
                 loop = owned.next();
             }
             DhcpServer dhcpServer = new DhcpServer(dhcp);
+            NatService natService = new NatService(nat);
             GuestNetwork g = GuestNetwork.builder(loop)
                     .config(network)
                     .alloc(alloc)
                     .hostChannels(hostChannels)
                     .service(dhcpServer)
                     .service(new DnsService(dns))
-                    .service(new NatService(nat))
+                    .service(natService)
                     .build();
-            return new JslirpNetwork(g, dhcpServer, owned);
+            return new JslirpNetwork(g, dhcpServer, natService, owned);
         }
     }
 }

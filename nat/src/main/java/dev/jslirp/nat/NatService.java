@@ -6,6 +6,8 @@ import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.nat.tcp.TcpNat;
 import dev.jslirp.nat.udp.UdpNat;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,9 +27,32 @@ public final class NatService implements GuestService {
         this.udp = new UdpNat(config);
     }
 
+    /** The TCP half, for its port-forward methods (HMP {@code hostfwd_add} / {@code hostfwd_remove}). */
+    public TcpNat tcp() {
+        return tcp;
+    }
+
     /** The UDP half, for its port-forward methods (HMP {@code hostfwd_add} / {@code hostfwd_remove}). */
     public UdpNat udp() {
         return udp;
+    }
+
+    /**
+     * The connection table as HMP's {@code info usernet} shows it, at most {@code max}
+     * rows: TCP listeners and flows, then UDP listeners, flows and forward mappings.
+     * Call on the event loop.
+     */
+    public List<NatConnection> connections(int max) {
+        List<NatConnection> rows = new ArrayList<>(Math.min(Math.max(0, max), 256));
+        tcp.connections(rows, max);
+        udp.connections(rows, max);
+        return rows;
+    }
+
+    /** How many rows {@link #connections} has without a bound. Call on the event loop. */
+    public int connectionCount() {
+        return tcp.forwards().size() + tcp.flowCount() + udp.forwardAddresses().size() + udp.flowCount()
+                + udp.mappingCount();
     }
 
     @Override

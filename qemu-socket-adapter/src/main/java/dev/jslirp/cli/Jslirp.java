@@ -1,11 +1,13 @@
 package dev.jslirp.cli;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.hostfwd.HostForward;
+import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
@@ -26,19 +28,27 @@ import java.util.stream.Collectors;
 final class Jslirp implements AutoCloseable {
     /** What to start: everything the command line decided. */
     record Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
-                LinkBuffers buffers) {
+                LinkBuffers buffers, Endpoint control) {
+        /** A plan without a control socket. */
+        Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
+             LinkBuffers buffers) {
+            this(io, configs, transport, netdevId, buffers, null);
+        }
     }
 
     private final Plan plan;
     private final EventLoopGroup group;
     private final JslirpNetwork network;
     private final GuestTransport transport;
+    private final ControlServer control;
 
-    private Jslirp(Plan plan, EventLoopGroup group, JslirpNetwork network, GuestTransport transport) {
+    private Jslirp(Plan plan, EventLoopGroup group, JslirpNetwork network, GuestTransport transport,
+                   ControlServer control) {
         this.plan = plan;
         this.group = group;
         this.network = network;
         this.transport = transport;
+        this.control = control;
     }
 
     /**
@@ -50,6 +60,7 @@ final class Jslirp implements AutoCloseable {
         EventLoopGroup group = plan.io().newEventLoopGroup(1);
         JslirpNetwork network = null;
         GuestTransport transport = null;
+        ControlServer control = null;
         try {
             EventLoop loop = group.next();
             NetworkSettings.Configs c = plan.configs();
@@ -59,8 +70,14 @@ final class Jslirp implements AutoCloseable {
                     .build();
             transport = plan.transport().create(network.guest(), plan.io(), plan.buffers());
             transport.start();
-            return new Jslirp(plan, group, network, transport);
+            if (plan.control() != null) {
+                control = ControlServer.start(network, plan.netdevId(), plan.io(), plan.control());
+            }
+            return new Jslirp(plan, group, network, transport, control);
         } catch (IOException | RuntimeException e) {
+            if (control != null) {
+                control.close();
+            }
             if (transport != null) {
                 transport.close();
             }
@@ -114,6 +131,10 @@ final class Jslirp implements AutoCloseable {
         lines.add("dhcp: " + describe(c.dhcp(), c.network().dhcpStart()));
         lines.add("dns: " + describe(c.dns()));
         lines.add("nat: " + describe(c.nat()));
+        if (control != null) {
+            lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats; e.g. "
+                    + control.clientHint() + ")");
+        }
         return lines;
     }
 
@@ -156,16 +177,22 @@ final class Jslirp implements AutoCloseable {
                 + n.maxUdpFlows() + " UDP flows, TCP buffer " + n.tcpBufferBytes() + " bytes";
     }
 
-    /** Closes the transport, the network and the loop; blocks until done. */
+    /** Closes the control socket, the transport, the network and the loop; blocks until done. */
     @Override
     public void close() {
         try {
-            transport.close();
+            if (control != null) {
+                control.close();
+            }
         } finally {
             try {
-                network.close();
+                transport.close();
             } finally {
-                group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+                try {
+                    network.close();
+                } finally {
+                    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+                }
             }
         }
     }

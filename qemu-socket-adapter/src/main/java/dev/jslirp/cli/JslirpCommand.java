@@ -1,5 +1,9 @@
 package dev.jslirp.cli;
 
+import dev.jslirp.control.ControlClientCommand;
+import dev.jslirp.control.ControlServer;
+import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.tap.TapTransport;
@@ -40,8 +44,9 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         usageHelpAutoWidth = true,
         synopsisHeading = "Usage: ",
-        customSynopsis = "jslirp (--listen ADDR | --connect ADDR | --dgram ADDR[,remote=ADDR] | --tap NAME"
+        customSynopsis = {"jslirp (--listen ADDR | --connect ADDR | --dgram ADDR[,remote=ADDR] | --tap NAME"
                 + " | --netns PID|PATH|NAME) [OPTIONS]",
+            "       jslirp control ADDR [COMMAND...]"},
         descriptionHeading = "%n",
         description = {
             "A pure-Java replacement for QEMU's user-mode networking (-netdev user, libslirp), running beside "
@@ -51,7 +56,8 @@ import picocli.CommandLine.Spec;
             "Options of QEMU's -netdev user keep their names and forms; --netdev-user takes a whole "
                 + "-netdev user value. Mistakes exit with status 2."
         },
-        footerHeading = "%nExamples:%n")
+        footerHeading = "%nExamples:%n",
+        subcommands = ControlClientCommand.class)
 public final class JslirpCommand implements Callable<Integer> {
     /**
      * Examples with the QEMU arguments each needs, printed as they are: a QEMU argument
@@ -90,6 +96,12 @@ public final class JslirpCommand implements Callable<Integer> {
             "    nsenter -t $! -U --preserve-credentials jslirp --netns $! --netns-static",
             "",
             "  jslirp --tap tap0      (a tap in jslirp's own namespace, e.g. for a bridge or to move: ip link set tap0 netns NS)",
+            "",
+            "  Port forwards at run time, as QEMU's monitor (hostfwd_add, hostfwd_remove, info usernet):",
+            "    jslirp --listen unix:/tmp/jslirp.sock --control unix:/tmp/jslirp.ctl &",
+            "    jslirp control unix:/tmp/jslirp.ctl hostfwd_add tcp::2222-:22",
+            "    jslirp control unix:/tmp/jslirp.ctl info usernet",
+            "    jslirp control unix:/tmp/jslirp.ctl hostfwd_remove tcp::2222",
             "",
             "jslirp logs the exact -netdev argument for its address (or, for a tap, what to run in the namespace) "
                     + "when it starts.");
@@ -232,6 +244,13 @@ public final class JslirpCommand implements Callable<Integer> {
         @Option(names = "--dhcp-pool-size", paramLabel = "N", order = 44, description = {
             "Addresses in the DHCP pool from --dhcpstart, 1..1024 (default: 16)."})
         String dhcpPoolSize;
+
+        @Option(names = "--control", paramLabel = ControlServer.FORM, order = 45, description = {
+            "Accept QEMU monitor commands for this network on a control socket: hostfwd_add, hostfwd_remove, "
+                + "info usernet, info stats (one per line, each reply ends with OK or ERROR: ...). Send them with "
+                + "'jslirp control ADDR COMMAND'. A unix socket is made owner-only (0600) and removed at exit; "
+                + "TCP only on loopback."})
+        String control;
     }
 
     /** Bounds of the NAT. */
@@ -253,7 +272,11 @@ public final class JslirpCommand implements Callable<Integer> {
         String tcpBuffer;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1", order = 1,
+    /**
+     * Exactly one is required, checked in {@link #buildPlan()} rather than by picocli,
+     * which would demand it of {@code jslirp control} too.
+     */
+    @ArgGroup(exclusive = true, multiplicity = "0..1", order = 1,
             heading = "%nWhere the guest's frames come from (exactly one):%n")
     TransportOptions transport;
 
@@ -302,7 +325,8 @@ public final class JslirpCommand implements Callable<Integer> {
         if (msg.startsWith("Error: ")) {
             msg = msg.substring("Error: ".length());
         }
-        cl.getErr().println("jslirp: " + msg + " (see jslirp --help)");
+        String name = cl.getCommandSpec().qualifiedName();
+        cl.getErr().println(name + ": " + msg + " (see " + name + " --help)");
         cl.getErr().flush();
         return cl.getCommandSpec().exitCodeOnInvalidInput();
     }
@@ -321,6 +345,11 @@ public final class JslirpCommand implements Callable<Integer> {
     }
 
     private Jslirp.Plan buildPlan() {
+        if (transport == null) {
+            String choices = this.spec.argGroups().stream().filter(g -> g.exclusive())
+                    .map(g -> g.synopsis()).findFirst().orElse("--listen ADDR");
+            throw new CliException("Missing required argument (specify one of these): " + choices);
+        }
         TuningOptions t = tuning != null ? tuning : new TuningOptions();
         QemuUserOptions u = user != null ? user : new QemuUserOptions();
         JslirpOptions o = own != null ? own : new JslirpOptions();
@@ -387,7 +416,15 @@ public final class JslirpCommand implements Callable<Integer> {
             throw new CliException("--reconnect-delay applies to --connect only");
         }
         spec.checkSupported(io);
-        return new Jslirp.Plan(io, configs, spec, netdevId, LinkBuffers.DEFAULT);
+        Endpoint control = null;
+        if (o.control != null) {
+            try {
+                control = ControlServer.parseEndpoint("--control", o.control);
+            } catch (ConfigException e) {
+                throw CliException.relabel(e, "--control");
+            }
+        }
+        return new Jslirp.Plan(io, configs, spec, netdevId, LinkBuffers.DEFAULT, control);
     }
 
     private static void option(NetworkSettings settings, String key, String value) {

@@ -101,6 +101,17 @@ final class TcpFlowTable {
         return all;
     }
 
+    /** Up to {@code max} of the flows, in table order, copied: for listings that must stay bounded. */
+    List<TcpFlow> first(int max) {
+        List<TcpFlow> some = new ArrayList<>(Math.min(size, Math.max(0, max)));
+        for (int i = 0; i < slots.length && some.size() < max; i++) {
+            if (slots[i] != null) {
+                some.add(slots[i]);
+            }
+        }
+        return some;
+    }
+
     private void resize(int n) {
         TcpFlow[] bigger = new TcpFlow[n];
         for (TcpFlow f : slots) {

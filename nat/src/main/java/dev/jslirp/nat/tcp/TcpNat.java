@@ -8,6 +8,7 @@ import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.nat.HostAddressMapper;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.hostfwd.HostForward;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -289,6 +290,36 @@ public final class TcpNat {
             }
         }
         return n;
+    }
+
+    /**
+     * Appends rows for the TCP forwards' listeners and then the flows to {@code out}
+     * until it holds {@code max} rows (HMP's {@code info usernet}); see
+     * {@link NatConnection} for what each column holds. Call on the event loop.
+     */
+    public void connections(List<NatConnection> out, int max) {
+        if (stack == null || stopped) {
+            return;
+        }
+        int firstGuest = ctx.config().dhcpStart();
+        for (Map.Entry<HostForward, TcpForwarder> e : forwards.entrySet()) {
+            if (out.size() >= max) {
+                return;
+            }
+            HostForward f = e.getKey();
+            out.add(NatConnection.listener(HostForward.Protocol.TCP, f.hostAddress(),
+                    e.getValue().boundAddress().getPort(), f.guestAddress() != 0 ? f.guestAddress() : firstGuest,
+                    f.guestPort()));
+        }
+        for (TcpFlow f : stack.table.first(max - out.size())) {
+            long toGuest = f.snd.buffer.bytes();
+            long toHost = f.hostPendingBytes();
+            out.add(f.forwarded
+                    ? new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.remoteIp, f.remotePort,
+                            f.guestIp, f.guestPort, toGuest, toHost, -1)
+                    : new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.guestIp, f.guestPort,
+                            f.remoteIp, f.remotePort, toGuest, toHost, -1));
+        }
     }
 
     /** The core, for tests in this package. */

@@ -3,6 +3,8 @@ package dev.jslirp.nat.udp;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.stats.Counters;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,6 +68,20 @@ final class FlowRegistry {
     /** Port-forward mappings open. */
     int mappingCount() {
         return mappings.size();
+    }
+
+    /**
+     * Up to {@code max} flows, copied: the guest's own flows, then the port-forward
+     * mappings, each least recently used first. For listings that must stay bounded.
+     */
+    List<UdpFlow> first(int max) {
+        List<UdpFlow> some = new ArrayList<>(Math.min(outbound.size() + mappings.size(), Math.max(0, max)));
+        for (IdleList list : new IdleList[] {outbound, mappings}) {
+            for (UdpFlow f = list.oldest(); f != null && some.size() < max; f = f.newer) {
+                some.add(f);
+            }
+        }
+        return some;
     }
 
     /** Registers a new outbound flow, closing the least recently used one at the bound. */

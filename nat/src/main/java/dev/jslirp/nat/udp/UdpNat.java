@@ -11,6 +11,7 @@ import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.UdpPacket;
 import dev.jslirp.nat.HostAddressMapper;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.hostfwd.HostForward;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -342,6 +343,35 @@ public final class UdpNat {
     /** Port-forward mappings that are live; call on the event loop. */
     public int mappingCount() {
         return flows == null ? 0 : flows.mappingCount();
+    }
+
+    /**
+     * Appends rows for the UDP forwards' listeners and then the flows and mappings to
+     * {@code out} until it holds {@code max} rows (HMP's {@code info usernet}); see
+     * {@link NatConnection} for what each column holds. Call on the event loop.
+     */
+    public void connections(List<NatConnection> out, int max) {
+        if (flows == null || stopped) {
+            return;
+        }
+        for (UdpForwarder fw : forwarders) {
+            if (out.size() >= max) {
+                return;
+            }
+            HostForward f = fw.forward();
+            out.add(NatConnection.listener(HostForward.Protocol.UDP, f.hostAddress(), fw.localAddress().getPort(),
+                    fw.guestIp(), fw.guestPort()));
+        }
+        long now = ctx.nanoTime();
+        long idle = config.udpIdleTimeout().toNanos();
+        for (UdpFlow f : flows.first(max - out.size())) {
+            long left = Math.max(0, f.lastActiveNanos + idle - now);
+            out.add(f instanceof ForwardMapping
+                    ? new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.remoteIp, f.remotePort,
+                            f.guestIp, f.guestPort, 0, 0, left)
+                    : new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.guestIp, f.guestPort,
+                            f.remoteIp, f.remotePort, 0, 0, left));
+        }
     }
 
     private InetSocketAddress openForward(HostForward forward) {

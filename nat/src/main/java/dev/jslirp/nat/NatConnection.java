@@ -1,0 +1,61 @@
+package dev.jslirp.nat;
+
+import dev.jslirp.nat.hostfwd.HostForward;
+import java.util.Objects;
+
+/**
+ * One row of the NAT's connection table at one moment, as QEMU's {@code info usernet}
+ * lists libslirp's sockets: a port forward's listener, or a flow.
+ *
+ * <p>Endpoints are IPv4 addresses as ints ({@code 0} for "all addresses") and ports:
+ * <ul>
+ *   <li>a listener ({@link #HOST_FORWARD}): source is where it listens on the host
+ *       (the bound port, also for a forward asked with port 0), destination the guest
+ *       address and port it forwards to;</li>
+ *   <li>a flow: source is the end that opened it and destination the other, both as the
+ *       guest sees them: for a flow the guest opened, the guest's address and port, then
+ *       the remote it talks to (the gateway for the host's loopback); for a flow a port
+ *       forward opened, the gateway address and port the host peer appears as, then the
+ *       guest's.</li>
+ * </ul>
+ *
+ * @param protocol           TCP or UDP
+ * @param state              {@link #HOST_FORWARD} for a listener; a TCP flow's state
+ *                           towards the guest ({@code ESTABLISHED}, {@code FIN_WAIT_1}...);
+ *                           {@link #UDP_FLOW} for a UDP flow
+ * @param sourceAddress      see above
+ * @param sourcePort         see above
+ * @param destinationAddress see above
+ * @param destinationPort    see above
+ * @param receiveQueue       bytes from the host held for the guest (TCP: not yet
+ *                           acknowledged by it), as libslirp's {@code so_rcv}
+ * @param sendQueue          bytes from the guest the host socket has not taken yet, as
+ *                           libslirp's {@code so_snd}
+ * @param expiresInNanos     for a UDP flow, the time left until it is closed as idle;
+ *                           -1 for the other rows
+ */
+public record NatConnection(HostForward.Protocol protocol, String state, int sourceAddress, int sourcePort,
+                            int destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
+                            long expiresInNanos) {
+    /** The state of a port forward's listening socket (libslirp's name). */
+    public static final String HOST_FORWARD = "HOST_FORWARD";
+    /** The state of a UDP flow, which has no states of its own. */
+    public static final String UDP_FLOW = "FLOW";
+
+    /** Checks the fields. */
+    public NatConnection {
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(state, "state");
+    }
+
+    /** A port forward's listener on {@code hostAddress:boundPort} for {@code guestAddress:guestPort}. */
+    public static NatConnection listener(HostForward.Protocol protocol, int hostAddress, int boundPort,
+                                         int guestAddress, int guestPort) {
+        return new NatConnection(protocol, HOST_FORWARD, hostAddress, boundPort, guestAddress, guestPort, 0, 0, -1);
+    }
+
+    /** True for a port forward's listening socket. */
+    public boolean isListener() {
+        return HOST_FORWARD.equals(state);
+    }
+}

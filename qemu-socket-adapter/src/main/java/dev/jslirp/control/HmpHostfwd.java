@@ -1,0 +1,174 @@
+package dev.jslirp.control;
+
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.nat.hostfwd.HostForward;
+import java.util.Locale;
+
+/**
+ * The rules of HMP's {@code hostfwd_add} and {@code hostfwd_remove}, read the way QEMU
+ * reads them ({@code slirp_hostfwd} and {@code hmp_hostfwd_remove} in QEMU's
+ * net/slirp.c): the fields are cut at the first separator each, in order, and a
+ * mistake is reported with QEMU's own words:
+ * {@code Invalid host forwarding rule 'RULE' (Bad host port)} for {@code hostfwd_add},
+ * {@code invalid format} for {@code hostfwd_remove}.
+ *
+ * <p>Differences from QEMU: ports are decimal (QEMU's {@code qemu_strtoi} with base 0
+ * also takes {@code 0x50} and reads {@code 022} as octal; jslirp's {@code --hostfwd}
+ * takes decimal only, and so does this); addresses are dotted quads (QEMU's
+ * {@code inet_aton} also takes {@code 127.1}); {@code unix:} forwards are not supported.
+ * The protocol name is accepted in any case, as by {@code --hostfwd}.
+ */
+final class HmpHostfwd {
+    /** The rule of {@code hostfwd_add}. */
+    static final String ADD_FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport";
+    /** The rule of {@code hostfwd_remove}. */
+    static final String REMOVE_FORM = "[tcp|udp]:[hostaddr]:hostport";
+
+    private HmpHostfwd() {
+    }
+
+    /** A rule that cannot be read; the message is the one to show. */
+    static final class BadRule extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BadRule(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** The host end of a forward, as {@code hostfwd_remove} names it. */
+    record HostEnd(HostForward.Protocol protocol, int hostAddress, int hostPort) {
+    }
+
+    /**
+     * Reads {@code hostfwd_add}'s rule.
+     *
+     * @throws BadRule with QEMU's message and reason
+     */
+    static HostForward parseAdd(String rule) throws BadRule {
+        Cursor c = new Cursor(rule);
+        String proto = c.until(':');
+        if (proto == null) {
+            throw invalid(rule, "No : separators");
+        }
+        HostForward.Protocol protocol = protocol(proto);
+        if (protocol == null) {
+            throw invalid(rule, proto.equalsIgnoreCase("unix") ? "unix forwarding is not supported by jslirp"
+                    : "Bad protocol name");
+        }
+        String hostAddr = c.until(':');
+        if (hostAddr == null) {
+            throw invalid(rule, "Missing : separator");
+        }
+        long host = address(hostAddr);
+        if (host < 0) {
+            throw invalid(rule, "Bad host address");
+        }
+        String hostPortText = c.until('-');
+        if (hostPortText == null) {
+            throw invalid(rule, "Bad host port separator");
+        }
+        int hostPort = port(hostPortText);
+        if (hostPort < 0) {
+            throw invalid(rule, "Bad host port");
+        }
+        String guestAddr = c.until(':');
+        if (guestAddr == null) {
+            throw invalid(rule, "Missing guest address");
+        }
+        long guest = address(guestAddr);
+        if (guest < 0) {
+            throw invalid(rule, "Bad guest address");
+        }
+        int guestPort = port(c.rest());
+        if (guestPort < 1) {
+            throw invalid(rule, "Bad guest port");
+        }
+        return new HostForward(protocol, (int) host, hostPort, (int) guest, guestPort);
+    }
+
+    /**
+     * Reads {@code hostfwd_remove}'s argument.
+     *
+     * @throws BadRule with QEMU's {@code invalid format}, and the form expected
+     */
+    static HostEnd parseRemove(String rule) throws BadRule {
+        Cursor c = new Cursor(rule);
+        String proto = c.until(':');
+        HostForward.Protocol protocol = proto == null ? null : protocol(proto);
+        String hostAddr = protocol == null ? null : c.until(':');
+        long host = hostAddr == null ? -1 : address(hostAddr);
+        int port = hostAddr == null ? -1 : port(c.rest());
+        if (protocol == null || host < 0 || port < 0) {
+            throw new BadRule("invalid format: '" + rule + "' (expected " + REMOVE_FORM + ", e.g. tcp::2222)");
+        }
+        return new HostEnd(protocol, (int) host, port);
+    }
+
+    private static BadRule invalid(String rule, String reason) {
+        return new BadRule("Invalid host forwarding rule '" + rule + "' (" + reason + ")");
+    }
+
+    /** TCP for {@code tcp} or nothing, UDP for {@code udp}, else null. */
+    private static HostForward.Protocol protocol(String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "":
+            case "tcp":
+                return HostForward.Protocol.TCP;
+            case "udp":
+                return HostForward.Protocol.UDP;
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * 0 for an empty address (all addresses, or the first DHCP address), the address
+     * as an unsigned value, or -1 if the text is no address.
+     */
+    private static long address(String text) {
+        if (text.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Ipv4Address.parse(text) & 0xffffffffL;
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    /** A decimal port 0..65535, or -1. */
+    private static int port(String text) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            return -1;
+        }
+        int p = Integer.parseInt(text);
+        return p <= 65535 ? p : -1;
+    }
+
+    /** QEMU's {@code get_str_sep}: the text up to the next separator, consumed with it. */
+    private static final class Cursor {
+        private final String text;
+        private int at;
+
+        Cursor(String text) {
+            this.text = text;
+        }
+
+        /** The text before the next {@code sep}, or null if there is none (nothing consumed then). */
+        String until(char sep) {
+            int i = text.indexOf(sep, at);
+            if (i < 0) {
+                return null;
+            }
+            String field = text.substring(at, i);
+            at = i + 1;
+            return field;
+        }
+
+        /** What is left. */
+        String rest() {
+            return text.substring(at);
+        }
+    }
+}
