@@ -80,8 +80,10 @@ class JslirpRestartGuestTest {
             assertThat(jslirp.drops().keySet()).as("%s", c).isSubsetOf(JslirpUserNetworkTest.EXPECTED_DROPS);
             assertThat(jslirp.network().guest().eventLoop().submit(() -> jslirp.network().guest().isGuestAttached())
                     .syncUninterruptibly().getNow()).isFalse();
-            assertThat(openFileDescriptors()).as("file descriptors after the second VM as after the first")
-                    .isEqualTo(fdsAfterFirst);
+            // Not equal: the JVM itself opens and closes descriptors at times (class files,
+            // the JIT), which once made the count one lower. A leak per VM shows as more.
+            assertThat(openFileDescriptors()).as("file descriptors after the second VM, at most as after the first")
+                    .isLessThanOrEqualTo(fdsAfterFirst);
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
