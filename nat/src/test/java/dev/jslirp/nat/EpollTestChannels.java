@@ -1,14 +1,10 @@
 package dev.jslirp.nat;
 
 import dev.jslirp.core.spi.HostChannels;
-import io.netty.channel.ChannelFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.ServerSocketChannel;
-import io.netty.channel.socket.SocketChannel;
 
 /**
  * Host channels on Netty's native epoll transport, for NAT tests that must run where the
@@ -17,22 +13,8 @@ import io.netty.channel.socket.SocketChannel;
  */
 public final class EpollTestChannels {
     /** Epoll socket, server socket and datagram channels. */
-    public static final HostChannels HOST_CHANNELS = new HostChannels() {
-        @Override
-        public ChannelFactory<? extends SocketChannel> tcp() {
-            return EpollSocketChannel::new;
-        }
-
-        @Override
-        public ChannelFactory<? extends ServerSocketChannel> tcpServer() {
-            return EpollServerSocketChannel::new;
-        }
-
-        @Override
-        public ChannelFactory<? extends DatagramChannel> udp() {
-            return EpollDatagramChannel::new;
-        }
-    };
+    public static final HostChannels HOST_CHANNELS = HostChannels.of("epoll",
+            EpollSocketChannel::new, EpollServerSocketChannel::new, EpollDatagramChannel::new);
 
     private EpollTestChannels() {
     }

@@ -34,13 +34,7 @@ final class PendingFrames {
         if (size == frames.length) {
             return false;
         }
-        boolean first = true;
-        for (int i = 0; i < size; i++) {
-            if (ips[i] == ip) {
-                first = false;
-                break;
-            }
-        }
+        boolean first = firstFor(ip, size);
         ips[size] = ip;
         frames[size] = frame;
         queuedAt[size] = now;
@@ -53,13 +47,42 @@ final class PendingFrames {
 
     /** Sends, in order, every frame waiting for {@code ip}, now known to be at {@code mac}. */
     void release(int ip, long mac, GuestSender network) {
+        removeIf((i, f) -> {
+            if (ips[i] != ip) {
+                return false;
+            }
+            network.sendResolved(f, mac);
+            return true;
+        });
+    }
+
+    /** Drops frames older than {@code timeout}; asks again for the addresses still waited for. */
+    void expire(long now, long timeout, GuestSender network) {
+        removeIf((i, f) -> {
+            if (now - queuedAt[i] < timeout) {
+                return false;
+            }
+            f.release();
+            network.stats().drops().increment(DropReason.GUEST_MAC_UNRESOLVED);
+            return true;
+        });
+        for (int i = 0; i < size; i++) {
+            if (firstFor(ips[i], i)) {
+                network.requestMac(ips[i]);
+            }
+        }
+    }
+
+    /** What to do with a queued frame: true if it was taken (sent or released) and leaves the queue. */
+    private interface Taker {
+        boolean take(int index, ByteBuf frame);
+    }
+
+    /** Offers each queued frame in order to {@code taker} and closes the gaps of those it took. */
+    private void removeIf(Taker taker) {
         int w = 0;
         for (int i = 0; i < size; i++) {
-            if (ips[i] == ip) {
-                ByteBuf f = frames[i];
-                frames[i] = null;
-                network.sendResolved(f, mac);
-            } else {
+            if (!taker.take(i, frames[i])) {
                 ips[w] = ips[i];
                 frames[w] = frames[i];
                 queuedAt[w] = queuedAt[i];
@@ -72,38 +95,14 @@ final class PendingFrames {
         size = w;
     }
 
-    /** Drops frames older than {@code timeout}; asks again for the addresses still waited for. */
-    void expire(long now, long timeout, GuestSender network) {
-        int w = 0;
-        for (int i = 0; i < size; i++) {
-            if (now - queuedAt[i] >= timeout) {
-                frames[i].release();
-                frames[i] = null;
-                network.stats().drops().increment(DropReason.GUEST_MAC_UNRESOLVED);
-            } else {
-                ips[w] = ips[i];
-                frames[w] = frames[i];
-                queuedAt[w] = queuedAt[i];
-                w++;
+    /** True if no frame before {@code index} waits for {@code ip}. */
+    private boolean firstFor(int ip, int index) {
+        for (int j = 0; j < index; j++) {
+            if (ips[j] == ip) {
+                return false;
             }
         }
-        for (int i = w; i < size; i++) {
-            frames[i] = null;
-        }
-        int before = size;
-        size = w;
-        for (int i = 0; i < size; i++) {
-            boolean firstForIp = true;
-            for (int j = 0; j < i; j++) {
-                if (ips[j] == ips[i]) {
-                    firstForIp = false;
-                    break;
-                }
-            }
-            if (firstForIp && before > 0) {
-                network.requestMac(ips[i]);
-            }
-        }
+        return true;
     }
 
     /** Releases everything, uncounted. */
