@@ -21,7 +21,7 @@ import dev.jslirp.core.spi.GuestPacket;
  * <h2>ACKs</h2>
  * <p>Out-of-order segments, segments filling a gap and FINs are acknowledged at once
  * (RFC 5681 section 4.2), every second data segment too; a lone segment's ACK waits
- * up to a millisecond ({@link DelayedAcks}) for the next segment or for data going
+ * a few milliseconds ({@link DelayedAcks}) for the next segment or for data going
  * to the guest to carry it, so a bulk upload costs the guest one ACK per two
  * segments however the segments arrive.
  */

@@ -75,6 +75,23 @@ class TcpGuestToHostTest {
         }
     }
 
+    /**
+     * The delay is no shorter than a 250 Hz kernel tick, so that a request/response
+     * exchange, which keeps the delayed-ACK task running, does not make every sleep of
+     * the event loop arm a sub-tick timer (DelayedAcks, "Why this period").
+     */
+    @Test
+    void aLoneSegmentsAckWaitsAtLeastFourAndAtMostEightMilliseconds() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.send("one".getBytes());
+            r.advance(java.time.Duration.ofMillis(4).minusNanos(1));
+            r.g.expectNothing(java.time.Duration.ZERO);
+            r.advance(java.time.Duration.ofMillis(4).plusNanos(1));
+            assertThat(c.expectAck().ack).isEqualTo(c.iss + 1 + 3);
+        }
+    }
+
     @Test
     void anAckCarriedByAnAnswerIsNotSentAgain() {
         try (EmbeddedRig r = new EmbeddedRig()) {
