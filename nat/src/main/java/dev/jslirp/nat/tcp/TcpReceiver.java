@@ -27,7 +27,7 @@ import dev.jslirp.core.spi.GuestPacket;
  */
 final class TcpReceiver {
     private final TcpFlow flow;
-    final SegmentAssembler outOfOrder = new SegmentAssembler(TcpStack.MAX_OUT_OF_ORDER);
+    final SegmentAssembler outOfOrder;
     /** The guest's initial sequence number. */
     int irs;
     /** RCV.NXT: the next guest sequence number expected. */
@@ -43,6 +43,9 @@ final class TcpReceiver {
 
     TcpReceiver(TcpFlow flow) {
         this.flow = flow;
+        TcpStack stack = flow.stack;
+        this.outOfOrder = new SegmentAssembler(TcpStack.MAX_OUT_OF_ORDER, stack.ctx.alloc(),
+                TcpStack.outOfOrderChunk(stack.bufferBytes), 2L * stack.bufferBytes);
     }
 
     /** Starts the receive sequence space from the guest's SYN. */
