@@ -25,7 +25,10 @@ JSLIRP_JAVA_OPTS="${JSLIRP_JAVA_OPTS:-$JSLIRP_JAVA_OPTS_DEFAULT}"
 
 # Options every jslirp gets: $1 = MTU. Sets JSLIRP_ARGS.
 jslirp_common_args() {
-    JSLIRP_ARGS=(--mtu "$1" --log-level warn --dns-upstream 127.0.0.1
+    # Log level info: at exit jslirp logs its counters (drops, queue limits, TCP
+    # retransmissions), kept with --keep-work in the backend's log. Nothing on the data
+    # path logs at info.
+    JSLIRP_ARGS=(--mtu "$1" --log-level info --dns-upstream 127.0.0.1
         --hostfwd "tcp:$HOST_ADDR:$FWD_TCP-:$GUEST_TCP"
         --hostfwd "udp:$HOST_ADDR:$FWD_UDP-:$GUEST_UDP")
 }
@@ -41,6 +44,8 @@ jslirp_stream_args() {
 # --------------------------------------------------------------------------------------
 
 ALL_BACKENDS="slirp4netns,pasta,jslirp-netns,passt-relay,jslirp-relay"
+ALL_TESTS="tcp,rr,crr,udp"
+TESTS="$ALL_TESTS"
 RUNS=3
 DURATION=5
 MTUS="1500,65520"
@@ -84,6 +89,9 @@ Options:
   --mtu LIST        MTUs to test, comma-separated (default: $MTUS)
   --backends LIST   any of $ALL_BACKENDS
                     (default: all)
+  --tests LIST      any of $ALL_TESTS: TCP throughput (with CPU per GB),
+                    request/response, connections, UDP (default: all; the rows of
+                    the others read "not run")
   --udp-rate RATE   offered UDP rate, bits/s with K/M/G suffix (default: $UDP_RATE)
   --rr-size BYTES   request/response message size (default: $RR_SIZE)
   --jar PATH        jslirp's shaded jar (default: qemu-socket-adapter/target/jslirp.jar,
@@ -109,6 +117,7 @@ while [[ $# -gt 0 ]]; do
         --time) DURATION="${2:?--time needs seconds}"; shift 2 ;;
         --mtu|--mtus) MTUS="${2:?--mtu needs a list}"; shift 2 ;;
         --backends) BACKENDS="${2:?--backends needs a list}"; shift 2 ;;
+        --tests) TESTS="${2:?--tests needs a list}"; shift 2 ;;
         --udp-rate) UDP_RATE="${2:?--udp-rate needs a rate}"; shift 2 ;;
         --rr-size) RR_SIZE="${2:?--rr-size needs a size}"; shift 2 ;;
         --jar) JAR="${2:?--jar needs a path}"; shift 2 ;;
@@ -133,6 +142,10 @@ done
 for b in ${BACKENDS//,/ }; do
     [[ ",$ALL_BACKENDS," == *",$b,"* ]] || die "--backends: unknown backend '$b' (expected some of $ALL_BACKENDS)"
 done
+for t in ${TESTS//,/ }; do
+    [[ ",$ALL_TESTS," == *",$t,"* ]] || die "--tests: unknown test '$t' (expected some of $ALL_TESTS)"
+done
+testing() { [[ ",$TESTS," == *",$1,"* ]]; }
 udp_rate_bits() {
     local r="$1" n mult=1
     case "$r" in
@@ -574,14 +587,22 @@ run_trial() {
     timeout 10 ip netns exec "$NS_GUEST" iperf3 -c "$GATEWAY" -p "$IPERF_PORT" -t 1 --connect-timeout 2000 >/dev/null 2>&1
     timeout 10 ip netns exec "$NS_HOST" iperf3 -c "$HOST_ADDR" -p "$FWD_TCP" -t 1 --connect-timeout 2000 >/dev/null 2>&1
 
-    tcp_throughput g2h 1
-    tcp_throughput g2h 4
-    tcp_throughput h2g 1
-    tcp_throughput h2g 4
-    racetool_metric rr per_second ip netns exec "$NS_GUEST" "$BIN/racetool" rr "$GATEWAY" "$ECHO_PORT" "$RR_SIZE" "$DURATION"
-    racetool_metric crr per_second ip netns exec "$NS_GUEST" "$BIN/racetool" crr "$GATEWAY" "$ONCE_PORT" "$DURATION"
-    udp_rate g2h
-    udp_rate h2g
+    if testing tcp; then
+        tcp_throughput g2h 1
+        tcp_throughput g2h 4
+        tcp_throughput h2g 1
+        tcp_throughput h2g 4
+    fi
+    if testing rr; then
+        racetool_metric rr per_second ip netns exec "$NS_GUEST" "$BIN/racetool" rr "$GATEWAY" "$ECHO_PORT" "$RR_SIZE" "$DURATION"
+    fi
+    if testing crr; then
+        racetool_metric crr per_second ip netns exec "$NS_GUEST" "$BIN/racetool" crr "$GATEWAY" "$ONCE_PORT" "$DURATION"
+    fi
+    if testing udp; then
+        udp_rate g2h
+        udp_rate h2g
+    fi
 
     if ! kill -0 "$BACKEND_PID" 2>/dev/null; then
         echo "run-race:   $BACKEND exited during the measurements: $(last_line "$LOG_DIR/backend.log")" >&2
@@ -617,7 +638,7 @@ UDP_LABEL="$UDP_RATE"
     echo "- load average before/after: $LOAD_BEFORE / $LOAD_AFTER (other work on the machine skews every column alike only if it is steady)"
     echo "- peers: slirp4netns $(version_of slirp4netns); passt/pasta $(version_of passt); iperf3 $(version_of iperf3)"
     echo "- jslirp: $(version_of jslirp), $JAR; Java $(version_of java); JVM flags: \`$JSLIRP_JAVA_OPTS\`"
-    echo "- $RUNS run(s) of ${DURATION} s per measurement, medians; MTUs $MTUS; UDP offered $UDP_LABEL bit/s of MTU-sized datagrams; request/response $RR_SIZE byte(s); guest tap txqueuelen ${TXQUEUELEN:-as each backend leaves it (1000)}"
+    echo "- $RUNS run(s) of ${DURATION} s per measurement, medians; tests $TESTS; MTUs $MTUS; UDP offered $UDP_LABEL bit/s of MTU-sized datagrams; request/response $RR_SIZE byte(s); guest tap txqueuelen ${TXQUEUELEN:-as each backend leaves it (1000)}"
     echo "- ratios in each cell: s = value / slirp4netns, p = value / passt (pasta for the namespace backends, passt through the same relay for the relay backends); ↑ higher is better, ↓ lower is better"
     echo
     awk -F'\t' -v backends="$BACKENDS" -v runs="$RUNS" -v udp="$UDP_LABEL" -v rrsize="$RR_SIZE" -f "$HERE/report.awk" "$RAW"

@@ -28,12 +28,23 @@ import java.util.function.LongSupplier;
  * bottleneck). RFC 9293 section 3.8.6.3 (and RFC 1122 4.2.3.2) allow delaying an ACK
  * for less than 0.5 s as long as every second full-sized segment is acknowledged;
  * {@value #TICK_MICROS} us to twice that is far below the guest's minimum RTO
- * (200 ms in Linux) and below what a request/response round trip through a
- * software-emulated guest costs anyway, and it halves the ACKs of a bulk upload.
+ * (200 ms in Linux) and Linux's own shortest delayed ACK (TCP_DELACK_MIN, 40 ms), and
+ * it halves the ACKs of a bulk upload.
+ *
+ * <h2>Why this period</h2>
+ * <p>While a flow exchanges requests and responses, each request owes an ACK that the
+ * response then carries, so the task runs for the whole exchange and the event loop
+ * never sleeps without a deadline at most one period away. Every such sleep arms a
+ * high-resolution timer, and on a virtual machine with a TSC-deadline timer every arm
+ * and cancel is a VM exit. With a 500 us period that cost 15 us of CPU per round trip
+ * of a 1-byte request/response through the tap (53 against 38 us, 10.5k against
+ * 14k round trips per second; benchmarks/race/README.md). A period at least the
+ * kernel's tick (4 ms at HZ=250, the common setting) costs next to nothing: the tick
+ * is usually the earlier deadline anyway.
  */
 final class DelayedAcks implements Runnable {
     /** The tick period: an ACK waits one to two of these. */
-    static final long TICK_MICROS = 500;
+    static final long TICK_MICROS = 4000;
     static final long TICK_NANOS = TimeUnit.MICROSECONDS.toNanos(TICK_MICROS);
 
     private final EventLoop loop;

@@ -9,7 +9,8 @@ import java.net.InetSocketAddress;
 /**
  * Opens host connections as Netty channels on the guest's event loop, with the channel
  * factory the context provides (NIO or epoll). The connect has no Netty timeout: the
- * flow's own {@code tcpConnectTimeout} deadline aborts it, so one clock rules.
+ * flow's own {@code tcpConnectTimeout} deadline aborts it, so one clock rules. The
+ * channels read into the guest's allocator (see {@link NettyHostSocket}).
  */
 final class NettyHostConnector implements HostConnector {
     private final GuestContext ctx;
@@ -20,6 +21,7 @@ final class NettyHostConnector implements HostConnector {
         this.template = new Bootstrap()
                 .group(ctx.eventLoop())
                 .channelFactory(ctx.hostChannels().tcp())
+                .option(ChannelOption.ALLOCATOR, ctx.alloc())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)

@@ -117,6 +117,37 @@ final class SendBuffer {
         }
     }
 
+    /**
+     * A retained slice of the {@code len} bytes starting {@code offset} bytes after
+     * {@code sndUna}, if they lie in one buffer; else null. The caller owns the slice.
+     */
+    ByteBuf retainedSlice(int offset, int len) {
+        long pos = headStart + headSkip + offset;
+        int slot = head;
+        long slotStart = headStart;
+        if (cacheSlot >= 0 && pos >= cacheStart) {
+            slot = cacheSlot;
+            slotStart = cacheStart;
+        }
+        int mask = ring.length - 1;
+        for (int rel = (slot - head) & mask; rel < count; rel++) {
+            ByteBuf b = ring[slot];
+            int size = b.readableBytes();
+            if (pos < slotStart + size) {
+                int within = (int) (pos - slotStart);
+                if (within + len > size) {
+                    return null;
+                }
+                cacheSlot = slot;
+                cacheStart = slotStart;
+                return b.retainedSlice(b.readerIndex() + within, len);
+            }
+            slotStart += size;
+            slot = (slot + 1) & mask;
+        }
+        return null;
+    }
+
     /** Unacknowledged bytes held. */
     int bytes() {
         return bytes;

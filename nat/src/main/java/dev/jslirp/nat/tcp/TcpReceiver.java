@@ -21,13 +21,13 @@ import dev.jslirp.core.spi.GuestPacket;
  * <h2>ACKs</h2>
  * <p>Out-of-order segments, segments filling a gap and FINs are acknowledged at once
  * (RFC 5681 section 4.2), every second data segment too; a lone segment's ACK waits
- * up to a millisecond ({@link DelayedAcks}) for the next segment or for data going
+ * a few milliseconds ({@link DelayedAcks}) for the next segment or for data going
  * to the guest to carry it, so a bulk upload costs the guest one ACK per two
  * segments however the segments arrive.
  */
 final class TcpReceiver {
     private final TcpFlow flow;
-    final SegmentAssembler outOfOrder = new SegmentAssembler(TcpStack.MAX_OUT_OF_ORDER);
+    final SegmentAssembler outOfOrder;
     /** The guest's initial sequence number. */
     int irs;
     /** RCV.NXT: the next guest sequence number expected. */
@@ -43,6 +43,9 @@ final class TcpReceiver {
 
     TcpReceiver(TcpFlow flow) {
         this.flow = flow;
+        TcpStack stack = flow.stack;
+        this.outOfOrder = new SegmentAssembler(TcpStack.MAX_OUT_OF_ORDER, stack.ctx.alloc(),
+                TcpStack.outOfOrderChunk(stack.bufferBytes), 2L * stack.bufferBytes);
     }
 
     /** Starts the receive sequence space from the guest's SYN. */

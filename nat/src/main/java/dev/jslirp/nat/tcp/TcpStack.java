@@ -24,7 +24,11 @@ final class TcpStack {
     static final int MIN_GUEST_MSS = 88;
     /** RFC 9293 section 3.7.1: the MSS to assume when the SYN carries none. */
     static final int DEFAULT_GUEST_MSS = 536;
-    /** Out-of-order ranges held per flow; beyond it the guest retransmits. */
+    /**
+     * Out-of-order ranges held per flow; beyond it the guest retransmits. Contiguous
+     * segments share a range ({@link SegmentAssembler}), so a window's worth after one
+     * loss takes a few dozen.
+     */
     static final int MAX_OUT_OF_ORDER = 128;
 
     /** Timers and end-of-turn work, provided by the Netty layer. */
@@ -84,6 +88,14 @@ final class TcpStack {
         this.idleTimeout = config.tcpIdleTimeout().toNanos();
         this.timeWait = config.tcpTimeWait().toNanos();
         this.connectTimeout = config.tcpConnectTimeout().toNanos();
+    }
+
+    /**
+     * The buffer size out-of-order data is gathered in: a 64th of the flow's buffer,
+     * 16 KiB to 1 MiB, so that {@link #MAX_OUT_OF_ORDER} ranges cover twice the window.
+     */
+    static int outOfOrderChunk(int bufferBytes) {
+        return Math.max(16 << 10, Math.min(1 << 20, bufferBytes / 64));
     }
 
     /** The smallest shift s with 65535 << s >= bytes (RFC 7323 section 2.3 caps it at 14). */

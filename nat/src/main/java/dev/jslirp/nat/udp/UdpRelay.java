@@ -39,12 +39,28 @@ import java.util.ArrayDeque;
  * is that a small datagram occupies a 64 KiB buffer until the transport sent it; for
  * that reason datagrams are dropped (and counted) rather than queued while the guest
  * transport is not writable.
+ *
+ * <h2>Receive buffers</h2>
+ * <p>Every host socket asks for a {@link #RECEIVE_BUFFER}-byte receive buffer. The
+ * kernel's default (net.core.rmem_default, 208 KiB) holds about 90 datagrams of
+ * 1472 bytes or three of 64 KiB: a millisecond or two of a 1 Gbit/s stream, less than
+ * the event loop can be kept from reading on a busy machine (in tap mode the loop also
+ * runs the guest's receive path for every frame it writes). Datagrams that find the
+ * buffer full are dropped by the kernel where no counter of ours sees them (the host
+ * namespace's UdpRcvbufErrors does). The kernel caps the request at
+ * net.core.rmem_max (the kernel's own default is 208 KiB, so raise it where high-rate
+ * UDP matters); the memory is only taken while datagrams wait.
  */
 final class UdpRelay {
     /** The largest UDP payload over IPv4: 65535 - 20 (IPv4 header) - 8 (UDP header). */
     static final int MAX_DATAGRAM = 65535 - Ipv4Packet.MIN_HEADER_LENGTH - UdpPacket.HEADER_LENGTH;
     /** Room in front of host data for the transport prefix, Ethernet, IPv4 and UDP headers. */
     static final int HEADROOM = FrameSink.HEADROOM + GuestContext.IPV4_FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH;
+    /**
+     * SO_RCVBUF asked for on every host socket (see the class comment): 4 MiB, about
+     * 30 ms of a 1 Gbit/s stream.
+     */
+    static final int RECEIVE_BUFFER = 4 << 20;
 
     private final GuestContext ctx;
     private final Counters<UdpCounter> counters;
@@ -75,6 +91,7 @@ final class UdpRelay {
     DatagramChannel newChannel(ChannelHandler handler, boolean connected) {
         DatagramChannel ch = ctx.hostChannels().udp().newChannel();
         ch.config().setAllocator(ctx.alloc());
+        ch.config().setReceiveBufferSize(RECEIVE_BUFFER);
         if (connected) {
             ch.config().setRecvByteBufAllocator(connectedAllocator);
         } else {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -16,6 +17,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class SegmentAssemblerTest {
     private static final int BASE = 0xfffff000;   // sequence numbers wrap inside the tests
+    private static final int CHUNK = 64;
+
+    /** An assembler holding at most {@code ranges} ranges in {@value #CHUNK}-byte chunks, capacity unbounded. */
+    private static SegmentAssembler assembler(int ranges) {
+        return new SegmentAssembler(ranges, PooledByteBufAllocator.DEFAULT, CHUNK, Long.MAX_VALUE);
+    }
 
     private static final class Collect implements SegmentAssembler.Sink {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -32,7 +39,7 @@ class SegmentAssemblerTest {
         byte[] data = new byte[300];
         new Random(1).nextBytes(data);
         ByteBuf frame = Unpooled.wrappedBuffer(data);
-        SegmentAssembler a = new SegmentAssembler(8);
+        SegmentAssembler a = assembler(8);
         assertThat(a.add(BASE + 200, frame, 200, 100)).isEqualTo(100);
         assertThat(a.add(BASE + 100, frame, 100, 50)).isEqualTo(50);
         assertThat(a.bytes()).isEqualTo(150);
@@ -55,7 +62,7 @@ class SegmentAssemblerTest {
         byte[] data = new byte[4000];
         rnd.nextBytes(data);
         ByteBuf frame = Unpooled.wrappedBuffer(data);
-        SegmentAssembler a = new SegmentAssembler(1000);
+        SegmentAssembler a = assembler(1000);
         List<int[]> pieces = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             int s = rnd.nextInt(3900) + 100;
@@ -81,24 +88,61 @@ class SegmentAssemblerTest {
     }
 
     @Test
-    void segmentBoundRefusesAndKeepsWhatFits() {
+    void rangeBoundRefusesNewRangesButAppendsToHeldOnes() {
         ByteBuf frame = Unpooled.wrappedBuffer(new byte[1000]);
-        SegmentAssembler a = new SegmentAssembler(2);
+        SegmentAssembler a = assembler(2);
         assertThat(a.add(BASE + 10, frame, 10, 10)).isEqualTo(10);
         assertThat(a.add(BASE + 30, frame, 30, 10)).isEqualTo(10);
         assertThat(a.add(BASE + 50, frame, 50, 10)).isEqualTo(-1);
-        assertThat(a.add(BASE + 10, frame, 10, 30)).as("[20,30) needs a third range").isEqualTo(-1);
+        assertThat(a.add(BASE + 5, frame, 5, 5)).as("[5,10) would be a third range").isEqualTo(-1);
+        assertThat(a.add(BASE + 10, frame, 10, 30)).as("[20,30) continues the first range").isEqualTo(10);
         assertThat(a.add(BASE + 10, frame, 10, 10)).as("a duplicate needs nothing").isZero();
         assertThat(a.segments()).isEqualTo(2);
+        assertThat(a.blockCount()).isEqualTo(1);
         a.clear();
-        assertThat(frame.refCnt()).isEqualTo(1);
+        assertThat(frame.refCnt()).as("the frame is copied, never retained").isEqualTo(1);
+        frame.release();
+    }
+
+    @Test
+    void aWindowOfSegmentsAfterOneLossSharesRanges() {
+        byte[] data = new byte[100 * 16];
+        new Random(7).nextBytes(data);
+        ByteBuf frame = Unpooled.wrappedBuffer(data);
+        SegmentAssembler a = assembler(32);
+        for (int s = 16; s < data.length; s += 16) {         // segment 0 was lost
+            assertThat(a.add(BASE + s, frame, s, 16)).isEqualTo(16);
+        }
+        assertThat(a.blockCount()).isEqualTo(1);
+        assertThat(a.segments()).as("99 segments of 16 bytes, four to a 64-byte chunk").isEqualTo(25);
+        Collect c = new Collect();
+        c.out.writeBytes(java.util.Arrays.copyOf(data, 16));
+        assertThat(a.drain(BASE + 16, c)).isEqualTo(BASE + data.length);
+        assertThat(c.out.toByteArray()).isEqualTo(data);
+        assertThat(a.isEmpty()).isTrue();
+        assertThat(a.capacityHeld()).isZero();
+        frame.release();
+    }
+
+    @Test
+    void capacityBoundRefusesScatteredTinySegments() {
+        ByteBuf frame = Unpooled.wrappedBuffer(new byte[1000]);
+        SegmentAssembler a = new SegmentAssembler(100, PooledByteBufAllocator.DEFAULT, CHUNK, 3 * CHUNK);
+        assertThat(a.add(BASE + 10, frame, 10, 1)).isEqualTo(1);
+        assertThat(a.add(BASE + 20, frame, 20, 1)).isEqualTo(1);
+        assertThat(a.add(BASE + 30, frame, 30, 1)).isEqualTo(1);
+        assertThat(a.add(BASE + 40, frame, 40, 1)).as("a fourth chunk passes the capacity bound").isEqualTo(-1);
+        assertThat(a.add(BASE + 31, frame, 31, 5)).as("appending needs no new chunk").isEqualTo(5);
+        assertThat(a.capacityHeld()).isEqualTo(3 * CHUNK);
+        a.clear();
+        assertThat(a.capacityHeld()).isZero();
         frame.release();
     }
 
     @Test
     void sackBlocksPutTheMostRecentFirst() {
         ByteBuf frame = Unpooled.wrappedBuffer(new byte[1000]);
-        SegmentAssembler a = new SegmentAssembler(8);
+        SegmentAssembler a = assembler(8);
         a.add(BASE + 100, frame, 100, 100);
         a.add(BASE + 300, frame, 300, 100);
         a.add(BASE + 200, frame, 200, 50);      // joins the first block
@@ -119,7 +163,7 @@ class SegmentAssemblerTest {
 
     @Test
     void finIsRememberedAtItsSequenceNumber() {
-        SegmentAssembler a = new SegmentAssembler(4);
+        SegmentAssembler a = assembler(4);
         a.setFin(BASE + 500);
         a.setFin(BASE + 900);
         assertThat(a.finAt(BASE + 500)).isTrue();

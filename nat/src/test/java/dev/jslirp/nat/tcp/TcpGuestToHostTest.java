@@ -75,6 +75,23 @@ class TcpGuestToHostTest {
         }
     }
 
+    /**
+     * The delay is no shorter than a 250 Hz kernel tick, so that a request/response
+     * exchange, which keeps the delayed-ACK task running, does not make every sleep of
+     * the event loop arm a sub-tick timer (DelayedAcks, "Why this period").
+     */
+    @Test
+    void aLoneSegmentsAckWaitsAtLeastFourAndAtMostEightMilliseconds() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            c.send("one".getBytes());
+            r.advance(java.time.Duration.ofMillis(4).minusNanos(1));
+            r.g.expectNothing(java.time.Duration.ZERO);
+            r.advance(java.time.Duration.ofMillis(4).plusNanos(1));
+            assertThat(c.expectAck().ack).isEqualTo(c.iss + 1 + 3);
+        }
+    }
+
     @Test
     void anAckCarriedByAnAnswerIsNotSentAgain() {
         try (EmbeddedRig r = new EmbeddedRig()) {
@@ -155,6 +172,31 @@ class TcpGuestToHostTest {
             c.send("!".getBytes());
             c.expectDelayedAck();
             assertThat(r.socket().receivedBytes()).hasSize(4001);
+        }
+    }
+
+    /**
+     * After one lost segment the guest sends the rest of its window out of order; all of
+     * it is held (contiguous segments share ranges), so only the lost one needs sending
+     * again. Holding a range per segment refused everything past 128 of them.
+     */
+    @Test
+    void aWindowSentAfterALostSegmentIsHeldWhole() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            int mss = 1448;
+            int segments = 500;                     // 724 KB: inside the 1 MiB window
+            byte[] data = random(segments * mss, 9);
+            for (int i = 1; i < segments; i++) {
+                c.sendAt(i * mss, slice(data, i * mss, (i + 1) * mss));
+                c.expect();                         // a duplicate ACK with SACK each
+            }
+            assertThat(r.count(TcpCounter.OUT_OF_ORDER_LIMIT)).isZero();
+            assertThat(r.socket().receivedBytes()).isEmpty();
+            c.sendAt(0, slice(data, 0, mss));
+            assertThat(c.expect().ack).isEqualTo(c.iss + 1 + data.length);
+            assertThat(r.socket().receivedBytes()).isEqualTo(data);
+            assertThat(r.nat.bufferedBytes()).isZero();
         }
     }
 

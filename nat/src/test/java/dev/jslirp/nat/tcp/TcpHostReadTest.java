@@ -134,4 +134,43 @@ class TcpHostReadTest {
             }
         }
     }
+
+    /**
+     * Host channels read into the guest's pooled allocator, connected and accepted alike:
+     * Netty 4.2's default allocator served 64 KiB reads with new, zeroed, unpooled buffers.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "epoll"})
+    void hostChannelsReadIntoTheGuestsAllocator(String io) throws Exception {
+        NatConfig cfg = NatConfig.builder().addForward("tcp:127.0.0.1:0-:22").build();
+        try (LoopbackRig r = rig(io, cfg)) {
+            java.net.ServerSocket server = r.listen();
+            CompletableFuture<Void> peer = r.serve(server, s -> {
+                s.getOutputStream().write("banner".getBytes());
+                s.getInputStream().read();              // until the guest closes
+                return null;
+            });
+            GuestTcp out = r.conn(server.getLocalPort());
+            out.connect();
+            assertThat(new String(out.receive(6))).isEqualTo("banner");
+
+            r.g.send(GuestFrames.arpRequest(GuestFrames.GATEWAY));     // the guest makes itself known
+            r.g.expectFrame().release();
+            int port = r.nat.forwards().values().iterator().next().getPort();
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                GuestTcp in = GuestTcp.answering(r.g, Seg.parse(r.g.expectFrame(Duration.ofSeconds(5))));
+                in.synAckBack();
+                java.util.List<io.netty.buffer.ByteBufAllocator> allocators = r.onLoop(() -> {
+                    java.util.List<io.netty.buffer.ByteBufAllocator> l = new java.util.ArrayList<>();
+                    for (TcpFlow f : r.nat.stackForTests().table.snapshot()) {
+                        l.add(((NettyHostSocket) f.host).channel().config().getAllocator());
+                    }
+                    return l;
+                });
+                assertThat(allocators).hasSize(2).allSatisfy(a -> assertThat(a).isSameAs(r.g.network().alloc()));
+            }
+            out.fin();
+            peer.get(5, TimeUnit.SECONDS);
+        }
+    }
 }

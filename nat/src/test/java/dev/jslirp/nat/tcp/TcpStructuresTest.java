@@ -3,7 +3,9 @@ package dev.jslirp.nat.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.TcpOptions;
+import dev.jslirp.nat.NatConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
@@ -12,13 +14,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The small parts: flow table, send buffer, SACK scoreboard, RTO estimator, window shift. */
 class TcpStructuresTest {
+    /** A network and a TCP core for the flows the table tests make (no host, no timers: nothing runs). */
+    private static VirtualGuest guest;
+    private static TcpStack stack;
+
+    @BeforeAll
+    static void core() {
+        guest = VirtualGuest.embedded();
+        stack = new TcpStack(guest.network(), NatConfig.defaults(), null, null, null);
+    }
+
+    @AfterAll
+    static void closeCore() {
+        guest.close();
+    }
 
     private static TcpFlow flow(int guestPort, int remoteIp, int remotePort) {
-        return new TcpFlow(null, 0x0a00020f, guestPort, remoteIp, remotePort, false, TcpState.ESTABLISHED, 0);
+        return new TcpFlow(stack, 0x0a00020f, guestPort, remoteIp, remotePort, false, TcpState.ESTABLISHED, 0);
     }
 
     @Test

@@ -159,6 +159,32 @@ abstract class UdpNatTest {
         }
     }
 
+    /**
+     * Host sockets ask for a receive buffer that rides out a busy event loop (the
+     * kernel's 208 KiB default holds three 64 KiB datagrams); the kernel caps the
+     * request at net.core.rmem_max and reports twice what it granted.
+     */
+    @Test
+    void hostSocketsAskForAReceiveBufferForBursts() throws Exception {
+        // readAllLines, not readString: /proc files report a size that readString trusts.
+        long rmemMax = Long.parseLong(java.nio.file.Files.readAllLines(
+                java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
+        NatService nat = new NatService(NatConfig.defaults());
+        try (VirtualGuest g = guest(nat)) {
+            List<Integer> sizes = new ArrayList<>();
+            g.onLoop(() -> {
+                for (boolean connected : new boolean[] {true, false}) {
+                    io.netty.channel.socket.DatagramChannel ch = nat.udp().relay()
+                            .newChannel(new io.netty.channel.ChannelInboundHandlerAdapter(), connected);
+                    sizes.add(ch.config().getReceiveBufferSize());
+                    ch.close();
+                }
+            });
+            assertThat(sizes).hasSize(2).allSatisfy(size ->
+                    assertThat((long) size).isGreaterThanOrEqualTo(Math.min(UdpRelay.RECEIVE_BUFFER, rmemMax)));
+        }
+    }
+
     @Test
     void twoGuestPortsToOneServerMapIndependently() throws Exception {
         NatService nat = new NatService(NatConfig.defaults());

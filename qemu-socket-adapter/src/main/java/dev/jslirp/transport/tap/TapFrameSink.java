@@ -9,6 +9,7 @@ import dev.jslirp.transport.TransportCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.IovArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -32,10 +33,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Buffers</h2>
  * <p>A frame is written straight from its own memory, at its reader index (the
- * network's headroom in front is simply not written). A frame that is not one direct
- * buffer (a heap or composite buffer) is first copied into one reused direct scratch
- * buffer. Every frame is released here: once written, dropped or, at close, still
- * queued.
+ * network's headroom in front is simply not written). A composite of direct buffers
+ * (a large TCP segment: its headers and a slice of the host data, see
+ * {@code TcpFlow.UNCOPIED_PAYLOAD_MIN}) goes out with one writev(2), which the tap takes
+ * as one frame like a write. Any other frame that is not one direct buffer (a heap
+ * buffer) is first copied into one reused direct scratch buffer. Every frame is
+ * released here: once written, dropped or, at close, still queued.
  *
  * <p>Used on the network's event loop only.
  */
@@ -56,6 +59,8 @@ final class TapFrameSink implements FrameSink {
     private boolean closed;
     /** Direct copy of a frame that is not one direct buffer; made on first need. */
     private ByteBuf scratch;
+    /** The iovec array of gathering writes; made on first need. */
+    private IovArray iov;
 
     /**
      * @param maxFrame the longest frame the tap takes: its MTU plus the Ethernet header
@@ -143,6 +148,10 @@ final class TapFrameSink implements FrameSink {
             scratch.release();
             scratch = null;
         }
+        if (iov != null) {
+            iov.release();
+            iov = null;
+        }
     }
 
     private void enqueue(ByteBuf frame, int length) {
@@ -176,6 +185,8 @@ final class TapFrameSink implements FrameSink {
             } else if (frame.isDirect() && frame.nioBufferCount() == 1) {
                 ByteBuffer nio = frame.internalNioBuffer(index, length);
                 written = fd.write(nio, nio.position(), nio.limit());
+            } else if (frame.isDirect()) {
+                written = writeGathering(frame, index, length);
             } else {
                 written = writeCopy(frame, index, length);
             }
@@ -194,6 +205,18 @@ final class TapFrameSink implements FrameSink {
             errorLog.debug(network.nanoTime(), "write to the tap failed: {}{}", e, "");
         }
         return true;
+    }
+
+    /** One writev(2) of a frame in several direct buffers (or a copy if the iovec array cannot hold them). */
+    private int writeGathering(ByteBuf frame, int index, int length) throws IOException {
+        if (iov == null) {
+            iov = new IovArray();                   // IOV_MAX entries of native memory, freed by release()
+        }
+        iov.clear();
+        if (!iov.add(frame, index, length)) {
+            return writeCopy(frame, index, length);
+        }
+        return (int) fd.writevAddresses(iov.memoryAddress(0), iov.count());
     }
 
     private int writeCopy(ByteBuf frame, int index, int length) throws IOException {

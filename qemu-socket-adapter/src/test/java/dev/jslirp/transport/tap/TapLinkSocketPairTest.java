@@ -12,7 +12,11 @@ import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.TestNetwork;
 import dev.jslirp.transport.TransportCounter;
+import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.wire.EthernetFrame;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.unix.FileDescriptor;
@@ -125,6 +129,28 @@ class TapLinkSocketPairTest {
         assertThat(tn.nextWritabilityChange(WAIT)).as("writable again once the tap took the queue").isTrue();
         assertThat(received).as("every frame not dropped arrived").isEqualTo(sent - dropped);
         assertThat(tn.isWritable()).isTrue();
+    }
+
+    /** A frame in two direct buffers (headers and an uncopied payload) leaves as one message. */
+    @Test
+    void aCompositeFrameGoesOutWholeInOneWrite() throws Exception {
+        byte[] payload = new byte[1000];
+        new java.util.Random(3).nextBytes(payload);
+        tn.network().eventLoop().submit(() -> {
+            ByteBuf head = tn.network().alloc().directBuffer(FrameSink.HEADROOM + 14);
+            head.setIndex(FrameSink.HEADROOM, FrameSink.HEADROOM);
+            EthernetFrame.write(head, FrameSink.HEADROOM, GuestFrames.GUEST_MAC, GuestFrames.GATEWAY_MAC, 0x88b5);
+            head.writerIndex(FrameSink.HEADROOM + 14);
+            ByteBuf body = tn.network().alloc().directBuffer(payload.length).writeBytes(payload);
+            CompositeByteBuf frame = tn.network().alloc().compositeDirectBuffer(2).addComponents(true, head, body);
+            tn.network().sendFrame(frame);
+        }).syncUninterruptibly();
+        byte[] got = receive(WAIT);
+        assertThat(got).hasSize(14 + payload.length);
+        assertThat(java.util.Arrays.copyOfRange(got, 14, got.length)).isEqualTo(payload);
+        assertThat(got[12]).isEqualTo((byte) 0x88);
+        assertThat(receive(Duration.ofMillis(200))).as("one message, not two").isNull();
+        assertThat(tn.counters().get(TransportCounter.SEND_ERRORS)).isZero();
     }
 
     @Test

@@ -191,6 +191,21 @@ public final class TcpPacket {
         buf.setShort(off + CHECKSUM, Checksums.transportChecksum(buf, off, length, srcIp, dstIp, Ipv4Packet.PROTO_TCP));
     }
 
+    /**
+     * Computes and stores the checksum of a segment held in two buffers: the
+     * {@code headerLength}-byte header (a multiple of 4, options included) at
+     * {@code off} of {@code header}, and the {@code payloadLength} data bytes at
+     * {@code payloadOff} of {@code payload}. Neither buffer's indices move.
+     */
+    public static void writeChecksum(ByteBuf header, int off, int headerLength, ByteBuf payload, int payloadOff,
+                                     int payloadLength, int srcIp, int dstIp) {
+        header.setShort(off + CHECKSUM, 0);
+        long sum = Checksums.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, headerLength + payloadLength);
+        sum = Checksums.add(sum, header, off, headerLength);
+        sum = Checksums.add(sum, payload, payloadOff, payloadLength);
+        header.setShort(off + CHECKSUM, ~Checksums.fold(sum) & 0xffff);
+    }
+
     /** Formats flags as e.g. {@code "SYN|ACK"}, for logs and test messages. */
     public static String flagsToString(int flags) {
         StringBuilder sb = new StringBuilder();
