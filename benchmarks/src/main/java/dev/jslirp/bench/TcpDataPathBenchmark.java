@@ -29,16 +29,15 @@ import org.openjdk.jmh.annotations.TearDown;
  * Both report per {@code payload}-byte chunk. Tear-down checks no frame was dropped and
  * no RST came.
  *
- * <p>Needs the TCP NAT ({@code dev.jslirp.nat.tcp}): until it answers a SYN, set-up
- * fails with "no SYN-ACK" and the network's counters (a SYN the NAT does not take is
- * dropped as {@code NO_SERVICE}).
+ * <p>If the NAT does not answer the SYN, set-up fails with "no SYN-ACK" and the
+ * network's counters (a SYN no service takes is dropped as {@code NO_SERVICE}).
  */
 public class TcpDataPathBenchmark extends BenchmarkDefaults {
     /** Segments per invocation. */
     static final int BATCH = 16;
     /** How long the NAT may take to answer, connect, or move a batch. */
     static final int TIMEOUT_MS = 5_000;
-    /** The message set-up fails with while the NAT answers no SYN. */
+    /** The message set-up fails with when the NAT answers no SYN. */
     static final String NO_SYN_ACK = "no SYN-ACK from the TCP NAT";
     private static final int GUEST_PORT = 40001;
 

@@ -177,6 +177,33 @@ class StreamCodecTest {
         assertThat(ch.finish()).isFalse();
     }
 
+    /**
+     * A large TCP segment to the guest is its headers plus an uncopied slice of the host
+     * data, one composite buffer: the prefix still goes into the headers' headroom.
+     */
+    @Test
+    void encoderWritesThePrefixIntoTheHeadroomOfACompositeFrame() {
+        EmbeddedChannel ch = new EmbeddedChannel(StreamFrameEncoder.INSTANCE);
+        byte[] headers = payload(54, 3);
+        byte[] data = payload(20_000, 5);
+        ByteBuf head = PooledByteBufAllocator.DEFAULT.directBuffer(FrameSink.HEADROOM + headers.length);
+        head.writerIndex(FrameSink.HEADROOM).writeBytes(headers);
+        ByteBuf body = PooledByteBufAllocator.DEFAULT.directBuffer(data.length).writeBytes(data);
+        ByteBuf frame = PooledByteBufAllocator.DEFAULT.compositeDirectBuffer(2).addComponents(true, head, body);
+        frame.readerIndex(FrameSink.HEADROOM);
+        ch.writeOutbound(frame);
+        ByteBuf out = ch.readOutbound();
+        assertThat(out).as("the composite itself goes out, no separate prefix").isSameAs(frame);
+        assertThat(out.readInt()).isEqualTo(headers.length + data.length);
+        assertThat(bytesOf(out.readSlice(headers.length))).isEqualTo(headers);
+        assertThat(bytesOf(out)).isEqualTo(data);
+        assertThat(ch.<Object>readOutbound()).isNull();
+        out.release();
+        assertThat(head.refCnt()).isZero();
+        assertThat(body.refCnt()).isZero();
+        assertThat(ch.finish()).isFalse();
+    }
+
     @Test
     void encoderFallsBackToASeparatePrefixWithoutHeadroom() {
         EmbeddedChannel ch = new EmbeddedChannel(StreamFrameEncoder.INSTANCE);
