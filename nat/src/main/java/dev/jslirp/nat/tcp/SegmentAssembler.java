@@ -3,6 +3,7 @@ package dev.jslirp.nat.tcp;
 import dev.jslirp.core.seq.SeqNum;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.util.Arrays;
 
 /**
  * Guest data that arrived ahead of {@code rcvNxt}, held until the gap before it is
@@ -117,9 +118,9 @@ final class SegmentAssembler {
     private void insertAt(int i, int s, int e, ByteBuf b) {
         if (count == start.length) {
             int n = Math.min(maxSegments, count * 2);
-            start = java.util.Arrays.copyOf(start, n);
-            end = java.util.Arrays.copyOf(end, n);
-            data = java.util.Arrays.copyOf(data, n);
+            start = Arrays.copyOf(start, n);
+            end = Arrays.copyOf(end, n);
+            data = Arrays.copyOf(data, n);
         }
         int move = count - i;
         if (move > 0) {
@@ -177,7 +178,7 @@ final class SegmentAssembler {
             System.arraycopy(start, k, start, 0, count);
             System.arraycopy(end, k, end, 0, count);
             System.arraycopy(data, k, data, 0, count);
-            java.util.Arrays.fill(data, count, count + k, null);
+            Arrays.fill(data, count, count + k, null);
         }
         return rcvNxt;
     }

@@ -63,6 +63,11 @@ public enum TcpCounter {
     HOST_READ_PAST_BUFFER,
     /** Host data bytes sent to the guest for the first time. */
     BYTES_TO_GUEST,
+    /**
+     * Segments to the guest whose payload went out as a slice of the host read buffer,
+     * not a copy ({@code TcpFlow.UNCOPIED_PAYLOAD_MIN}: large MTUs only).
+     */
+    SEGMENTS_UNCOPIED,
     /** Retransmission timeouts. */
     RTO_EXPIRED,
     /** Fast retransmits after three duplicate ACKs (RFC 5681 section 3.2). */

@@ -805,6 +805,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         TcpPacket.writeHeader(frame, off, remotePort, guestPort, seq, ack, hdr, flags, window);
         o.write(frame, off + TcpPacket.MIN_HEADER_LENGTH);
         if (payload != null) {
+            stack.counters.increment(TcpCounter.SEGMENTS_UNCOPIED);
             frame.writerIndex(off + hdr);
             TcpPacket.writeChecksum(frame, off, hdr, payload, payload.readerIndex(), len, remoteIp, guestIp);
             frame = headersAndPayload(frame, payload);

@@ -80,6 +80,7 @@ class TcpHostToGuestTest {
             }
             assertThat(got.toByteArray()).isEqualTo(data);
             assertThat(composite).as("65468 + 65468 + 19064 bytes, all from one host read").isEqualTo(3);
+            assertThat(r.count(TcpCounter.SEGMENTS_UNCOPIED)).isEqualTo(3);
         }
     }
 
