@@ -765,7 +765,9 @@ final class TcpFlow implements SegmentAssembler.Sink {
      * it with DF set. Payload: {@code len} bytes at {@code dataOffset} from
      * {@code sndUna} in the send buffer, copied once; or, from
      * {@link #UNCOPIED_PAYLOAD_MIN} bytes on and when they lie in one host read buffer,
-     * not copied but attached as a slice ({@link #headersAndPayload}). Options: on SYNs
+     * not copied but attached as a slice ({@link #headersAndPayload}). The checksum is
+     * complete, or only the pseudo-header's where the transport has the guest complete
+     * it ({@link GuestContext#guestCompletesTcpChecksums()}). Options: on SYNs
      * what we offer, on others timestamps and SACK blocks as negotiated; none on RSTs.
      */
     void emit(int seq, int flags, int dataOffset, int len, long now) {
@@ -804,17 +806,26 @@ final class TcpFlow implements SegmentAssembler.Sink {
         int off = frame.writerIndex();
         TcpPacket.writeHeader(frame, off, remotePort, guestPort, seq, ack, hdr, flags, window);
         o.write(frame, off + TcpPacket.MIN_HEADER_LENGTH);
+        boolean partial = ctx.guestCompletesTcpChecksums();
         if (payload != null) {
             stack.counters.increment(TcpCounter.SEGMENTS_UNCOPIED);
             frame.writerIndex(off + hdr);
-            TcpPacket.writeChecksum(frame, off, hdr, payload, payload.readerIndex(), len, remoteIp, guestIp);
+            if (partial) {
+                TcpPacket.writePartialChecksum(frame, off, hdr + len, remoteIp, guestIp);
+            } else {
+                TcpPacket.writeChecksum(frame, off, hdr, payload, payload.readerIndex(), len, remoteIp, guestIp);
+            }
             frame = headersAndPayload(frame, payload);
         } else {
             if (len > 0) {
                 snd.buffer.copyTo(dataOffset, frame, off + hdr, len);
             }
             frame.writerIndex(off + hdr + len);
-            TcpPacket.writeChecksum(frame, off, hdr + len, remoteIp, guestIp);
+            if (partial) {
+                TcpPacket.writePartialChecksum(frame, off, hdr + len, remoteIp, guestIp);
+            } else {
+                TcpPacket.writeChecksum(frame, off, hdr + len, remoteIp, guestIp);
+            }
         }
         ctx.sendIpv4(frame, remoteIp, guestIp, Ipv4Packet.PROTO_TCP, 0, true);
         if ((flags & TcpPacket.ACK) != 0) {

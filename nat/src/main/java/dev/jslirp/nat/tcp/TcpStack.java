@@ -263,7 +263,11 @@ final class TcpStack {
         int off = frame.writerIndex();
         TcpPacket.writeHeader(frame, off, srcPort, dstPort, seq, ack, len, flags, 0);
         frame.writerIndex(off + len);
-        TcpPacket.writeChecksum(frame, off, len, src, dst);
+        if (ctx.guestCompletesTcpChecksums()) {
+            TcpPacket.writePartialChecksum(frame, off, len, src, dst);
+        } else {
+            TcpPacket.writeChecksum(frame, off, len, src, dst);
+        }
         ctx.sendIpv4(frame, src, dst, Ipv4Packet.PROTO_TCP, 0, true);
     }
 }

@@ -84,6 +84,51 @@ class TcpHostToGuestTest {
         }
     }
 
+    /**
+     * A transport that has the guest complete TCP checksums (a tap with virtio-net
+     * headers) gets segments whose checksum field holds the pseudo-header sum only;
+     * completing it as the guest's kernel would (summing from the TCP header on, the
+     * field included) gives a valid segment. Both the copied and the uncopied path.
+     */
+    @Test
+    void segmentsForATransportThatCompletesChecksumsCarryThePseudoHeaderSum() {
+        NetworkConfig net = NetworkConfig.builder().mtu(65520).build();
+        try (EmbeddedRig r = new EmbeddedRig(NatConfig.defaults(), net)) {
+            GuestTcp c = r.conn();
+            c.mss = 65480;
+            c.syn();
+            r.host.last().accept();
+            c.synAck();
+            c.ack();
+            r.g.sink().setCompletesTcpChecksums(true);
+            byte[] data = random(20_000 + 100, 12);
+            r.socket().send(java.util.Arrays.copyOf(data, 100));     // copied: under 16 KiB
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            got.writeBytes(completeChecksum(r.g.expectFrame(), c).payload);
+            c.rcvNxt += 100;
+            c.ack();
+            r.socket().send(java.util.Arrays.copyOfRange(data, 100, data.length));   // uncopied
+            got.writeBytes(completeChecksum(r.g.expectFrame(), c).payload);
+            assertThat(got.toByteArray()).isEqualTo(data);
+            assertThat(r.count(TcpCounter.SEGMENTS_UNCOPIED)).isEqualTo(1);
+        }
+    }
+
+    /** Completes a partial TCP checksum as a receiving kernel does, then parses (and checks) the segment. */
+    private static Seg completeChecksum(io.netty.buffer.ByteBuf frame, GuestTcp c) {
+        int ipOff = frame.readerIndex() + dev.jslirp.core.wire.EthernetFrame.HEADER_LENGTH;
+        int ihl = (frame.getUnsignedByte(ipOff) & 0xf) * 4;
+        int tcpOff = ipOff + ihl;
+        int tcpLen = frame.getUnsignedShort(ipOff + 2) - ihl;
+        int seed = frame.getUnsignedShort(tcpOff + TcpPacket.CHECKSUM);
+        int full = ~dev.jslirp.core.wire.Checksums.fold(dev.jslirp.core.wire.Checksums.add(0, frame, tcpOff, tcpLen))
+                & 0xffff;
+        frame.setShort(tcpOff + TcpPacket.CHECKSUM, full);
+        Seg s = Seg.parse(frame);
+        assertThat(seed).as("the field held the pseudo-header sum, not the checksum").isNotEqualTo(full);
+        return s;
+    }
+
     @Test
     void initialWindowIsTenSegmentsThenAcksOpenIt() {
         try (EmbeddedRig r = new EmbeddedRig()) {

@@ -14,12 +14,17 @@ import java.io.IOException;
  * <ol>
  *   <li>{@code open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)}: a tun file
  *       bound to the calling thread's network namespace, not yet to a device.</li>
- *   <li>{@code ioctl(fd, TUNSETIFF, {name, IFF_TAP | IFF_NO_PI})}: attaches to the tap
- *       of that name in that namespace, creating it if there is none. No packet-info
- *       header ({@code IFF_NO_PI}) and no virtio-net header: bare frames. A name with
+ *   <li>{@code ioctl(fd, TUNSETIFF, {name, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR})}:
+ *       attaches to the tap of that name in that namespace, creating it if there is
+ *       none. No packet-info header ({@code IFF_NO_PI}); a 10-byte virtio-net header
+ *       ({@code struct virtio_net_hdr}) before every frame read and written
+ *       ({@link #VNET_HEADER}), so that jslirp can leave the TCP checksum of a segment
+ *       it sends for the guest's kernel to take as valid rather than compute it (see
+ *       {@link TapFrameSink}). No offloads are enabled (no TUNSETOFFLOAD), so the
+ *       kernel hands jslirp only complete frames with complete checksums. A name with
  *       {@code %d} ({@code tap%d}) lets the kernel pick a free number.</li>
  *   <li>{@code ioctl(fd, TUNGETIFF)}: reads the device's flags back, to learn whether it
- *       is persistent.</li>
+ *       is persistent and has the header.</li>
  * </ol>
  *
  * <h2>Lifetime</h2>
@@ -45,15 +50,21 @@ public final class TapDevice implements AutoCloseable {
     static final int IFF_NO_PI = 0x1000;
     /** {@code IFF_PERSIST}: the device outlives its file descriptors. */
     static final int IFF_PERSIST = 0x0800;
+    /** {@code IFF_VNET_HDR}: a virtio-net header before each frame. */
+    static final int IFF_VNET_HDR = 0x4000;
+    /** Bytes of {@code struct virtio_net_hdr}, the tun driver's default header size. */
+    public static final int VNET_HEADER = 10;
 
     private final FileDescriptor fd;
     private final String name;
     private final boolean persistent;
+    private final boolean vnetHeader;
 
-    private TapDevice(FileDescriptor fd, String name, boolean persistent) {
+    private TapDevice(FileDescriptor fd, String name, boolean persistent, boolean vnetHeader) {
         this.fd = fd;
         this.name = name;
         this.persistent = persistent;
+        this.vnetHeader = vnetHeader;
     }
 
     /**
@@ -73,7 +84,7 @@ public final class TapDevice implements AutoCloseable {
         }
         try {
             IfReq req = new IfReq(name);
-            req.flags(IFF_TAP | IFF_NO_PI);
+            req.flags(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR);
             try {
                 c.ioctl(fd, new NativeLong(TUNSETIFF), req.pointer());
             } catch (LastErrorException e) {
@@ -85,9 +96,10 @@ public final class TapDevice implements AutoCloseable {
             } catch (LastErrorException e) {
                 throw TapErrors.attach(name, e);
             }
-            return new TapDevice(new FileDescriptor(fd), got.name(), (got.flags() & IFF_PERSIST) != 0);
+            return new TapDevice(new FileDescriptor(fd), got.name(), (got.flags() & IFF_PERSIST) != 0,
+                    (got.flags() & IFF_VNET_HDR) != 0);
         } catch (IOException | RuntimeException e) {
-            new TapDevice(new FileDescriptor(fd), name, false).close();
+            new TapDevice(new FileDescriptor(fd), name, false, false).close();
             throw e;
         }
     }
@@ -97,7 +109,12 @@ public final class TapDevice implements AutoCloseable {
      * end of a unix datagram socket pair) under {@code name}: for tests.
      */
     static TapDevice wrap(FileDescriptor fd, String name) {
-        return new TapDevice(fd, name, false);
+        return wrap(fd, name, false);
+    }
+
+    /** As {@link #wrap(FileDescriptor, String)}, with or without virtio-net headers on its messages. */
+    static TapDevice wrap(FileDescriptor fd, String name, boolean vnetHeader) {
+        return new TapDevice(fd, name, false, vnetHeader);
     }
 
     /** The descriptor, non-blocking, for Netty's native reads and writes. */
@@ -113,6 +130,11 @@ public final class TapDevice implements AutoCloseable {
     /** True if the device existed as a persistent tap and outlives jslirp; false if jslirp's closing removes it. */
     public boolean persistent() {
         return persistent;
+    }
+
+    /** True if every frame read and written carries a {@value #VNET_HEADER}-byte virtio-net header first. */
+    public boolean vnetHeader() {
+        return vnetHeader;
     }
 
     /** Closes the descriptor: a non-persistent tap disappears. Idempotent. */

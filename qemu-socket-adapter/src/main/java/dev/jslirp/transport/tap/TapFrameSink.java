@@ -4,12 +4,16 @@ import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.iface.RateLimitedLog;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.EthernetFrame;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.TransportCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -40,10 +44,24 @@ import org.slf4j.LoggerFactory;
  * buffer) is first copied into one reused direct scratch buffer. Every frame is
  * released here: once written, dropped or, at close, still queued.
  *
+ * <h2>The virtio-net header</h2>
+ * <p>A tap opened with one ({@link TapDevice#vnetHeader()}) takes a 10-byte
+ * {@code struct virtio_net_hdr} before each frame, written into the frame's headroom
+ * (or the scratch copy). For an IPv4 TCP segment it says {@code NEEDS_CSUM} with where
+ * the checksum lies, and the segment's checksum field holds only the pseudo-header sum
+ * ({@link #completesTcpChecksums()}: the TCP NAT then skips summing the payload). The
+ * guest's kernel takes such a segment as {@code CHECKSUM_PARTIAL}: valid as it is for
+ * local delivery, completed by the kernel should the guest forward it. The data never
+ * leaves the machine's memory between the host socket and the guest, so nothing is lost
+ * in checking: the checksum guards a wire jslirp does not have. Other frames get a
+ * header of zeros.
+ *
  * <p>Used on the network's event loop only.
  */
 final class TapFrameSink implements FrameSink {
     private static final Logger LOG = LoggerFactory.getLogger(TapFrameSink.class);
+    /** {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}: the receiver completes the checksum at csum_start + csum_offset. */
+    private static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
 
     private final FileDescriptor fd;
     private final GuestNetwork network;
@@ -61,13 +79,16 @@ final class TapFrameSink implements FrameSink {
     private ByteBuf scratch;
     /** The iovec array of gathering writes; made on first need. */
     private IovArray iov;
+    /** Bytes of virtio-net header before each frame: 0 or {@link TapDevice#VNET_HEADER}. */
+    private final int header;
 
     /**
      * @param maxFrame the longest frame the tap takes: its MTU plus the Ethernet header
      */
-    TapFrameSink(FileDescriptor fd, GuestNetwork network, TapLink link, Counters<TransportCounter> counters,
-                 LinkBuffers buffers, int maxFrame) {
+    TapFrameSink(FileDescriptor fd, boolean vnetHeader, GuestNetwork network, TapLink link,
+                 Counters<TransportCounter> counters, LinkBuffers buffers, int maxFrame) {
         this.fd = fd;
+        this.header = vnetHeader ? TapDevice.VNET_HEADER : 0;
         this.network = network;
         this.link = link;
         this.counters = counters;
@@ -108,6 +129,12 @@ final class TapFrameSink implements FrameSink {
     @Override
     public boolean isWritable() {
         return writable;
+    }
+
+    /** True with a virtio-net header: see the class comment. */
+    @Override
+    public boolean completesTcpChecksums() {
+        return header > 0;
     }
 
     /** Frames waiting for the tap to take them (for tests and stats). */
@@ -180,6 +207,14 @@ final class TapFrameSink implements FrameSink {
         int length = frame.readableBytes();
         try {
             int written;
+            if (header > 0) {
+                if (index < header || frame.isReadOnly()) {
+                    return written(writeCopy(frame, index, length), length + header);
+                }
+                index -= header;
+                length += header;
+                writeVnetHeader(frame, index, frame, index + header, length - header);
+            }
             if (frame.hasMemoryAddress()) {
                 written = fd.writeAddress(frame.memoryAddress(), index, index + length);
             } else if (frame.isDirect() && frame.nioBufferCount() == 1) {
@@ -190,14 +225,7 @@ final class TapFrameSink implements FrameSink {
             } else {
                 written = writeCopy(frame, index, length);
             }
-            if (written == 0 && length > 0) {
-                return false;
-            }
-            if (written != length) {
-                // A tap takes a frame whole or not at all; anything else is a kernel surprise.
-                counters.increment(TransportCounter.SEND_ERRORS);
-                errorLog.debug(network.nanoTime(), "short write to the tap: {} of {} bytes", written, length);
-            }
+            return written(written, length);
         } catch (IOException | RuntimeException e) {
             // EIO while the interface is down, EBADFD once it is deleted: the frame is lost,
             // as on a wire; a dead tap is noticed by the read side, which ends the link.
@@ -205,6 +233,53 @@ final class TapFrameSink implements FrameSink {
             errorLog.debug(network.nanoTime(), "write to the tap failed: {}{}", e, "");
         }
         return true;
+    }
+
+    /** {@link #write}'s answer for a write(2) that returned {@code written} of {@code length} bytes. */
+    private boolean written(int written, int length) {
+        if (written == 0 && length > 0) {
+            return false;
+        }
+        if (written != length) {
+            // A tap takes a frame whole or not at all; anything else is a kernel surprise.
+            counters.increment(TransportCounter.SEND_ERRORS);
+            errorLog.debug(network.nanoTime(), "short write to the tap: {} of {} bytes", written, length);
+        }
+        return true;
+    }
+
+    /**
+     * Writes at {@code at} of {@code buf} the virtio-net header of the frame of
+     * {@code length} bytes at {@code index} of {@code frame}: NEEDS_CSUM for an IPv4 TCP
+     * segment (not a fragment), zeros otherwise. Fields are in the host's byte order, the
+     * tun driver's default for its legacy header.
+     */
+    private static void writeVnetHeader(ByteBuf buf, int at, ByteBuf frame, int index, int length) {
+        int flags = 0;
+        int csumStart = 0;
+        int csumOffset = 0;
+        if (length >= EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH
+                && frame.getUnsignedShort(index + 12) == EthernetFrame.TYPE_IPV4
+                && frame.getUnsignedByte(index + EthernetFrame.HEADER_LENGTH + 9) == Ipv4Packet.PROTO_TCP
+                && (frame.getUnsignedShort(index + EthernetFrame.HEADER_LENGTH + 6) & 0x3fff) == 0) {
+            flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+            csumStart = EthernetFrame.HEADER_LENGTH + (frame.getUnsignedByte(index + EthernetFrame.HEADER_LENGTH) & 0xf) * 4;
+            csumOffset = TcpPacket.CHECKSUM;
+        }
+        buf.setByte(at, flags);
+        buf.setByte(at + 1, 0);                     // gso_type: VIRTIO_NET_HDR_GSO_NONE
+        setNativeShort(buf, at + 2, 0);             // hdr_len
+        setNativeShort(buf, at + 4, 0);             // gso_size
+        setNativeShort(buf, at + 6, csumStart);
+        setNativeShort(buf, at + 8, csumOffset);
+    }
+
+    private static void setNativeShort(ByteBuf buf, int at, int value) {
+        if (PlatformDependent.BIG_ENDIAN_NATIVE_ORDER) {
+            buf.setShort(at, value);
+        } else {
+            buf.setShortLE(at, value);
+        }
     }
 
     /** One writev(2) of a frame in several direct buffers (or a copy if the iovec array cannot hold them). */
@@ -219,15 +294,22 @@ final class TapFrameSink implements FrameSink {
         return (int) fd.writevAddresses(iov.memoryAddress(0), iov.count());
     }
 
+    /** Writes the header (if any) and the frame from one direct copy. */
     private int writeCopy(ByteBuf frame, int index, int length) throws IOException {
         if (scratch == null) {
-            scratch = alloc.directBuffer(maxFrame, maxFrame);
+            scratch = alloc.directBuffer(header + maxFrame, header + maxFrame);
         }
-        scratch.clear().writeBytes(frame, index, length);
+        scratch.clear();
+        if (header > 0) {
+            writeVnetHeader(scratch, 0, frame, index, length);
+            scratch.writerIndex(header);
+        }
+        scratch.writeBytes(frame, index, length);
+        int total = header + length;
         if (scratch.hasMemoryAddress()) {
-            return fd.writeAddress(scratch.memoryAddress(), 0, length);
+            return fd.writeAddress(scratch.memoryAddress(), 0, total);
         }
-        ByteBuffer nio = scratch.internalNioBuffer(0, length);
+        ByteBuffer nio = scratch.internalNioBuffer(0, total);
         return fd.write(nio, nio.position(), nio.limit());
     }
 }

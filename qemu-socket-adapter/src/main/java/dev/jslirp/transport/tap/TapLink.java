@@ -64,7 +64,9 @@ final class TapLink implements EpollIoHandle {
     private final Counters<TransportCounter> counters;
     private final TapFrameSink sink;
     private final int frameCapacity;
-    /** What one read(2) may fill: a frame and one byte to detect a longer one. */
+    /** Bytes in front of each frame read: the virtio-net header, if the device has one. */
+    private final int header;
+    /** What one read(2) may fill: the header, a frame and one byte to detect a longer one. */
     private final int readLimit;
     private final int batchCapacity;
     private final Consumer<Throwable> onEnd;
@@ -86,10 +88,11 @@ final class TapLink implements EpollIoHandle {
         this.tapCounters = network.stats().service("tap", TapCounter.class);
         this.counters = GuestTransport.counters(network);
         this.frameCapacity = readMtu + ETHERNET_HEADER + VLAN_TAG;
-        this.readLimit = frameCapacity + 1;
+        this.header = device.vnetHeader() ? TapDevice.VNET_HEADER : 0;
+        this.readLimit = header + frameCapacity + 1;
         this.batchCapacity = Math.max(MIN_BATCH, 4 * readLimit);
         this.onEnd = onEnd;
-        this.sink = new TapFrameSink(device.fd(), network, this, counters, buffers,
+        this.sink = new TapFrameSink(device.fd(), device.vnetHeader(), network, this, counters, buffers,
                 network.config().mtu() + ETHERNET_HEADER);
     }
 
@@ -174,15 +177,19 @@ final class TapLink implements EpollIoHandle {
                 lost(new IOException("end of file on the tap"));
                 return;
             }
-            if (n > frameCapacity) {
+            // The header of a frame from the guest says nothing we need: no offloads are
+            // enabled, so its checksums are complete and it is never a GSO batch.
+            n -= header;
+            if (n > frameCapacity || n < 0) {
                 // The read had room for one byte more than a frame may have: filling it
                 // means the frame was longer and the kernel cut it (tun_put_user() copies
                 // what fits; kernels differ on whether they return the full length).
+                // Less than a header is no frame at all.
                 tapCounters.increment(TapCounter.TRUNCATED_FRAMES);
                 continue;
             }
-            batch.writerIndex(start + n);
-            network.receiveFromGuest(batch.retainedSlice(start, n));
+            batch.writerIndex(start + header + n);
+            network.receiveFromGuest(batch.retainedSlice(start + header, n));
         }
     }
 

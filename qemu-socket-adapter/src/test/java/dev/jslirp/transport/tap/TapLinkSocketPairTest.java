@@ -54,25 +54,43 @@ class TapLinkSocketPairTest {
 
     @BeforeEach
     void attach() throws Exception {
+        attach(false);
+        readBuf = PooledByteBufAllocator.DEFAULT.directBuffer(4096);
+    }
+
+    /** A network on a fresh socket pair whose jslirp end is the "tap", with or without virtio-net headers. */
+    private void attach(boolean vnetHeader) throws Exception {
         int[] sv = new int[2];
         Native.load("c", Pair.class).socketpair(Pair.AF_UNIX, Pair.SOCK_DGRAM | Pair.SOCK_NONBLOCK | Pair.SOCK_CLOEXEC,
                 0, sv);
         peer = new FileDescriptor(sv[1]);
         tn = new TestNetwork(IoTransport.EPOLL);
         transport = new TapTransport(tn.network(), TapOptions.tap("pair0"), BUFFERS);
-        transport.attach((IoEventLoop) tn.network().eventLoop(), TapDevice.wrap(new FileDescriptor(sv[0]), "pair0"),
-                tn.network().config().mtu());
-        readBuf = PooledByteBufAllocator.DEFAULT.directBuffer(4096);
+        transport.attach((IoEventLoop) tn.network().eventLoop(),
+                TapDevice.wrap(new FileDescriptor(sv[0]), "pair0", vnetHeader), tn.network().config().mtu());
+    }
+
+    /** Replaces the plain pair by one whose messages carry a virtio-net header. */
+    private void reattachWithVnetHeader() throws Exception {
+        detach();
+        attach(true);
+    }
+
+    private void detach() throws Exception {
+        try {
+            transport.close();
+            tn.close();
+        } finally {
+            peer.close();
+        }
     }
 
     @AfterEach
     void close() throws Exception {
         try {
-            transport.close();
-            tn.close();
+            detach();
         } finally {
             readBuf.release();
-            peer.close();
         }
     }
 
@@ -151,6 +169,61 @@ class TapLinkSocketPairTest {
         assertThat(got[12]).isEqualTo((byte) 0x88);
         assertThat(receive(Duration.ofMillis(200))).as("one message, not two").isNull();
         assertThat(tn.counters().get(TransportCounter.SEND_ERRORS)).isZero();
+    }
+
+    /**
+     * With virtio-net headers: frames read are stripped of theirs, and every frame
+     * written gets one; an IPv4 TCP segment's says NEEDS_CSUM with where its checksum
+     * lies (the network then lets the TCP NAT leave checksums partial), any other
+     * frame's is zeros. Frames without headroom (heap) get theirs through the copy.
+     */
+    @Test
+    void withVnetHeadersFramesAreStrippedOnReadAndTcpSegmentsMarkedNeedsChecksum() throws Exception {
+        reattachWithVnetHeader();
+        assertThat(tn.network().guestCompletesTcpChecksums()).isTrue();
+        byte[] arp = arpRequestForGateway();
+        byte[] withHeader = new byte[TapDevice.VNET_HEADER + arp.length];
+        System.arraycopy(arp, 0, withHeader, TapDevice.VNET_HEADER, arp.length);
+        sendFromPeer(withHeader);
+        byte[] reply = receive(WAIT);
+        assertThat(reply).isNotNull();
+        assertThat(java.util.Arrays.copyOf(reply, TapDevice.VNET_HEADER)).as("an ARP reply's header").containsOnly(0);
+        assertThat(isArpReplyFromGateway(java.util.Arrays.copyOfRange(reply, TapDevice.VNET_HEADER, reply.length)))
+                .isTrue();
+
+        byte[] segment = ipv4TcpFrame(6);                  // IHL 6: a header with 4 bytes of options
+        tn.network().eventLoop().submit(() -> {
+            ByteBuf f = tn.network().alloc().directBuffer(FrameSink.HEADROOM + segment.length);
+            f.setIndex(FrameSink.HEADROOM, FrameSink.HEADROOM).writeBytes(segment);
+            tn.network().sendFrame(f);
+            tn.network().sendFrame(io.netty.buffer.Unpooled.wrappedBuffer(segment));
+        }).syncUninterruptibly();
+        for (String how : new String[] {"from the headroom", "through the copy"}) {
+            byte[] got = receive(WAIT);
+            assertThat(got).as(how).hasSize(TapDevice.VNET_HEADER + segment.length);
+            ByteBuf h = io.netty.buffer.Unpooled.wrappedBuffer(got);
+            assertThat(h.getUnsignedByte(0)).as("flags: NEEDS_CSUM, " + how).isEqualTo((short) 1);
+            assertThat(h.getUnsignedByte(1)).as("gso_type: none").isZero();
+            assertThat(h.getUnsignedShortLE(6)).as("csum_start: Ethernet + 24-byte IPv4 header").isEqualTo(14 + 24);
+            assertThat(h.getUnsignedShortLE(8)).as("csum_offset: TCP's checksum field").isEqualTo(16);
+            assertThat(java.util.Arrays.copyOfRange(got, TapDevice.VNET_HEADER, got.length)).isEqualTo(segment);
+        }
+        assertThat(tn.counters().get(TransportCounter.SEND_ERRORS)).isZero();
+    }
+
+    /** An Ethernet frame with an IPv4 header of {@code ihl} words (DF, protocol TCP) and a bare 20-byte TCP header. */
+    private static byte[] ipv4TcpFrame(int ihl) {
+        ByteBuf b = io.netty.buffer.Unpooled.buffer();
+        EthernetFrame.write(b, 0, GuestFrames.GUEST_MAC, GuestFrames.GATEWAY_MAC, EthernetFrame.TYPE_IPV4);
+        b.writerIndex(14);
+        b.writeByte(0x40 | ihl).writeByte(0).writeShort(ihl * 4 + 20).writeShort(0).writeShort(0x4000)
+                .writeByte(64).writeByte(6).writeShort(0).writeInt(0x0a000202).writeInt(0x0a00020f);
+        b.writeZero(ihl * 4 - 20);
+        b.writeShort(80).writeShort(40000).writeInt(1).writeInt(0).writeShort(0x5010).writeShort(1000)
+                .writeShort(0).writeShort(0);
+        byte[] out = new byte[b.readableBytes()];
+        b.readBytes(out);
+        return out;
     }
 
     @Test

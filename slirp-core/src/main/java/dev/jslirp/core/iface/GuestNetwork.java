@@ -456,6 +456,12 @@ public final class GuestNetwork implements GuestContext {
     }
 
     @Override
+    public boolean guestCompletesTcpChecksums() {
+        FrameSink s = sender.sink();
+        return s != null && s.completesTcpChecksums();
+    }
+
+    @Override
     public void addNeighbor(int ip, long mac) {
         learnNeighbor(ip, mac, ticker.nanoTime());
     }

@@ -34,4 +34,14 @@ public interface FrameSink {
     default boolean isWritable() {
         return true;
     }
+
+    /**
+     * True if TCP segments for the guest may carry only their pseudo-header sum in the
+     * checksum field ({@code TcpPacket.writePartialChecksum}): the transport tells the
+     * guest's stack to take or complete them (a tap with virtio-net headers). False by
+     * default: every segment carries its full checksum. Fixed for the sink's life.
+     */
+    default boolean completesTcpChecksums() {
+        return false;
+    }
 }

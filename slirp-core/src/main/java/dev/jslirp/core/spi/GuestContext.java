@@ -75,6 +75,13 @@ public interface GuestContext {
     boolean isGuestAttached();
 
     /**
+     * True if the attached transport completes TCP checksums
+     * ({@link FrameSink#completesTcpChecksums()}): TCP segments for the guest then carry
+     * only the pseudo-header sum.
+     */
+    boolean guestCompletesTcpChecksums();
+
+    /**
      * Registers where TCP connections from the guest to {@code ip:port} on the virtual
      * network go on the host, for services that answer over TCP on the network's own
      * addresses (DNS over TCP on the DNS address).

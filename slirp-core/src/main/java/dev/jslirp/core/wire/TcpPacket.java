@@ -43,7 +43,8 @@ public final class TcpPacket {
     private static final int DATA_OFFSET = 12;
     private static final int FLAGS = 13;
     private static final int WINDOW = 14;
-    private static final int CHECKSUM = 16;
+    /** Offset of the checksum field in the header. */
+    public static final int CHECKSUM = 16;
     private static final int URGENT = 18;
 
     private ByteBuf buf;
@@ -204,6 +205,16 @@ public final class TcpPacket {
         sum = Checksums.add(sum, header, off, headerLength);
         sum = Checksums.add(sum, payload, payloadOff, payloadLength);
         header.setShort(off + CHECKSUM, ~Checksums.fold(sum) & 0xffff);
+    }
+
+    /**
+     * Stores in the checksum field of the {@code length}-byte segment (header and data)
+     * at {@code off} only the folded sum of its pseudo-header, not inverted: the form of
+     * a checksum left for the receiver to complete ({@code CHECKSUM_PARTIAL} in Linux,
+     * {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} on a tap). The data is not read.
+     */
+    public static void writePartialChecksum(ByteBuf buf, int off, int length, int srcIp, int dstIp) {
+        buf.setShort(off + CHECKSUM, Checksums.fold(Checksums.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, length)));
     }
 
     /** Formats flags as e.g. {@code "SYN|ACK"}, for logs and test messages. */

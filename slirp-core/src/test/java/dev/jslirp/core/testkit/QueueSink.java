@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 public final class QueueSink implements FrameSink {
     private final LinkedBlockingQueue<ByteBuf> frames = new LinkedBlockingQueue<>();
     private volatile boolean writable = true;
+    private volatile boolean completesTcpChecksums;
     private volatile int flushes;
 
     @Override
@@ -28,6 +29,16 @@ public final class QueueSink implements FrameSink {
     @Override
     public boolean isWritable() {
         return writable;
+    }
+
+    @Override
+    public boolean completesTcpChecksums() {
+        return completesTcpChecksums;
+    }
+
+    /** Makes {@link #completesTcpChecksums()} return {@code c}, as a tap with virtio-net headers would. */
+    public void setCompletesTcpChecksums(boolean c) {
+        this.completesTcpChecksums = c;
     }
 
     /** Makes {@link #isWritable()} return {@code w} (the caller notifies the network). */
