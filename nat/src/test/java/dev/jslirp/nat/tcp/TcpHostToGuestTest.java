@@ -54,14 +54,8 @@ class TcpHostToGuestTest {
      */
     @Test
     void largeSegmentsCarryTheHostBufferUncopiedWithTheirChecksum() {
-        NetworkConfig net = NetworkConfig.builder().mtu(65520).build();
-        try (EmbeddedRig r = new EmbeddedRig(NatConfig.defaults(), net)) {
-            GuestTcp c = r.conn();
-            c.mss = 65480;
-            c.syn();
-            r.host.last().accept();
-            c.synAck();
-            c.ack();
+        try (EmbeddedRig r = new EmbeddedRig(NatConfig.defaults(), NetworkConfig.builder().mtu(65520).build())) {
+            GuestTcp c = established(r, 65480);
             byte[] data = random(150_000, 11);
             r.socket().send(data);
             ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -92,14 +86,8 @@ class TcpHostToGuestTest {
      */
     @Test
     void segmentsForATransportThatCompletesChecksumsCarryThePseudoHeaderSum() {
-        NetworkConfig net = NetworkConfig.builder().mtu(65520).build();
-        try (EmbeddedRig r = new EmbeddedRig(NatConfig.defaults(), net)) {
-            GuestTcp c = r.conn();
-            c.mss = 65480;
-            c.syn();
-            r.host.last().accept();
-            c.synAck();
-            c.ack();
+        try (EmbeddedRig r = new EmbeddedRig(NatConfig.defaults(), NetworkConfig.builder().mtu(65520).build())) {
+            GuestTcp c = established(r, 65480);
             r.g.sink().setCompletesTcpChecksums(true);
             byte[] data = random(20_000 + 100, 12);
             r.socket().send(java.util.Arrays.copyOf(data, 100));     // copied: under 16 KiB
@@ -112,6 +100,17 @@ class TcpHostToGuestTest {
             assertThat(got.toByteArray()).isEqualTo(data);
             assertThat(r.count(TcpCounter.SEGMENTS_UNCOPIED)).isEqualTo(1);
         }
+    }
+
+    /** A connection the guest opened, offering {@code mss}, accepted by the host and established. */
+    private static GuestTcp established(EmbeddedRig r, int mss) {
+        GuestTcp c = r.conn();
+        c.mss = mss;
+        c.syn();
+        r.host.last().accept();
+        c.synAck();
+        c.ack();
+        return c;
     }
 
     /** Completes a partial TCP checksum as a receiving kernel does, then parses (and checks) the segment. */
