@@ -1,7 +1,5 @@
 package dev.jslirp.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.List;
 import java.util.Set;
 
@@ -40,8 +38,7 @@ class LibslirpUserNetworkTest extends UserNetworkComparison {
     @Override
     void stopBackend() {
         if (sandbox != null) {
-            sandbox.close();
-            assertThat(sandbox.exists()).as("namespace %s deleted", sandbox.name()).isFalse();
+            sandbox.closeAndCheckDeleted();
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.jslirp.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -129,6 +131,12 @@ public final class NetnsSandbox implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Closes, then asserts the namespace is gone: the libslirp tests' clean-up check. */
+    public void closeAndCheckDeleted() {
+        close();
+        assertThat(exists()).as("namespace %s deleted", name).isFalse();
     }
 
     /** True if the namespace still exists (for the test's own clean-up check). */

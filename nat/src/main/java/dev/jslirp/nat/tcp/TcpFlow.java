@@ -806,11 +806,10 @@ final class TcpFlow implements SegmentAssembler.Sink {
         int off = frame.writerIndex();
         TcpPacket.writeHeader(frame, off, remotePort, guestPort, seq, ack, hdr, flags, window);
         o.write(frame, off + TcpPacket.MIN_HEADER_LENGTH);
-        boolean partial = ctx.guestCompletesTcpChecksums();
         if (payload != null) {
             stack.counters.increment(TcpCounter.SEGMENTS_UNCOPIED);
             frame.writerIndex(off + hdr);
-            if (partial) {
+            if (ctx.guestCompletesTcpChecksums()) {
                 TcpPacket.writePartialChecksum(frame, off, hdr + len, remoteIp, guestIp);
             } else {
                 TcpPacket.writeChecksum(frame, off, hdr, payload, payload.readerIndex(), len, remoteIp, guestIp);
@@ -821,11 +820,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
                 snd.buffer.copyTo(dataOffset, frame, off + hdr, len);
             }
             frame.writerIndex(off + hdr + len);
-            if (partial) {
-                TcpPacket.writePartialChecksum(frame, off, hdr + len, remoteIp, guestIp);
-            } else {
-                TcpPacket.writeChecksum(frame, off, hdr + len, remoteIp, guestIp);
-            }
+            stack.writeChecksum(frame, off, hdr + len, remoteIp, guestIp);
         }
         ctx.sendIpv4(frame, remoteIp, guestIp, Ipv4Packet.PROTO_TCP, 0, true);
         if ((flags & TcpPacket.ACK) != 0) {

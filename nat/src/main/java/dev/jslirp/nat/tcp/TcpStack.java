@@ -263,11 +263,20 @@ final class TcpStack {
         int off = frame.writerIndex();
         TcpPacket.writeHeader(frame, off, srcPort, dstPort, seq, ack, len, flags, 0);
         frame.writerIndex(off + len);
+        writeChecksum(frame, off, len, src, dst);
+        ctx.sendIpv4(frame, src, dst, Ipv4Packet.PROTO_TCP, 0, true);
+    }
+
+    /**
+     * The checksum of the {@code len}-byte segment at {@code off}, as the guest's transport
+     * wants it: complete, or only the pseudo-header's where the transport has the guest
+     * complete it ({@link GuestContext#guestCompletesTcpChecksums()}).
+     */
+    void writeChecksum(ByteBuf frame, int off, int len, int src, int dst) {
         if (ctx.guestCompletesTcpChecksums()) {
             TcpPacket.writePartialChecksum(frame, off, len, src, dst);
         } else {
             TcpPacket.writeChecksum(frame, off, len, src, dst);
         }
-        ctx.sendIpv4(frame, src, dst, Ipv4Packet.PROTO_TCP, 0, true);
     }
 }

@@ -1,7 +1,5 @@
 package dev.jslirp.e2e.nat;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.jslirp.e2e.NetnsSandbox;
 import dev.jslirp.e2e.UserOptions;
 import java.util.Map;
@@ -40,8 +38,7 @@ class LibslirpNatGuestTest extends NatGuestComparison {
     @Override
     void stopBackend() {
         if (sandbox != null) {
-            sandbox.close();
-            assertThat(sandbox.exists()).as("namespace %s deleted", sandbox.name()).isFalse();
+            sandbox.closeAndCheckDeleted();
         }
     }
 
