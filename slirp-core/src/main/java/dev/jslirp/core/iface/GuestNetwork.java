@@ -2,6 +2,7 @@ package dev.jslirp.core.iface;
 
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.FrameTap;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
@@ -171,6 +172,14 @@ public final class GuestNetwork implements GuestContext {
         }
     }
 
+    /**
+     * Sets the tap that sees every frame both ways (packet capture), or removes it with
+     * null. Safe from any thread; frames already in flight may or may not be seen.
+     */
+    public void tap(FrameTap tap) {
+        runOnLoop(() -> sender.tap(tap));
+    }
+
     /** The transport's writability changed; tells the services. Call on the event loop. */
     public void guestWritabilityChanged(boolean writable) {
         for (GuestService s : services) {
@@ -213,6 +222,9 @@ public final class GuestNetwork implements GuestContext {
 
     private void receive(ByteBuf frame) {
         long now = ticker.nanoTime();
+        if (sender.tap() != null) {
+            sender.tapFromGuest(frame, now);
+        }
         stats.traffic().increment(NetworkStats.Traffic.FRAMES_FROM_GUEST);
         stats.traffic().add(NetworkStats.Traffic.BYTES_FROM_GUEST, frame.readableBytes());
         packet.reset(frame, now);

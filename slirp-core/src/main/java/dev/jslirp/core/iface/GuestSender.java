@@ -2,6 +2,7 @@ package dev.jslirp.core.iface;
 
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.FrameTap;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.stats.DropReason;
@@ -15,6 +16,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The way from the network to the guest: builds the Ethernet and IPv4 headers of what
@@ -30,6 +33,7 @@ import io.netty.util.concurrent.Ticker;
  * <p>Confined to the network's event loop.
  */
 final class GuestSender {
+    private static final Logger LOG = LoggerFactory.getLogger(GuestSender.class);
     /** ICMP errors quote at most this much of the offending datagram (RFC 1812 4.3.2.3: 576 in all). */
     private static final int ICMP_ERROR_MAX_QUOTE = 576 - Ipv4Packet.MIN_HEADER_LENGTH - IcmpPacket.HEADER_LENGTH;
 
@@ -44,6 +48,7 @@ final class GuestSender {
     private final Runnable flushTask = this::flushNow;
     private ArpResponder arp;
     private FrameSink sink;
+    private FrameTap tap;
     private boolean flushScheduled;
     private int nextIpId;
 
@@ -75,6 +80,29 @@ final class GuestSender {
 
     FrameSink sink() {
         return sink;
+    }
+
+    /** The frame tap, or null. */
+    void tap(FrameTap t) {
+        this.tap = t;
+    }
+
+    FrameTap tap() {
+        return tap;
+    }
+
+    /** Shows a frame from the guest to the tap; a tap that fails is removed. */
+    void tapFromGuest(ByteBuf frame, long now) {
+        try {
+            tap.fromGuest(frame, now);
+        } catch (RuntimeException e) {
+            tapFailed(e);
+        }
+    }
+
+    private void tapFailed(RuntimeException e) {
+        LOG.warn("frame tap {} failed; removed", tap, e);
+        tap = null;
     }
 
     NetworkStats stats() {
@@ -168,6 +196,13 @@ final class GuestSender {
         }
         stats.traffic().increment(NetworkStats.Traffic.FRAMES_TO_GUEST);
         stats.traffic().add(NetworkStats.Traffic.BYTES_TO_GUEST, frame.readableBytes());
+        if (tap != null) {
+            try {
+                tap.toGuest(frame, ticker.nanoTime());
+            } catch (RuntimeException e) {
+                tapFailed(e);
+            }
+        }
         s.send(frame);
         if (!flushScheduled) {
             flushScheduled = true;

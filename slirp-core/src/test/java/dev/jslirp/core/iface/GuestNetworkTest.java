@@ -74,6 +74,42 @@ class GuestNetworkTest {
     }
 
     @Test
+    void aTapSeesBothDirectionsAndAFailingTapIsRemoved() {
+        try (VirtualGuest g = VirtualGuest.embedded()) {
+            java.util.List<String> seen = new java.util.ArrayList<>();
+            g.network().tap(new dev.jslirp.core.spi.FrameTap() {
+                @Override
+                public void fromGuest(io.netty.buffer.ByteBuf frame, long nanoTime) {
+                    seen.add("in " + frame.readableBytes());
+                }
+
+                @Override
+                public void toGuest(io.netty.buffer.ByteBuf frame, long nanoTime) {
+                    seen.add("out " + frame.readableBytes());
+                }
+            });
+            g.send(GuestFrames.arpRequest(GATEWAY));
+            io.netty.buffer.ByteBuf reply = g.expectFrame();
+            assertThat(seen).containsExactly("in 42", "out " + reply.readableBytes());
+            reply.release();
+
+            g.network().tap(new dev.jslirp.core.spi.FrameTap() {
+                @Override
+                public void fromGuest(io.netty.buffer.ByteBuf frame, long nanoTime) {
+                    throw new IllegalStateException("tap bug");
+                }
+
+                @Override
+                public void toGuest(io.netty.buffer.ByteBuf frame, long nanoTime) {
+                    throw new AssertionError("removed after its first failure");
+                }
+            });
+            g.send(GuestFrames.arpRequest(GATEWAY));
+            g.expectFrame().release();
+        }
+    }
+
+    @Test
     void aServiceFailingToStartStopsTheOnesStartedBeforeIt() {
         java.util.List<String> events = new java.util.ArrayList<>();
         dev.jslirp.core.spi.GuestService first = new dev.jslirp.core.spi.GuestService() {
