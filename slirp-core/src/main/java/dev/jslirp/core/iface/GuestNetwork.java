@@ -7,10 +7,12 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.spi.HostChannels;
+import dev.jslirp.core.spi.IcmpError;
 import dev.jslirp.core.stats.DropReason;
 import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.IcmpPacket;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.MacAddress;
@@ -83,7 +85,7 @@ public final class GuestNetwork implements GuestContext {
     private final ArpResponder arp;
     private final IcmpEchoResponder echo;
     private final RateLimitedLog dropLog = new RateLimitedLog(LOG, 10);
-    private final Map<Long, InetSocketAddress> tcpEndpoints = new HashMap<>();
+    private final Map<TcpEndpointKey, InetSocketAddress> tcpEndpoints = new HashMap<>();
     private final PendingFrames pending = new PendingFrames(MAX_PENDING);
     private final GuestSender sender;
     private ScheduledFuture<?> housekeeping;
@@ -101,7 +103,7 @@ public final class GuestNetwork implements GuestContext {
                 config.reassemblyTimeout().toNanos(), stats.drops());
         this.sender = new GuestSender(config, loop, alloc, ticker, stats, neighbors, pending, this::scheduleHousekeeping);
         this.arp = new ArpResponder(this);
-        this.sender.arp(arp);
+        this.sender.resolvers(arp, null);
         this.echo = new IcmpEchoResponder(this);
     }
 
@@ -251,7 +253,7 @@ public final class GuestNetwork implements GuestContext {
 
     private void receiveIpv4(ByteBuf frame, long now) {
         EthernetFrame eth = packet.ethernet();
-        Ipv4Packet ip = packet.ip();
+        Ipv4Packet ip = packet.ipv4();
         DropReason bad = ip.wrap(frame, eth.payloadOffset(), frame.writerIndex());
         if (bad != null) {
             drop(bad, now);
@@ -259,6 +261,10 @@ public final class GuestNetwork implements GuestContext {
         }
         if (!ip.verifyChecksum()) {
             drop(DropReason.IPV4_BAD_CHECKSUM, now);
+            return;
+        }
+        if (!config.ipv4()) {
+            drop(DropReason.IPV4_UNSUPPORTED, now);
             return;
         }
         int src = ip.source();
@@ -269,7 +275,7 @@ public final class GuestNetwork implements GuestContext {
         }
         long srcMac = eth.source();
         if (src != Ipv4Address.ANY && config.inNetwork(src) && !MacAddress.isMulticast(srcMac)) {
-            learnNeighbor(src, srcMac, now);
+            learnNeighbor(0, IpAddress.ipv4Lo(src), srcMac, now);
         }
         if (ip.isFragment()) {
             long invalidBefore = stats.drops().total();
@@ -297,8 +303,8 @@ public final class GuestNetwork implements GuestContext {
     }
 
     private void dispatchIpv4(long now) {
-        Ipv4Packet ip = packet.ip();
-        int src = ip.source();
+        packet.useIpv4();
+        Ipv4Packet ip = packet.ipv4();
         int dst = ip.destination();
         ByteBuf buf = ip.buffer();
         switch (ip.protocol()) {
@@ -329,7 +335,7 @@ public final class GuestNetwork implements GuestContext {
                     drop(DropReason.UDP_MALFORMED, now);
                     return;
                 }
-                if (!udp.verifyChecksum(src, dst)) {
+                if (!udp.verifyChecksum(packet.pseudoHeaderSum(), true)) {
                     drop(DropReason.UDP_BAD_CHECKSUM, now);
                     return;
                 }
@@ -341,7 +347,7 @@ public final class GuestNetwork implements GuestContext {
                     drop(DropReason.TCP_MALFORMED, now);
                     return;
                 }
-                if (!tcp.verifyChecksum(src, dst)) {
+                if (!tcp.verifyChecksum(packet.pseudoHeaderSum())) {
                     drop(DropReason.TCP_BAD_CHECKSUM, now);
                     return;
                 }
@@ -377,22 +383,28 @@ public final class GuestNetwork implements GuestContext {
         dropLog.debug(now, "dropped frame from guest: {} ({} bytes)", reason, packet.frame().readableBytes());
     }
 
-    void learnNeighbor(int ip, long mac, long now) {
-        if (neighbors.learn(ip, mac, now) && !pending.isEmpty()) {
-            pending.release(ip, mac, sender);
+    /** Records that guest address {@code (hi, lo)} is at {@code mac} and sends what waited for it. */
+    void learnNeighbor(long hi, long lo, long mac, long now) {
+        if (neighbors.learn(hi, lo, mac, now) && !pending.isEmpty()) {
+            pending.release(hi, lo, mac, sender);
         }
     }
 
     // ---------------------------------------------------------------- send path (GuestSender)
 
     @Override
-    public ByteBuf newIpv4Frame(int l4Length) {
-        return sender.newIpv4Frame(l4Length);
+    public ByteBuf newFrame(int transportLength) {
+        return sender.newFrame(transportLength);
     }
 
     @Override
-    public void sendIpv4(ByteBuf frame, int src, int dst, int protocol, int tos, boolean dontFragment) {
-        sender.sendIpv4(frame, src, dst, protocol, tos, dontFragment);
+    public void send(ByteBuf frame, IpAddress src, IpAddress dst, int protocol, int options) {
+        sender.send(frame, src, dst, protocol, options);
+    }
+
+    @Override
+    public void send(ByteBuf headers, ByteBuf payload, IpAddress src, IpAddress dst, int protocol, int options) {
+        sender.send(headers, payload, src, dst, protocol, options);
     }
 
     @Override
@@ -401,8 +413,13 @@ public final class GuestNetwork implements GuestContext {
     }
 
     @Override
-    public void sendIcmpError(GuestPacket offending, int from, int type, int code, int restOfHeader) {
-        sender.sendIcmpError(offending, from, type, code, restOfHeader);
+    public void sendIcmpError(GuestPacket offending, IpAddress from, IcmpError error) {
+        sender.sendIcmpError(offending, from, error);
+    }
+
+    @Override
+    public void sendIcmpError(IpAddress from, IpAddress to, IcmpError error, ByteBuf quote, int offset, int length) {
+        sender.sendIcmpError(from, to, error, quote, offset, length);
     }
 
     // ---------------------------------------------------------------- timers
@@ -468,33 +485,32 @@ public final class GuestNetwork implements GuestContext {
     }
 
     @Override
-    public boolean guestCompletesTcpChecksums() {
-        FrameSink s = sender.sink();
-        return s != null && s.completesTcpChecksums();
+    public void addNeighbor(IpAddress ip, long mac) {
+        learnNeighbor(ip.hi(), ip.lo(), mac, ticker.nanoTime());
     }
 
-    @Override
-    public void addNeighbor(int ip, long mac) {
-        learnNeighbor(ip, mac, ticker.nanoTime());
+    /** The MAC last learned for IPv4 address {@code ip}, or {@link MacAddress#ZERO}. */
+    public long neighbor(int ip) {
+        return neighbors.lookup(0, IpAddress.ipv4Lo(ip));
     }
 
     /** The MAC last learned for {@code ip}, or {@link MacAddress#ZERO}. */
-    public long neighbor(int ip) {
-        return neighbors.lookup(ip);
+    public long neighbor(IpAddress ip) {
+        return neighbors.lookup(ip.hi(), ip.lo());
     }
 
     @Override
-    public void registerTcpEndpoint(int ip, int port, InetSocketAddress hostTarget) {
-        tcpEndpoints.put(endpointKey(ip, port), hostTarget);
+    public void registerTcpEndpoint(IpAddress ip, int port, InetSocketAddress hostTarget) {
+        tcpEndpoints.put(new TcpEndpointKey(ip, port), hostTarget);
     }
 
     @Override
-    public InetSocketAddress tcpEndpoint(int ip, int port) {
-        return tcpEndpoints.isEmpty() ? null : tcpEndpoints.get(endpointKey(ip, port));
+    public InetSocketAddress tcpEndpoint(IpAddress ip, int port) {
+        return tcpEndpoints.isEmpty() ? null : tcpEndpoints.get(new TcpEndpointKey(ip, port));
     }
 
-    private static long endpointKey(int ip, int port) {
-        return ((ip & 0xffffffffL) << 16) | port;
+    /** A TCP service's address on the virtual network. */
+    private record TcpEndpointKey(IpAddress ip, int port) {
     }
 
     /** Bytes held by fragment reassembly (for tests of its bound). */

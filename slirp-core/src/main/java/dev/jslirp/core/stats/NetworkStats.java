@@ -36,6 +36,16 @@ public final class NetworkStats {
         REASSEMBLED,
         /** Outbound datagrams fragmented to the MTU. */
         FRAGMENTED,
+        /** ICMP and ICMPv6 errors sent to the guest. */
+        ICMP_ERRORS,
+        /** Neighbour solicitations from the guest answered (IPv6's ARP replies). */
+        NDP_ADVERTISEMENTS,
+        /** Neighbour solicitations sent to resolve a guest address. */
+        NDP_SOLICITATIONS,
+        /** Valid neighbour discovery from the guest acted on (advertisements learned, DAD probes seen). */
+        NDP_ACCEPTED,
+        /** Router advertisements sent (periodic and solicited). */
+        ROUTER_ADVERTISEMENTS,
     }
 
     private final Counters<DropReason> drops = new Counters<>(DropReason.class);

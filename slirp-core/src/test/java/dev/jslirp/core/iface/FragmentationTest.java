@@ -184,7 +184,8 @@ class FragmentationTest {
 
             @Override
             public boolean handle(GuestPacket p) {
-                ctx.sendIcmpError(p, GATEWAY, 3, 3, 0);
+                ctx.sendIcmpError(p, dev.jslirp.core.wire.IpAddress.ipv4(GATEWAY),
+                        dev.jslirp.core.spi.IcmpError.PORT_UNREACHABLE);
                 return true;
             }
         };
@@ -224,11 +225,12 @@ class FragmentationTest {
         }
 
         void send(int dst) {
-            ByteBuf f = ctx.newIpv4Frame(8);
+            ByteBuf f = ctx.newFrame(8);
             int off = f.writerIndex();
-            dev.jslirp.core.wire.UdpPacket.write(f, off, 7, 7, 8, GATEWAY, dst);
+            dev.jslirp.core.wire.UdpPacket.writeHeader(f, off, 7, 7, 8);
             f.writerIndex(off + 8);
-            ctx.sendIpv4(f, GATEWAY, dst, Ipv4Packet.PROTO_UDP, 0, false);
+            ctx.send(f, dev.jslirp.core.wire.IpAddress.ipv4(GATEWAY), dev.jslirp.core.wire.IpAddress.ipv4(dst),
+                    GuestPacket.PROTO_UDP, 0);
         }
     }
 
