@@ -484,6 +484,16 @@ public final class GuestNetwork implements GuestContext {
         return sender.sink() != null;
     }
 
+    /**
+     * True if the attached transport completes TCP checksums
+     * ({@link FrameSink#completesTcpChecksums()}): TCP segments for the guest then carry
+     * only the pseudo-header sum.
+     */
+    public boolean guestCompletesTcpChecksums() {
+        FrameSink s = sender.sink();
+        return s != null && s.completesTcpChecksums();
+    }
+
     @Override
     public void addNeighbor(IpAddress ip, long mac) {
         learnNeighbor(ip.hi(), ip.lo(), mac, ticker.nanoTime());
