@@ -17,6 +17,8 @@ public final class NetworkConfig {
     /** The MAC prefix of the network's own addresses, as libslirp: 52:55 then the IPv4 address. */
     public static final long OWN_MAC_PREFIX = 0x5255_0000_0000L;
     private static final IpAddress ROUTER_LINK_LOCAL = IpAddress.parse("fe80::2");
+    /** The DNS server's link-local address, fe80::3 as libslirp answers for. */
+    private static final IpAddress DNS_LINK_LOCAL = IpAddress.parse("fe80::3");
 
     private final int network;
     private final int prefixLength;
@@ -243,13 +245,15 @@ public final class NetworkConfig {
 
     /**
      * True if {@code (hi, lo)} is an address the network itself answers for: the host
-     * and DNS addresses of both families and the router's link-local address.
+     * and DNS addresses of both families and their link-local forms (fe80::2, fe80::3,
+     * as libslirp).
      */
     public boolean isOwnAddress(long hi, long lo) {
         if (IpAddress.isIpv4(hi, lo)) {
             return isOwnAddress((int) lo);
         }
-        return ipv6 && (ipv6Host.is(hi, lo) || ipv6Dns.is(hi, lo) || ROUTER_LINK_LOCAL.is(hi, lo));
+        return ipv6 && (ipv6Host.is(hi, lo) || ipv6Dns.is(hi, lo) || ROUTER_LINK_LOCAL.is(hi, lo)
+                || DNS_LINK_LOCAL.is(hi, lo));
     }
 
     /** True if {@code (hi, lo)} lies in the IPv4 network or the IPv6 prefix. */

@@ -36,12 +36,16 @@ public enum DropReason {
     IPV4_BAD_SOURCE,
     /** A fragment that could not be reassembled (overlap, too large, bad offsets). */
     IPV4_FRAGMENT_INVALID,
-    /** A fragment refused because the reassembly memory or datagram bound was reached. */
+    /** A fragment refused because its datagram alone would pass the reassembly memory bound. */
     IPV4_FRAGMENT_LIMIT,
     /** Fragments of a datagram that did not complete in time. */
     IPV4_FRAGMENT_TIMEOUT,
-    /** TTL already zero. */
+    /** An incomplete datagram's fragments evicted, the oldest, to make room for a new datagram. */
+    IPV4_FRAGMENT_EVICTED,
+    /** TTL 1 or 0 on a datagram the network would route on (answered with ICMP time exceeded). */
     IPV4_TTL_EXPIRED,
+    /** Hop limit 1 or 0 on a packet the network would route on (answered with ICMPv6 time exceeded). */
+    IPV6_HOP_LIMIT_EXCEEDED,
     /** Less than a fixed IPv6 header. */
     IPV6_TRUNCATED,
     /** Version field not 6. */
@@ -58,10 +62,12 @@ public enum DropReason {
     IPV6_BAD_DESTINATION,
     /** An IPv6 fragment that could not be reassembled (overlap, too large, bad offsets). */
     IPV6_FRAGMENT_INVALID,
-    /** An IPv6 fragment refused because the reassembly memory or datagram bound was reached. */
+    /** An IPv6 fragment refused because its packet alone would pass the reassembly memory bound. */
     IPV6_FRAGMENT_LIMIT,
     /** Fragments of an IPv6 packet that did not complete in time. */
     IPV6_FRAGMENT_TIMEOUT,
+    /** An incomplete IPv6 packet's fragments evicted, the oldest, to make room for a new one. */
+    IPV6_FRAGMENT_EVICTED,
     /** ICMP shorter than its header. */
     ICMP_TRUNCATED,
     /** ICMP checksum does not verify. */
@@ -78,6 +84,11 @@ public enum DropReason {
     NDP_INVALID,
     /** A neighbour solicitation for an address the network does not own. */
     NDP_NOT_FOR_US,
+    /**
+     * Multicast listener discovery (MLD reports and queries, RFC 3810) from the guest:
+     * routine on every IPv6 link, and nothing to act on here (no multicast is routed).
+     */
+    MLD_IGNORED,
     /** UDP shorter than its header or with a length field beyond the IP payload. */
     UDP_MALFORMED,
     /** UDP checksum does not verify. */

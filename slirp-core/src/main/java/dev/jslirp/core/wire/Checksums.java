@@ -153,6 +153,14 @@ public final class Checksums {
     }
 
     /**
+     * The checksum field value of {@code [off, off + len)} with a pseudo-header sum
+     * already computed (either family); the field inside the range must be zero.
+     */
+    public static int transportChecksumOf(ByteBuf buf, int off, int len, long pseudoHeaderSum) {
+        return ~fold(add(pseudoHeaderSum, buf, off, len)) & 0xffff;
+    }
+
+    /**
      * RFC 1624 eqn. 3: the new checksum after a 16-bit word of the covered data
      * changed from {@code oldWord} to {@code newWord}.
      */

@@ -151,7 +151,25 @@ class FragmentationTest {
                 frags.subList(1, frags.size()).forEach(ByteBuf::release);
                 assertThat(g.network().reassemblyBytesHeld()).isLessThanOrEqualTo(64 * 1024);
             }
-            assertThat(g.network().stats().drops().get(DropReason.IPV4_FRAGMENT_LIMIT)).isPositive();
+            assertThat(g.network().stats().drops().get(DropReason.IPV4_FRAGMENT_EVICTED)).isPositive();
+            // The flood does not lock a legitimate fragmented datagram out: the oldest give way.
+            long before = g.network().stats().traffic().get(dev.jslirp.core.stats.NetworkStats.Traffic.REASSEMBLED);
+            GuestFrames.fragment(GuestFrames.udp(6000, GATEWAY, 7, data(9000)), 1480).forEach(g::send);
+            assertThat(g.network().stats().traffic().get(dev.jslirp.core.stats.NetworkStats.Traffic.REASSEMBLED))
+                    .isEqualTo(before + 1);
+            assertThat(g.network().reassemblyBytesHeld()).isLessThanOrEqualTo(64 * 1024);
+        }
+    }
+
+    @Test
+    void aDatagramLargerThanTheWholeBoundIsRefused() {
+        NetworkConfig small = NetworkConfig.builder().reassemblyLimits(4 * 1024, 8, Duration.ofSeconds(30)).build();
+        try (VirtualGuest g = VirtualGuest.embedded(small)) {
+            List<ByteBuf> frags = GuestFrames.fragment(GuestFrames.udp(5000, GATEWAY, 7, data(9000)), 8000);
+            g.send(frags.get(0));
+            frags.subList(1, frags.size()).forEach(ByteBuf::release);
+            assertThat(g.network().stats().drops().get(DropReason.IPV4_FRAGMENT_LIMIT)).isEqualTo(1);
+            assertThat(g.network().reassemblyBytesHeld()).isZero();
         }
     }
 
