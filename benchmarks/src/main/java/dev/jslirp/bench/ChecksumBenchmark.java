@@ -1,5 +1,7 @@
 package dev.jslirp.bench;
 
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.Checksums;
 import io.netty.buffer.ByteBuf;
@@ -21,7 +23,7 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 public class ChecksumBenchmark extends BenchmarkDefaults {
     /** Where the summed range starts: a transport header's offset in a frame. */
-    static final int OFFSET = GuestContext.IPV4_FRAME_OVERHEAD;
+    static final int OFFSET = (EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH);
 
     /** Bytes summed. */
     @Param({"20", "1460", "9000", "65535"})

@@ -41,7 +41,7 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
     private static final int WINDOW_SCALE = 7;
     private static final int MSS = 1460;
     /** Where the TCP header starts in a template: {@link GuestFrames} writes a 20-byte IPv4 header. */
-    private static final int TCP_OFFSET = GuestContext.IPV4_FRAME_OVERHEAD;
+    private static final int TCP_OFFSET = (EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH);
 
     private final int guestPort;
     private final int hostPort;

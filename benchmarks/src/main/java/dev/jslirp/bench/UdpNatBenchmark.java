@@ -1,5 +1,7 @@
 package dev.jslirp.bench;
 
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.stats.Counters;
@@ -107,7 +109,7 @@ public class UdpNatBenchmark extends BenchmarkDefaults {
             net.checkNoDrops();
             Counters<UdpCounter> c = net.stats().service("nat.udp", UdpCounter.class);
             long toGuestBytes = net.onLoop(() -> net.sink().bytes());
-            long frameLength = GuestContext.IPV4_FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH + payload;
+            long frameLength = (EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH) + UdpPacket.HEADER_LENGTH + payload;
             if (c.get(UdpCounter.FLOWS_OPENED) != 1
                     || c.get(UdpCounter.DATAGRAMS_TO_HOST) != 1 + guestOps * BATCH
                     || c.get(UdpCounter.DATAGRAMS_TO_GUEST) != hostOps * BATCH

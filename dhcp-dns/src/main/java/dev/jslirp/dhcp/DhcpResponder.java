@@ -2,7 +2,9 @@ package dev.jslirp.dhcp;
 
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.UdpPacket;
@@ -69,7 +71,7 @@ final class DhcpResponder {
         boolean bootp = type == null;
         boolean nak = type == DhcpMessageType.NAK;
         int limit = messageLimit(request, bootp);
-        ByteBuf frame = context.newIpv4Frame(UdpPacket.HEADER_LENGTH + limit);
+        ByteBuf frame = context.newFrame(UdpPacket.HEADER_LENGTH + limit);
         boolean passed = false;
         try {
             int udpOff = frame.writerIndex();
@@ -177,7 +179,7 @@ final class DhcpResponder {
         if (nak || request.ciaddr() != 0 || request.broadcastFlag() || yiaddr == 0) {
             return Ipv4Address.BROADCAST;
         }
-        context.addNeighbor(yiaddr, request.chaddr());
+        context.addNeighbor(IpAddress.ipv4(yiaddr), request.chaddr());
         return yiaddr;
     }
 
@@ -185,8 +187,9 @@ final class DhcpResponder {
     private void send(ByteBuf frame, int udpOff, int length, int dst) {
         int udpLength = UdpPacket.HEADER_LENGTH + length;
         frame.writerIndex(udpOff + udpLength);
-        UdpPacket.write(frame, udpOff, SERVER_PORT, CLIENT_PORT, udpLength, net.host(), dst);
-        context.sendIpv4(frame, net.host(), dst, Ipv4Packet.PROTO_UDP, TOS_LOW_DELAY, false);
+        UdpPacket.writeHeader(frame, udpOff, SERVER_PORT, CLIENT_PORT, udpLength);
+        context.send(frame, net.hostAddress(), IpAddress.ipv4(dst), GuestPacket.PROTO_UDP,
+                GuestContext.trafficClass(TOS_LOW_DELAY));
     }
 
     private static byte[] ascii(String s) {

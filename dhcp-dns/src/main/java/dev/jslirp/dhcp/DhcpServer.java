@@ -145,16 +145,16 @@ public final class DhcpServer implements GuestService {
      */
     @Override
     public boolean handle(GuestPacket packet) {
-        if (packet.protocol() != Ipv4Packet.PROTO_UDP) {
+        if (packet.protocol() != Ipv4Packet.PROTO_UDP || packet.isIpv6()) {
             return false;
         }
         UdpPacket udp = packet.udp();
-        int dst = packet.ip().destination();
+        int dst = packet.ipv4().destination();
         if (udp.destinationPort() != SERVER_PORT
                 || (dst != Ipv4Address.BROADCAST && dst != net.broadcast() && dst != net.host())) {
             return false;
         }
-        DhcpCounter bad = request.wrap(packet.ip().buffer(), udp.payloadOffset(), udp.payloadLength(),
+        DhcpCounter bad = request.wrap(packet.buffer(), udp.payloadOffset(), udp.payloadLength(),
                 net.mtu() - DhcpResponder.IP_UDP_OVERHEAD);
         if (bad != null) {
             counters.increment(bad);

@@ -4,8 +4,8 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
-import dev.jslirp.core.wire.Ipv4Address;
-import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.UdpPacket;
 import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
@@ -51,7 +51,7 @@ public final class DnsService implements GuestService {
     private final DnsConfig config;
     private final Upstreams upstreams;
     private final DnsMessageView query = new DnsMessageView();
-    private int dnsAddress;
+    private NetworkConfig net;
     private Counters<DnsCounter> counters;
     private LocalAnswers local;
     private GuestDatagrams toGuest;
@@ -69,7 +69,7 @@ public final class DnsService implements GuestService {
 
     @Override
     public void start(GuestContext context) {
-        this.dnsAddress = context.config().dns();
+        this.net = context.config();
         this.counters = context.stats().service("dns", DnsCounter.class);
         upstreams.countIn(counters);
         this.local = new LocalAnswers(new LocalNames(config, context.config().host()), context.config().restrict(),
@@ -86,17 +86,18 @@ public final class DnsService implements GuestService {
      */
     @Override
     public boolean handle(GuestPacket packet) {
-        if (packet.protocol() != Ipv4Packet.PROTO_UDP || packet.ip().destination() != dnsAddress
+        if (packet.protocol() != GuestPacket.PROTO_UDP
+                || !net.isDns(packet.destinationHi(), packet.destinationLo())
                 || packet.udp().destinationPort() != GuestDatagrams.DNS_PORT) {
             return false;
         }
         counters.increment(DnsCounter.QUERIES);
         UdpPacket udpHeader = packet.udp();
-        int guestIp = packet.ip().source();
         int guestPort = udpHeader.sourcePort();
-        DnsMessageView.Problem problem = query.wrap(packet.ip().buffer(), udpHeader.payloadOffset(),
+        DnsMessageView.Problem problem = query.wrap(packet.buffer(), udpHeader.payloadOffset(),
                 udpHeader.payloadLength());
-        if (guestIp == Ipv4Address.ANY || guestPort == 0
+        IpAddress guest = packet.source();
+        if (guest.isUnspecified() || guestPort == 0
                 || problem == DnsMessageView.Problem.TRUNCATED_HEADER || query.isResponse()) {
             // No address to answer to, or nothing to answer: a reply could only feed a loop.
             counters.increment(DnsCounter.MALFORMED_DROPPED);
@@ -105,12 +106,13 @@ public final class DnsService implements GuestService {
         if (problem == null && query.length() > MAX_QUERY_LENGTH) {
             problem = DnsMessageView.Problem.TOO_LONG;
         }
+        ReplyTo replyTo = new ReplyTo(packet.destination(), guest, guestPort);
         if (local.decide(query, problem)) {
             ByteBuf frame = toGuest.newFrame(local.replyLength(query));
             local.writeReply(frame, query);
-            toGuest.send(frame, guestIp, guestPort);
+            toGuest.send(frame, replyTo);
         } else {
-            udp.forward(query, guestIp, guestPort);
+            udp.forward(query, replyTo);
         }
         return true;
     }

@@ -90,8 +90,11 @@ final class DnsTcpServer {
                 listener.close();
             } else {
                 InetSocketAddress at = (InetSocketAddress) listener.localAddress();
-                context.registerTcpEndpoint(context.config().dns(), GuestDatagrams.DNS_PORT, at);
-                LOG.debug("DNS over TCP for {}:53 served at {}", Ipv4Address.toString(context.config().dns()), at);
+                context.registerTcpEndpoint(context.config().dnsAddress(), GuestDatagrams.DNS_PORT, at);
+                if (context.config().ipv6()) {
+                    context.registerTcpEndpoint(context.config().ipv6Dns(), GuestDatagrams.DNS_PORT, at);
+                }
+                LOG.debug("DNS over TCP for {}:53 served at {}", context.config().dnsAddress(), at);
             }
         });
     }

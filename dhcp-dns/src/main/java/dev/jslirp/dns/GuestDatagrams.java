@@ -1,7 +1,7 @@
 package dev.jslirp.dns;
 
 import dev.jslirp.core.spi.GuestContext;
-import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.wire.UdpPacket;
 import io.netty.buffer.ByteBuf;
 
@@ -16,11 +16,9 @@ final class GuestDatagrams {
     static final int DNS_PORT = 53;
 
     private final GuestContext context;
-    private final int dnsAddress;
 
     GuestDatagrams(GuestContext context) {
         this.context = context;
-        this.dnsAddress = context.config().dns();
     }
 
     /**
@@ -28,24 +26,24 @@ final class GuestDatagrams {
      * {@code messageLength} bytes. The caller owns it until {@link #send}.
      */
     ByteBuf newFrame(int messageLength) {
-        ByteBuf frame = context.newIpv4Frame(UdpPacket.HEADER_LENGTH + messageLength);
+        ByteBuf frame = context.newFrame(UdpPacket.HEADER_LENGTH + messageLength);
         frame.writerIndex(frame.writerIndex() + UdpPacket.HEADER_LENGTH);
         return frame;
     }
 
     /** Offset in {@code frame} where the DNS message starts. */
     static int messageOffset(ByteBuf frame) {
-        return frame.readerIndex() + GuestContext.IPV4_FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH;
+        return frame.readerIndex() + GuestContext.FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH;
     }
 
     /**
-     * Sends a {@link #newFrame} frame whose writer index ends the message to
-     * {@code guestIp:guestPort}. Takes ownership of {@code frame}.
+     * Sends a {@link #newFrame} frame whose writer index ends the message as
+     * {@code to} says. Takes ownership of {@code frame}.
      */
-    void send(ByteBuf frame, int guestIp, int guestPort) {
-        int udpOff = frame.readerIndex() + GuestContext.IPV4_FRAME_OVERHEAD;
+    void send(ByteBuf frame, ReplyTo to) {
+        int udpOff = frame.readerIndex() + GuestContext.FRAME_OVERHEAD;
         int udpLength = frame.writerIndex() - udpOff;
-        UdpPacket.write(frame, udpOff, DNS_PORT, guestPort, udpLength, dnsAddress, guestIp);
-        context.sendIpv4(frame, dnsAddress, guestIp, Ipv4Packet.PROTO_UDP, 0, false);
+        UdpPacket.writeHeader(frame, udpOff, DNS_PORT, to.guestPort(), udpLength);
+        context.send(frame, to.server(), to.guest(), GuestPacket.PROTO_UDP, 0);
     }
 }

@@ -81,8 +81,7 @@ final class UdpForwarder {
     private static final class Pending {
         final int upstreamId;
         final int guestId;
-        final int guestIp;
-        final int guestPort;
+        final ReplyTo replyTo;
         /** The query as sent upstream (ID = upstreamId); owned until the query ends. */
         final ByteBuf query;
         final List<InetSocketAddress> upstreams;
@@ -90,12 +89,10 @@ final class UdpForwarder {
         int attempt;
         ScheduledFuture<?> timer;
 
-        Pending(int upstreamId, int guestId, int guestIp, int guestPort, ByteBuf query,
-                List<InetSocketAddress> upstreams) {
+        Pending(int upstreamId, int guestId, ReplyTo replyTo, ByteBuf query, List<InetSocketAddress> upstreams) {
             this.upstreamId = upstreamId;
             this.guestId = guestId;
-            this.guestIp = guestIp;
-            this.guestPort = guestPort;
+            this.replyTo = replyTo;
             this.query = query;
             this.upstreams = upstreams;
         }
@@ -113,27 +110,27 @@ final class UdpForwarder {
 
     /**
      * Forwards the query {@code q} views (a parsed question, opcode QUERY) from
-     * {@code guestIp:guestPort}, or answers SERVFAIL if no upstream is known or too
+     * the guest endpoint of {@code replyTo}, or answers SERVFAIL if no upstream is known or too
      * many queries are in flight. The buffer {@code q} reads stays the caller's: the
      * query is copied.
      */
-    void forward(DnsMessageView q, int guestIp, int guestPort) {
+    void forward(DnsMessageView q, ReplyTo replyTo) {
         List<InetSocketAddress> list = upstreams.current(context.nanoTime());
         if (list.isEmpty()) {
             counters.increment(DnsCounter.NO_UPSTREAM);
-            sendServfail(q, q.id(), guestIp, guestPort);
+            sendServfail(q, q.id(), replyTo);
             return;
         }
         if (inFlight.size() >= maxInFlight) {
             counters.increment(DnsCounter.IN_FLIGHT_LIMIT);
-            sendServfail(q, q.id(), guestIp, guestPort);
+            sendServfail(q, q.id(), replyTo);
             return;
         }
         int id = ids.unusedId(inFlight);
         ByteBuf copy = context.alloc().directBuffer(q.length());
         copy.writeBytes(q.buffer(), q.offset(), q.length());
         DnsMessageView.setId(copy, 0, id);
-        Pending p = new Pending(id, q.id(), guestIp, guestPort, copy, list);
+        Pending p = new Pending(id, q.id(), replyTo, copy, list);
         inFlight.put(id, p);
         counters.increment(DnsCounter.FORWARDED);
         send(p);
@@ -203,7 +200,7 @@ final class UdpForwarder {
         end(p);
         try {
             queryView.wrap(p.query, 0, p.query.writerIndex());
-            sendServfail(queryView, p.guestId, p.guestIp, p.guestPort);
+            sendServfail(queryView, p.guestId, p.replyTo);
         } finally {
             p.query.release();
         }
@@ -215,11 +212,11 @@ final class UdpForwarder {
         p.timer.cancel(false);
     }
 
-    private void sendServfail(DnsMessageView q, int id, int guestIp, int guestPort) {
+    private void sendServfail(DnsMessageView q, int id, ReplyTo replyTo) {
         counters.increment(DnsCounter.SERVFAIL_SENT);
         ByteBuf frame = toGuest.newFrame(LocalAnswers.length(q, false));
         LocalAnswers.write(frame, q, id, DnsMessageView.RCODE_SERVFAIL, false, true, LocalNames.NOT_LOCAL);
-        toGuest.send(frame, guestIp, guestPort);
+        toGuest.send(frame, replyTo);
     }
 
     /**
@@ -255,7 +252,7 @@ final class UdpForwarder {
         frame.writeBytes(message, off, len);
         DnsMessageView.setId(frame, messageOffset, p.guestId);
         counters.increment(DnsCounter.ANSWERS_RELAYED);
-        toGuest.send(frame, p.guestIp, p.guestPort);
+        toGuest.send(frame, p.replyTo);
     }
 
     private static boolean wasAsked(Pending p, InetSocketAddress sender) {

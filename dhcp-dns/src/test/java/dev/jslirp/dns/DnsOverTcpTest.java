@@ -38,7 +38,7 @@ class DnsOverTcpTest {
     private static InetSocketAddress endpoint(VirtualGuest g) throws InterruptedException {
         InetSocketAddress[] at = new InetSocketAddress[1];
         for (int i = 0; i < 500 && at[0] == null; i++) {
-            g.onLoop(() -> at[0] = g.network().tcpEndpoint(GuestFrames.DNS, 53));
+            g.onLoop(() -> at[0] = g.network().tcpEndpoint(dev.jslirp.core.wire.IpAddress.ipv4(GuestFrames.DNS), 53));
             if (at[0] == null) {
                 Thread.sleep(10);
             }

@@ -3,7 +3,8 @@ package dev.jslirp.nat;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.Ipv4Address;
-import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.wire.IpAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -11,8 +12,9 @@ import java.net.InetSocketAddress;
  * Decides where a guest's connection or datagram to {@code dst:port} goes on the host,
  * the one place the NAT's address rules live (DESIGN.md, "Address mapping"):
  * <ul>
- *   <li>the gateway address reaches the host's loopback, 127.0.0.1, unless
- *       {@code restrict=on} or host loopback is switched off;</li>
+ *   <li>the gateway address reaches the host's loopback of the same family
+ *       (10.0.2.2 is 127.0.0.1, fec0::2 is ::1), unless {@code restrict=on} or host
+ *       loopback is switched off;</li>
  *   <li>the DNS address reaches what a service registered for it (DNS over TCP), and
  *       nothing else;</li>
  *   <li>any other address of the virtual network, loopback, multicast and broadcast
@@ -22,8 +24,6 @@ import java.net.InetSocketAddress;
  * </ul>
  */
 public final class HostAddressMapper {
-    private static final InetAddress LOOPBACK = Ipv4Address.toInetAddress(Ipv4Address.parse("127.0.0.1"));
-
     private final GuestContext context;
     private final NetworkConfig config;
 
@@ -34,31 +34,51 @@ public final class HostAddressMapper {
     }
 
     /**
-     * The host address for a guest flow, or null if the flow is refused.
+     * The host address for a guest flow to {@code dst:port}, or null if the flow is refused.
      *
-     * @param protocol {@link Ipv4Packet#PROTO_TCP} or {@link Ipv4Packet#PROTO_UDP}
+     * @param protocol {@link GuestPacket#PROTO_TCP} or {@link GuestPacket#PROTO_UDP}
      */
-    public InetSocketAddress hostTarget(int protocol, int dst, int port) {
-        if (dst == config.host()) {
-            return config.hostLoopback() ? new InetSocketAddress(LOOPBACK, port) : null;
+    public InetSocketAddress hostTarget(int protocol, IpAddress dst, int port) {
+        long hi = dst.hi();
+        long lo = dst.lo();
+        if (config.isHost(hi, lo)) {
+            if (!config.hostLoopback()) {
+                return null;
+            }
+            return new InetSocketAddress((dst.isIpv4() ? IpAddress.V4_LOOPBACK : IpAddress.V6_LOOPBACK).toInetAddress(),
+                    port);
         }
-        if (dst == config.dns()) {
-            return protocol == Ipv4Packet.PROTO_TCP ? context.tcpEndpoint(dst, port) : null;
+        if (config.isDns(hi, lo)) {
+            return protocol == GuestPacket.PROTO_TCP ? context.tcpEndpoint(dst, port) : null;
         }
-        if (config.restrict() || config.inNetwork(dst) || Ipv4Address.isLoopback(dst)
-                || Ipv4Address.isMulticast(dst) || dst == Ipv4Address.BROADCAST || dst == Ipv4Address.ANY
-                || (dst >>> 24) == 0 || (dst >>> 28) == 0xf) {
+        if (config.restrict() || config.isOwnAddress(hi, lo) || config.inNetwork(hi, lo) || !routable(dst)) {
             return null;
         }
-        return new InetSocketAddress(Ipv4Address.toInetAddress(dst), port);
+        return new InetSocketAddress(dst.toInetAddress(), port);
+    }
+
+    /**
+     * False for what no host socket should be pointed at: unspecified, loopback,
+     * multicast and broadcast addresses, IPv4 "this network" (0/8) and reserved (240/4),
+     * IPv6 link-local (it names no interface of the host) and IPv4-mapped forms.
+     */
+    private static boolean routable(IpAddress dst) {
+        if (dst.isUnspecified() || dst.isLoopback() || dst.isMulticast()) {
+            return false;
+        }
+        if (dst.isIpv4()) {
+            int a = dst.ipv4();
+            return a != Ipv4Address.BROADCAST && (a >>> 24) != 0 && (a >>> 28) != 0xf;
+        }
+        return !dst.isLinkLocal();
     }
 
     /**
      * The guest-side address a reply from {@code host} appears to come from: the
-     * gateway for the host's loopback, the address itself otherwise.
+     * gateway of its family for the host's loopback, the address itself otherwise.
      */
-    public int guestSideAddress(InetAddress host) {
-        int a = Ipv4Address.fromInetAddress(host);
-        return Ipv4Address.isLoopback(a) ? config.host() : a;
+    public IpAddress guestSideAddress(InetAddress host) {
+        IpAddress a = IpAddress.of(host);
+        return a.isLoopback() ? config.hostAddress(a.isIpv6()) : a;
     }
 }

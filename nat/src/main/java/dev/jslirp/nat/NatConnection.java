@@ -1,5 +1,6 @@
 package dev.jslirp.nat;
 
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.HostForward;
 import java.util.Objects;
 
@@ -7,7 +8,7 @@ import java.util.Objects;
  * One row of the NAT's connection table at one moment, as QEMU's {@code info usernet}
  * lists libslirp's sockets: a port forward's listener, or a flow.
  *
- * <p>Endpoints are IPv4 addresses as ints ({@code 0} for "all addresses") and ports:
+ * <p>Endpoints are addresses of either family ({@code null} for "all addresses") and ports:
  * <ul>
  *   <li>a listener ({@link #HOST_FORWARD}): source is where it listens on the host
  *       (the bound port, also for a forward asked with port 0), destination the guest
@@ -34,8 +35,8 @@ import java.util.Objects;
  * @param expiresInNanos     for a UDP flow, the time left until it is closed as idle;
  *                           -1 for the other rows
  */
-public record NatConnection(HostForward.Protocol protocol, String state, int sourceAddress, int sourcePort,
-                            int destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
+public record NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
+                            IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
                             long expiresInNanos) {
     /** The state of a port forward's listening socket (libslirp's name). */
     public static final String HOST_FORWARD = "HOST_FORWARD";
@@ -49,8 +50,8 @@ public record NatConnection(HostForward.Protocol protocol, String state, int sou
     }
 
     /** A port forward's listener on {@code hostAddress:boundPort} for {@code guestAddress:guestPort}. */
-    public static NatConnection listener(HostForward.Protocol protocol, int hostAddress, int boundPort,
-                                         int guestAddress, int guestPort) {
+    public static NatConnection listener(HostForward.Protocol protocol, IpAddress hostAddress, int boundPort,
+                                         IpAddress guestAddress, int guestPort) {
         return new NatConnection(protocol, HOST_FORWARD, hostAddress, boundPort, guestAddress, guestPort, 0, 0, -1);
     }
 

@@ -1,6 +1,6 @@
 package dev.jslirp.control;
 
-import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.HostForward;
 import java.util.Locale;
 
@@ -16,7 +16,9 @@ import java.util.Locale;
  * also takes {@code 0x50} and reads {@code 022} as octal; jslirp's {@code --hostfwd}
  * takes decimal only, and so does this); addresses are dotted quads (QEMU's
  * {@code inet_aton} also takes {@code 127.1}); {@code unix:} forwards are not supported.
- * The protocol name is accepted in any case, as by {@code --hostfwd}.
+ * The protocol name is accepted in any case, as by {@code --hostfwd}. Beyond QEMU
+ * (whose rules are IPv4 only), either address may be IPv6 in brackets:
+ * {@code tcp:[::1]:2222-:22}.
  */
 final class HmpHostfwd {
     /** The rule of {@code hostfwd_add}. */
@@ -37,7 +39,7 @@ final class HmpHostfwd {
     }
 
     /** The host end of a forward, as {@code hostfwd_remove} names it. */
-    record HostEnd(HostForward.Protocol protocol, int hostAddress, int hostPort) {
+    record HostEnd(HostForward.Protocol protocol, IpAddress hostAddress, int hostPort) {
     }
 
     /**
@@ -60,8 +62,8 @@ final class HmpHostfwd {
         if (hostAddr == null) {
             throw invalid(rule, "Missing : separator");
         }
-        long host = address(hostAddr);
-        if (host < 0) {
+        IpAddress host = address(hostAddr);
+        if (host == BAD) {
             throw invalid(rule, "Bad host address");
         }
         String hostPortText = c.until('-');
@@ -76,15 +78,15 @@ final class HmpHostfwd {
         if (guestAddr == null) {
             throw invalid(rule, "Missing guest address");
         }
-        long guest = address(guestAddr);
-        if (guest < 0) {
+        IpAddress guest = address(guestAddr);
+        if (guest == BAD) {
             throw invalid(rule, "Bad guest address");
         }
         int guestPort = port(c.rest());
         if (guestPort < 1) {
             throw invalid(rule, "Bad guest port");
         }
-        return new HostForward(protocol, (int) host, hostPort, (int) guest, guestPort);
+        return new HostForward(protocol, host, hostPort, guest, guestPort);
     }
 
     /**
@@ -97,12 +99,12 @@ final class HmpHostfwd {
         String proto = c.until(':');
         HostForward.Protocol protocol = proto == null ? null : protocol(proto);
         String hostAddr = protocol == null ? null : c.until(':');
-        long host = hostAddr == null ? -1 : address(hostAddr);
+        IpAddress host = hostAddr == null ? BAD : address(hostAddr);
         int port = hostAddr == null ? -1 : port(c.rest());
-        if (protocol == null || host < 0 || port < 0) {
+        if (protocol == null || host == BAD || port < 0) {
             throw new BadRule("invalid format: '" + rule + "' (expected " + REMOVE_FORM + ", e.g. tcp::2222)");
         }
-        return new HostEnd(protocol, (int) host, port);
+        return new HostEnd(protocol, host, port);
     }
 
     private static BadRule invalid(String rule, String reason) {
@@ -122,18 +124,23 @@ final class HmpHostfwd {
         }
     }
 
+    /** What {@link #address} returns for text that is no address. */
+    private static final IpAddress BAD = IpAddress.parse("::ffff:255.255.255.254");
+
     /**
-     * 0 for an empty address (all addresses, or the first DHCP address), the address
-     * as an unsigned value, or -1 if the text is no address.
+     * Null for an empty address (all addresses, or the first DHCP address), the address
+     * (IPv4 as a dotted quad, IPv6 in brackets), or {@link #BAD}.
      */
-    private static long address(String text) {
+    private static IpAddress address(String text) {
         if (text.isEmpty()) {
-            return 0;
+            return null;
         }
+        boolean bracketed = text.startsWith("[") && text.endsWith("]");
         try {
-            return Ipv4Address.parse(text) & 0xffffffffL;
+            IpAddress a = IpAddress.parse(text);
+            return a.isIpv6() == bracketed ? a : BAD;
         } catch (IllegalArgumentException e) {
-            return -1;
+            return BAD;
         }
     }
 
@@ -155,9 +162,17 @@ final class HmpHostfwd {
             this.text = text;
         }
 
-        /** The text before the next {@code sep}, or null if there is none (nothing consumed then). */
+        /**
+         * The text before the next {@code sep}, or null if there is none (nothing consumed
+         * then); a field that opens with {@code [} runs to its {@code ]} first.
+         */
         String until(char sep) {
-            int i = text.indexOf(sep, at);
+            int from = at;
+            if (from < text.length() && text.charAt(from) == '[') {
+                int close = text.indexOf(']', from);
+                from = close < 0 ? from : close;
+            }
+            int i = text.indexOf(sep, from);
             if (i < 0) {
                 return null;
             }

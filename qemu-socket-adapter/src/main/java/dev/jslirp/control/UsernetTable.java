@@ -1,6 +1,5 @@
 package dev.jslirp.control;
 
-import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.hostfwd.HostForward;
 import java.util.ArrayList;
@@ -55,9 +54,8 @@ final class UsernetTable {
         String proto = c.protocol().name();
         String state = c.protocol() == HostForward.Protocol.UDP && !c.isListener()
                 ? TimeUnit.NANOSECONDS.toSeconds(c.expiresInNanos()) + " sec" : c.state();
-        String source = c.sourceAddress() == 0 ? "*" : Ipv4Address.toString(c.sourceAddress());
+        String source = c.sourceAddress() == null ? "*" : c.sourceAddress().toString();
         return String.format(Locale.ROOT, "%-19s %3d %15s %5d %15s %5d %5d %5d", "  " + proto + "[" + state + "]", -1,
-                source, c.sourcePort(), Ipv4Address.toString(c.destinationAddress()), c.destinationPort(),
-                c.receiveQueue(), c.sendQueue());
+                source, c.sourcePort(), c.destinationAddress(), c.destinationPort(), c.receiveQueue(), c.sendQueue());
     }
 }

@@ -208,7 +208,7 @@ class ControlServerTest {
     void duplicateForwardIsRefusedAndTheFirstKeepsListening() throws Exception {
         int port = boundPort(rig.ok("hostfwd_add tcp:127.0.0.1:0-:22"));
         assertThat(rig.send("hostfwd_add tcp:127.0.0.1:" + port + "-:23").error()).isEqualTo(
-                "Could not set up host forwarding rule 'tcp:127.0.0.1:" + port + "-:23' (hostfwd tcp 127.0.0.1:"
+                "Could not set up host forwarding rule 'tcp:127.0.0.1:" + port + "-:23' (hostfwd: tcp 127.0.0.1:"
                         + port + " is forwarded already)");
         int udp = boundPort(rig.ok("hostfwd_add udp:127.0.0.1:0-:53"));
         assertThat(rig.send("hostfwd_add udp:127.0.0.1:" + udp + "-:54").error()).contains("is forwarded already");
@@ -241,7 +241,7 @@ class ControlServerTest {
     @Test
     void guestAddressOutsideTheNetworkIsRefused() throws Exception {
         assertThat(rig.send("hostfwd_add tcp::0-192.168.1.5:22").error()).isEqualTo("Could not set up host forwarding "
-                + "rule 'tcp::0-192.168.1.5:22' (guest address 192.168.1.5 is not a guest address of net 10.0.2.0/24)");
+                + "rule 'tcp::0-192.168.1.5:22' (hostfwd: 192.168.1.5 is not a guest address of net 10.0.2.0/24)");
         assertThat(rig.send("hostfwd_add tcp::0-10.0.2.2:22").error()).contains("10.0.2.2 is not a guest address");
     }
 

@@ -3,6 +3,7 @@ package dev.jslirp.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.hostfwd.HostForward;
 import org.junit.jupiter.api.Test;
@@ -47,11 +48,11 @@ class HmpHostfwdTest {
 
     @Test
     void removeNamesTheHostEnd() throws Exception {
-        assertThat(HmpHostfwd.parseRemove("tcp::2222")).isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.TCP, 0, 2222));
+        assertThat(HmpHostfwd.parseRemove("tcp::2222")).isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.TCP, null, 2222));
         assertThat(HmpHostfwd.parseRemove(":127.0.0.1:22"))
-                .isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.TCP, Ipv4Address.parse("127.0.0.1"), 22));
+                .isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.TCP, IpAddress.parse("127.0.0.1"), 22));
         assertThat(HmpHostfwd.parseRemove("udp:255.255.255.255:53"))
-                .isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.UDP, Ipv4Address.BROADCAST, 53));
+                .isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.UDP, IpAddress.ipv4(Ipv4Address.BROADCAST), 53));
     }
 
     @ParameterizedTest

@@ -1,28 +1,38 @@
 package dev.jslirp.nat.hostfwd;
 
 import dev.jslirp.core.config.ConfigException;
-import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.wire.IpAddress;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * One port forward from the host into the guest, in QEMU's syntax
- * {@code hostfwd=[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport}.
+ * {@code hostfwd=[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport}, where either
+ * address may be IPv6 in brackets ({@code tcp:[::1]:2222-:22}).
  *
  * <p>As in QEMU, an empty protocol means TCP, an empty host address means all host
- * addresses (0.0.0.0) and an empty guest address means the first DHCP address.
+ * addresses and an empty guest address means the first DHCP address.
  *
  * @param protocol     TCP or UDP
- * @param hostAddress  where the host listens, 0 for all addresses
+ * @param hostAddress  where the host listens, null for all addresses
  * @param hostPort     the host port; 0 asks the system for a free one
- * @param guestAddress the guest address, or 0 for "the first DHCP address"
+ * @param guestAddress the guest address, or null for "the first DHCP address"
  * @param guestPort    the guest port
  */
-public record HostForward(Protocol protocol, int hostAddress, int hostPort, int guestAddress, int guestPort) {
+public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort, IpAddress guestAddress,
+                          int guestPort) {
     /** The protocols a forward carries. */
     public enum Protocol { TCP, UDP }
 
     private static final String FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport";
+
+    /** A forward from IPv4 int addresses, 0 meaning unset (for callers of the IPv4-only era). */
+    public HostForward(Protocol protocol, int hostAddress, int hostPort, int guestAddress, int guestPort) {
+        this(protocol, hostAddress == 0 ? null : IpAddress.ipv4(hostAddress), hostPort,
+                guestAddress == 0 ? null : IpAddress.ipv4(guestAddress), guestPort);
+    }
 
     /** Checks ports. */
     public HostForward {
@@ -45,8 +55,8 @@ public record HostForward(Protocol protocol, int hostAddress, int hostPort, int 
         }
         String hostPart = s.substring(0, dash);
         String guestPart = s.substring(dash + 1);
-        String[] h = hostPart.split(":", -1);
-        if (h.length != 3) {
+        String[] h = splitBracketed(hostPart, 3);
+        if (h == null) {
             throw bad(spec);
         }
         Protocol proto;
@@ -61,25 +71,57 @@ public record HostForward(Protocol protocol, int hostAddress, int hostPort, int 
             default:
                 throw new ConfigException("hostfwd", "'" + spec + "': protocol '" + h[0] + "' (expected tcp or udp; form " + FORM + ")");
         }
-        int hostAddr = address(spec, h[1]);
+        IpAddress hostAddr = address(spec, h[1]);
         int hostPort = port(spec, h[2], true);
-        String[] g = guestPart.split(":", -1);
-        if (g.length != 2) {
+        String[] g = splitBracketed(guestPart, 2);
+        if (g == null) {
             throw bad(spec);
         }
-        int guestAddr = address(spec, g[0]);
+        IpAddress guestAddr = address(spec, g[0]);
         int guestPort = port(spec, g[1], false);
         return new HostForward(proto, hostAddr, hostPort, guestAddr, guestPort);
     }
 
-    private static int address(String spec, String text) {
-        if (text.isEmpty()) {
-            return 0;
+    /**
+     * Splits at colons outside brackets into exactly {@code parts} pieces (an IPv6
+     * address keeps its colons inside {@code [...]}), or null.
+     */
+    private static String[] splitBracketed(String text, int parts) {
+        String[] out = new String[parts];
+        int n = 0;
+        int start = 0;
+        int depth = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            char c = i < text.length() ? text.charAt(i) : ':';
+            if (c == '[') {
+                depth++;
+            } else if (c == ']') {
+                depth--;
+            } else if (c == ':' && depth == 0) {
+                if (n == parts) {
+                    return null;
+                }
+                out[n++] = text.substring(start, i);
+                start = i + 1;
+            }
         }
+        return n == parts && depth == 0 ? out : null;
+    }
+
+    private static IpAddress address(String spec, String text) {
+        if (text.isEmpty()) {
+            return null;
+        }
+        boolean bracketed = text.startsWith("[") && text.endsWith("]");
         try {
-            return Ipv4Address.parse(text);
+            IpAddress a = IpAddress.parse(text);
+            if (a.isIpv6() != bracketed) {
+                throw new IllegalArgumentException();
+            }
+            return a;
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("hostfwd", "'" + spec + "': '" + text + "' is not an IPv4 address (form " + FORM + ")");
+            throw new ConfigException("hostfwd", "'" + spec + "': '" + text + "' is not an address (an IPv4 address "
+                    + "a.b.c.d or an IPv6 address in brackets, e.g. [::1]; form " + FORM + ")");
         }
     }
 
@@ -99,10 +141,53 @@ public record HostForward(Protocol protocol, int hostAddress, int hostPort, int 
         return new ConfigException("hostfwd", "'" + spec + "' (expected " + FORM + ", e.g. tcp::2222-:22)");
     }
 
-    /** QEMU's form, with addresses spelled out where set. */
+    /** QEMU's form, with addresses spelled out where set (IPv6 in brackets). */
     @Override
     public String toString() {
-        return protocol.name().toLowerCase(Locale.ROOT) + ":" + (hostAddress == 0 ? "" : Ipv4Address.toString(hostAddress))
-                + ":" + hostPort + "-" + (guestAddress == 0 ? "" : Ipv4Address.toString(guestAddress)) + ":" + guestPort;
+        return protocol.name().toLowerCase(Locale.ROOT) + ":" + (hostAddress == null ? "" : hostAddress.toUriString())
+                + ":" + hostPort + "-" + (guestAddress == null ? "" : guestAddress.toUriString()) + ":" + guestPort;
+    }
+
+    /**
+     * True if this forward listens where {@code address:port} names: the same host
+     * address (null for all addresses) and the configured or the {@code boundPort}.
+     */
+    public boolean listensOn(IpAddress address, int port, int boundPort) {
+        return java.util.Objects.equals(hostAddress, address) && (hostPort == port || boundPort == port);
+    }
+
+    /**
+     * The guest address connections and datagrams go to: the forward's own, or the first
+     * DHCP address of {@code net} (QEMU's default for an empty guest address). The one
+     * place this rule lives.
+     *
+     * @throws ConfigException naming {@code hostfwd} if the forward's own address is not
+     *         one a guest of {@code net} can have
+     */
+    public IpAddress guestAddressIn(NetworkConfig net) {
+        if (guestAddress == null) {
+            return IpAddress.ipv4(net.dhcpStart());
+        }
+        long hi = guestAddress.hi();
+        long lo = guestAddress.lo();
+        boolean ok;
+        if (guestAddress.isIpv4()) {
+            int a = guestAddress.ipv4();
+            ok = net.ipv4() && net.inNetwork(a) && !net.isOwnAddress(a) && a != net.network() && a != net.broadcast();
+        } else {
+            ok = net.ipv6() && net.inNetwork(hi, lo) && !net.isOwnAddress(hi, lo);
+        }
+        if (!ok) {
+            throw new ConfigException("hostfwd", "'" + this + "': " + guestAddress + " is not a guest address of net "
+                    + (guestAddress.isIpv4() ? IpAddress.ipv4(net.network()) + "/" + net.prefixLength()
+                    : net.ipv6Prefix() + "/" + net.ipv6PrefixLength()));
+        }
+        return guestAddress;
+    }
+
+    /** Where the host socket listens: the host address (all addresses of both families for none) and port. */
+    public InetSocketAddress listenAddress() {
+        return hostAddress == null ? new InetSocketAddress(hostPort)
+                : new InetSocketAddress(hostAddress.toInetAddress(), hostPort);
     }
 }

@@ -60,10 +60,10 @@ final class DelayedAcks implements Runnable {
 
     /** {@code flow} owes an ACK for a lone segment; calls {@link TcpFlow#delayedAckDue} later. */
     void add(TcpFlow flow) {
-        if (flow.delayedAckQueued) {
+        if (flow.schedule.delayedAckQueued) {
             return;
         }
-        flow.delayedAckQueued = true;
+        flow.schedule.delayedAckQueued = true;
         young.add(flow);
         if (ticker == null) {
             ticker = loop.scheduleAtFixedRate(this, TICK_NANOS, TICK_NANOS, TimeUnit.NANOSECONDS);
@@ -77,7 +77,7 @@ final class DelayedAcks implements Runnable {
         List<TcpFlow> due = old;
         for (int i = 0; i < due.size(); i++) {
             TcpFlow f = due.get(i);
-            f.delayedAckQueued = false;
+            f.schedule.delayedAckQueued = false;
             f.delayedAckDue(now);
         }
         due.clear();
@@ -95,10 +95,10 @@ final class DelayedAcks implements Runnable {
             ticker = null;
         }
         for (TcpFlow f : young) {
-            f.delayedAckQueued = false;
+            f.schedule.delayedAckQueued = false;
         }
         for (TcpFlow f : old) {
-            f.delayedAckQueued = false;
+            f.schedule.delayedAckQueued = false;
         }
         young.clear();
         old.clear();

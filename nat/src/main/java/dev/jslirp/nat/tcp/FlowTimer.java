@@ -22,7 +22,7 @@ final class FlowTimer implements Runnable {
     private final TcpFlow flow;
     private final GuestContext ctx;
     private ScheduledFuture<?> future;
-    private long scheduledFor = TcpFlow.NONE;
+    private long scheduledFor = FlowSchedule.NONE;
 
     FlowTimer(TcpFlow flow, GuestContext ctx) {
         this.flow = flow;
@@ -47,13 +47,13 @@ final class FlowTimer implements Runnable {
             future.cancel(false);
             future = null;
         }
-        scheduledFor = TcpFlow.NONE;
+        scheduledFor = FlowSchedule.NONE;
     }
 
     @Override
     public void run() {
         future = null;
-        scheduledFor = TcpFlow.NONE;
+        scheduledFor = FlowSchedule.NONE;
         long now = ctx.nanoTime();
         try {
             flow.timer(now);

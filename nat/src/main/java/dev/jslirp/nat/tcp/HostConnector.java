@@ -6,8 +6,8 @@ import java.net.InetSocketAddress;
 interface HostConnector {
     /**
      * Starts connecting {@code flow} to {@code target}. Attaches the socket with
-     * {@link TcpFlow#attachHost} before the connect can complete, then reports the
-     * outcome through {@link TcpFlow#hostConnected} or {@link TcpFlow#hostConnectFailed}
+     * {@link HostHalf#attach} before the connect can complete, then reports the
+     * outcome through {@link HostHalf#onConnected} or {@link HostHalf#onConnectFailed}
      * (possibly before this returns).
      */
     void connect(TcpFlow flow, InetSocketAddress target);

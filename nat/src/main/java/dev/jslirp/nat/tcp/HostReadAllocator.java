@@ -8,7 +8,7 @@ import io.netty.util.UncheckedBooleanSupplier;
 
 /**
  * Sizes host reads by the room a flow has left for unacknowledged data
- * ({@link TcpFlow#hostReadSpace()}): Netty's adaptive guess, capped so one read never
+ * ({@link HostHalf#readSpace()}): Netty's adaptive guess, capped so one read never
  * overshoots the flow's buffer, and a read batch that stops once the buffer is full.
  * This is what keeps host-to-guest memory per flow bounded by configuration even while
  * a read batch is under way.
@@ -51,18 +51,18 @@ final class HostReadAllocator implements RecvByteBufAllocator {
         /** The guess capped by the room left, or a drain-sized buffer when none is left (see above). */
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            int room = flow.hostReadSpace();
+            int room = flow.host.readSpace();
             return alloc.ioBuffer(room > 0 ? Math.min(guess(), room) : DRAIN_READ);
         }
 
         @Override
         public boolean continueReading() {
-            return delegate().continueReading() && flow.hostReadSpace() > 0;
+            return delegate().continueReading() && flow.host.readSpace() > 0;
         }
 
         @Override
         public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
-            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier) && flow.hostReadSpace() > 0;
+            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier) && flow.host.readSpace() > 0;
         }
     }
 }

@@ -7,11 +7,11 @@ import io.netty.buffer.ByteBuf;
  * production ({@link NettyHostSocket}), an in-memory peer in tests.
  *
  * <p>Every method is called on the guest's event loop and returns at once. What the
- * host does comes back through the flow's {@code host*} methods:
- * {@link TcpFlow#hostConnected}, {@link TcpFlow#hostConnectFailed},
- * {@link TcpFlow#hostData}, {@link TcpFlow#hostReadComplete}, {@link TcpFlow#hostEof},
- * {@link TcpFlow#hostWritabilityChanged}, {@link TcpFlow#hostError} and
- * {@link TcpFlow#hostClosed}.
+ * host does comes back through the {@code on*} methods of the flow's {@link HostHalf}:
+ * {@link HostHalf#onConnected}, {@link HostHalf#onConnectFailed},
+ * {@link HostHalf#onData}, {@link HostHalf#onReadComplete}, {@link HostHalf#onEof},
+ * {@link HostHalf#onWritabilityChanged}, {@link HostHalf#onError} and
+ * {@link HostHalf#onClosed}.
  */
 interface HostSocket {
     /**
@@ -31,7 +31,7 @@ interface HostSocket {
 
     /**
      * Asks for one batch of host data (reads are paused otherwise). Each batch ends with
-     * {@link TcpFlow#hostReadComplete}; calling again before then is harmless.
+     * {@link HostHalf#onReadComplete}; calling again before then is harmless.
      */
     void read();
 
@@ -39,13 +39,13 @@ interface HostSocket {
     void shutdownOutput();
 
     /**
-     * Closes after every queued write went out; {@link TcpFlow#hostClosed} follows.
+     * Closes after every queued write went out; {@link HostHalf#onClosed} follows.
      */
     void close();
 
     /**
      * Closes at once with a reset (SO_LINGER 0), dropping queued writes; the host peer
-     * sees a RST. {@link TcpFlow#hostClosed} may follow later.
+     * sees a RST. {@link HostHalf#onClosed} may follow later.
      */
     void abort();
 }

@@ -32,7 +32,7 @@ final class NettyHostConnector implements HostConnector {
     @Override
     public void connect(TcpFlow flow, InetSocketAddress target) {
         NettyHostSocket socket = new NettyHostSocket(flow, ctx);
-        flow.attachHost(socket);
+        flow.host.attach(socket);
         socket.connect(template, target);
     }
 }

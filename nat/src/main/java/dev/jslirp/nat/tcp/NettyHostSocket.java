@@ -20,7 +20,8 @@ import java.net.InetSocketAddress;
 
 /**
  * A flow's host socket: one Netty channel on the guest's event loop, the only handler
- * in its pipeline, turning channel events into the flow's {@code host*} calls.
+ * in its pipeline, turning channel events into the {@code on*} calls of the flow's
+ * {@link HostHalf}.
  *
  * <p>The channel runs with auto-read off (the flow asks for each batch), half-closure
  * allowed (host EOF is an event, not a close) and TCP_NODELAY (the guest's stack
@@ -71,9 +72,9 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
         f.addListener((ChannelFutureListener) done -> {
             long now = ctx.nanoTime();
             if (done.isSuccess()) {
-                flow.hostConnected(now);
+                flow.host.onConnected(now);
             } else {
-                flow.hostConnectFailed(done.cause(), now);
+                flow.host.onConnectFailed(done.cause(), now);
             }
         });
     }
@@ -140,7 +141,7 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
     @Override
     public void channelRead(ChannelHandlerContext c, Object msg) {
         if (msg instanceof ByteBuf) {
-            flow.hostData((ByteBuf) msg, ctx.nanoTime());
+            flow.host.onData((ByteBuf) msg, ctx.nanoTime());
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -149,29 +150,29 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
     @Override
     public void channelReadComplete(ChannelHandlerContext c) {
         readPending = false;
-        flow.hostReadComplete(ctx.nanoTime());
+        flow.host.onReadComplete(ctx.nanoTime());
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext c, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            flow.hostEof(ctx.nanoTime());
+            flow.host.onEof(ctx.nanoTime());
         }
         ReferenceCountUtil.release(evt);
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext c) {
-        flow.hostWritabilityChanged(ctx.nanoTime());
+        flow.host.onWritabilityChanged(ctx.nanoTime());
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-        flow.hostError(cause, ctx.nanoTime());
+        flow.host.onError(cause, ctx.nanoTime());
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext c) {
-        flow.hostClosed(ctx.nanoTime());
+        flow.host.onClosed(ctx.nanoTime());
     }
 }

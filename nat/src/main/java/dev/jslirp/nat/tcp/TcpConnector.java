@@ -1,7 +1,7 @@
 package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.spi.GuestPacket;
-import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.core.wire.TcpPacket;
 import io.netty.channel.ConnectTimeoutException;
@@ -59,14 +59,13 @@ final class TcpConnector {
         }
         if ((flags & (TcpPacket.SYN | TcpPacket.ACK)) != TcpPacket.SYN) {
             stack.counters.increment(TcpCounter.UNKNOWN_FLOW);
-            stack.replyRst(p);
+            stack.writer.replyRst(p);
             return;
         }
         guestSyn(p, now);
     }
 
     private void guestSyn(GuestPacket p, long now) {
-        Ipv4Packet ip = p.ip();
         TcpPacket t = p.tcp();
         if (stack.halfOpen() >= stack.config.maxHalfOpen()) {
             stack.counters.increment(TcpCounter.HALF_OPEN_LIMIT);
@@ -74,21 +73,22 @@ final class TcpConnector {
         }
         if (stack.table.isFull() && !stack.recycleTimeWait(now)) {
             stack.counters.increment(TcpCounter.FLOW_LIMIT);
-            stack.replyRst(p);
+            stack.writer.replyRst(p);
             return;
         }
-        InetSocketAddress target = stack.mapper.hostTarget(Ipv4Packet.PROTO_TCP, ip.destination(), t.destinationPort());
+        IpAddress dst = p.destination();
+        InetSocketAddress target = stack.mapper.hostTarget(GuestPacket.PROTO_TCP, dst, t.destinationPort());
         if (target == null) {
             stack.counters.increment(TcpCounter.REFUSED_BY_RULES);
-            stack.replyRst(p);
+            stack.writer.replyRst(p);
             return;
         }
-        TcpFlow f = new TcpFlow(stack, ip.source(), t.sourcePort(), ip.destination(), t.destinationPort(), false,
+        TcpFlow f = new TcpFlow(stack, p.source(), t.sourcePort(), dst, t.destinationPort(), false,
                 TcpState.CONNECTING, now);
-        f.negotiate(p.tcpOptions());
+        f.negotiated.negotiate(p.tcpOptions());
         f.rcv.init(t.seq());
         f.snd.init(stack.newIss());
-        f.stateDeadline = now + stack.connectTimeout;
+        f.schedule.stateDeadline = now + stack.connectTimeout;
         stack.add(f);
         stack.counters.increment(TcpCounter.CONNECTS);
         stack.hosts.connect(f, target);
@@ -119,7 +119,7 @@ final class TcpConnector {
         if (f.state() != TcpState.CONNECTING) {
             return;
         }
-        f.stateDeadline = TcpFlow.NONE;
+        f.schedule.stateDeadline = FlowSchedule.NONE;
         f.setState(TcpState.SYN_RECEIVED, "host connected");
         f.snd.sendSyn(TcpPacket.SYN | TcpPacket.ACK, now);
     }
@@ -162,23 +162,23 @@ final class TcpConnector {
 
     /**
      * Creates the flow for a host client accepted on a forwarded port, towards
-     * {@code guestIp:guestPort}. The caller attaches the host socket, then calls
+     * {@code guest:guestPort}, appearing to come from {@code from} (the gateway of the
+     * guest's family). The caller attaches the host socket, then calls
      * {@link #sendForwardSyn}.
      *
      * @return the flow, or null if a bound (half-open, flows, free ports) refuses it
      */
-    TcpFlow openToGuest(int guestIp, int guestPort, long now) {
+    TcpFlow openToGuest(IpAddress guest, int guestPort, IpAddress from, long now) {
         if (stack.halfOpen() >= stack.config.maxHalfOpen()
                 || (stack.table.isFull() && !stack.recycleTimeWait(now))) {
             stack.counters.increment(TcpCounter.FORWARD_LIMIT);
             return null;
         }
-        int gateway = stack.ctx.config().host();
         int port = -1;
         for (int i = 0; i < DYNAMIC_PORTS; i++) {
             int candidate = FIRST_DYNAMIC_PORT + nextForwardPort;
             nextForwardPort = (nextForwardPort + 1) % DYNAMIC_PORTS;
-            if (stack.table.get(guestIp, guestPort, gateway, candidate) == null) {
+            if (stack.table.get(guest.hi(), guest.lo(), guestPort, from.hi(), from.lo(), candidate) == null) {
                 port = candidate;
                 break;
             }
@@ -187,7 +187,7 @@ final class TcpConnector {
             stack.counters.increment(TcpCounter.FORWARD_LIMIT);
             return null;
         }
-        TcpFlow f = new TcpFlow(stack, guestIp, guestPort, gateway, port, true, TcpState.SYN_SENT, now);
+        TcpFlow f = new TcpFlow(stack, guest, guestPort, from, port, true, TcpState.SYN_SENT, now);
         f.snd.init(stack.newIss());
         stack.add(f);
         stack.counters.increment(TcpCounter.FORWARD_ACCEPTED);
@@ -208,7 +208,7 @@ final class TcpConnector {
         if (hasAck && t.ack() != f.snd.iss + 1) {
             stack.counters.increment(TcpCounter.BAD_ACK);
             if ((flags & TcpPacket.RST) == 0) {
-                stack.sendRst(f.remoteIp, f.remotePort, f.guestIp, f.guestPort, t.ack(), 0, TcpPacket.RST);
+                stack.writer.sendRst(f.remote, f.remotePort, f.guest, f.guestPort, t.ack(), 0, TcpPacket.RST);
             }
             return;
         }
@@ -226,11 +226,11 @@ final class TcpConnector {
             stack.counters.increment(TcpCounter.BAD_FLAGS);
             return;
         }
-        f.negotiate(p.tcpOptions());
+        f.negotiated.negotiate(p.tcpOptions());
         f.rcv.init(t.seq());
         // The window of a SYN segment is never scaled (RFC 7323 section 2.2).
         f.snd.synAcked(t.seq(), t.ack(), t.window(), p.tcpOptions(), now);
-        f.lastActivity = now;
+        f.schedule.lastActivity = now;
         f.setState(TcpState.ESTABLISHED, "guest accepted the forward");
         stack.counters.increment(TcpCounter.ESTABLISHED);
         f.handshakeDone();

@@ -1,35 +1,38 @@
 package dev.jslirp.nat.tcp;
 
+import static dev.jslirp.nat.tcp.FlowSchedule.NONE;
+
 import dev.jslirp.core.seq.SeqNum;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
-import dev.jslirp.core.wire.Ipv4Address;
-import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.core.wire.TcpPacket;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TCP connection of the guest, terminated here and continued on a host socket.
+ * One TCP connection of the guest, terminated here and continued on a host socket:
+ * the RFC 9293 state machine towards the guest.
  *
  * <h2>Theory of operation</h2>
  * <p>Java offers neither MSG_PEEK nor the kernel's send window (passt's way of leaving
  * unacknowledged data in the host socket), so jslirp is the guest's TCP peer: the guest
  * sees an ordinary TCP endpoint at the address it connected to, and the bytes continue
- * on an ordinary host socket. A flow joins two independent halves:
+ * on an ordinary host socket. The flow is family-neutral: its two endpoints are
+ * {@link IpAddress}es of one family, and the core writes the IP header. Its parts:
  * <ul>
- *   <li><b>guest side</b>, a TCP state machine ({@link TcpState}) split by direction:
- *       {@link TcpReceiver} (guest to host: acceptability, reassembly, window, ACKs) and
- *       {@link TcpSender} (host to guest: segmentation, retransmission, probes,
- *       congestion control), with {@link TcpConnector} for the handshakes;</li>
- *   <li><b>host side</b>, a {@link HostSocket}: guest data is written to it as it
- *       comes in order; host data is read only while the guest can take it (its window
- *       open, our unacknowledged buffer not full, the guest transport writable).</li>
+ *   <li>this class: the tuple, the state ({@link TcpState}, changed only by
+ *       {@link #setState}), segment arrival in RFC 9293 3.10.7's order, and the
+ *       endings;</li>
+ *   <li>{@link NegotiatedOptions}: what the handshake settled;</li>
+ *   <li>{@link TcpReceiver} (guest to host: acceptability, reassembly, window, ACKs)
+ *       and {@link TcpSender} (host to guest: segmentation, retransmission, probes,
+ *       congestion control); {@link TcpConnector} runs the handshakes;</li>
+ *   <li>{@link HostHalf}: the host socket and what it did; guest data is written to it
+ *       as it comes in order, host data is read only while the guest can take it;</li>
+ *   <li>{@link SegmentWriter} (one per NAT) builds the segments;</li>
+ *   <li>{@link FlowSchedule}: deadlines and the Netty layer's per-turn marks.</li>
  * </ul>
  * The core is sans-IO: every event carries the time ({@code now}, nanoseconds of
  * {@link GuestContext#nanoTime()}), frames go out through the {@link GuestContext},
@@ -59,97 +62,40 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * A flow leaves the table when the guest side is CLOSED and the host socket closed.
  */
-final class TcpFlow implements SegmentAssembler.Sink {
+final class TcpFlow {
     private static final Logger LOG = LoggerFactory.getLogger(TcpFlow.class);
-    /** "No deadline". */
-    static final long NONE = Long.MAX_VALUE;
-    /**
-     * Guest segments with less data than this are copied (see {@link #deliverSmall});
-     * larger ones go to the host as slices of the guest's frame. With Netty's ~96
-     * bytes of bookkeeping per queued write, this keeps that overhead under a fifth
-     * of the data however small the guest's segments are.
-     */
-    static final int COALESCE_BELOW = 512;
-    private static final int COALESCE_BUFFER = 2048;
-    /**
-     * Segments to the guest with at least this much data, if it lies in one host read
-     * buffer, go out as headers plus a slice of that buffer (a composite frame the
-     * transport writes with one gathering write) instead of a copy. Below it the copy
-     * is cheaper than the composite's bookkeeping, which also allocates a little per
-     * frame; so at MTU 1500 every segment is still copied and nothing is allocated.
-     * At MTU 65520 the copy was a 64 KiB memcpy per frame.
-     */
-    static final int UNCOPIED_PAYLOAD_MIN = 16 << 10;
 
     final TcpStack stack;
     /** The guest's address and port. */
-    final int guestIp;
+    final IpAddress guest;
     final int guestPort;
     /** The address and port the guest talks to (replies come from here). */
-    final int remoteIp;
+    final IpAddress remote;
     final int remotePort;
     /** True if a port forward opened the flow (we sent the SYN). */
     final boolean forwarded;
+    final NegotiatedOptions negotiated;
     final TcpReceiver rcv;
     final TcpSender snd;
+    final HostHalf host;
+    final FlowSchedule schedule;
     private TcpState state;
-    HostSocket host;
-
-    /** The guest's MSS, clamped to [88, our MSS]: data plus options per segment to the guest. */
-    int sndMss = TcpStack.DEFAULT_GUEST_MSS;
-    /** True if both sides sent the window scale option (RFC 7323 section 2). */
-    boolean wsOn;
-    /** The shift applied to the guest's window fields (0 unless both sides sent window scale). */
-    int sndWndShift;
-    /** The shift the guest applies to our window fields. */
-    int rcvWndShift;
-    /** True if both sides sent timestamps (RFC 7323). */
-    boolean tsOn;
-    /** TS.Recent: the guest's timestamp to echo. */
-    int tsRecent;
-    /** Random offset of our timestamp clock (RFC 7323 section 5.4). */
-    private final int tsOffset = ThreadLocalRandom.current().nextInt();
-    /** True if both sides sent SACK-permitted (RFC 2018). */
-    boolean sackOn;
-
-    private boolean hostEof;
-    private boolean hostCloseRequested;
-    private boolean hostOutputShut;
-    private boolean hostClosed;
-    private boolean hostWritesQueued;
     private boolean removed;
-    /** Small guest writes gathered for one host write; see {@link #deliverSmall}. */
-    private ByteBuf coalesced;
 
-    /** Deadline of the state's own timer: the host connect in CONNECTING, the end of TIME_WAIT. */
-    long stateDeadline = NONE;
-    /** When the guest or the host last did something. */
-    long lastActivity;
-
-    // Bookkeeping of the layers around the core.
-    /** The Netty layer's timer of this flow. */
-    Object timer;
-    /** True while queued for {@link #endOfTurn}. */
-    boolean endOfTurnQueued;
-    /** True while {@link DelayedAcks} holds it. */
-    boolean delayedAckQueued;
-    /** True while {@link TcpStack} holds it as blocked on the guest transport. */
-    boolean blockedOnGuest;
-    TcpFlow timeWaitPrev;
-    TcpFlow timeWaitNext;
-
-    TcpFlow(TcpStack stack, int guestIp, int guestPort, int remoteIp, int remotePort, boolean forwarded,
+    TcpFlow(TcpStack stack, IpAddress guest, int guestPort, IpAddress remote, int remotePort, boolean forwarded,
             TcpState initial, long now) {
         this.stack = stack;
-        this.guestIp = guestIp;
+        this.guest = guest;
         this.guestPort = guestPort;
-        this.remoteIp = remoteIp;
+        this.remote = remote;
         this.remotePort = remotePort;
         this.forwarded = forwarded;
         this.state = initial;
+        this.negotiated = new NegotiatedOptions(stack.ourMss(guest.isIpv6()), stack.rcvWndShift);
+        this.schedule = new FlowSchedule(now);
+        this.host = new HostHalf(this, stack);
         this.rcv = new TcpReceiver(this);
         this.snd = new TcpSender(this);
-        this.lastActivity = now;
     }
 
     // ---------------------------------------------------------------- state
@@ -177,54 +123,24 @@ final class TcpFlow implements SegmentAssembler.Sink {
         return removed;
     }
 
-    /** Attaches the host socket; called by the {@link HostConnector} before it connects. */
-    void attachHost(HostSocket socket) {
-        this.host = socket;
-    }
-
-    // ---------------------------------------------------------------- negotiation
-
     /**
-     * Takes the options of the guest's SYN or SYN-ACK (RFC 9293 3.7.1, RFC 7323,
-     * RFC 2018): MSS, window scale only if both sides send it, timestamps and SACK
-     * likewise. For a guest SYN we answer with what the guest offered; for a forward's
-     * SYN we offered everything and the guest's SYN-ACK decides.
+     * True while our SYN offers every option: a forward's SYN, which no guest SYN
+     * preceded. A SYN-ACK mirrors what the guest offered.
      */
-    void negotiate(TcpOptions o) {
-        int mss = o.mss >= 0 ? o.mss : TcpStack.DEFAULT_GUEST_MSS;
-        sndMss = Math.max(TcpStack.MIN_GUEST_MSS, Math.min(mss, stack.ourMss));
-        wsOn = o.windowScale >= 0;
-        if (wsOn) {
-            sndWndShift = o.windowScale;
-            rcvWndShift = stack.rcvWndShift;
-        } else {
-            sndWndShift = 0;
-            rcvWndShift = 0;
-        }
-        tsOn = o.hasTimestamp;
-        if (tsOn) {
-            tsRecent = o.tsVal;
-        }
-        sackOn = o.sackPermitted;
-    }
-
-    /** Our timestamp clock: milliseconds (RFC 7323 section 5.4's 1 ms to 1 s tick), offset per flow. */
-    int tsClock(long now) {
-        return (int) TimeUnit.NANOSECONDS.toMillis(now) + tsOffset;
+    boolean offersAllOptions() {
+        return forwarded && state == TcpState.SYN_SENT;
     }
 
     /**
-     * The most data one segment to the guest may carry: the guest's MSS less the
-     * options every segment carries (RFC 6691), and less SACK blocks if
+     * The most data one segment to the guest may carry; less room for SACK blocks if
      * {@code withSack} and we currently send them.
      */
     int maxPayload(boolean withSack) {
-        int opts = tsOn ? 12 : 0;
-        if (withSack && sackOn && !rcv.outOfOrder.isEmpty()) {
-            int blocks = Math.min(rcv.outOfOrder.blockCount(), tsOn ? 3 : TcpOptions.MAX_SACK_BLOCKS);
-            opts += 4 + 8 * blocks;
+        int blocks = 0;
+        if (withSack && negotiated.sackOn && !rcv.outOfOrder.isEmpty()) {
+            blocks = Math.min(rcv.outOfOrder.blockCount(), negotiated.maxSackBlocks());
         }
-        return sndMss - opts;
+        return negotiated.maxPayload(blocks);
     }
 
     // ---------------------------------------------------------------- segments from the guest
@@ -244,7 +160,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
                     // SYN retry rather than refuse it.
                     stack.counters.increment(TcpCounter.TUPLE_BUSY);
                 } else {
-                    stack.replyRst(p);
+                    stack.writer.replyRst(p);
                 }
                 break;
             case TIME_WAIT:
@@ -261,11 +177,12 @@ final class TcpFlow implements SegmentAssembler.Sink {
     private void synchronizedSegment(GuestPacket p, long now) {
         TcpPacket t = p.tcp();
         TcpOptions o = p.tcpOptions();
+        NegotiatedOptions n = negotiated;
         int flags = t.flags();
         int seq = t.seq();
         int len = t.payloadLength();
         boolean fin = (flags & TcpPacket.FIN) != 0;
-        lastActivity = now;
+        schedule.lastActivity = now;
         if (state == TcpState.SYN_RECEIVED && (flags & (TcpPacket.SYN | TcpPacket.ACK)) == TcpPacket.SYN
                 && seq == rcv.irs) {
             // The guest did not get our SYN-ACK: send it again now rather than on the RTO.
@@ -273,7 +190,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
             snd.sendSyn(TcpPacket.SYN | TcpPacket.ACK, now);
             return;
         }
-        if (tsOn && o.hasTimestamp && (flags & TcpPacket.RST) == 0 && SeqNum.lt(o.tsVal, tsRecent)) {
+        if (n.tsOn && o.hasTimestamp && (flags & TcpPacket.RST) == 0 && SeqNum.lt(o.tsVal, n.tsRecent)) {
             stack.counters.increment(TcpCounter.PAWS_REJECTED);       // RFC 7323 section 5.3
             sendAck(now);
             return;
@@ -289,7 +206,8 @@ final class TcpFlow implements SegmentAssembler.Sink {
         // Second: RST (RFC 5961 section 3.2).
         if ((flags & TcpPacket.RST) != 0) {
             if (seq == rcv.rcvNxt) {
-                resetByGuest(now);
+                stack.counters.increment(TcpCounter.RST_FROM_GUEST);
+                abort(now, false);
             } else {
                 stack.counters.increment(TcpCounter.CHALLENGE_ACK);
                 sendAck(now);
@@ -311,13 +229,13 @@ final class TcpFlow implements SegmentAssembler.Sink {
         if (state == TcpState.SYN_RECEIVED) {
             if (ack != snd.iss + 1) {
                 stack.counters.increment(TcpCounter.BAD_ACK);
-                stack.sendRst(remoteIp, remotePort, guestIp, guestPort, ack, 0, TcpPacket.RST);
+                stack.writer.sendRst(remote, remotePort, guest, guestPort, ack, 0, TcpPacket.RST);
                 return;
             }
-            stack.connector.established(this, seq, ack, t.window() << sndWndShift, o, now);
+            stack.connector.established(this, seq, ack, t.window() << n.sndWndShift, o, now);
         }
-        if (tsOn && o.hasTimestamp && SeqNum.le(seq, rcv.lastAckSent)) {
-            tsRecent = o.tsVal;                                      // RFC 7323 section 4.3
+        if (n.tsOn && o.hasTimestamp && SeqNum.le(seq, rcv.lastAckSent)) {
+            n.tsRecent = o.tsVal;                                    // RFC 7323 section 4.3
         }
         if (!snd.processAck(seq, ack, t.window(), len == 0 && !fin, o, now) || removed) {
             return;
@@ -351,7 +269,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         }
         if ((flags & (TcpPacket.SYN | TcpPacket.ACK)) == TcpPacket.SYN) {
             if (SeqNum.gt(seq, rcv.rcvNxt)) {
-                if (!hostClosed) {
+                if (!host.closed()) {
                     // Guest data we acknowledged still drains to the host: the SYN retries.
                     stack.counters.increment(TcpCounter.TUPLE_BUSY);
                     return;
@@ -369,7 +287,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         if ((flags & TcpPacket.FIN) != 0) {
             // Our last ACK was lost: acknowledge again and restart the 2 MSL wait.
             sendAck(now);
-            stateDeadline = now + stack.timeWait;
+            schedule.stateDeadline = now + stack.timeWait;
         }
     }
 
@@ -392,80 +310,19 @@ final class TcpFlow implements SegmentAssembler.Sink {
             default:
                 break;
         }
-        if (!hostOutputShut) {
-            hostOutputShut = true;
-            writeCoalesced();
-            host.shutdownOutput();
-        }
-        if (hostEof) {
-            closeHost();
+        host.shutdownOutput();
+        if (host.eof()) {
+            host.close();
         }
     }
 
     private void enterTimeWait(long now) {
         setState(TcpState.TIME_WAIT, "both FINs acknowledged");
         snd.clear();
-        stateDeadline = now + stack.timeWait;
+        schedule.stateDeadline = now + stack.timeWait;
     }
 
-    private void resetByGuest(long now) {
-        stack.counters.increment(TcpCounter.RST_FROM_GUEST);
-        abort(now, false);
-    }
-
-    /** In-order guest data for the host: written now, flushed at the end of the turn. */
-    @Override
-    public void deliver(ByteBuf data) {
-        stack.counters.add(TcpCounter.BYTES_FROM_GUEST, data.readableBytes());
-        writeCoalesced();
-        host.write(data);
-        hostWritesQueued();
-    }
-
-    /**
-     * Small in-order guest data: copied into a flow-owned buffer and written with its
-     * neighbours, rather than pinning a whole guest frame (and a host write with its
-     * bookkeeping) for a few bytes. The guest's frame stays owned by the caller.
-     */
-    void deliverSmall(ByteBuf frame, int off, int len) {
-        stack.counters.add(TcpCounter.BYTES_FROM_GUEST, len);
-        if (coalesced != null && coalesced.writableBytes() < len) {
-            writeCoalesced();
-        }
-        if (coalesced == null) {
-            coalesced = stack.ctx.alloc().directBuffer(COALESCE_BUFFER);
-        }
-        coalesced.writeBytes(frame, off, len);
-        hostWritesQueued();
-    }
-
-    private void hostWritesQueued() {
-        if (!hostWritesQueued) {
-            hostWritesQueued = true;
-            stack.scheduler.endOfTurn(this);
-        }
-    }
-
-    /** Passes the coalesced small writes to the host socket, keeping the byte order. */
-    private void writeCoalesced() {
-        ByteBuf c = coalesced;
-        if (c != null) {
-            coalesced = null;
-            if (c.isReadable()) {
-                host.write(c);
-            } else {
-                c.release();
-            }
-        }
-    }
-
-    /** What the host socket has not taken yet, small writes still being coalesced included. */
-    long hostPendingBytes() {
-        long n = coalesced == null ? 0 : coalesced.readableBytes();
-        return host == null || hostClosed ? n : n + host.pendingBytes();
-    }
-
-    // ---------------------------------------------------------------- events from the host
+    // ---------------------------------------------------------------- what the host half reports
 
     /** The host connect succeeded. */
     void hostConnected(long now) {
@@ -481,31 +338,11 @@ final class TcpFlow implements SegmentAssembler.Sink {
         if (removed) {
             return;
         }
-        hostClosed = true;
         stack.connector.hostConnectFailed(this, cause, now);
         afterEvent(now);
     }
 
-    /**
-     * Data from the host; takes ownership of {@code data}. Data that arrives before the
-     * handshake with the guest completed (a host that writes at once, read by a
-     * transport that reads unasked: see {@link HostReadAllocator}) waits in the send
-     * buffer like any other.
-     */
-    void hostData(ByteBuf data, long now) {
-        if (removed || !state.queuesHostData() || hostEof) {
-            data.release();
-            return;
-        }
-        lastActivity = now;
-        long past = snd.buffer.capacityHeld() + data.capacity() - stack.bufferBytes;
-        if (past > 0) {
-            stack.counters.add(TcpCounter.HOST_READ_PAST_BUFFER, Math.min(past, data.capacity()));
-        }
-        snd.buffer.add(data);
-    }
-
-    /** The host read batch ended: send what arrived, read more if there is room. */
+    /** A host read batch ended: send what arrived, read more if there is room. */
     void hostReadComplete(long now) {
         if (removed) {
             return;
@@ -519,11 +356,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
      * the FIN waits for it to complete ({@link #handshakeDone}).
      */
     void hostEof(long now) {
-        if (removed || hostEof) {
-            return;
-        }
-        hostEof = true;
-        lastActivity = now;
+        schedule.lastActivity = now;
         if (state.halfOpen()) {
             afterEvent(now);
             return;
@@ -536,7 +369,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         snd.queueFin();
         snd.output(now);
         if (rcv.finReceived) {
-            closeHost();
+            host.close();
         }
         afterEvent(now);
     }
@@ -547,7 +380,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
      * {@link TcpSender#output}, which the caller runs.
      */
     void handshakeDone() {
-        if (hostEof) {
+        if (host.eof()) {
             setState(TcpState.FIN_WAIT_1, "host EOF during the handshake");
             snd.queueFin();
         }
@@ -574,16 +407,16 @@ final class TcpFlow implements SegmentAssembler.Sink {
         abort(now, true);
     }
 
-    /** The host socket closed. */
-    void hostClosed(long now) {
-        if (hostClosed) {
-            return;
-        }
-        hostClosed = true;
+    /**
+     * The host socket closed.
+     *
+     * @param unasked true if nobody asked it to (a reset, for the guest)
+     */
+    void hostClosed(boolean unasked, long now) {
         if (removed) {
             return;
         }
-        if (!hostCloseRequested && state != TcpState.CLOSED) {
+        if (unasked && state != TcpState.CLOSED) {
             stack.counters.increment(TcpCounter.RST_FROM_HOST);
             abort(now, true);
             return;
@@ -591,25 +424,6 @@ final class TcpFlow implements SegmentAssembler.Sink {
         if (state == TcpState.CLOSED) {
             finish();
         }
-    }
-
-    private void closeHost() {
-        if (!hostCloseRequested) {
-            hostCloseRequested = true;
-            writeCoalesced();
-            host.close();
-        }
-    }
-
-    /** Room left for host data, by memory held: what the host socket may read now. */
-    int hostReadSpace() {
-        return (int) Math.max(0, stack.bufferBytes - snd.buffer.capacityHeld());
-    }
-
-    /** True while host reads should run. */
-    boolean wantHostData() {
-        return state.sendsToGuest() && !hostEof && !hostClosed && host != null && snd.sndWnd > 0
-                && hostReadSpace() > 0 && stack.ctx.isGuestWritable();
     }
 
     // ---------------------------------------------------------------- loop-level events
@@ -621,15 +435,8 @@ final class TcpFlow implements SegmentAssembler.Sink {
 
     /** End of the event-loop turn: flush host writes. */
     void endOfTurn(long now) {
-        if (removed) {
-            return;
-        }
-        if (hostWritesQueued) {
-            hostWritesQueued = false;
-            if (!hostClosed) {
-                writeCoalesced();
-                host.flush();
-            }
+        if (!removed) {
+            host.endOfTurn();
         }
     }
 
@@ -640,9 +447,9 @@ final class TcpFlow implements SegmentAssembler.Sink {
         }
     }
 
-    /** The earliest deadline, or {@link #NONE}. */
+    /** The earliest deadline, or {@link FlowSchedule#NONE}. */
     long nextDeadline() {
-        long d = Math.min(stateDeadline, lastActivity + stack.idleTimeout);
+        long d = Math.min(schedule.stateDeadline, schedule.lastActivity + stack.idleTimeout);
         return Math.min(d, Math.min(snd.rtoDeadline, snd.persistDeadline));
     }
 
@@ -651,8 +458,8 @@ final class TcpFlow implements SegmentAssembler.Sink {
         if (removed) {
             return;
         }
-        if (stateDeadline <= now) {
-            stateDeadline = NONE;
+        if (schedule.stateDeadline <= now) {
+            schedule.stateDeadline = NONE;
             if (state == TcpState.CONNECTING) {
                 stack.connector.connectTimedOut(this, now);
             } else if (state == TcpState.TIME_WAIT) {
@@ -660,7 +467,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
                 closedNormally("TIME_WAIT expired");
             }
         }
-        if (!removed && lastActivity + stack.idleTimeout <= now) {
+        if (!removed && schedule.lastActivity + stack.idleTimeout <= now) {
             stack.counters.increment(TcpCounter.IDLE_TIMEOUT);
             abort(now, state != TcpState.CLOSED);
         }
@@ -677,14 +484,12 @@ final class TcpFlow implements SegmentAssembler.Sink {
         afterEvent(now);
     }
 
-    /** After every event: re-arms the timer and resumes host reads if there is room. */
+    /** After every event: resumes host reads if there is room, and re-arms the timer. */
     void afterEvent(long now) {
         if (removed) {
             return;
         }
-        if (wantHostData()) {
-            host.read();
-        }
+        host.readIfWanted();
         stack.scheduler.wakeAt(this, nextDeadline());
     }
 
@@ -701,11 +506,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         if (rstToGuest && stack.ctx.isGuestAttached()) {
             sendRst(now);
         }
-        hostCloseRequested = true;
-        if (host != null && !hostClosed) {
-            hostClosed = true;
-            host.abort();
-        }
+        host.abort();
         setState(TcpState.CLOSED, "aborted");
         finish();
     }
@@ -716,8 +517,8 @@ final class TcpFlow implements SegmentAssembler.Sink {
         setState(TcpState.CLOSED, why);
         snd.clear();
         rcv.clear();
-        stateDeadline = NONE;
-        if (hostClosed) {
+        schedule.stateDeadline = NONE;
+        if (host.closed()) {
             finish();
         }
     }
@@ -729,10 +530,7 @@ final class TcpFlow implements SegmentAssembler.Sink {
         removed = true;
         snd.clear();
         rcv.clear();
-        if (coalesced != null) {
-            coalesced.release();
-            coalesced = null;
-        }
+        host.release();
         stack.remove(this);
     }
 
@@ -740,120 +538,26 @@ final class TcpFlow implements SegmentAssembler.Sink {
         switch (state) {
             case CONNECTING:
                 // Our answer to the guest's SYN (RFC 9293 3.10.7.1).
-                stack.sendRst(remoteIp, remotePort, guestIp, guestPort, 0, rcv.rcvNxt, TcpPacket.RST | TcpPacket.ACK);
+                stack.writer.sendRst(remote, remotePort, guest, guestPort, 0, rcv.rcvNxt, TcpPacket.RST | TcpPacket.ACK);
                 break;
             case SYN_SENT:
             case TIME_WAIT:
             case CLOSED:
                 break;
             default:
-                emit(snd.sndNxt, TcpPacket.RST | TcpPacket.ACK, 0, 0, now);
+                stack.writer.emit(this, snd.sndNxt, TcpPacket.RST | TcpPacket.ACK, 0, 0, now);
                 break;
         }
     }
 
-    // ---------------------------------------------------------------- segments to the guest
-
     /** Sends a pure ACK carrying the current window. */
     void sendAck(long now) {
-        emit(snd.sndNxt, TcpPacket.ACK, 0, 0, now);
-    }
-
-    /**
-     * Writes one segment to the guest into a fresh frame from
-     * {@link GuestContext#newIpv4Frame} (headroom reserved for the transport) and sends
-     * it with DF set. Payload: {@code len} bytes at {@code dataOffset} from
-     * {@code sndUna} in the send buffer, copied once; or, from
-     * {@link #UNCOPIED_PAYLOAD_MIN} bytes on and when they lie in one host read buffer,
-     * not copied but attached as a slice ({@link #headersAndPayload}). The checksum is
-     * complete, or only the pseudo-header's where the transport has the guest complete
-     * it ({@link GuestContext#guestCompletesTcpChecksums()}). Options: on SYNs
-     * what we offer, on others timestamps and SACK blocks as negotiated; none on RSTs.
-     */
-    void emit(int seq, int flags, int dataOffset, int len, long now) {
-        GuestContext ctx = stack.ctx;
-        TcpOptions o = stack.options.clear();
-        boolean syn = (flags & TcpPacket.SYN) != 0;
-        boolean rst = (flags & TcpPacket.RST) != 0;
-        if (syn) {
-            o.mss = stack.ourMss;
-            boolean offerAll = !forwardedAnswered();
-            if (offerAll || wsOn) {
-                o.windowScale = stack.rcvWndShift;
-            }
-            o.sackPermitted = offerAll || sackOn;
-            if (offerAll || tsOn) {
-                o.hasTimestamp = true;
-                o.tsVal = tsClock(now);
-                o.tsEcr = tsOn ? tsRecent : 0;
-            }
-        } else if (!rst) {
-            if (tsOn) {
-                o.hasTimestamp = true;
-                o.tsVal = tsClock(now);
-                o.tsEcr = tsRecent;
-            }
-            if (sackOn && !rcv.outOfOrder.isEmpty()) {
-                o.sackBlocks = rcv.outOfOrder.sackBlocks(o.sackLeft, o.sackRight,
-                        tsOn ? 3 : TcpOptions.MAX_SACK_BLOCKS);
-            }
-        }
-        int ack = (flags & TcpPacket.ACK) != 0 ? rcv.rcvNxt : 0;
-        int window = rst ? 0 : rcv.windowField(syn);
-        int hdr = TcpPacket.MIN_HEADER_LENGTH + o.writtenLength();
-        ByteBuf payload = len >= UNCOPIED_PAYLOAD_MIN ? snd.buffer.retainedSlice(dataOffset, len) : null;
-        ByteBuf frame = ctx.newIpv4Frame(payload == null ? hdr + len : hdr);
-        int off = frame.writerIndex();
-        TcpPacket.writeHeader(frame, off, remotePort, guestPort, seq, ack, hdr, flags, window);
-        o.write(frame, off + TcpPacket.MIN_HEADER_LENGTH);
-        if (payload != null) {
-            stack.counters.increment(TcpCounter.SEGMENTS_UNCOPIED);
-            frame.writerIndex(off + hdr);
-            if (ctx.guestCompletesTcpChecksums()) {
-                TcpPacket.writePartialChecksum(frame, off, hdr + len, remoteIp, guestIp);
-            } else {
-                TcpPacket.writeChecksum(frame, off, hdr, payload, payload.readerIndex(), len, remoteIp, guestIp);
-            }
-            frame = headersAndPayload(frame, payload);
-        } else {
-            if (len > 0) {
-                snd.buffer.copyTo(dataOffset, frame, off + hdr, len);
-            }
-            frame.writerIndex(off + hdr + len);
-            stack.writeChecksum(frame, off, hdr + len, remoteIp, guestIp);
-        }
-        ctx.sendIpv4(frame, remoteIp, guestIp, Ipv4Packet.PROTO_TCP, 0, true);
-        if ((flags & TcpPacket.ACK) != 0) {
-            rcv.ackSent();
-        }
-    }
-
-    /**
-     * One frame of the headers {@code frame} holds (from its first byte, headroom
-     * included, so the frame keeps its headroom) and {@code payload} after them,
-     * without copying either: a composite buffer whose reader index is the headers'.
-     * Takes ownership of both; the caller owns the result.
-     */
-    private ByteBuf headersAndPayload(ByteBuf frame, ByteBuf payload) {
-        int start = frame.readerIndex();
-        frame.readerIndex(0);
-        CompositeByteBuf whole = stack.ctx.alloc().compositeDirectBuffer(2);
-        whole.addComponents(true, frame, payload);
-        whole.readerIndex(start);
-        return whole;
-    }
-
-    /**
-     * True when our SYN answers the guest's (a SYN-ACK): then options mirror what the
-     * guest offered. A forward's SYN (no SYN from the guest yet) offers everything.
-     */
-    private boolean forwardedAnswered() {
-        return !(forwarded && state == TcpState.SYN_SENT);
+        stack.writer.emit(this, snd.sndNxt, TcpPacket.ACK, 0, 0, now);
     }
 
     @Override
     public String toString() {
-        return Ipv4Address.toString(guestIp) + ":" + guestPort + (forwarded ? " <- " : " -> ")
-                + Ipv4Address.toString(remoteIp) + ":" + remotePort;
+        return guest.toUriString() + ":" + guestPort + (forwarded ? " <- " : " -> ") + remote.toUriString() + ":"
+                + remotePort;
     }
 }

@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The flows of one guest by 4-tuple (guest address and port, remote address and port):
- * an open-addressing hash table with linear probing over the flows themselves, so a
- * lookup compares four ints and allocates nothing.
+ * The flows of one guest by 4-tuple (guest address and port, remote address and port),
+ * either family: an open-addressing hash table with linear probing over the flows
+ * themselves, so a lookup compares the addresses' {@link dev.jslirp.core.wire.IpAddress}
+ * halves and the ports and allocates nothing.
  *
  * <p>Bounded: it holds at most {@code maxFlows}; the caller checks {@link #isFull()}
  * before {@link #put}. The slot array grows (doubling, keeping the load at most one
@@ -25,16 +26,16 @@ final class TcpFlowTable {
         this.maxFlows = maxFlows;
     }
 
-    /** The flow of the tuple, or null. */
-    TcpFlow get(int guestIp, int guestPort, int remoteIp, int remotePort) {
+    /** The flow of the tuple (addresses as {@code IpAddress} halves), or null. */
+    TcpFlow get(long guestHi, long guestLo, int guestPort, long remoteHi, long remoteLo, int remotePort) {
         int mask = slots.length - 1;
-        for (int i = hash(guestIp, guestPort, remoteIp, remotePort) & mask; ; i = (i + 1) & mask) {
+        for (int i = hash(guestHi, guestLo, guestPort, remoteHi, remoteLo, remotePort) & mask; ; i = (i + 1) & mask) {
             TcpFlow f = slots[i];
             if (f == null) {
                 return null;
             }
-            if (f.guestIp == guestIp && f.guestPort == guestPort && f.remoteIp == remoteIp
-                    && f.remotePort == remotePort) {
+            if (f.guestPort == guestPort && f.remotePort == remotePort && f.guest.is(guestHi, guestLo)
+                    && f.remote.is(remoteHi, remoteLo)) {
                 return f;
             }
         }
@@ -55,7 +56,7 @@ final class TcpFlowTable {
     /** Removes {@code flow}; false if it was not in the table. */
     boolean remove(TcpFlow flow) {
         int mask = slots.length - 1;
-        int i = hash(flow.guestIp, flow.guestPort, flow.remoteIp, flow.remotePort) & mask;
+        int i = hash(flow) & mask;
         while (slots[i] != flow) {
             if (slots[i] == null) {
                 return false;
@@ -69,7 +70,7 @@ final class TcpFlowTable {
         int hole = i;
         for (int j = (i + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
             TcpFlow f = slots[j];
-            int home = hash(f.guestIp, f.guestPort, f.remoteIp, f.remotePort) & mask;
+            int home = hash(f) & mask;
             boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
             if (!stays) {
                 slots[hole] = f;
@@ -124,16 +125,20 @@ final class TcpFlowTable {
 
     private static void insert(TcpFlow[] table, TcpFlow flow) {
         int mask = table.length - 1;
-        int i = hash(flow.guestIp, flow.guestPort, flow.remoteIp, flow.remotePort) & mask;
+        int i = hash(flow) & mask;
         while (table[i] != null) {
             i = (i + 1) & mask;
         }
         table[i] = flow;
     }
 
+    private static int hash(TcpFlow f) {
+        return hash(f.guest.hi(), f.guest.lo(), f.guestPort, f.remote.hi(), f.remote.lo(), f.remotePort);
+    }
+
     /** Mixes the tuple (a multiply-xorshift finaliser, as in MurmurHash3's fmix64). */
-    static int hash(int guestIp, int guestPort, int remoteIp, int remotePort) {
-        long h = ((long) guestIp << 32) ^ (remoteIp & 0xffffffffL);
+    static int hash(long guestHi, long guestLo, int guestPort, long remoteHi, long remoteLo, int remotePort) {
+        long h = (guestLo * 0x9E3779B97F4A7C15L) ^ Long.rotateLeft(remoteLo, 32) ^ guestHi ^ (remoteHi * 31);
         h ^= ((long) guestPort << 16 | remotePort) * 0x9E3779B97F4A7C15L;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;

@@ -3,13 +3,16 @@ package dev.jslirp.nat.tcp;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
-import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.nat.HostAddressMapper;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatConnection;
+import dev.jslirp.nat.hostfwd.ForwardListener;
+import dev.jslirp.nat.hostfwd.ForwardListenerFactory;
 import dev.jslirp.nat.hostfwd.HostForward;
+import dev.jslirp.nat.hostfwd.HostForwards;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,18 +30,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is the thin Netty layer around the sans-IO core ({@link TcpFlow} and
  * its parts): it routes guest segments to flows by 4-tuple, owns the host channels
- * ({@link NettyHostConnector}, {@link TcpForwarder}), turns each flow's deadlines into
+ * ({@link NettyHostConnector}, {@link TcpForwardListener} for port forwards, which
+ * {@link HostForwards} asks for through {@link #listen}), turns each flow's deadlines into
  * one scheduled task ({@link FlowTimer}), runs end-of-turn work once per event-loop
  * turn (host writes are flushed per batch, not per segment) and sends delayed ACKs
  * ({@link DelayedAcks}).
  *
- * <p>Every method except {@link #addForward} and {@link #removeForward} must be called
- * on the guest's event loop; those two hop onto it when needed.
+ * <p>Every method must be called on the guest's event loop.
  *
  * <p>Copies per direction, beyond the kernel's socket copy and whatever the guest
  * transport does:
  * <ul>
- *   <li>guest to host: none for segments of {@value TcpFlow#COALESCE_BELOW} bytes or
+ *   <li>guest to host: none for segments of {@value HostHalf#COALESCE_BELOW} bytes or
  *       more (in-order payload is written to the host socket as a retained slice of the
  *       guest's frame); smaller payloads are copied once into a per-flow buffer so they
  *       do not each pin a frame;</li>
@@ -50,11 +53,10 @@ import org.slf4j.LoggerFactory;
  * come from the pooled allocator, slices and write entries from Netty's recyclers,
  * and the core reuses its views and option holders.
  */
-public final class TcpNat {
+public final class TcpNat implements ForwardListenerFactory {
     private static final Logger LOG = LoggerFactory.getLogger(TcpNat.class);
     private final NatConfig config;
     private final HostConnector connectorOverride;
-    private final Map<HostForward, TcpForwarder> forwards = new LinkedHashMap<>();
     private final List<TcpFlow> endOfTurn = new ArrayList<>();
     private final Runnable endOfTurnTask = this::runEndOfTurn;
     private final Scheduler scheduler = new Scheduler();
@@ -75,27 +77,13 @@ public final class TcpNat {
         this.connectorOverride = hosts;
     }
 
-    /**
-     * Starts listeners for TCP forwards; called on the event loop.
-     *
-     * @throws ConfigException naming {@code hostfwd} if a forward cannot listen
-     */
+    /** Starts the TCP NAT; called on the event loop. Forwards are opened through {@link #listen}. */
     public void start(GuestContext context, HostAddressMapper mapper) {
         this.ctx = context;
         this.delayedAcks = new DelayedAcks(context.eventLoop(), context::nanoTime);
         HostConnector hosts = connectorOverride != null ? connectorOverride
                 : new NettyHostConnector(context, config.tcpBufferBytes());
         this.stack = new TcpStack(context, config, mapper, hosts, scheduler);
-        try {
-            for (HostForward f : config.forwards()) {
-                if (f.protocol() == HostForward.Protocol.TCP) {
-                    addForwardOnLoop(f);
-                }
-            }
-        } catch (RuntimeException e) {
-            closeForwards();
-            throw e;
-        }
     }
 
     /**
@@ -109,10 +97,8 @@ public final class TcpNat {
         if (s == null || stopped) {
             return false;
         }
-        Ipv4Packet ip = packet.ip();
         TcpPacket t = packet.tcp();
-        int dst = ip.destination();
-        if (!unicast(dst) || ip.source() == Ipv4Address.ANY || t.sourcePort() == 0 || t.destinationPort() == 0) {
+        if (!unicast(packet) || t.sourcePort() == 0 || t.destinationPort() == 0) {
             s.counters.increment(TcpCounter.BAD_ADDRESS);
             return true;
         }
@@ -121,7 +107,8 @@ public final class TcpNat {
             s.counters.increment(TcpCounter.BAD_FLAGS);
             return true;
         }
-        TcpFlow f = s.table.get(ip.source(), t.sourcePort(), dst, t.destinationPort());
+        TcpFlow f = s.table.get(packet.sourceHi(), packet.sourceLo(), t.sourcePort(), packet.destinationHi(),
+                packet.destinationLo(), t.destinationPort());
         if (f == null) {
             s.connector.noFlow(packet, packet.nanoTime());
         } else {
@@ -130,9 +117,16 @@ public final class TcpNat {
         return true;
     }
 
-    private boolean unicast(int dst) {
+    /** True if both ends name one host: TCP has no broadcast or multicast (RFC 1122 4.2.3.10). */
+    private boolean unicast(GuestPacket p) {
+        if (p.isIpv6()) {
+            long dh = p.destinationHi();
+            return (dh >>> 56) != 0xff && !(dh == 0 && p.destinationLo() == 0)
+                    && !(p.sourceHi() == 0 && p.sourceLo() == 0);
+        }
+        int dst = p.ipv4().destination();
         return dst != Ipv4Address.ANY && dst != Ipv4Address.BROADCAST && !Ipv4Address.isMulticast(dst)
-                && dst != ctx.config().broadcast();
+                && dst != ctx.config().broadcast() && p.ipv4().source() != Ipv4Address.ANY;
     }
 
     /** The guest transport's writability changed: blocked flows resume when it is writable. */
@@ -149,14 +143,13 @@ public final class TcpNat {
         }
     }
 
-    /** Closes every flow and listener and releases every buffer. */
+    /** Closes every flow and releases every buffer (the listeners belong to {@link HostForwards}). */
     public void stop() {
         if (stack == null || stopped) {
             return;
         }
         stopped = true;
         abortAll();
-        closeForwards();
         endOfTurn.clear();
         delayedAcks.stop();
     }
@@ -172,100 +165,30 @@ public final class TcpNat {
     // ---------------------------------------------------------------- port forwards
 
     /**
-     * Adds a TCP port forward at run time (HMP's {@code hostfwd_add}). Safe from any
-     * thread (blocks until the listener is bound when called off the event loop).
+     * Binds the listener of a TCP forward (see {@link HostForwards}, which checks the rule
+     * first). Call on the event loop.
      *
-     * @return the address listened on, with the actual port when the forward asked for 0
-     * @throws ConfigException naming {@code hostfwd} if it cannot listen, or the host
-     *         address and port are forwarded already
+     * @throws ConfigException naming {@code hostfwd} if it cannot listen
      */
-    public InetSocketAddress addForward(HostForward forward) {
-        Objects.requireNonNull(forward, "forward");
-        if (forward.protocol() != HostForward.Protocol.TCP) {
-            throw new IllegalArgumentException("not a TCP forward: " + forward);
-        }
-        return onLoop(() -> addForwardOnLoop(forward));
-    }
-
-    /**
-     * Removes the TCP forward listening on {@code hostAddress:hostPort} (HMP's
-     * {@code hostfwd_remove}); {@code hostPort} may be the configured or the bound port.
-     * Connections already accepted go on. Safe from any thread.
-     *
-     * @return false if no such forward exists
-     */
-    public boolean removeForward(int hostAddress, int hostPort) {
-        return onLoop(() -> {
-            for (Map.Entry<HostForward, TcpForwarder> e : forwards.entrySet()) {
-                HostForward f = e.getKey();
-                if (f.hostAddress() == hostAddress
-                        && (f.hostPort() == hostPort || e.getValue().boundAddress().getPort() == hostPort)) {
-                    e.getValue().close();
-                    forwards.remove(f);
-                    return true;
-                }
-            }
-            return false;
-        });
-    }
-
-    /** The TCP forwards and the addresses they listen on. Safe from any thread. */
-    public Map<HostForward, InetSocketAddress> forwards() {
-        return onLoop(() -> {
-            Map<HostForward, InetSocketAddress> m = new LinkedHashMap<>();
-            forwards.forEach((f, l) -> m.put(f, l.boundAddress()));
-            return Collections.unmodifiableMap(m);
-        });
-    }
-
-    private InetSocketAddress addForwardOnLoop(HostForward forward) {
+    @Override
+    public ForwardListener listen(HostForward forward) {
         if (stack == null || stopped) {
             throw new IllegalStateException("TCP NAT not running");
         }
-        for (HostForward f : forwards.keySet()) {
-            if (f.hostAddress() == forward.hostAddress() && f.hostPort() == forward.hostPort() && f.hostPort() != 0) {
-                throw new ConfigException("hostfwd", "'" + forward + "': host port " + Ipv4Address.toString(
-                        forward.hostAddress()) + ":" + forward.hostPort() + " is forwarded already");
-            }
+        if (forward.protocol() != HostForward.Protocol.TCP) {
+            throw new IllegalArgumentException("not a TCP forward: " + forward);
         }
-        TcpForwarder fw = new TcpForwarder(forward, stack);
-        InetSocketAddress bound = fw.bind();
-        forwards.put(forward, fw);
-        return bound;
-    }
-
-    private void closeForwards() {
-        for (TcpForwarder f : forwards.values()) {
-            f.close();
-        }
-        forwards.clear();
-    }
-
-    private <T> T onLoop(java.util.concurrent.Callable<T> task) {
-        if (ctx == null) {
-            throw new IllegalStateException("TCP NAT not started");
-        }
-        try {
-            if (ctx.eventLoop().inEventLoop()) {
-                return task.call();
-            }
-            return ctx.eventLoop().submit(task).get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException) {
-                throw (RuntimeException) e.getCause();
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        TcpForwardListener l = new TcpForwardListener(forward, stack);
+        l.bind();
+        return l;
     }
 
     // ---------------------------------------------------------------- monitoring (event loop)
+
+    /** The configuration. */
+    public NatConfig config() {
+        return config;
+    }
 
     /** Flows in the table (any state). Call on the event loop. */
     public int flowCount() {
@@ -286,39 +209,29 @@ public final class TcpNat {
         long n = 0;
         if (stack != null) {
             for (TcpFlow f : stack.table.snapshot()) {
-                n += f.snd.buffer.capacityHeld() + f.rcv.outOfOrder.bytes() + f.hostPendingBytes();
+                n += f.snd.buffer.capacityHeld() + f.rcv.outOfOrder.bytes() + f.host.pendingBytes();
             }
         }
         return n;
     }
 
     /**
-     * Appends rows for the TCP forwards' listeners and then the flows to {@code out}
-     * until it holds {@code max} rows (HMP's {@code info usernet}); see
-     * {@link NatConnection} for what each column holds. Call on the event loop.
+     * Appends rows for the flows to {@code out} until it holds {@code max} rows (HMP's
+     * {@code info usernet}); see {@link NatConnection} for what each column holds. Call on
+     * the event loop.
      */
     public void connections(List<NatConnection> out, int max) {
         if (stack == null || stopped) {
             return;
         }
-        int firstGuest = ctx.config().dhcpStart();
-        for (Map.Entry<HostForward, TcpForwarder> e : forwards.entrySet()) {
-            if (out.size() >= max) {
-                return;
-            }
-            HostForward f = e.getKey();
-            out.add(NatConnection.listener(HostForward.Protocol.TCP, f.hostAddress(),
-                    e.getValue().boundAddress().getPort(), f.guestAddress() != 0 ? f.guestAddress() : firstGuest,
-                    f.guestPort()));
-        }
         for (TcpFlow f : stack.table.first(max - out.size())) {
             long toGuest = f.snd.buffer.bytes();
-            long toHost = f.hostPendingBytes();
+            long toHost = f.host.pendingBytes();
             out.add(f.forwarded
-                    ? new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.remoteIp, f.remotePort,
-                            f.guestIp, f.guestPort, toGuest, toHost, -1)
-                    : new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.guestIp, f.guestPort,
-                            f.remoteIp, f.remotePort, toGuest, toHost, -1));
+                    ? new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.remote, f.remotePort,
+                            f.guest, f.guestPort, toGuest, toHost, -1)
+                    : new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.guest, f.guestPort,
+                            f.remote, f.remotePort, toGuest, toHost, -1));
         }
     }
 
@@ -334,7 +247,7 @@ public final class TcpNat {
         long now = ctx.nanoTime();
         for (int i = 0; i < endOfTurn.size(); i++) {
             TcpFlow f = endOfTurn.get(i);
-            f.endOfTurnQueued = false;
+            f.schedule.endOfTurnQueued = false;
             try {
                 f.endOfTurn(now);
             } catch (RuntimeException e) {
@@ -349,30 +262,30 @@ public final class TcpNat {
     private final class Scheduler implements TcpStack.Scheduler {
         @Override
         public void wakeAt(TcpFlow flow, long deadline) {
-            if (deadline == TcpFlow.NONE) {
+            if (deadline == FlowSchedule.NONE) {
                 return;
             }
-            FlowTimer t = (FlowTimer) flow.timer;
+            FlowTimer t = (FlowTimer) flow.schedule.timer;
             if (t == null) {
                 t = new FlowTimer(flow, ctx);
-                flow.timer = t;
+                flow.schedule.timer = t;
             }
             t.arm(deadline);
         }
 
         @Override
         public void cancel(TcpFlow flow) {
-            if (flow.timer != null) {
-                ((FlowTimer) flow.timer).cancel();
+            if (flow.schedule.timer != null) {
+                ((FlowTimer) flow.schedule.timer).cancel();
             }
         }
 
         @Override
         public void endOfTurn(TcpFlow flow) {
-            if (flow.endOfTurnQueued || stopped) {
+            if (flow.schedule.endOfTurnQueued || stopped) {
                 return;
             }
-            flow.endOfTurnQueued = true;
+            flow.schedule.endOfTurnQueued = true;
             endOfTurn.add(flow);
             if (!endOfTurnScheduled) {
                 endOfTurnScheduled = true;

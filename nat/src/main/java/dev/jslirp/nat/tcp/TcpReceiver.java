@@ -9,7 +9,7 @@ import dev.jslirp.core.spi.GuestPacket;
  *
  * <h2>Window</h2>
  * <p>The window offered is the flow's buffer size less what the host socket has not
- * taken yet ({@link HostSocket#pendingBytes()}). Data from the guest is written to the
+ * taken yet ({@link HostHalf#pendingBytes()}). Data from the guest is written to the
  * host socket as soon as it is in order, so "pending + offered window" never exceeds
  * the buffer: memory per flow stays bounded whatever the host peer does. When the
  * host stops reading, pending grows and the window closes; when the socket drains
@@ -58,7 +58,7 @@ final class TcpReceiver {
 
     /** Bytes the buffer has room for beside what the host socket holds. */
     private int available() {
-        long free = flow.stack.bufferBytes - flow.hostPendingBytes();
+        long free = flow.stack.bufferBytes - flow.host.pendingBytes();
         return (int) Math.max(0, free);
     }
 
@@ -127,17 +127,17 @@ final class TcpReceiver {
             flow.sendAck(now);
             return;
         }
-        if (len >= TcpFlow.COALESCE_BELOW) {
-            flow.deliver(p.frame().retainedSlice(off, len));
+        if (len >= HostHalf.COALESCE_BELOW) {
+            flow.host.deliver(p.frame().retainedSlice(off, len));
             rcvNxt += len;
         } else if (len > 0) {
-            flow.deliverSmall(p.frame(), off, len);
+            flow.host.deliverSmall(p.frame(), off, len);
             rcvNxt += len;
         }
         boolean filledGap = false;
         if (!outOfOrder.isEmpty()) {
             int before = rcvNxt;
-            rcvNxt = outOfOrder.drain(rcvNxt, flow);
+            rcvNxt = outOfOrder.drain(rcvNxt, flow.host);
             filledGap = rcvNxt != before;
         }
         if (fin || outOfOrder.finAt(rcvNxt)) {
@@ -181,9 +181,9 @@ final class TcpReceiver {
             rcvAdv = rcvNxt + w;
             return w;
         }
-        int shift = flow.rcvWndShift;
+        int shift = flow.negotiated.rcvWndShift;
         int offered = window();
-        int threshold = Math.min(flow.stack.bufferBytes / 2, flow.stack.ourMss);
+        int threshold = Math.min(flow.stack.bufferBytes / 2, flow.negotiated.ourMss);
         int field = avail - offered >= threshold ? Math.min(65535, avail >> shift) : 0;
         if (field == 0 || SeqNum.lt(rcvNxt + (field << shift), rcvAdv)) {
             // Keep the edge already offered, rounded up so scaling never shrinks it.
@@ -201,7 +201,7 @@ final class TcpReceiver {
      * (called when the host socket drained).
      */
     void maybeWindowUpdate(long now) {
-        int threshold = Math.min(flow.stack.bufferBytes / 2, flow.stack.ourMss);
+        int threshold = Math.min(flow.stack.bufferBytes / 2, flow.negotiated.ourMss);
         if (available() - window() >= threshold) {
             flow.sendAck(now);
         }

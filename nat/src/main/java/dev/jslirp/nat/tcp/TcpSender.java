@@ -1,6 +1,6 @@
 package dev.jslirp.nat.tcp;
 
-import static dev.jslirp.nat.tcp.TcpFlow.NONE;
+import static dev.jslirp.nat.tcp.FlowSchedule.NONE;
 
 import dev.jslirp.core.seq.SeqNum;
 import dev.jslirp.core.wire.TcpOptions;
@@ -83,11 +83,11 @@ final class TcpSender {
     private int recover;
     private int rexmitNxt;
     private boolean inRecovery;
-    /** When the RTO fires, or {@link TcpFlow#NONE}. */
+    /** When the RTO fires, or {@link FlowSchedule#NONE}. */
     long rtoDeadline = NONE;
     /** RTO expiries since the last ACK that advanced {@code sndUna}. */
     int retransmits;
-    /** When the next zero-window probe goes out, or {@link TcpFlow#NONE}. */
+    /** When the next zero-window probe goes out, or {@link FlowSchedule#NONE}. */
     long persistDeadline = NONE;
     private long persistInterval;
     private int probes;
@@ -113,11 +113,11 @@ final class TcpSender {
     /** Sends (or resends) our SYN or SYN-ACK, {@code flags} saying which. */
     void sendSyn(int flags, long now) {
         boolean first = sndMax == iss;
-        flow.emit(iss, flags, 0, 0, now);
+        flow.stack.writer.emit(flow, iss, flags, 0, 0, now);
         sndNxt = iss + 1;
         sndMax = iss + 1;
         rtoDeadline = now + rto.rto();
-        if (first && !flow.tsOn) {
+        if (first && !flow.negotiated.tsOn) {
             rttTiming = true;
             rttSeq = iss + 1;
             rttStart = now;
@@ -203,9 +203,9 @@ final class TcpSender {
             flow.sendAck(now);
             return false;
         }
-        int wnd = rawWindow << flow.sndWndShift;
+        int wnd = rawWindow << flow.negotiated.sndWndShift;
         probes = 0;
-        if (flow.sackOn && options.sackBlocks > 0) {
+        if (flow.negotiated.sackOn && options.sackBlocks > 0) {
             sacked.update(options, sndUna, sndMax);
         }
         if (SeqNum.gt(ack, sndUna)) {
@@ -267,9 +267,9 @@ final class TcpSender {
 
     /** Takes a round-trip sample from an ACK that advanced {@code sndUna}; true if one was taken. */
     private boolean sampleRtt(TcpOptions options, int ack, long now) {
-        if (flow.tsOn && options.hasTimestamp) {
+        if (flow.negotiated.tsOn && options.hasTimestamp) {
             // RFC 7323 section 4.2: TSecr echoes the TSval of the segment acknowledged.
-            long ms = flow.tsClock(now) - options.tsEcr;
+            long ms = flow.negotiated.tsClock(now) - options.tsEcr;
             if (ms >= 0 && ms <= TimeUnit.NANOSECONDS.toMillis(RtoEstimator.MAX_RTO)) {
                 rto.sample(TimeUnit.MILLISECONDS.toNanos(ms));
                 return true;
@@ -287,7 +287,7 @@ final class TcpSender {
         int mss = mss();
         if (inRecovery) {
             cwnd = Math.min(MAX_CWND, cwnd + mss);      // RFC 5681 section 3.2, step 4
-            if (flow.sackOn) {
+            if (flow.negotiated.sackOn) {
                 retransmitHole(true, now);
             }
         } else if (dupAcks == 3 && SeqNum.gt(sndUna, recover)) {
@@ -308,7 +308,7 @@ final class TcpSender {
      */
     private void retransmitHole(boolean onlyBelowSacked, long now) {
         int from = SeqNum.max(rexmitNxt, sndUna);
-        if (flow.sackOn) {
+        if (flow.negotiated.sackOn) {
             from = sacked.skipSacked(from);
         }
         if (!SeqNum.lt(from, sndMax) || (onlyBelowSacked && !SeqNum.lt(from, sacked.highest(sndUna)))) {
@@ -329,14 +329,14 @@ final class TcpSender {
         int end = dataEnd();
         int sentEnd = finSent() ? finSeq : sndMax;
         int len = Math.max(0, Math.min(mss(), Math.min(end, sentEnd) - seq));
-        if (flow.sackOn) {
+        if (flow.negotiated.sackOn) {
             len = Math.min(len, sacked.nextSackedAfter(seq, end) - seq);
         }
         boolean fin = finSent() && seq + len == finSeq;
         if (len == 0 && !fin) {
             return 0;
         }
-        flow.emit(seq, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0) | (len > 0 && seq + len == end ? TcpPacket.PSH : 0),
+        flow.stack.writer.emit(flow, seq, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0) | (len > 0 && seq + len == end ? TcpPacket.PSH : 0),
                 seq - sndUna, len, now);
         flow.stack.counters.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
         rttTiming = false;   // Karn's rule
@@ -356,7 +356,7 @@ final class TcpSender {
                 flow.stack.blockedOnGuest(flow);
                 break;
             }
-            if (flow.sackOn && SeqNum.lt(sndNxt, sndMax)) {
+            if (flow.negotiated.sackOn && SeqNum.lt(sndNxt, sndMax)) {
                 sndNxt = sacked.skipSacked(sndNxt);
             }
             if (SeqNum.lt(sndNxt, end)) {
@@ -369,7 +369,7 @@ final class TcpSender {
                     }
                     len = usable;
                 }
-                if (flow.sackOn && SeqNum.lt(sndNxt, sndMax)) {
+                if (flow.negotiated.sackOn && SeqNum.lt(sndNxt, sndMax)) {
                     len = Math.min(len, sacked.nextSackedAfter(sndNxt, sndMax) - sndNxt);
                 }
                 boolean fin = finQueued && sndNxt + len == finSeq;
@@ -389,14 +389,14 @@ final class TcpSender {
     private void send(int len, boolean fin, int end, long now) {
         int seq = sndNxt;
         int flags = TcpPacket.ACK | (fin ? TcpPacket.FIN : 0) | (len > 0 && seq + len == end ? TcpPacket.PSH : 0);
-        flow.emit(seq, flags, seq - sndUna, len, now);
+        flow.stack.writer.emit(flow, seq, flags, seq - sndUna, len, now);
         int next = seq + len + (fin ? 1 : 0);
         if (SeqNum.lt(seq, sndMax)) {
             flow.stack.counters.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
             rttTiming = false;
         } else {
             flow.stack.counters.add(TcpCounter.BYTES_TO_GUEST, len);
-            if (!rttTiming && !flow.tsOn) {
+            if (!rttTiming && !flow.negotiated.tsOn) {
                 rttTiming = true;
                 rttSeq = next;
                 rttStart = now;
@@ -452,7 +452,7 @@ final class TcpSender {
             return;
         }
         flow.stack.counters.increment(TcpCounter.WINDOW_PROBES);
-        flow.emit(sndUna - 1, TcpPacket.ACK, 0, 0, now);
+        flow.stack.writer.emit(flow, sndUna - 1, TcpPacket.ACK, 0, 0, now);
         persistInterval = Math.min(persistInterval * 2, MAX_PERSIST);
         persistDeadline = now + persistInterval;
     }

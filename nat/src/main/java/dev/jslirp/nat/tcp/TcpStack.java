@@ -1,14 +1,13 @@
 package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.spi.GuestContext;
-import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.Ipv6Packet;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.nat.HostAddressMapper;
 import dev.jslirp.nat.NatConfig;
-import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -16,8 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * What the TCP flows of one guest share: the guest context frames go out through, the
  * configuration and its derived constants, the counters, the flow table with its
- * half-open count and TIME_WAIT list, and the {@link Scheduler} the Netty layer
- * provides. Part of the sans-IO core: it opens no socket and reads no clock.
+ * half-open count and TIME_WAIT list, the {@link SegmentWriter}, and the
+ * {@link Scheduler} the Netty layer provides. Part of the sans-IO core: it opens no
+ * socket and reads no clock.
  */
 final class TcpStack {
     /** TCP_MIN_MSS of Linux: the smallest guest MSS honoured, so a bogus tiny MSS cannot multiply our frames. */
@@ -57,10 +57,8 @@ final class TcpStack {
     final HostConnector hosts;
     final Scheduler scheduler;
     final TcpConnector connector;
-    /** Scratch options for segments being written; the loop is single-threaded. */
-    final TcpOptions options = new TcpOptions();
-    /** Our MSS: the MTU less minimal IPv4 and TCP headers. */
-    final int ourMss;
+    final SegmentWriter writer;
+    private final int mtu;
     /** Per-flow buffer, each direction. */
     final int bufferBytes;
     /** The window shift we offer: the smallest that lets the window reach bufferBytes. */
@@ -82,12 +80,18 @@ final class TcpStack {
         this.counters = ctx.stats().service("nat.tcp", TcpCounter.class);
         this.table = new TcpFlowTable(config.maxTcpFlows());
         this.connector = new TcpConnector(this);
-        this.ourMss = ctx.config().mtu() - Ipv4Packet.MIN_HEADER_LENGTH - TcpPacket.MIN_HEADER_LENGTH;
+        this.writer = new SegmentWriter(this);
+        this.mtu = ctx.config().mtu();
         this.bufferBytes = config.tcpBufferBytes();
         this.rcvWndShift = windowShiftFor(bufferBytes);
         this.idleTimeout = config.tcpIdleTimeout().toNanos();
         this.timeWait = config.tcpTimeWait().toNanos();
         this.connectTimeout = config.tcpConnectTimeout().toNanos();
+    }
+
+    /** Our MSS for a flow of the family: the MTU less a minimal IP header of the family and a TCP header. */
+    int ourMss(boolean ipv6) {
+        return mtu - (ipv6 ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.MIN_HEADER_LENGTH) - TcpPacket.MIN_HEADER_LENGTH;
     }
 
     /**
@@ -130,8 +134,8 @@ final class TcpStack {
     void remove(TcpFlow flow) {
         table.remove(flow);
         scheduler.cancel(flow);
-        if (flow.blockedOnGuest) {
-            flow.blockedOnGuest = false;
+        if (flow.schedule.blockedOnGuest) {
+            flow.schedule.blockedOnGuest = false;
             blockedOnGuest.remove(flow);
         }
     }
@@ -157,10 +161,10 @@ final class TcpStack {
     }
 
     private void linkTimeWait(TcpFlow f) {
-        f.timeWaitPrev = timeWaitNewest;
-        f.timeWaitNext = null;
+        f.schedule.timeWaitPrev = timeWaitNewest;
+        f.schedule.timeWaitNext = null;
         if (timeWaitNewest != null) {
-            timeWaitNewest.timeWaitNext = f;
+            timeWaitNewest.schedule.timeWaitNext = f;
         } else {
             timeWaitOldest = f;
         }
@@ -168,18 +172,19 @@ final class TcpStack {
     }
 
     private void unlinkTimeWait(TcpFlow f) {
-        if (f.timeWaitPrev != null) {
-            f.timeWaitPrev.timeWaitNext = f.timeWaitNext;
+        FlowSchedule s = f.schedule;
+        if (s.timeWaitPrev != null) {
+            s.timeWaitPrev.schedule.timeWaitNext = s.timeWaitNext;
         } else {
-            timeWaitOldest = f.timeWaitNext;
+            timeWaitOldest = s.timeWaitNext;
         }
-        if (f.timeWaitNext != null) {
-            f.timeWaitNext.timeWaitPrev = f.timeWaitPrev;
+        if (s.timeWaitNext != null) {
+            s.timeWaitNext.schedule.timeWaitPrev = s.timeWaitPrev;
         } else {
-            timeWaitNewest = f.timeWaitPrev;
+            timeWaitNewest = s.timeWaitPrev;
         }
-        f.timeWaitPrev = null;
-        f.timeWaitNext = null;
+        s.timeWaitPrev = null;
+        s.timeWaitNext = null;
     }
 
     /**
@@ -202,8 +207,8 @@ final class TcpStack {
 
     /** Remembers a flow that stopped sending because the guest transport was full. */
     void blockedOnGuest(TcpFlow flow) {
-        if (!flow.blockedOnGuest) {
-            flow.blockedOnGuest = true;
+        if (!flow.schedule.blockedOnGuest) {
+            flow.schedule.blockedOnGuest = true;
             blockedOnGuest.add(flow);
         }
     }
@@ -217,7 +222,7 @@ final class TcpStack {
         TcpFlow[] waiting = blockedOnGuest.toArray(new TcpFlow[0]);
         blockedOnGuest.clear();
         for (TcpFlow f : waiting) {
-            f.blockedOnGuest = false;
+            f.schedule.blockedOnGuest = false;
         }
         for (int i = 0; i < waiting.length; i++) {
             TcpFlow f = waiting[i];
@@ -231,52 +236,6 @@ final class TcpStack {
                 return;
             }
             f.guestWritable(now);
-        }
-    }
-
-    // ---------------------------------------------------------------- stateless replies
-
-    /**
-     * Answers a segment that belongs to no connection as RFC 9293 section 3.10.7.1 says
-     * for CLOSED: {@code <SEQ=SEG.ACK><CTL=RST>} if it had ACK, else
-     * {@code <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>}. Never answers a RST.
-     */
-    void replyRst(GuestPacket p) {
-        TcpPacket t = p.tcp();
-        if (t.has(TcpPacket.RST)) {
-            return;
-        }
-        int src = p.ip().destination();
-        int dst = p.ip().source();
-        if (t.has(TcpPacket.ACK)) {
-            sendRst(src, t.destinationPort(), dst, t.sourcePort(), t.ack(), 0, TcpPacket.RST);
-        } else {
-            sendRst(src, t.destinationPort(), dst, t.sourcePort(), 0, t.seq() + t.sequenceLength(),
-                    TcpPacket.RST | TcpPacket.ACK);
-        }
-    }
-
-    /** Sends a bare RST segment from {@code src:srcPort} to the guest at {@code dst:dstPort}. */
-    void sendRst(int src, int srcPort, int dst, int dstPort, int seq, int ack, int flags) {
-        int len = TcpPacket.MIN_HEADER_LENGTH;
-        ByteBuf frame = ctx.newIpv4Frame(len);
-        int off = frame.writerIndex();
-        TcpPacket.writeHeader(frame, off, srcPort, dstPort, seq, ack, len, flags, 0);
-        frame.writerIndex(off + len);
-        writeChecksum(frame, off, len, src, dst);
-        ctx.sendIpv4(frame, src, dst, Ipv4Packet.PROTO_TCP, 0, true);
-    }
-
-    /**
-     * The checksum of the {@code len}-byte segment at {@code off}, as the guest's transport
-     * wants it: complete, or only the pseudo-header's where the transport has the guest
-     * complete it ({@link GuestContext#guestCompletesTcpChecksums()}).
-     */
-    void writeChecksum(ByteBuf frame, int off, int len, int src, int dst) {
-        if (ctx.guestCompletesTcpChecksums()) {
-            TcpPacket.writePartialChecksum(frame, off, len, src, dst);
-        } else {
-            TcpPacket.writeChecksum(frame, off, len, src, dst);
         }
     }
 }

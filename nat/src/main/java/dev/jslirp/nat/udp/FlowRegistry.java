@@ -1,6 +1,8 @@
 package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.stats.Counters;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
@@ -50,14 +52,15 @@ final class FlowRegistry {
         this.idleNanos = idleNanos;
     }
 
-    /** The flow of a guest datagram from {@code src:srcPort} to {@code dst:dstPort}, or null. */
-    UdpFlow find(int src, int srcPort, int dst, int dstPort) {
-        return table.get(FlowTable.endpoint(src, srcPort), FlowTable.endpoint(dst, dstPort));
+    /** The flow of guest datagram {@code p} (its addresses and UDP ports), or null; no allocation. */
+    UdpFlow find(GuestPacket p) {
+        return table.get(p.sourceHi(), p.sourceLo(), p.udp().sourcePort(), p.destinationHi(), p.destinationLo(),
+                p.udp().destinationPort());
     }
 
     /** True if no flow has this tuple. */
-    boolean isFree(int guestIp, int guestPort, int remoteIp, int remotePort) {
-        return !table.contains(FlowTable.endpoint(guestIp, guestPort), FlowTable.endpoint(remoteIp, remotePort));
+    boolean isFree(IpAddress guest, int guestPort, IpAddress remote, int remotePort) {
+        return !table.contains(guest.hi(), guest.lo(), guestPort, remote.hi(), remote.lo(), remotePort);
     }
 
     /** Outbound flows open. */
@@ -100,7 +103,8 @@ final class FlowRegistry {
         if (list.size() >= maxPerKind) {
             close(list.oldest(), evicted);
         }
-        table.put(flow.guestKey(), flow.remoteKey(), flow);
+        table.put(flow.guest.hi(), flow.guest.lo(), flow.guestPort, flow.remote.hi(), flow.remote.lo(), flow.remotePort,
+                flow);
         list.add(flow, now);
         scheduleSweep(now);
     }
@@ -118,7 +122,8 @@ final class FlowRegistry {
             return;
         }
         flow.closed = true;
-        table.remove(flow.guestKey(), flow.remoteKey());
+        table.remove(flow.guest.hi(), flow.guest.lo(), flow.guestPort, flow.remote.hi(), flow.remote.lo(),
+                flow.remotePort);
         flow.list.remove(flow);
         counters.increment(reason);
         flow.close();

@@ -1,9 +1,10 @@
 package dev.jslirp.nat.udp;
 
 /**
- * A hash map from a pair of endpoints ({@code ip:port} twice, each packed into a
- * {@code long} by {@link #endpoint}) to a value, for looking up a flow on every
- * datagram without allocating: keys live in primitive arrays, lookups box nothing.
+ * A hash map from a pair of endpoints of either family (guest address and port,
+ * remote address and port; addresses as {@link dev.jslirp.core.wire.IpAddress}
+ * halves) to a value, for looking up a flow on every datagram without allocating:
+ * keys live in primitive arrays, lookups box nothing.
  *
  * <p>Open addressing with linear probing and backward-shift deletion (no tombstones,
  * so probe chains stay short however many flows come and go). The table doubles when
@@ -16,8 +17,12 @@ package dev.jslirp.nat.udp;
 final class FlowTable<V> {
     private static final int INITIAL_CAPACITY = 64;
 
-    private long[] keysA;
-    private long[] keysB;
+    private long[] guestHi;
+    private long[] guestLo;
+    private long[] remoteHi;
+    private long[] remoteLo;
+    /** The guest port in the high half, the remote port in the low. */
+    private int[] ports;
     private Object[] values;
     private int mask;
     private int size;
@@ -26,54 +31,48 @@ final class FlowTable<V> {
         allocate(INITIAL_CAPACITY);
     }
 
-    /** Packs an IPv4 address and a port into a key half. */
-    static long endpoint(int ip, int port) {
-        return ((ip & 0xffffffffL) << 16) | (port & 0xffff);
-    }
-
     /** Entries held. */
     int size() {
         return size;
     }
 
-    /** The value under {@code (a, b)}, or null. */
+    /** The value under the tuple, or null. */
     @SuppressWarnings("unchecked")
-    V get(long a, long b) {
-        int i = slotOf(a, b);
+    V get(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
+        int i = slotOf(gHi, gLo, gPort, rHi, rLo, rPort);
         return i < 0 ? null : (V) values[i];
     }
 
-    /** True if something is stored under {@code (a, b)}. */
-    boolean contains(long a, long b) {
-        return get(a, b) != null;
+    /** True if something is stored under the tuple. */
+    boolean contains(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
+        return slotOf(gHi, gLo, gPort, rHi, rLo, rPort) >= 0;
     }
 
     /**
-     * Stores {@code value} under {@code (a, b)}, which must be free.
+     * Stores {@code value} under the tuple, which must be free.
      *
      * @throws IllegalStateException if the key is taken (a bug in the caller)
      */
-    void put(long a, long b, V value) {
+    void put(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort, V value) {
         if ((size + 1) * 2 > values.length) {
             grow();
         }
-        int i = index(a, b);
+        int p = (gPort << 16) | (rPort & 0xffff);
+        int i = index(gHi, gLo, rHi, rLo, p);
         while (values[i] != null) {
-            if (keysA[i] == a && keysB[i] == b) {
+            if (matches(i, gHi, gLo, rHi, rLo, p)) {
                 throw new IllegalStateException("key taken");
             }
             i = (i + 1) & mask;
         }
-        keysA[i] = a;
-        keysB[i] = b;
-        values[i] = value;
+        store(i, gHi, gLo, rHi, rLo, p, value);
         size++;
     }
 
-    /** Removes and returns the value under {@code (a, b)}, or null if there is none. */
+    /** Removes and returns the value under the tuple, or null if there is none. */
     @SuppressWarnings("unchecked")
-    V remove(long a, long b) {
-        int i = slotOf(a, b);
+    V remove(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
+        int i = slotOf(gHi, gLo, gPort, rHi, rLo, rPort);
         if (i < 0) {
             return null;
         }
@@ -83,11 +82,17 @@ final class FlowTable<V> {
         return v;
     }
 
-    /** The slot holding {@code (a, b)}, or -1. */
-    private int slotOf(long a, long b) {
-        int i = index(a, b);
+    /** Removes everything and gives back the memory of a table that had grown. */
+    void clear() {
+        allocate(INITIAL_CAPACITY);
+        size = 0;
+    }
+
+    private int slotOf(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
+        int p = (gPort << 16) | (rPort & 0xffff);
+        int i = index(gHi, gLo, rHi, rLo, p);
         while (values[i] != null) {
-            if (keysA[i] == a && keysB[i] == b) {
+            if (matches(i, gHi, gLo, rHi, rLo, p)) {
                 return i;
             }
             i = (i + 1) & mask;
@@ -95,10 +100,17 @@ final class FlowTable<V> {
         return -1;
     }
 
-    /** Removes everything and gives back the memory of a table that had grown. */
-    void clear() {
-        allocate(INITIAL_CAPACITY);
-        size = 0;
+    private boolean matches(int i, long gHi, long gLo, long rHi, long rLo, int p) {
+        return ports[i] == p && guestLo[i] == gLo && remoteLo[i] == rLo && guestHi[i] == gHi && remoteHi[i] == rHi;
+    }
+
+    private void store(int i, long gHi, long gLo, long rHi, long rLo, int p, Object value) {
+        guestHi[i] = gHi;
+        guestLo[i] = gLo;
+        remoteHi[i] = rHi;
+        remoteLo[i] = rLo;
+        ports[i] = p;
+        values[i] = value;
     }
 
     /**
@@ -113,21 +125,19 @@ final class FlowTable<V> {
             if (values[j] == null) {
                 break;
             }
-            int home = index(keysA[j], keysB[j]);
+            int home = index(guestHi[j], guestLo[j], remoteHi[j], remoteLo[j], ports[j]);
             boolean stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
             if (!stays) {
-                keysA[hole] = keysA[j];
-                keysB[hole] = keysB[j];
-                values[hole] = values[j];
+                store(hole, guestHi[j], guestLo[j], remoteHi[j], remoteLo[j], ports[j], values[j]);
                 hole = j;
             }
         }
         values[hole] = null;
     }
 
-    private int index(long a, long b) {
-        // A 64-bit mix (the finaliser of SplitMix64) so the low bits depend on every bit of both halves.
-        long h = a * 0x9E3779B97F4A7C15L + b;
+    private int index(long gHi, long gLo, long rHi, long rLo, int p) {
+        // A 64-bit mix (the finaliser of SplitMix64) so the low bits depend on every bit of the tuple.
+        long h = (gLo * 0x9E3779B97F4A7C15L + rLo) ^ (gHi * 31 + rHi) ^ ((long) p << 17);
         h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
         h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
         h ^= h >>> 31;
@@ -135,22 +145,30 @@ final class FlowTable<V> {
     }
 
     private void allocate(int capacity) {
-        keysA = new long[capacity];
-        keysB = new long[capacity];
+        guestHi = new long[capacity];
+        guestLo = new long[capacity];
+        remoteHi = new long[capacity];
+        remoteLo = new long[capacity];
+        ports = new int[capacity];
         values = new Object[capacity];
         mask = capacity - 1;
     }
 
-    @SuppressWarnings("unchecked")
     private void grow() {
-        long[] oldA = keysA;
-        long[] oldB = keysB;
+        long[] oldGh = guestHi;
+        long[] oldGl = guestLo;
+        long[] oldRh = remoteHi;
+        long[] oldRl = remoteLo;
+        int[] oldP = ports;
         Object[] oldV = values;
         allocate(oldV.length * 2);
-        size = 0;
         for (int i = 0; i < oldV.length; i++) {
             if (oldV[i] != null) {
-                put(oldA[i], oldB[i], (V) oldV[i]);
+                int j = index(oldGh[i], oldGl[i], oldRh[i], oldRl[i], oldP[i]);
+                while (values[j] != null) {
+                    j = (j + 1) & mask;
+                }
+                store(j, oldGh[i], oldGl[i], oldRh[i], oldRl[i], oldP[i], oldV[i]);
             }
         }
     }

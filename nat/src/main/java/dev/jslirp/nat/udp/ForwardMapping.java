@@ -1,6 +1,7 @@
 package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.wire.IpAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -11,9 +12,9 @@ import java.net.InetSocketAddress;
  */
 final class ForwardMapping extends UdpFlow {
     private final UdpNat nat;
-    private final UdpForwarder forwarder;
+    private final UdpForwardListener forwarder;
     private final InetSocketAddress peer;
-    private final long peerKey;
+    private final Object peerKey;
 
     /**
      * @param gateway     the gateway address the peer appears as
@@ -21,8 +22,9 @@ final class ForwardMapping extends UdpFlow {
      * @param peer        the peer's address, as the host socket reported it
      * @param peerKey     the peer's key in {@code forwarder}'s map
      */
-    ForwardMapping(UdpNat nat, UdpForwarder forwarder, int gateway, int gatewayPort, InetSocketAddress peer, long peerKey) {
-        super(forwarder.guestIp(), forwarder.guestPort(), gateway, gatewayPort);
+    ForwardMapping(UdpNat nat, UdpForwardListener forwarder, IpAddress gateway, int gatewayPort, InetSocketAddress peer,
+                   Object peerKey) {
+        super(forwarder.guest(), forwarder.guestPort(), gateway, gatewayPort);
         this.nat = nat;
         this.forwarder = forwarder;
         this.peer = peer;
@@ -30,7 +32,7 @@ final class ForwardMapping extends UdpFlow {
     }
 
     /** The forward this mapping belongs to. */
-    UdpForwarder forwarder() {
+    UdpForwardListener forwarder() {
         return forwarder;
     }
 

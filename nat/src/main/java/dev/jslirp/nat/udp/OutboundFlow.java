@@ -1,6 +1,8 @@
 package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.IcmpError;
+import dev.jslirp.core.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -28,8 +30,8 @@ final class OutboundFlow extends UdpFlow {
     /** The first datagram while {@link #connecting}, owned here. */
     private ByteBuf waiting;
 
-    OutboundFlow(UdpNat nat, int guestIp, int guestPort, int remoteIp, int remotePort) {
-        super(guestIp, guestPort, remoteIp, remotePort);
+    OutboundFlow(UdpNat nat, IpAddress guest, int guestPort, IpAddress remote, int remotePort) {
+        super(guest, guestPort, remote, remotePort);
         this.nat = nat;
     }
 
@@ -39,7 +41,7 @@ final class OutboundFlow extends UdpFlow {
      * closes the flow before this returns or, if the connect completes later, then.
      */
     void connect(InetSocketAddress target, GuestPacket first) {
-        quote.record(first.ip());
+        quote.record(first);
         channel = nat.relay().newChannel(new HostHandler(), true);
         ChannelFuture f = channel.connect(target);
         if (f.isDone()) {
@@ -70,7 +72,7 @@ final class OutboundFlow extends UdpFlow {
 
     @Override
     void fromGuest(GuestPacket packet) {
-        quote.record(packet.ip());
+        quote.record(packet);
         if (connecting) {
             if (waiting == null) {
                 waiting = UdpRelay.payloadOf(packet);
@@ -82,9 +84,9 @@ final class OutboundFlow extends UdpFlow {
         nat.relay().toHost(channel, UdpRelay.payloadOf(packet), null);
     }
 
-    /** Tells the guest its last datagram was refused with ICMP destination unreachable {@code code}, from {@code from}. */
-    void sendUnreachable(int from, int code) {
-        quote.sendUnreachable(nat.context(), from, guestIp, code);
+    /** Tells the guest its last datagram was refused with {@code error}, from {@code from}. */
+    void sendUnreachable(IpAddress from, IcmpError error) {
+        quote.sendError(nat.context(), from, guest, error);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.wire.IpAddress;
 
 /**
  * One UDP conversation as the guest sees it: its own address and port, and the
@@ -14,11 +15,11 @@ import dev.jslirp.core.spi.GuestPacket;
  */
 abstract class UdpFlow {
     /** The guest's address. */
-    final int guestIp;
+    final IpAddress guest;
     /** The guest's port. */
     final int guestPort;
-    /** The address the guest talks to (for the host's loopback: the gateway). */
-    final int remoteIp;
+    /** The address the guest talks to (for the host's loopback: the gateway); of the guest's family. */
+    final IpAddress remote;
     /** The port the guest talks to. */
     final int remotePort;
 
@@ -31,21 +32,16 @@ abstract class UdpFlow {
     /** Set once by {@link #close()}; later host events are ignored. */
     boolean closed;
 
-    UdpFlow(int guestIp, int guestPort, int remoteIp, int remotePort) {
-        this.guestIp = guestIp;
+    UdpFlow(IpAddress guest, int guestPort, IpAddress remote, int remotePort) {
+        this.guest = guest;
         this.guestPort = guestPort;
-        this.remoteIp = remoteIp;
+        this.remote = remote;
         this.remotePort = remotePort;
     }
 
-    /** The guest end as a table key half. */
-    final long guestKey() {
-        return FlowTable.endpoint(guestIp, guestPort);
-    }
-
-    /** The remote end as a table key half. */
-    final long remoteKey() {
-        return FlowTable.endpoint(remoteIp, remotePort);
+    @Override
+    public String toString() {
+        return guest.toUriString() + ":" + guestPort + " ~ " + remote.toUriString() + ":" + remotePort;
     }
 
     /**

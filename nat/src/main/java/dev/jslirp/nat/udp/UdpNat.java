@@ -5,22 +5,23 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.stats.Counters;
-import dev.jslirp.core.wire.IcmpPacket;
+import dev.jslirp.core.spi.IcmpError;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
-import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.UdpPacket;
 import dev.jslirp.nat.HostAddressMapper;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatConnection;
+import dev.jslirp.nat.hostfwd.ForwardListener;
+import dev.jslirp.nat.hostfwd.ForwardListenerFactory;
 import dev.jslirp.nat.hostfwd.HostForward;
+import dev.jslirp.nat.hostfwd.HostForwards;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.Future;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
@@ -72,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * 65507 bytes, the largest UDP payload over IPv4 ({@link UdpRelay}).
  *
  * <p><b>Port forwards.</b> Each UDP forward listens on its host address and port
- * ({@link UdpForwarder}). Each host peer gets a {@link ForwardMapping}: its datagrams
+ * ({@link UdpForwardListener}). Each host peer gets a {@link ForwardMapping}: its datagrams
  * reach the guest's port from the gateway address and a gateway port of its own (the
  * peer's port if free), and the guest's replies to that port leave through the
  * listening socket to the peer. Mappings share the flow table, so a reply is found like
@@ -86,7 +87,7 @@ import org.slf4j.LoggerFactory;
  * it runs on the network's event loop; only the forward methods may be called from any
  * thread.
  */
-public final class UdpNat {
+public final class UdpNat implements ForwardListenerFactory {
     private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
 
     private final NatConfig config;
@@ -96,8 +97,8 @@ public final class UdpNat {
     private Counters<UdpCounter> counters;
     private UdpRelay relay;
     private FlowRegistry flows;
-    private final List<UdpForwarder> forwarders = new ArrayList<>();
-    private volatile List<InetSocketAddress> forwardAddresses = List.of();
+    /** Listeners open, so that stopping closes them even if their owner did not. */
+    private final List<UdpForwardListener> listeners = new ArrayList<>();
     private boolean stopped;
 
     /** UDP NAT configured by {@code config}. */
@@ -105,12 +106,7 @@ public final class UdpNat {
         this.config = config;
     }
 
-    /**
-     * Starts listeners for the UDP forwards of the configuration; called on the event loop.
-     *
-     * @throws ConfigException naming {@code hostfwd} and the address if a forward cannot
-     *         listen (the listeners already opened are closed again)
-     */
+    /** Starts the UDP NAT; called on the event loop. Forwards are opened through {@link #listen}. */
     public void start(GuestContext context, HostAddressMapper addressMapper) {
         this.ctx = context;
         this.net = context.config();
@@ -118,16 +114,6 @@ public final class UdpNat {
         this.counters = context.stats().service("nat.udp", UdpCounter.class);
         this.relay = new UdpRelay(context, counters);
         this.flows = new FlowRegistry(context, counters, config.maxUdpFlows(), config.udpIdleTimeout().toNanos());
-        try {
-            for (HostForward f : config.forwards()) {
-                if (f.protocol() == HostForward.Protocol.UDP) {
-                    openForward(f);
-                }
-            }
-        } catch (RuntimeException e) {
-            stop();
-            throw e;
-        }
     }
 
     /**
@@ -138,23 +124,25 @@ public final class UdpNat {
         if (flows == null || stopped) {
             return false;
         }
-        Ipv4Packet ip = packet.ip();
-        int dst = ip.destination();
-        if (dst == Ipv4Address.BROADCAST || dst == net.broadcast()) {
-            counters.increment(UdpCounter.DROPPED_BROADCAST);
-            return true;
+        if (packet.isIpv6()) {
+            if ((packet.destinationHi() >>> 56) == 0xff) {
+                counters.increment(UdpCounter.DROPPED_MULTICAST);
+                return true;
+            }
+        } else {
+            int dst = packet.ipv4().destination();
+            if (dst == Ipv4Address.BROADCAST || dst == net.broadcast()) {
+                counters.increment(UdpCounter.DROPPED_BROADCAST);
+                return true;
+            }
+            if (Ipv4Address.isMulticast(dst)) {
+                counters.increment(UdpCounter.DROPPED_MULTICAST);
+                return true;
+            }
         }
-        if (Ipv4Address.isMulticast(dst)) {
-            counters.increment(UdpCounter.DROPPED_MULTICAST);
-            return true;
-        }
-        UdpPacket udp = packet.udp();
-        int src = ip.source();
-        int srcPort = udp.sourcePort();
-        int dstPort = udp.destinationPort();
-        UdpFlow flow = flows.find(src, srcPort, dst, dstPort);
+        UdpFlow flow = flows.find(packet);
         if (flow == null) {
-            flow = open(packet, src, srcPort, dst, dstPort);
+            flow = open(packet);
             if (flow == null) {
                 return true;
             }
@@ -166,22 +154,26 @@ public final class UdpNat {
     }
 
     /** Opens the flow of a guest datagram, or refuses it (counted, ICMP if due) and returns null. */
-    private OutboundFlow open(GuestPacket packet, int src, int srcPort, int dst, int dstPort) {
+    private OutboundFlow open(GuestPacket packet) {
+        UdpPacket udp = packet.udp();
+        int srcPort = udp.sourcePort();
+        int dstPort = udp.destinationPort();
         if (srcPort == 0 || dstPort == 0) {
             counters.increment(UdpCounter.DROPPED_PORT_ZERO);
             return null;
         }
-        if (!net.inNetwork(src)) {
+        if (!net.inNetwork(packet.sourceHi(), packet.sourceLo())) {
             counters.increment(UdpCounter.DROPPED_BAD_SOURCE);
             return null;
         }
-        InetSocketAddress target = mapper.hostTarget(Ipv4Packet.PROTO_UDP, dst, dstPort);
+        IpAddress dst = packet.destination();
+        InetSocketAddress target = mapper.hostTarget(GuestPacket.PROTO_UDP, dst, dstPort);
         if (target == null) {
             counters.increment(UdpCounter.REFUSED_DESTINATION);
-            ctx.sendIcmpError(packet, net.host(), IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_ADMIN_PROHIBITED, 0);
+            ctx.sendIcmpError(packet, net.hostAddress(packet.isIpv6()), IcmpError.ADMIN_PROHIBITED);
             return null;
         }
-        OutboundFlow flow = new OutboundFlow(this, src, srcPort, dst, dstPort);
+        OutboundFlow flow = new OutboundFlow(this, packet.source(), srcPort, dst, dstPort);
         flows.addOutbound(flow, packet.nanoTime());
         try {
             flow.connect(target, packet);
@@ -201,25 +193,23 @@ public final class UdpNat {
 
     /** A read or send of a flow's socket failed: ICMP to the guest if the host reported one. */
     void hostError(OutboundFlow flow, Throwable cause) {
-        int code = unreachableCode(cause);
-        if (code < 0) {
+        IcmpError error = unreachable(cause);
+        if (error == null) {
             counters.increment(UdpCounter.HOST_SOCKET_ERROR);
-            LOG.debug("UDP flow {}:{} -> {}:{}: host socket error", Ipv4Address.toString(flow.guestIp), flow.guestPort,
-                    Ipv4Address.toString(flow.remoteIp), flow.remotePort, cause);
+            LOG.debug("UDP flow {}: host socket error", flow, cause);
             return;
         }
-        counters.increment(code == IcmpPacket.CODE_PORT_UNREACHABLE
+        counters.increment(error == IcmpError.PORT_UNREACHABLE
                 ? UdpCounter.ICMP_PORT_UNREACHABLE : UdpCounter.ICMP_HOST_UNREACHABLE);
-        sendUnreachable(flow, code);
+        sendUnreachable(flow, error);
     }
 
     /** A flow's socket could not be opened or connected: ICMP to the guest, and the flow ends. */
     void hostFailed(OutboundFlow flow, Throwable cause) {
-        int code = unreachableCode(cause);
-        sendUnreachable(flow, code < 0 ? IcmpPacket.CODE_NET_UNREACHABLE : code);
+        IcmpError error = unreachable(cause);
+        sendUnreachable(flow, error == null ? IcmpError.NET_UNREACHABLE : error);
         flows.close(flow, UdpCounter.SOCKET_FAILED);
-        LOG.debug("UDP flow {}:{} -> {}:{}: cannot open a host socket", Ipv4Address.toString(flow.guestIp),
-                flow.guestPort, Ipv4Address.toString(flow.remoteIp), flow.remotePort, cause);
+        LOG.debug("UDP flow {}: cannot open a host socket", flow, cause);
     }
 
     /** A flow's socket closed by itself. */
@@ -228,46 +218,39 @@ public final class UdpNat {
     }
 
     /** Port unreachable comes from the remote itself; the others from the gateway, the router on the way. */
-    private void sendUnreachable(OutboundFlow flow, int code) {
-        flow.sendUnreachable(code == IcmpPacket.CODE_PORT_UNREACHABLE ? flow.remoteIp : net.host(), code);
+    private void sendUnreachable(OutboundFlow flow, IcmpError error) {
+        flow.sendUnreachable(error == IcmpError.PORT_UNREACHABLE ? flow.remote
+                : net.hostAddress(flow.guest.isIpv6()), error);
     }
 
-    /** The ICMP destination-unreachable code for a socket error, or -1 if it is none the host reports. */
-    private static int unreachableCode(Throwable cause) {
+    /** The error a socket exception stands for, or null if it is none the host reports. */
+    private static IcmpError unreachable(Throwable cause) {
         if (cause instanceof PortUnreachableException) {
-            return IcmpPacket.CODE_PORT_UNREACHABLE;
+            return IcmpError.PORT_UNREACHABLE;
         }
         if (cause instanceof NoRouteToHostException) {
-            return IcmpPacket.CODE_HOST_UNREACHABLE;
+            return IcmpError.HOST_UNREACHABLE;
         }
         if (cause instanceof SocketException) {
-            return IcmpPacket.CODE_NET_UNREACHABLE;
+            return IcmpError.NET_UNREACHABLE;
         }
-        return -1;
+        return null;
     }
 
     /**
      * A datagram from a host peer of forward {@code fw}: to the guest through the peer's
      * mapping, opened on its first datagram. Takes ownership of {@code packet}.
      */
-    void fromPeer(UdpForwarder fw, DatagramPacket packet) {
+    void fromPeer(UdpForwardListener fw, DatagramPacket packet) {
         if (!ctx.isGuestAttached()) {
             counters.increment(UdpCounter.DROPPED_GUEST_DETACHED);
             packet.release();
             return;
         }
         InetSocketAddress peer = packet.sender();
-        InetAddress addr = peer.getAddress();
-        if (!(addr instanceof Inet4Address)) {
-            counters.increment(UdpCounter.FORWARD_PEER_NOT_IPV4);
-            packet.release();
-            return;
-        }
-        // Inet4Address.hashCode() is the address itself (so since JDK 1.0): no byte[] per datagram.
-        long key = FlowTable.endpoint(addr.hashCode(), peer.getPort());
-        ForwardMapping m = fw.mapping(key);
+        ForwardMapping m = fw.mapping(peer);
         if (m == null) {
-            m = openMapping(fw, peer, key);
+            m = openMapping(fw, peer);
             if (m == null) {
                 packet.release();
                 return;
@@ -278,13 +261,14 @@ public final class UdpNat {
         relay.toGuest(m, packet.content());
     }
 
-    private ForwardMapping openMapping(UdpForwarder fw, InetSocketAddress peer, long key) {
-        int gateway = net.host();
+    private ForwardMapping openMapping(UdpForwardListener fw, InetSocketAddress peer) {
+        IpAddress gateway = net.hostAddress(fw.guest().isIpv6());
         int port = freeGatewayPort(fw, gateway, peer.getPort());
         if (port < 0) {
             counters.increment(UdpCounter.FORWARD_NO_PORT);
             return null;
         }
+        Object key = UdpForwardListener.peerKey(peer);
         ForwardMapping m = new ForwardMapping(this, fw, gateway, port, peer, key);
         flows.addMapping(m, ctx.nanoTime());
         fw.remember(key, m);
@@ -295,10 +279,10 @@ public final class UdpNat {
      * A gateway port no flow of the forward's guest end uses yet: the peer's own port if
      * free (easy to recognise in a capture), else the next free one.
      */
-    private int freeGatewayPort(UdpForwarder fw, int gateway, int preferred) {
+    private int freeGatewayPort(UdpForwardListener fw, IpAddress gateway, int preferred) {
         int port = preferred;
         for (int i = 0; i <= 0xffff; i++, port = (port + 1) & 0xffff) {
-            if (port != 0 && flows.isFree(fw.guestIp(), fw.guestPort(), gateway, port)) {
+            if (port != 0 && flows.isFree(fw.guest(), fw.guestPort(), gateway, port)) {
                 return port;
             }
         }
@@ -308,31 +292,39 @@ public final class UdpNat {
     // ---------------------------------------------------------------- forwards
 
     /**
-     * Adds a UDP port forward at run time (HMP {@code hostfwd_add}). Safe from any
-     * thread; runs on the event loop.
+     * Binds the listening socket of a UDP forward (see {@link HostForwards}, which checks
+     * the rule first). Call on the event loop.
      *
-     * @return completes with the address it listens on (the port chosen for port 0), or
-     *         fails with a {@link ConfigException} naming {@code hostfwd} and the address
-     * @throws IllegalStateException before {@link #start}
+     * @throws ConfigException naming {@code hostfwd} and the address if it cannot listen
      */
-    public Future<InetSocketAddress> addForward(HostForward forward) {
-        return onLoop(() -> openForward(forward));
+    @Override
+    public ForwardListener listen(HostForward forward) {
+        if (stopped || flows == null) {
+            throw new IllegalStateException("UDP NAT not running");
+        }
+        if (forward.protocol() != HostForward.Protocol.UDP) {
+            throw new IllegalArgumentException(forward + " is not a UDP forward");
+        }
+        UdpForwardListener fw = new UdpForwardListener(this, forward, forward.guestAddressIn(net));
+        DatagramChannel ch = relay.newChannel(fw.handler(), false);
+        ChannelFuture bind = ch.bind(forward.listenAddress());
+        if (!bind.isSuccess()) {
+            ch.close();
+            String why = bind.isDone() ? String.valueOf(bind.cause().getMessage()) : "bind did not complete on the event loop";
+            throw new ConfigException("hostfwd", "'" + forward + "': cannot listen on UDP "
+                    + HostForwards.hostText(forward.hostAddress()) + ":" + forward.hostPort() + " (" + why + ")");
+        }
+        fw.bound(ch);
+        listeners.add(fw);
+        return fw;
     }
 
-    /**
-     * Removes the UDP forward listening on {@code hostAddress:hostPort} (HMP
-     * {@code hostfwd_remove}; the port as configured, or as bound for port 0) and ends
-     * its mappings. Safe from any thread.
-     *
-     * @return completes with true if there was such a forward
-     */
-    public Future<Boolean> removeForward(int hostAddress, int hostPort) {
-        return onLoop(() -> closeForward(hostAddress, hostPort));
-    }
-
-    /** Where the UDP forwards listen, in the order added; safe from any thread. */
-    public List<InetSocketAddress> forwardAddresses() {
-        return forwardAddresses;
+    /** A forward's listener closes: its peers' mappings end with it. */
+    void listenerClosed(UdpForwardListener fw) {
+        listeners.remove(fw);
+        for (ForwardMapping m : fw.mappings()) {
+            flows.close(m, UdpCounter.FLOWS_CLOSED_ADMIN);
+        }
     }
 
     /** Flows the guest opened that are live; call on the event loop. */
@@ -346,100 +338,23 @@ public final class UdpNat {
     }
 
     /**
-     * Appends rows for the UDP forwards' listeners and then the flows and mappings to
-     * {@code out} until it holds {@code max} rows (HMP's {@code info usernet}); see
-     * {@link NatConnection} for what each column holds. Call on the event loop.
+     * Appends rows for the flows and mappings to {@code out} until it holds {@code max}
+     * rows (HMP's {@code info usernet}); see {@link NatConnection} for what each column
+     * holds. Call on the event loop.
      */
     public void connections(List<NatConnection> out, int max) {
         if (flows == null || stopped) {
             return;
-        }
-        for (UdpForwarder fw : forwarders) {
-            if (out.size() >= max) {
-                return;
-            }
-            HostForward f = fw.forward();
-            out.add(NatConnection.listener(HostForward.Protocol.UDP, f.hostAddress(), fw.localAddress().getPort(),
-                    fw.guestIp(), fw.guestPort()));
         }
         long now = ctx.nanoTime();
         long idle = config.udpIdleTimeout().toNanos();
         for (UdpFlow f : flows.first(max - out.size())) {
             long left = Math.max(0, f.lastActiveNanos + idle - now);
             out.add(f instanceof ForwardMapping
-                    ? new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.remoteIp, f.remotePort,
-                            f.guestIp, f.guestPort, 0, 0, left)
-                    : new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.guestIp, f.guestPort,
-                            f.remoteIp, f.remotePort, 0, 0, left));
-        }
-    }
-
-    private InetSocketAddress openForward(HostForward forward) {
-        if (stopped) {
-            throw new IllegalStateException("UDP NAT stopped");
-        }
-        if (forward.protocol() != HostForward.Protocol.UDP) {
-            throw new IllegalArgumentException(forward + " is not a UDP forward");
-        }
-        InetSocketAddress local = forward.hostAddress() == 0 ? new InetSocketAddress(forward.hostPort())
-                : new InetSocketAddress(Ipv4Address.toInetAddress(forward.hostAddress()), forward.hostPort());
-        int guestIp = forward.guestAddress() != 0 ? forward.guestAddress() : net.dhcpStart();
-        if (!net.inNetwork(guestIp) || net.isOwnAddress(guestIp) || guestIp == net.network() || guestIp == net.broadcast()) {
-            throw new ConfigException("hostfwd", "'" + forward + "': " + Ipv4Address.toString(guestIp)
-                    + " is not a guest address of net " + Ipv4Address.toString(net.network()) + "/" + net.prefixLength());
-        }
-        UdpForwarder fw = new UdpForwarder(this, forward, guestIp);
-        DatagramChannel ch = relay.newChannel(fw.handler(), false);
-        ChannelFuture bind = ch.bind(local);
-        if (!bind.isSuccess()) {
-            ch.close();
-            String why = bind.isDone() ? String.valueOf(bind.cause().getMessage()) : "bind did not complete on the event loop";
-            throw new ConfigException("hostfwd", "'" + forward + "': cannot listen on UDP "
-                    + Ipv4Address.toString(forward.hostAddress()) + ":" + forward.hostPort() + " (" + why + ")");
-        }
-        fw.bound(ch);
-        forwarders.add(fw);
-        publishForwards();
-        return fw.localAddress();
-    }
-
-    private boolean closeForward(int hostAddress, int hostPort) {
-        for (Iterator<UdpForwarder> it = forwarders.iterator(); it.hasNext(); ) {
-            UdpForwarder fw = it.next();
-            HostForward f = fw.forward();
-            if (f.hostAddress() == hostAddress && (f.hostPort() == hostPort || fw.localAddress().getPort() == hostPort)) {
-                it.remove();
-                for (ForwardMapping m : fw.mappings()) {
-                    flows.close(m, UdpCounter.FLOWS_CLOSED_ADMIN);
-                }
-                fw.close();
-                publishForwards();
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void publishForwards() {
-        List<InetSocketAddress> a = new ArrayList<>(forwarders.size());
-        for (UdpForwarder fw : forwarders) {
-            a.add(fw.localAddress());
-        }
-        forwardAddresses = List.copyOf(a);
-    }
-
-    private <T> Future<T> onLoop(Callable<T> task) {
-        if (ctx == null) {
-            throw new IllegalStateException("UDP NAT not started");
-        }
-        EventLoop loop = ctx.eventLoop();
-        if (!loop.inEventLoop()) {
-            return loop.submit(task);
-        }
-        try {
-            return loop.newSucceededFuture(task.call());
-        } catch (Exception e) {
-            return loop.newFailedFuture(e);
+                    ? new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.remote, f.remotePort,
+                            f.guest, f.guestPort, 0, 0, left)
+                    : new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.guest, f.guestPort,
+                            f.remote, f.remotePort, 0, 0, left));
         }
     }
 
@@ -457,13 +372,11 @@ public final class UdpNat {
         if (stopped || flows == null) {
             return;
         }
-        stopped = true;
-        flows.closeAll();
-        for (UdpForwarder fw : forwarders) {
+        for (UdpForwardListener fw : new ArrayList<>(listeners)) {
             fw.close();
         }
-        forwarders.clear();
-        publishForwards();
+        stopped = true;
+        flows.closeAll();
         relay.clear();
     }
 

@@ -4,7 +4,6 @@ import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.stats.Counters;
-import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.UdpPacket;
 import dev.jslirp.nat.HeadroomRecvAllocator;
 import io.netty.buffer.ByteBuf;
@@ -32,10 +31,10 @@ import java.util.ArrayDeque;
  * <h2>Host to guest</h2>
  * <p>Host sockets read with a {@link HeadroomRecvAllocator}: each datagram lands
  * {@link #HEADROOM} bytes into a pooled buffer big enough for the largest UDP
- * datagram ({@link #MAX_DATAGRAM}), exactly where {@link GuestContext#newIpv4Frame}
+ * datagram ({@link #MAX_DATAGRAM}), exactly where {@link GuestContext#newFrame}
  * would put the payload. The UDP header is written in front of it and the same buffer
- * goes to {@link GuestContext#sendIpv4}, which adds the IPv4 and Ethernet headers in
- * the remaining headroom and fragments it to the MTU if needed. The price of no copy
+ * goes to {@link GuestContext#send}, which adds the checksum, the IP and Ethernet
+ * headers in the remaining headroom and fragments it to the MTU if needed. The price of no copy
  * is that a small datagram occupies a 64 KiB buffer until the transport sent it; for
  * that reason datagrams are dropped (and counted) rather than queued while the guest
  * transport is not writable.
@@ -52,10 +51,13 @@ import java.util.ArrayDeque;
  * UDP matters); the memory is only taken while datagrams wait.
  */
 final class UdpRelay {
-    /** The largest UDP payload over IPv4: 65535 - 20 (IPv4 header) - 8 (UDP header). */
-    static final int MAX_DATAGRAM = 65535 - Ipv4Packet.MIN_HEADER_LENGTH - UdpPacket.HEADER_LENGTH;
-    /** Room in front of host data for the transport prefix, Ethernet, IPv4 and UDP headers. */
-    static final int HEADROOM = FrameSink.HEADROOM + GuestContext.IPV4_FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH;
+    /**
+     * The largest UDP payload either family carries: 65535 - 8 (UDP header), IPv6's
+     * (its payload length does not count the fixed header); IPv4's is 20 bytes less.
+     */
+    static final int MAX_DATAGRAM = 65535 - UdpPacket.HEADER_LENGTH;
+    /** Room in front of host data for the transport prefix, Ethernet, IP (either family) and UDP headers. */
+    static final int HEADROOM = FrameSink.HEADROOM + GuestContext.FRAME_OVERHEAD + UdpPacket.HEADER_LENGTH;
     /**
      * SO_RCVBUF asked for on every host socket (see the class comment): 4 MiB, about
      * 30 ms of a 1 Gbit/s stream.
@@ -110,7 +112,7 @@ final class UdpRelay {
     /** The payload of {@code packet}'s UDP datagram as a retained slice; the caller owns it. */
     static ByteBuf payloadOf(GuestPacket packet) {
         UdpPacket udp = packet.udp();
-        return packet.ip().buffer().retainedSlice(udp.payloadOffset(), udp.payloadLength());
+        return packet.buffer().retainedSlice(udp.payloadOffset(), udp.payloadLength());
     }
 
     /**
@@ -172,11 +174,10 @@ final class UdpRelay {
         int udpOff = frame.readerIndex() - UdpPacket.HEADER_LENGTH;
         counters.increment(UdpCounter.DATAGRAMS_TO_GUEST);
         counters.add(UdpCounter.BYTES_TO_GUEST, len);
-        UdpPacket.write(frame, udpOff, flow.remotePort, flow.guestPort, UdpPacket.HEADER_LENGTH + len,
-                flow.remoteIp, flow.guestIp);
-        frame.readerIndex(udpOff - GuestContext.IPV4_FRAME_OVERHEAD);
-        // dontFragment=false: a datagram above the MTU reaches the guest as fragments.
-        ctx.sendIpv4(frame, flow.remoteIp, flow.guestIp, Ipv4Packet.PROTO_UDP, 0, false);
+        UdpPacket.writeHeader(frame, udpOff, flow.remotePort, flow.guestPort, UdpPacket.HEADER_LENGTH + len);
+        frame.readerIndex(udpOff - GuestContext.FRAME_OVERHEAD);
+        // Fragmenting allowed: a datagram above the MTU reaches the guest as fragments.
+        ctx.send(frame, flow.remote, flow.guest, GuestPacket.PROTO_UDP, 0);
     }
 
     /** Forgets pending flushes (the channels are being closed). */

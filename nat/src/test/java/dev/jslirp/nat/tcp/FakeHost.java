@@ -28,7 +28,7 @@ final class FakeHost implements HostConnector {
     @Override
     public void connect(TcpFlow flow, InetSocketAddress target) {
         Socket s = new Socket(flow, target);
-        flow.attachHost(s);
+        flow.host.attach(s);
         sockets.add(s);
     }
 
@@ -73,11 +73,11 @@ final class FakeHost implements HostConnector {
         // ---------------------------------------------------------- test controls
 
         void accept() {
-            guest.onLoop(() -> flow.hostConnected(now()));
+            guest.onLoop(() -> flow.host.onConnected(now()));
         }
 
         void refuse() {
-            guest.onLoop(() -> flow.hostConnectFailed(new ConnectException("Connection refused"), now()));
+            guest.onLoop(() -> flow.host.onConnectFailed(new ConnectException("Connection refused"), now()));
         }
 
         /** Host data; delivered when the flow reads. */
@@ -100,18 +100,18 @@ final class FakeHost implements HostConnector {
         void drainUnasked() {
             guest.onLoop(() -> {
                 while (!toFlow.isEmpty()) {
-                    flow.hostData(Unpooled.wrappedBuffer(toFlow.poll()), now());
+                    flow.host.onData(Unpooled.wrappedBuffer(toFlow.poll()), now());
                 }
-                flow.hostReadComplete(now());
+                flow.host.onReadComplete(now());
                 if (eofQueued) {
                     eofQueued = false;
-                    flow.hostEof(now());
+                    flow.host.onEof(now());
                 }
             });
         }
 
         void reset() {
-            guest.onLoop(() -> flow.hostError(new java.io.IOException("Connection reset by peer"), now()));
+            guest.onLoop(() -> flow.host.onError(new java.io.IOException("Connection reset by peer"), now()));
         }
 
         /** Stops or resumes taking written data. */
@@ -120,7 +120,7 @@ final class FakeHost implements HostConnector {
             if (d) {
                 guest.onLoop(() -> {
                     takePending();
-                    flow.hostWritabilityChanged(now());
+                    flow.host.onWritabilityChanged(now());
                 });
             }
         }
@@ -137,7 +137,7 @@ final class FakeHost implements HostConnector {
                 return;
             }
             readRequested = false;
-            int space = flow.hostReadSpace();
+            int space = flow.host.readSpace();
             while (!toFlow.isEmpty() && space > 0) {
                 byte[] d = toFlow.poll();
                 if (d.length > space) {
@@ -145,12 +145,12 @@ final class FakeHost implements HostConnector {
                     d = java.util.Arrays.copyOf(d, space);
                 }
                 space -= d.length;
-                flow.hostData(Unpooled.wrappedBuffer(d), now());
+                flow.host.onData(Unpooled.wrappedBuffer(d), now());
             }
-            flow.hostReadComplete(now());
+            flow.host.onReadComplete(now());
             if (toFlow.isEmpty() && eofQueued) {
                 eofQueued = false;
-                flow.hostEof(now());
+                flow.host.onEof(now());
             }
         }
 
@@ -218,14 +218,14 @@ final class FakeHost implements HostConnector {
             flush();
             closed = true;
             releaseAll();
-            guest.network().eventLoop().execute(() -> flow.hostClosed(now()));
+            guest.network().eventLoop().execute(() -> flow.host.onClosed(now()));
         }
 
         @Override
         public void abort() {
             aborted = true;
             releaseAll();
-            guest.network().eventLoop().execute(() -> flow.hostClosed(now()));
+            guest.network().eventLoop().execute(() -> flow.host.onClosed(now()));
         }
 
         void releaseAll() {

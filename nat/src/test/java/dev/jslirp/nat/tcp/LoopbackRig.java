@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class LoopbackRig implements AutoCloseable {
     final TcpNat nat;
     final VirtualGuest g;
+    private final TcpOnlyService service;
     private final ExecutorService peers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "host-peer");
         t.setDaemon(true);
@@ -46,10 +47,25 @@ final class LoopbackRig implements AutoCloseable {
     /** With {@code epoll}, the loop and the host sockets run on Netty's native epoll transport, as in the CLI. */
     LoopbackRig(NatConfig config, NetworkConfig net, boolean epoll) {
         nat = new TcpNat(config);
+        service = new TcpOnlyService(nat);
         g = epoll
-                ? VirtualGuest.onRealLoop(net, EpollIoHandler.newFactory(), EpollTestChannels.HOST_CHANNELS,
-                        new TcpOnlyService(nat))
-                : VirtualGuest.onRealLoop(net, new TcpOnlyService(nat));
+                ? VirtualGuest.onRealLoop(net, EpollIoHandler.newFactory(), EpollTestChannels.HOST_CHANNELS, service)
+                : VirtualGuest.onRealLoop(net, service);
+    }
+
+    /** Adds a TCP forward on the loop (as NatService.addForward does). */
+    java.net.InetSocketAddress addForward(dev.jslirp.nat.hostfwd.HostForward f) {
+        return onLoop(() -> service.forwards.add(f));
+    }
+
+    /** Removes the TCP forward on {@code address:port}. */
+    boolean removeForward(dev.jslirp.core.wire.IpAddress address, int port) {
+        return onLoop(() -> service.forwards.remove(dev.jslirp.nat.hostfwd.HostForward.Protocol.TCP, address, port));
+    }
+
+    /** The forwards listening. */
+    java.util.List<dev.jslirp.nat.hostfwd.HostForwards.Active> forwards() {
+        return service.forwards.list();
     }
 
     /** The rig on Netty's native epoll transport instead of NIO. */
@@ -66,6 +82,8 @@ final class LoopbackRig implements AutoCloseable {
         g.onLoop(() -> {
             try {
                 out.set(task.call());
+            } catch (RuntimeException e) {
+                throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -82,7 +100,7 @@ final class LoopbackRig implements AutoCloseable {
                         .append(f.snd.sndNxt).append(" max=").append(f.snd.sndMax).append(" wnd=").append(f.snd.sndWnd)
                         .append(" buf=").append(f.snd.buffer.bytes()).append(" cap=").append(f.snd.buffer.capacityHeld())
                         .append(" rto=").append(f.snd.rtoDeadline).append(" persist=").append(f.snd.persistDeadline)
-                        .append(" want=").append(f.wantHostData()).append("; ");
+                        .append(" want=").append(f.host.wantsData()).append("; ");
             }
             return sb.toString();
         });

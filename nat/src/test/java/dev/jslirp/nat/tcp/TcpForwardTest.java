@@ -1,5 +1,6 @@
 package dev.jslirp.nat.tcp;
 
+import dev.jslirp.core.wire.IpAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,9 +33,8 @@ class TcpForwardTest {
     private static final int LOOPBACK = Ipv4Address.parse("127.0.0.1");
 
     private static int boundPort(LoopbackRig r) {
-        Map<HostForward, InetSocketAddress> m = r.nat.forwards();
-        assertThat(m).hasSize(1);
-        return m.values().iterator().next().getPort();
+        assertThat(r.forwards()).hasSize(1);
+        return r.forwards().get(0).listening().getPort();
     }
 
     /** The guest makes itself known (as any guest does before traffic), so SYNs need no ARP round trip. */
@@ -121,11 +121,11 @@ class TcpForwardTest {
         try (LoopbackRig r = new LoopbackRig(NatConfig.defaults());
              ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             HostForward f = HostForward.parse("tcp:127.0.0.1:" + busy.getLocalPort() + "-:22");
-            assertThatThrownBy(() -> r.nat.addForward(f))
+            assertThatThrownBy(() -> r.addForward(f))
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("hostfwd")
                     .hasMessageContaining("127.0.0.1:" + busy.getLocalPort());
-            assertThat(r.nat.forwards()).isEmpty();
+            assertThat(r.forwards()).isEmpty();
         }
     }
 
@@ -148,16 +148,16 @@ class TcpForwardTest {
     void forwardsCanBeAddedAndRemovedAtRunTime() throws Exception {
         try (LoopbackRig r = new LoopbackRig(NatConfig.defaults())) {
             guestSpeaks(r);
-            InetSocketAddress bound = r.nat.addForward(HostForward.parse("tcp:127.0.0.1:0-10.0.2.15:80"));
+            InetSocketAddress bound = r.addForward(HostForward.parse("tcp:127.0.0.1:0-10.0.2.15:80"));
             assertThat(bound.getPort()).isPositive();
             try (Socket client = connectClient(bound.getPort())) {
                 Seg syn = Seg.parse(r.g.expectFrame(Duration.ofSeconds(5)));
                 assertThat(syn.dstPort).isEqualTo(80);
                 assertThat(client.isConnected()).isTrue();
             }
-            assertThat(r.nat.removeForward(LOOPBACK, bound.getPort())).isTrue();
-            assertThat(r.nat.removeForward(LOOPBACK, bound.getPort())).isFalse();
-            assertThat(r.nat.forwards()).isEmpty();
+            assertThat(r.removeForward(IpAddress.ipv4(LOOPBACK), bound.getPort())).isTrue();
+            assertThat(r.removeForward(IpAddress.ipv4(LOOPBACK), bound.getPort())).isFalse();
+            assertThat(r.forwards()).isEmpty();
             // The listening socket is released once the loop deregisters it (at once, or
             // after the select that was under way).
             LoopbackTestSupport.waitFor(() -> {
@@ -174,9 +174,9 @@ class TcpForwardTest {
     @Test
     void duplicateForwardIsRefused() {
         try (LoopbackRig r = new LoopbackRig(NatConfig.defaults())) {
-            InetSocketAddress bound = r.nat.addForward(HostForward.parse("tcp:127.0.0.1:0-:22"));
+            InetSocketAddress bound = r.addForward(HostForward.parse("tcp:127.0.0.1:0-:22"));
             HostForward again = HostForward.parse("tcp:127.0.0.1:" + bound.getPort() + "-:23");
-            assertThatThrownBy(() -> r.nat.addForward(again)).isInstanceOf(ConfigException.class)
+            assertThatThrownBy(() -> r.addForward(again)).isInstanceOf(ConfigException.class)
                     .hasMessageContaining("hostfwd");
         }
     }
@@ -207,10 +207,11 @@ class TcpForwardTest {
             r.g.onLoop(() -> {
                 TcpStack stack = r.nat.stackForTests();
                 long now = stack.ctx.nanoTime();
-                TcpFlow f = stack.connector.openToGuest(GuestFrames.GUEST_IP, 22, now);
+                TcpFlow f = stack.connector.openToGuest(IpAddress.ipv4(GuestFrames.GUEST_IP), 22,
+                        stack.ctx.config().hostAddress(), now);
                 socket[0] = r.host.new Socket(f, null);
                 r.host.sockets.add(socket[0]);
-                f.attachHost(socket[0]);
+                f.host.attach(socket[0]);
                 stack.connector.sendForwardSyn(f, now);
             });
             Seg syn = Seg.parse(r.g.expectFrame());

@@ -118,7 +118,7 @@ class TcpHostReadTest {
         try (LoopbackRig r = rig(io, cfg)) {
             r.g.send(GuestFrames.arpRequest(GuestFrames.GATEWAY));     // the guest makes itself known
             r.g.expectFrame().release();
-            int port = r.nat.forwards().values().iterator().next().getPort();
+            int port = r.forwards().get(0).listening().getPort();
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 client.getOutputStream().write("hello".getBytes());
                 client.shutdownOutput();
@@ -156,14 +156,14 @@ class TcpHostReadTest {
 
             r.g.send(GuestFrames.arpRequest(GuestFrames.GATEWAY));     // the guest makes itself known
             r.g.expectFrame().release();
-            int port = r.nat.forwards().values().iterator().next().getPort();
+            int port = r.forwards().get(0).listening().getPort();
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 GuestTcp in = GuestTcp.answering(r.g, Seg.parse(r.g.expectFrame(Duration.ofSeconds(5))));
                 in.synAckBack();
                 java.util.List<io.netty.buffer.ByteBufAllocator> allocators = r.onLoop(() -> {
                     java.util.List<io.netty.buffer.ByteBufAllocator> l = new java.util.ArrayList<>();
                     for (TcpFlow f : r.nat.stackForTests().table.snapshot()) {
-                        l.add(((NettyHostSocket) f.host).channel().config().getAllocator());
+                        l.add(((NettyHostSocket) f.host.socketForTests()).channel().config().getAllocator());
                     }
                     return l;
                 });

@@ -112,7 +112,7 @@ class TcpLoopbackEpollTest {
              Socket client = new Socket()) {
             r.g.send(GuestFrames.arpRequest(GuestFrames.GATEWAY));   // the guest is known: no ARP first
             r.g.expectFrame().release();
-            int port = r.nat.forwards().values().iterator().next().getPort();
+            int port = r.forwards().get(0).listening().getPort();
             client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             client.getOutputStream().write("hello guest".getBytes(StandardCharsets.US_ASCII));
             client.shutdownOutput();

@@ -1,13 +1,19 @@
 package dev.jslirp.nat.tcp;
 
+import dev.jslirp.nat.hostfwd.HostForward;
+import dev.jslirp.nat.hostfwd.HostForwards;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.nat.HostAddressMapper;
 
-/** Plugs a {@link TcpNat} (possibly with a fake host side) into a network, as NatService does. */
+/**
+ * Plugs a {@link TcpNat} (possibly with a fake host side) into a network, as NatService
+ * does, with the TCP forwards of its configuration.
+ */
 final class TcpOnlyService implements GuestService {
     final TcpNat tcp;
+    HostForwards forwards;
 
     TcpOnlyService(TcpNat tcp) {
         this.tcp = tcp;
@@ -16,11 +22,21 @@ final class TcpOnlyService implements GuestService {
     @Override
     public void start(GuestContext context) {
         tcp.start(context, new HostAddressMapper(context));
+        forwards = new HostForwards(context.config());
+        forwards.serve(HostForward.Protocol.TCP, tcp);
+        try {
+            for (HostForward f : tcp.config().forwards()) {
+                forwards.add(f);
+            }
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
     }
 
     @Override
     public boolean handle(GuestPacket packet) {
-        return packet.protocol() == dev.jslirp.core.wire.Ipv4Packet.PROTO_TCP && tcp.handle(packet);
+        return packet.protocol() == GuestPacket.PROTO_TCP && tcp.handle(packet);
     }
 
     @Override
@@ -35,6 +51,9 @@ final class TcpOnlyService implements GuestService {
 
     @Override
     public void stop() {
+        if (forwards != null) {
+            forwards.closeAll();
+        }
         tcp.stop();
     }
 }

@@ -131,12 +131,12 @@ class TcpSteadyStateAllocationTest {
             Runnable round = () -> {
                 // Host to guest: one 64 KiB read, then the guest acknowledges all of it.
                 long now = g.network().nanoTime();
-                if (flow.hostReadSpace() >= 65536) {
+                if (flow.host.readSpace() >= 65536) {
                     ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer(65536);
                     read.writerIndex(65536);
-                    flow.hostData(read, now);
+                    flow.host.onData(read, now);
                 }
-                flow.hostReadComplete(now);
+                flow.host.onReadComplete(now);
                 g.runPending();
                 patch(ackFrame, guestSeq[0], sink.lastSeqEnd, tsVal[0]++, sink.tsVal);
                 ackFrame.retain();

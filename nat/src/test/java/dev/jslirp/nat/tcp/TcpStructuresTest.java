@@ -1,5 +1,6 @@
 package dev.jslirp.nat.tcp;
 
+import dev.jslirp.core.wire.IpAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,7 +37,8 @@ class TcpStructuresTest {
     }
 
     private static TcpFlow flow(int guestPort, int remoteIp, int remotePort) {
-        return new TcpFlow(stack, 0x0a00020f, guestPort, remoteIp, remotePort, false, TcpState.ESTABLISHED, 0);
+        return new TcpFlow(stack, IpAddress.parse("10.0.2.15"), guestPort, IpAddress.ipv4(remoteIp), remotePort, false,
+                TcpState.ESTABLISHED, 0);
     }
 
     @Test
@@ -59,19 +61,23 @@ class TcpStructuresTest {
             } else {
                 TcpFlow f = live.remove(rnd.nextInt(live.size()));
                 assertThat(t.remove(f)).isTrue();
-                model.remove((f.guestPort - 40000) + "/" + f.remoteIp);
+                model.remove((f.guestPort - 40000) + "/" + f.remote.ipv4());
             }
             if (i % 1000 == 0) {
                 for (TcpFlow f : live) {
-                    assertThat(t.get(f.guestIp, f.guestPort, f.remoteIp, f.remotePort)).isSameAs(f);
+                    assertThat(get(t, f)).isSameAs(f);
                 }
             }
         }
         assertThat(t.size()).isEqualTo(model.size());
         for (TcpFlow f : live) {
-            assertThat(t.get(f.guestIp, f.guestPort, f.remoteIp, f.remotePort)).isSameAs(f);
+            assertThat(get(t, f)).isSameAs(f);
         }
-        assertThat(t.get(0x0a00020f, 1, 2, 3)).isNull();
+        assertThat(t.get(0, IpAddress.ipv4Lo(0x0a00020f), 1, 0, IpAddress.ipv4Lo(2), 3)).isNull();
+    }
+
+    private static TcpFlow get(TcpFlowTable t, TcpFlow f) {
+        return t.get(f.guest.hi(), f.guest.lo(), f.guestPort, f.remote.hi(), f.remote.lo(), f.remotePort);
     }
 
     @Test

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class IdleListTest {
     private static final class Flow extends UdpFlow {
         Flow(int port) {
-            super(1, port, 2, 53);
+            super(dev.jslirp.core.wire.IpAddress.ipv4(1), port, dev.jslirp.core.wire.IpAddress.ipv4(2), 53);
         }
 
         @Override

@@ -132,9 +132,14 @@ abstract class UdpNatTest {
         return b;
     }
 
+    /** Where the network's forwards listen. */
+    private static List<InetSocketAddress> forwardAddresses(NatService nat) {
+        return nat.forwards().stream().map(dev.jslirp.nat.hostfwd.HostForwards.Active::listening).toList();
+    }
+
     private static void learnGuest(VirtualGuest g) throws Exception {
         onLoop(g, () -> {
-            g.network().addNeighbor(GUEST_IP, GUEST_MAC);
+            g.network().addNeighbor(dev.jslirp.core.wire.IpAddress.ipv4(GUEST_IP), GUEST_MAC);
             return null;
         });
     }
@@ -239,7 +244,7 @@ abstract class UdpNatTest {
 
     @Test
     void largestDatagramFromHostReachesGuestInFragments() throws Exception {
-        byte[] big = random(UdpRelay.MAX_DATAGRAM, 2);
+        byte[] big = random(65535 - 20 - 8, 2);   // the largest UDP payload over IPv4
         NatService nat = new NatService(NatConfig.defaults());
         try (HostPeer server = HostPeer.serve(req -> big); VirtualGuest g = guest(nat)) {
             g.send(GuestFrames.udp(40000, GATEWAY, server.port(), ascii("big please")));
@@ -400,7 +405,7 @@ abstract class UdpNatTest {
         NatService nat = new NatService(NatConfig.builder().addForward("udp::0-:5000").build());
         try (HostPeer a = HostPeer.bind(); HostPeer b = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             learnGuest(g);
-            List<InetSocketAddress> listening = nat.udp().forwardAddresses();
+            List<InetSocketAddress> listening = forwardAddresses(nat);
             assertThat(listening).hasSize(1);
             InetSocketAddress fwd = new InetSocketAddress("127.0.0.1", listening.get(0).getPort());
 
@@ -442,7 +447,7 @@ abstract class UdpNatTest {
         try (HostPeer peer = HostPeer.bind();
              VirtualGuest g = guest(NetworkConfig.builder().restrict(true).build(), nat)) {
             learnGuest(g);
-            InetSocketAddress fwd = nat.udp().forwardAddresses().get(0);
+            InetSocketAddress fwd = forwardAddresses(nat).get(0);
             peer.send(ascii("in"), fwd);
             int gwPort = expectUdp(g, GATEWAY_INET, 5000).getHeader().getSrcPort().valueAsInt();
             g.send(GuestFrames.udp(5000, GATEWAY, gwPort, ascii("out")));
@@ -459,7 +464,7 @@ abstract class UdpNatTest {
                 .udpIdleTimeout(Duration.ofMillis(300)).build());
         try (HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             learnGuest(g);
-            peer.send(ascii("hi"), nat.udp().forwardAddresses().get(0));
+            peer.send(ascii("hi"), forwardAddresses(nat).get(0));
             expectUdp(g, GATEWAY_INET, 5000);
             await("the mapping to expire", () -> counters(g).get(UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED) == 1);
             assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
@@ -471,21 +476,21 @@ abstract class UdpNatTest {
         NatService nat = new NatService(NatConfig.defaults());
         try (HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             learnGuest(g);
-            assertThat(nat.udp().forwardAddresses()).isEmpty();
-            InetSocketAddress fwd = nat.udp().addForward(HostForward.parse("udp:127.0.0.1:0-:6000")).get(5, TimeUnit.SECONDS);
+            assertThat(forwardAddresses(nat)).isEmpty();
+            InetSocketAddress fwd = nat.addForward(HostForward.parse("udp:127.0.0.1:0-:6000")).get(5, TimeUnit.SECONDS);
             assertThat(fwd.getPort()).isPositive();
-            assertThat(nat.udp().forwardAddresses()).containsExactly(fwd);
+            assertThat(forwardAddresses(nat)).containsExactly(fwd);
 
             peer.send(ascii("knock"), fwd);
             assertThat(expectUdp(g, GATEWAY_INET, 6000).getPayload().getRawData()).isEqualTo(ascii("knock"));
 
-            int loopback = Ipv4Address.parse("127.0.0.1");
-            assertThat(nat.udp().removeForward(loopback, fwd.getPort()).get(5, TimeUnit.SECONDS)).isTrue();
-            assertThat(nat.udp().forwardAddresses()).isEmpty();
+            dev.jslirp.core.wire.IpAddress loopback = dev.jslirp.core.wire.IpAddress.parse("127.0.0.1");
+            assertThat(nat.removeForward(HostForward.Protocol.UDP, loopback, fwd.getPort()).get(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(forwardAddresses(nat)).isEmpty();
             assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
             peer.send(ascii("knock again"), fwd);
             g.expectNothing(QUIET);
-            assertThat(nat.udp().removeForward(loopback, fwd.getPort()).get(5, TimeUnit.SECONDS)).isFalse();
+            assertThat(nat.removeForward(HostForward.Protocol.UDP, loopback, fwd.getPort()).get(5, TimeUnit.SECONDS)).isFalse();
             // The port is free again.
             try (java.net.DatagramSocket s = new java.net.DatagramSocket(fwd)) {
                 assertThat(s.getLocalPort()).isEqualTo(fwd.getPort());
@@ -498,13 +503,13 @@ abstract class UdpNatTest {
         NatService nat = new NatService(NatConfig.defaults());
         try (HostPeer busy = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             String spec = "udp:127.0.0.1:" + busy.port() + "-:6000";
-            assertThatThrownBy(() -> nat.udp().addForward(HostForward.parse(spec)).get(5, TimeUnit.SECONDS))
+            assertThatThrownBy(() -> nat.addForward(HostForward.parse(spec)).get(5, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .cause()
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("hostfwd")
                     .hasMessageContaining("127.0.0.1:" + busy.port());
-            assertThat(nat.udp().forwardAddresses()).isEmpty();
+            assertThat(forwardAddresses(nat)).isEmpty();
         }
     }
 
@@ -512,13 +517,13 @@ abstract class UdpNatTest {
     void hostfwdToAnAddressOutsideTheNetworkIsRefused() throws Exception {
         NatService nat = new NatService(NatConfig.defaults());
         try (VirtualGuest g = guest(nat)) {
-            assertThatThrownBy(() -> nat.udp().addForward(HostForward.parse("udp:127.0.0.1:0-10.0.3.5:6000"))
+            assertThatThrownBy(() -> nat.addForward(HostForward.parse("udp:127.0.0.1:0-10.0.3.5:6000"))
                     .get(5, TimeUnit.SECONDS))
                     .cause()
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("hostfwd")
                     .hasMessageContaining("10.0.3.5");
-            assertThat(nat.udp().forwardAddresses()).isEmpty();
+            assertThat(forwardAddresses(nat)).isEmpty();
         }
     }
 
@@ -532,7 +537,7 @@ abstract class UdpNatTest {
                     .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("hostfwd")
                     .hasMessageContaining("127.0.0.1:" + busy.port());
-            assertThat(nat.udp().forwardAddresses()).as("the first forward was closed again").isEmpty();
+            assertThat(forwardAddresses(nat)).as("the first forward was closed again").isEmpty();
         }
     }
 
@@ -541,7 +546,7 @@ abstract class UdpNatTest {
         NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000").build());
         try (HostPeer echo = HostPeer.echo(); HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             roundTrip(g, 40000, echo, "out");
-            InetSocketAddress fwd = nat.udp().forwardAddresses().get(0);
+            InetSocketAddress fwd = forwardAddresses(nat).get(0);
             peer.send(ascii("in"), fwd);
             expectUdp(g, GATEWAY_INET, 5000);
 

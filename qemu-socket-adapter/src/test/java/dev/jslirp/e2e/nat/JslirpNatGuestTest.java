@@ -25,8 +25,10 @@ class JslirpNatGuestTest extends NatGuestComparison {
      * is a bug, or a new guest behaviour someone must look at.
      */
     static final Set<String> EXPECTED_DROPS = Set.of(
-            // The guest kernel's IPv6 link-local traffic: MLD reports, router solicitations, DAD.
-            "IPV6_UNSUPPORTED",
+            // The guest kernel's MLD reports, sent on every IPv6 link.
+            "MLD_IGNORED",
+            // Its router solicitations while no router advertisement service answers them.
+            "ICMPV6_UNSUPPORTED",
             // The guest's own ICMP errors (e.g. port unreachable for a late UDP reply after
             // udptool gave up): ICMP from the guest that is not an echo request is not acted on.
             "ICMP_UNSUPPORTED");

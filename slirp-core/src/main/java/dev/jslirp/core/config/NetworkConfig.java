@@ -1,12 +1,14 @@
 package dev.jslirp.core.config;
 
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import java.time.Duration;
 
 /**
  * Addressing and limits of one virtual network, with QEMU's {@code -netdev user}
  * defaults: net 10.0.2.0/24, host (gateway) 10.0.2.2, DNS 10.0.2.3, DHCP from
- * 10.0.2.15, MTU 1500.
+ * 10.0.2.15, MTU 1500; and, as QEMU enables by default, IPv6: prefix fec0::/64, host
+ * fec0::2, DNS fec0::3, the router's link-local address fe80::2.
  *
  * <p>Immutable; built by {@link Builder}, which checks every value against the others
  * and names the offending option in its {@link ConfigException}.
@@ -14,6 +16,9 @@ import java.time.Duration;
 public final class NetworkConfig {
     /** The MAC prefix of the network's own addresses, as libslirp: 52:55 then the IPv4 address. */
     public static final long OWN_MAC_PREFIX = 0x5255_0000_0000L;
+    private static final IpAddress ROUTER_LINK_LOCAL = IpAddress.parse("fe80::2");
+    /** The DNS server's link-local address, fe80::3 as libslirp answers for. */
+    private static final IpAddress DNS_LINK_LOCAL = IpAddress.parse("fe80::3");
 
     private final int network;
     private final int prefixLength;
@@ -26,6 +31,14 @@ public final class NetworkConfig {
     private final int maxReassemblyBytes;
     private final int maxReassemblyDatagrams;
     private final Duration reassemblyTimeout;
+    private final boolean ipv4;
+    private final boolean ipv6;
+    private final IpAddress ipv6Prefix;
+    private final int ipv6PrefixLength;
+    private final IpAddress ipv6Host;
+    private final IpAddress ipv6Dns;
+    private final IpAddress hostAddress;
+    private final IpAddress dnsAddress;
 
     private NetworkConfig(Builder b) {
         this.network = b.network;
@@ -39,6 +52,14 @@ public final class NetworkConfig {
         this.maxReassemblyBytes = b.maxReassemblyBytes;
         this.maxReassemblyDatagrams = b.maxReassemblyDatagrams;
         this.reassemblyTimeout = b.reassemblyTimeout;
+        this.ipv4 = b.ipv4;
+        this.ipv6 = b.ipv6;
+        this.ipv6Prefix = b.ipv6Prefix;
+        this.ipv6PrefixLength = b.ipv6PrefixLength;
+        this.ipv6Host = b.ipv6Host;
+        this.ipv6Dns = b.ipv6Dns;
+        this.hostAddress = IpAddress.ipv4(host);
+        this.dnsAddress = IpAddress.ipv4(dns);
     }
 
     /** The defaults of QEMU's {@code -netdev user}. */
@@ -68,6 +89,14 @@ public final class NetworkConfig {
         b.maxReassemblyBytes = maxReassemblyBytes;
         b.maxReassemblyDatagrams = maxReassemblyDatagrams;
         b.reassemblyTimeout = reassemblyTimeout;
+        b.ipv4 = ipv4;
+        b.ipv6 = ipv6;
+        b.ipv6Prefix = ipv6Prefix;
+        b.ipv6PrefixLength = ipv6PrefixLength;
+        b.ipv6Host = ipv6Host;
+        b.ipv6Dns = ipv6Dns;
+        b.ipv6HostSet = true;
+        b.ipv6DnsSet = true;
         return b;
     }
 
@@ -146,6 +175,95 @@ public final class NetworkConfig {
         return addr == host || addr == dns;
     }
 
+    /** True if the network speaks IPv4 ({@code ipv4=on}, the default). */
+    public boolean ipv4() {
+        return ipv4;
+    }
+
+    /** True if the network speaks IPv6 ({@code ipv6=on}, the default, as QEMU). */
+    public boolean ipv6() {
+        return ipv6;
+    }
+
+    /** The IPv6 prefix the guest autoconfigures from ({@code ipv6-net=}, default fec0::/64). */
+    public IpAddress ipv6Prefix() {
+        return ipv6Prefix;
+    }
+
+    /** The length of {@link #ipv6Prefix()}. */
+    public int ipv6PrefixLength() {
+        return ipv6PrefixLength;
+    }
+
+    /** The host's IPv6 address in the prefix ({@code ipv6-host=}, default fec0::2): the host's ::1. */
+    public IpAddress ipv6Host() {
+        return ipv6Host;
+    }
+
+    /** The IPv6 DNS address ({@code ipv6-dns=}, default fec0::3). */
+    public IpAddress ipv6Dns() {
+        return ipv6Dns;
+    }
+
+    /**
+     * The router's link-local address, fe80::2 as libslirp: the source of router
+     * advertisements and the guest's default route.
+     */
+    public IpAddress routerLinkLocal() {
+        return ROUTER_LINK_LOCAL;
+    }
+
+    /** The host (gateway) address as a value. */
+    public IpAddress hostAddress() {
+        return hostAddress;
+    }
+
+    /** The DNS address as a value. */
+    public IpAddress dnsAddress() {
+        return dnsAddress;
+    }
+
+    /** The host address of a family: {@link #hostAddress()} or {@link #ipv6Host()}. */
+    public IpAddress hostAddress(boolean ipv6) {
+        return ipv6 ? ipv6Host : hostAddress;
+    }
+
+    /** The DNS address of a family: {@link #dnsAddress()} or {@link #ipv6Dns()}. */
+    public IpAddress dnsAddress(boolean ipv6) {
+        return ipv6 ? ipv6Dns : dnsAddress;
+    }
+
+    /** True if {@code (hi, lo)} (an {@link IpAddress} pair) is the host address of its family. */
+    public boolean isHost(long hi, long lo) {
+        return hostAddress.is(hi, lo) || (ipv6 && ipv6Host.is(hi, lo));
+    }
+
+    /** True if {@code (hi, lo)} is the DNS address of its family. */
+    public boolean isDns(long hi, long lo) {
+        return dnsAddress.is(hi, lo) || (ipv6 && ipv6Dns.is(hi, lo));
+    }
+
+    /**
+     * True if {@code (hi, lo)} is an address the network itself answers for: the host
+     * and DNS addresses of both families and their link-local forms (fe80::2, fe80::3,
+     * as libslirp).
+     */
+    public boolean isOwnAddress(long hi, long lo) {
+        if (IpAddress.isIpv4(hi, lo)) {
+            return isOwnAddress((int) lo);
+        }
+        return ipv6 && (ipv6Host.is(hi, lo) || ipv6Dns.is(hi, lo) || ROUTER_LINK_LOCAL.is(hi, lo)
+                || DNS_LINK_LOCAL.is(hi, lo));
+    }
+
+    /** True if {@code (hi, lo)} lies in the IPv4 network or the IPv6 prefix. */
+    public boolean inNetwork(long hi, long lo) {
+        if (IpAddress.isIpv4(hi, lo)) {
+            return inNetwork((int) lo);
+        }
+        return ipv6 && IpAddress.masked(hi, lo, ipv6PrefixLength, ipv6Prefix.hi(), ipv6Prefix.lo());
+    }
+
     /** The MAC the network uses for its own address {@code addr}: 52:55 then the address. */
     public long macOf(int addr) {
         return OWN_MAC_PREFIX | (addr & 0xffffffffL);
@@ -164,7 +282,10 @@ public final class NetworkConfig {
                 + ",dhcpstart=" + Ipv4Address.toString(dhcpStart)
                 + ",mtu=" + mtu
                 + (restrict ? ",restrict=on" : "")
-                + (!hostLoopback ? ",host-loopback=off" : "");
+                + (!hostLoopback ? ",host-loopback=off" : "")
+                + (!ipv4 ? ",ipv4=off" : "")
+                + (ipv6 ? ",ipv6-net=" + ipv6Prefix + "/" + ipv6PrefixLength + ",ipv6-host=" + ipv6Host
+                        + ",ipv6-dns=" + ipv6Dns : ",ipv6=off");
     }
 
     /** Builds a {@link NetworkConfig}; unset addresses follow {@code net=} as in QEMU. */
@@ -183,8 +304,96 @@ public final class NetworkConfig {
         private int maxReassemblyBytes = 1 << 20;
         private int maxReassemblyDatagrams = 64;
         private Duration reassemblyTimeout = Duration.ofSeconds(30);
+        private boolean ipv4 = true;
+        private boolean ipv6 = true;
+        private IpAddress ipv6Prefix = IpAddress.parse("fec0::");
+        private int ipv6PrefixLength = 64;
+        private IpAddress ipv6Host;
+        private IpAddress ipv6Dns;
+        private boolean ipv6HostSet;
+        private boolean ipv6DnsSet;
 
         private Builder() {
+        }
+
+        /** Sets {@code ipv4=on|off}. */
+        public Builder ipv4(boolean on) {
+            this.ipv4 = on;
+            return this;
+        }
+
+        /** Sets {@code ipv6=on|off} (default on, as QEMU). */
+        public Builder ipv6(boolean on) {
+            this.ipv6 = on;
+            return this;
+        }
+
+        /**
+         * Sets {@code ipv6-net=}: {@code prefix/len}, e.g. {@code fec0::/64}; a bare
+         * prefix keeps the current length. As QEMU, the length is 0..126.
+         */
+        public Builder ipv6Net(String spec) {
+            String s = spec.trim();
+            int slash = s.lastIndexOf('/');
+            IpAddress p = ipv6(slash < 0 ? s : s.substring(0, slash), "ipv6-net",
+                    "'" + spec + "' is not an IPv6 prefix (expected e.g. fec0::/64)");
+            int len = ipv6PrefixLength;
+            if (slash >= 0) {
+                try {
+                    len = Integer.parseInt(s.substring(slash + 1));
+                } catch (NumberFormatException e) {
+                    throw new ConfigException("ipv6-net", "'" + spec + "' has a bad prefix length (expected e.g. fec0::/64, length 0..126)");
+                }
+            }
+            ipv6PrefixLength(len, "ipv6-net");
+            this.ipv6Prefix = p;
+            return this;
+        }
+
+        /** Sets QEMU's older {@code ipv6-prefix=} (the prefix without its length). */
+        public Builder ipv6Prefix(String prefix) {
+            this.ipv6Prefix = ipv6(prefix, "ipv6-prefix", "'" + prefix + "' is not an IPv6 prefix (expected e.g. fec0::)");
+            return this;
+        }
+
+        /** Sets QEMU's older {@code ipv6-prefixlen=}, 0..126. */
+        public Builder ipv6PrefixLength(int len) {
+            return ipv6PrefixLength(len, "ipv6-prefixlen");
+        }
+
+        private Builder ipv6PrefixLength(int len, String option) {
+            if (len < 0 || len > 126) {
+                throw new ConfigException(option, "prefix length " + len + " out of range (expected 0..126, as QEMU)");
+            }
+            this.ipv6PrefixLength = len;
+            return this;
+        }
+
+        /** Sets {@code ipv6-host=}, the host's address in the prefix (default: ::2 of it). */
+        public Builder ipv6Host(String addr) {
+            this.ipv6Host = ipv6(addr, "ipv6-host", "'" + addr + "' is not an IPv6 address (expected e.g. fec0::2)");
+            this.ipv6HostSet = true;
+            return this;
+        }
+
+        /** Sets {@code ipv6-dns=}, the IPv6 DNS address (default: ::3 of the prefix). */
+        public Builder ipv6Dns(String addr) {
+            this.ipv6Dns = ipv6(addr, "ipv6-dns", "'" + addr + "' is not an IPv6 address (expected e.g. fec0::3)");
+            this.ipv6DnsSet = true;
+            return this;
+        }
+
+        private static IpAddress ipv6(String text, String option, String message) {
+            IpAddress a;
+            try {
+                a = IpAddress.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(option, message);
+            }
+            if (!a.isIpv6()) {
+                throw new ConfigException(option, message);
+            }
+            return a;
         }
 
         /**
@@ -331,6 +540,27 @@ public final class NetworkConfig {
             }
             if (dhcpStart == host || dhcpStart == dns) {
                 throw new ConfigException("dhcpstart", Ipv4Address.toString(dhcpStart) + " is the host or DNS address");
+            }
+            if (!ipv4 && !ipv6) {
+                throw new ConfigException("ipv4", "ipv4=off and ipv6=off leave the guest no network (switch one on)");
+            }
+            ipv6Prefix = ipv6Prefix.network(ipv6PrefixLength);
+            if (!ipv6HostSet) {
+                ipv6Host = ipv6Prefix.withInterfaceId(ipv6Prefix.lo() | 2);
+            }
+            if (!ipv6DnsSet) {
+                ipv6Dns = ipv6Prefix.withInterfaceId(ipv6Prefix.lo() | 3);
+            }
+            if (!ipv6Host.inPrefix(ipv6Prefix, ipv6PrefixLength)) {
+                throw new ConfigException("ipv6-host", ipv6Host + " is not inside ipv6-net " + ipv6Prefix + "/"
+                        + ipv6PrefixLength);
+            }
+            if (!ipv6Dns.inPrefix(ipv6Prefix, ipv6PrefixLength)) {
+                throw new ConfigException("ipv6-dns", ipv6Dns + " is not inside ipv6-net " + ipv6Prefix + "/"
+                        + ipv6PrefixLength);
+            }
+            if (ipv6Dns.equals(ipv6Host)) {
+                throw new ConfigException("ipv6-dns", ipv6Dns + " is the IPv6 host address; pick another address");
             }
             return new NetworkConfig(this);
         }

@@ -6,6 +6,7 @@ import dev.jslirp.core.stats.DropReason;
 import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.wire.ArpPacket;
 import dev.jslirp.core.wire.EthernetFrame;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
 import io.netty.buffer.ByteBuf;
@@ -39,7 +40,7 @@ final class ArpResponder {
         int senderIp = arp.senderIp();
         long senderMac = arp.senderMac();
         if (senderIp != Ipv4Address.ANY && !MacAddress.isMulticast(senderMac) && !config.isOwnAddress(senderIp)) {
-            network.learnNeighbor(senderIp, senderMac, now);
+            network.learnNeighbor(0, IpAddress.ipv4Lo(senderIp), senderMac, now);
         }
         int op = arp.operation();
         if (op == ArpPacket.OP_REPLY) {

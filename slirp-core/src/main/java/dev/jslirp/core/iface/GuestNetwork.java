@@ -7,12 +7,15 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.spi.HostChannels;
+import dev.jslirp.core.spi.IcmpError;
 import dev.jslirp.core.stats.DropReason;
 import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.IcmpPacket;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.Ipv6Packet;
 import dev.jslirp.core.wire.MacAddress;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.core.wire.UdpPacket;
@@ -69,6 +72,8 @@ public final class GuestNetwork implements GuestContext {
     private static final int MAX_PENDING = 32;
     private static final long PENDING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final long HOUSEKEEPING_PERIOD_MS = 500;
+    /** ICMPv6 echo request (RFC 4443 section 4.1). */
+    private static final int TYPE6_ECHO_REQUEST = 128;
 
     private final NetworkConfig config;
     private final EventLoop loop;
@@ -79,11 +84,12 @@ public final class GuestNetwork implements GuestContext {
     private final GuestService[] services;
     private final GuestPacket packet = new GuestPacket();
     private final NeighborTable neighbors = new NeighborTable(NEIGHBOR_CAPACITY);
-    private final Ipv4Reassembler reassembler;
+    private final Reassembler reassembler;
     private final ArpResponder arp;
     private final IcmpEchoResponder echo;
+    private final NdpResponder ndp;
     private final RateLimitedLog dropLog = new RateLimitedLog(LOG, 10);
-    private final Map<Long, InetSocketAddress> tcpEndpoints = new HashMap<>();
+    private final Map<TcpEndpointKey, InetSocketAddress> tcpEndpoints = new HashMap<>();
     private final PendingFrames pending = new PendingFrames(MAX_PENDING);
     private final GuestSender sender;
     private ScheduledFuture<?> housekeeping;
@@ -97,12 +103,13 @@ public final class GuestNetwork implements GuestContext {
         this.ticker = loop instanceof AbstractScheduledEventExecutor
                 ? ((AbstractScheduledEventExecutor) loop).ticker() : Ticker.systemTicker();
         this.services = b.services.toArray(new GuestService[0]);
-        this.reassembler = new Ipv4Reassembler(alloc, config.maxReassemblyBytes(), config.maxReassemblyDatagrams(),
+        this.reassembler = new Reassembler(alloc, config.maxReassemblyBytes(), config.maxReassemblyDatagrams(),
                 config.reassemblyTimeout().toNanos(), stats.drops());
         this.sender = new GuestSender(config, loop, alloc, ticker, stats, neighbors, pending, this::scheduleHousekeeping);
         this.arp = new ArpResponder(this);
-        this.sender.arp(arp);
         this.echo = new IcmpEchoResponder(this);
+        this.ndp = new NdpResponder(this);
+        this.sender.resolvers(arp, ndp);
     }
 
     /** Starts a builder for a network on {@code eventLoop}. */
@@ -241,7 +248,7 @@ public final class GuestNetwork implements GuestContext {
                 arp.handle(eth, now);
                 break;
             case EthernetFrame.TYPE_IPV6:
-                drop(DropReason.IPV6_UNSUPPORTED, now);
+                receiveIpv6(frame, now);
                 break;
             default:
                 drop(DropReason.ETHERTYPE_UNSUPPORTED, now);
@@ -251,7 +258,7 @@ public final class GuestNetwork implements GuestContext {
 
     private void receiveIpv4(ByteBuf frame, long now) {
         EthernetFrame eth = packet.ethernet();
-        Ipv4Packet ip = packet.ip();
+        Ipv4Packet ip = packet.ipv4();
         DropReason bad = ip.wrap(frame, eth.payloadOffset(), frame.writerIndex());
         if (bad != null) {
             drop(bad, now);
@@ -259,6 +266,10 @@ public final class GuestNetwork implements GuestContext {
         }
         if (!ip.verifyChecksum()) {
             drop(DropReason.IPV4_BAD_CHECKSUM, now);
+            return;
+        }
+        if (!config.ipv4()) {
+            drop(DropReason.IPV4_UNSUPPORTED, now);
             return;
         }
         int src = ip.source();
@@ -269,11 +280,11 @@ public final class GuestNetwork implements GuestContext {
         }
         long srcMac = eth.source();
         if (src != Ipv4Address.ANY && config.inNetwork(src) && !MacAddress.isMulticast(srcMac)) {
-            learnNeighbor(src, srcMac, now);
+            learnNeighbor(0, IpAddress.ipv4Lo(src), srcMac, now);
         }
         if (ip.isFragment()) {
             long invalidBefore = stats.drops().total();
-            ByteBuf whole = reassembler.offer(eth, ip, now);
+            ByteBuf whole = reassembler.offerIpv4(eth, ip, now);
             scheduleHousekeeping();
             if (whole == null) {
                 if (stats.drops().total() == invalidBefore) {
@@ -286,80 +297,213 @@ public final class GuestNetwork implements GuestContext {
                 packet.reset(whole, now);
                 eth.wrap(whole);
                 ip.wrapTrusted(whole, eth.payloadOffset());
-                dispatchIpv4(now);
+                packet.useIpv4();
+                dispatch(now);
             } finally {
                 whole.release();
                 packet.reset(frame, now);
             }
             return;
         }
-        dispatchIpv4(now);
+        packet.useIpv4();
+        dispatch(now);
     }
 
-    private void dispatchIpv4(long now) {
-        Ipv4Packet ip = packet.ip();
-        int src = ip.source();
-        int dst = ip.destination();
-        ByteBuf buf = ip.buffer();
-        switch (ip.protocol()) {
-            case Ipv4Packet.PROTO_ICMP: {
-                IcmpPacket icmp = packet.icmp();
-                if (!icmp.wrap(buf, ip.payloadOffset(), ip.payloadLength())) {
-                    drop(DropReason.ICMP_TRUNCATED, now);
+    /**
+     * The receive path of both families once the IP layer checked out: the transport
+     * header is checked (length, checksum with the family's pseudo-header, TCP option
+     * syntax), the network answers what is its own (echo, neighbour discovery) and
+     * offers the rest to the services.
+     */
+    private void dispatch(long now) {
+        GuestPacket p = packet;
+        ByteBuf buf = p.buffer();
+        boolean v6 = p.isIpv6();
+        boolean ours = config.isOwnAddress(p.destinationHi(), p.destinationLo());
+        if (!ours && p.hopLimit() <= 1 && routed(p)) {
+            // A router would decrement the TTL to zero (RFC 1812 5.3.1, RFC 8200 3): time
+            // exceeded from the gateway, so traceroute sees the first hop.
+            drop(v6 ? DropReason.IPV6_HOP_LIMIT_EXCEEDED : DropReason.IPV4_TTL_EXPIRED, now);
+            sender.sendIcmpError(p, config.hostAddress(v6), IcmpError.TTL_EXCEEDED);
+            return;
+        }
+        switch (p.protocol()) {
+            case GuestPacket.PROTO_ICMP:
+            case GuestPacket.PROTO_ICMPV6: {
+                if ((p.protocol() == GuestPacket.PROTO_ICMPV6) != v6) {
+                    break;     // ICMP in IPv6 or ICMPv6 in IPv4: an unknown protocol there
+                }
+                IcmpPacket icmp = p.icmp();
+                if (!icmp.wrap(buf, p.transportOffset(), p.transportLength())) {
+                    drop(v6 ? DropReason.ICMPV6_TRUNCATED : DropReason.ICMP_TRUNCATED, now);
                     return;
                 }
-                if (!icmp.verifyChecksum()) {
-                    drop(DropReason.ICMP_BAD_CHECKSUM, now);
+                if (!icmp.verifyChecksum(v6 ? p.pseudoHeaderSum() : 0)) {
+                    drop(v6 ? DropReason.ICMPV6_BAD_CHECKSUM : DropReason.ICMP_BAD_CHECKSUM, now);
                     return;
                 }
-                if (config.isOwnAddress(dst) && icmp.type() == IcmpPacket.TYPE_ECHO_REQUEST) {
-                    echo.reply(packet);
+                int type = icmp.type();
+                if (ours && type == (v6 ? TYPE6_ECHO_REQUEST : IcmpPacket.TYPE_ECHO_REQUEST)) {
+                    echo.reply(p);
+                    return;
+                }
+                if (v6 && NdpResponder.takes(type)) {
+                    ndp.handle(p, now);
+                    return;
+                }
+                if (v6 && isMld(type)) {
+                    drop(DropReason.MLD_IGNORED, now);
                     return;
                 }
                 // Other ICMP, errors about what the network sent included, is offered to
-                // the services (a DHCP server learns its unicast reply was refused).
+                // the services (a DHCP server learns its unicast reply was refused; router
+                // solicitations go to the autoconfiguration service).
                 if (!offer()) {
-                    drop(config.isOwnAddress(dst) ? DropReason.ICMP_UNSUPPORTED : DropReason.NO_SERVICE, now);
+                    drop(ours || (v6 && isMulticast(p))
+                            ? (v6 ? DropReason.ICMPV6_UNSUPPORTED : DropReason.ICMP_UNSUPPORTED)
+                            : DropReason.NO_SERVICE, now);
                 }
                 return;
             }
-            case Ipv4Packet.PROTO_UDP: {
-                UdpPacket udp = packet.udp();
-                if (!udp.wrap(buf, ip.payloadOffset(), ip.payloadLength())) {
+            case GuestPacket.PROTO_UDP: {
+                UdpPacket udp = p.udp();
+                if (!udp.wrap(buf, p.transportOffset(), p.transportLength())) {
                     drop(DropReason.UDP_MALFORMED, now);
                     return;
                 }
-                if (!udp.verifyChecksum(src, dst)) {
+                // A zero checksum means none over IPv4 (RFC 768); IPv6 forbids it (RFC 8200 8.1).
+                if (!udp.verifyChecksum(p.pseudoHeaderSum(), !v6)) {
                     drop(DropReason.UDP_BAD_CHECKSUM, now);
                     return;
                 }
-                break;
+                if (!offer()) {
+                    drop(DropReason.NO_SERVICE, now);
+                }
+                return;
             }
-            case Ipv4Packet.PROTO_TCP: {
-                TcpPacket tcp = packet.tcp();
-                if (!tcp.wrap(buf, ip.payloadOffset(), ip.payloadLength())) {
+            case GuestPacket.PROTO_TCP: {
+                TcpPacket tcp = p.tcp();
+                if (!tcp.wrap(buf, p.transportOffset(), p.transportLength())) {
                     drop(DropReason.TCP_MALFORMED, now);
                     return;
                 }
-                if (!tcp.verifyChecksum(src, dst)) {
+                if (!tcp.verifyChecksum(p.pseudoHeaderSum())) {
                     drop(DropReason.TCP_BAD_CHECKSUM, now);
                     return;
                 }
-                if (!tcp.parseOptions(packet.tcpOptions())) {
+                if (!tcp.parseOptions(p.tcpOptions())) {
                     drop(DropReason.TCP_BAD_OPTIONS, now);
                     return;
                 }
-                break;
-            }
-            default:
                 if (!offer()) {
-                    drop(DropReason.PROTOCOL_UNSUPPORTED, now);
+                    drop(DropReason.NO_SERVICE, now);
                 }
                 return;
+            }
+            default:
+                break;
         }
         if (!offer()) {
-            drop(DropReason.NO_SERVICE, now);
+            drop(DropReason.PROTOCOL_UNSUPPORTED, now);
         }
+    }
+
+    /** True if the packet leaves the virtual network (the NAT carries it on): not ours, not local, not multicast. */
+    private boolean routed(GuestPacket p) {
+        if (isMulticast(p)) {
+            return false;
+        }
+        if (p.isIpv6()) {
+            long dh = p.destinationHi();
+            return !config.inNetwork(dh, p.destinationLo()) && (dh >>> 54) != (0xfe80L >>> 6);
+        }
+        int dst = p.ipv4().destination();
+        return !config.inNetwork(dst) && dst != Ipv4Address.BROADCAST;
+    }
+
+    private static boolean isMulticast(GuestPacket p) {
+        return p.isIpv6() ? (p.destinationHi() >>> 56) == 0xff : Ipv4Address.isMulticast(p.ipv4().destination());
+    }
+
+    // ---------------------------------------------------------------- IPv6
+
+    private void receiveIpv6(ByteBuf frame, long now) {
+        if (!config.ipv6()) {
+            drop(DropReason.IPV6_UNSUPPORTED, now);
+            return;
+        }
+        EthernetFrame eth = packet.ethernet();
+        Ipv6Packet ip = packet.ipv6();
+        DropReason bad = ip.wrap(frame, eth.payloadOffset(), frame.writerIndex());
+        if (bad != null) {
+            drop(bad, now);
+            return;
+        }
+        long sh = ip.sourceHi();
+        long sl = ip.sourceLo();
+        long dh = ip.destinationHi();
+        long dl = ip.destinationLo();
+        boolean unspecified = sh == 0 && sl == 0;
+        if ((sh >>> 56) == 0xff || IpAddress.isIpv4(sh, sl) || (sh == 0 && sl == 1) || config.isOwnAddress(sh, sl)) {
+            drop(DropReason.IPV6_BAD_SOURCE, now);
+            return;
+        }
+        if ((dh == 0 && (dl == 0 || dl == 1)) || IpAddress.isIpv4(dh, dl)) {
+            drop(DropReason.IPV6_BAD_DESTINATION, now);
+            return;
+        }
+        long srcMac = eth.source();
+        if (!unspecified && !MacAddress.isMulticast(srcMac)
+                && (config.inNetwork(sh, sl) || (sh >>> 54) == (0xfe80L >>> 6))) {
+            learnNeighbor(sh, sl, srcMac, now);
+        }
+        if (ip.isFragment()) {
+            long invalidBefore = stats.drops().total();
+            ByteBuf whole = reassembler.offerIpv6(eth, ip, now);
+            scheduleHousekeeping();
+            if (whole == null) {
+                if (stats.drops().total() == invalidBefore) {
+                    stats.traffic().increment(NetworkStats.Traffic.FRAGMENTS_QUEUED);
+                }
+                return;
+            }
+            try {
+                stats.traffic().increment(NetworkStats.Traffic.REASSEMBLED);
+                packet.reset(whole, now);
+                eth.wrap(whole);
+                ip.wrapTrusted(whole, eth.payloadOffset());
+                packet.useIpv6();
+                dispatchIpv6(unspecified, now);
+            } finally {
+                whole.release();
+                packet.reset(frame, now);
+            }
+            return;
+        }
+        packet.useIpv6();
+        dispatchIpv6(unspecified, now);
+    }
+
+    /**
+     * Only duplicate address detection may come from the unspecified address: its
+     * neighbour solicitations and the MLD reports sent before an address is assigned
+     * (RFC 4862 5.4.2, RFC 3810 5.2.13).
+     */
+    private void dispatchIpv6(boolean unspecifiedSource, long now) {
+        if (unspecifiedSource) {
+            int type = packet.protocol() == GuestPacket.PROTO_ICMPV6 && packet.transportLength() >= 1
+                    ? packet.buffer().getUnsignedByte(packet.transportOffset()) : -1;
+            if (type != NdpResponder.TYPE_NEIGHBOR_SOLICITATION && !isMld(type)) {
+                drop(DropReason.IPV6_BAD_SOURCE, now);
+                return;
+            }
+        }
+        dispatch(now);
+    }
+
+    /** MLD queries, reports and done messages (RFC 2710 types 130-132, RFC 3810's 143). */
+    private static boolean isMld(int icmpv6Type) {
+        return icmpv6Type == 143 || (icmpv6Type >= 130 && icmpv6Type <= 132);
     }
 
     private boolean offer() {
@@ -377,22 +521,28 @@ public final class GuestNetwork implements GuestContext {
         dropLog.debug(now, "dropped frame from guest: {} ({} bytes)", reason, packet.frame().readableBytes());
     }
 
-    void learnNeighbor(int ip, long mac, long now) {
-        if (neighbors.learn(ip, mac, now) && !pending.isEmpty()) {
-            pending.release(ip, mac, sender);
+    /** Records that guest address {@code (hi, lo)} is at {@code mac} and sends what waited for it. */
+    void learnNeighbor(long hi, long lo, long mac, long now) {
+        if (neighbors.learn(hi, lo, mac, now) && !pending.isEmpty()) {
+            pending.release(hi, lo, mac, sender);
         }
     }
 
     // ---------------------------------------------------------------- send path (GuestSender)
 
     @Override
-    public ByteBuf newIpv4Frame(int l4Length) {
-        return sender.newIpv4Frame(l4Length);
+    public ByteBuf newFrame(int transportLength) {
+        return sender.newFrame(transportLength);
     }
 
     @Override
-    public void sendIpv4(ByteBuf frame, int src, int dst, int protocol, int tos, boolean dontFragment) {
-        sender.sendIpv4(frame, src, dst, protocol, tos, dontFragment);
+    public void send(ByteBuf frame, IpAddress src, IpAddress dst, int protocol, int options) {
+        sender.send(frame, src, dst, protocol, options);
+    }
+
+    @Override
+    public void send(ByteBuf headers, ByteBuf payload, IpAddress src, IpAddress dst, int protocol, int options) {
+        sender.send(headers, payload, src, dst, protocol, options);
     }
 
     @Override
@@ -401,8 +551,13 @@ public final class GuestNetwork implements GuestContext {
     }
 
     @Override
-    public void sendIcmpError(GuestPacket offending, int from, int type, int code, int restOfHeader) {
-        sender.sendIcmpError(offending, from, type, code, restOfHeader);
+    public void sendIcmpError(GuestPacket offending, IpAddress from, IcmpError error) {
+        sender.sendIcmpError(offending, from, error);
+    }
+
+    @Override
+    public void sendIcmpError(IpAddress from, IpAddress to, IcmpError error, ByteBuf quote, int offset, int length) {
+        sender.sendIcmpError(from, to, error, quote, offset, length);
     }
 
     // ---------------------------------------------------------------- timers
@@ -467,34 +622,43 @@ public final class GuestNetwork implements GuestContext {
         return sender.sink() != null;
     }
 
-    @Override
+    /**
+     * True if the attached transport completes TCP checksums
+     * ({@link FrameSink#completesTcpChecksums()}): TCP segments for the guest then carry
+     * only the pseudo-header sum.
+     */
     public boolean guestCompletesTcpChecksums() {
         FrameSink s = sender.sink();
         return s != null && s.completesTcpChecksums();
     }
 
     @Override
-    public void addNeighbor(int ip, long mac) {
-        learnNeighbor(ip, mac, ticker.nanoTime());
+    public void addNeighbor(IpAddress ip, long mac) {
+        learnNeighbor(ip.hi(), ip.lo(), mac, ticker.nanoTime());
+    }
+
+    /** The MAC last learned for IPv4 address {@code ip}, or {@link MacAddress#ZERO}. */
+    public long neighbor(int ip) {
+        return neighbors.lookup(0, IpAddress.ipv4Lo(ip));
     }
 
     /** The MAC last learned for {@code ip}, or {@link MacAddress#ZERO}. */
-    public long neighbor(int ip) {
-        return neighbors.lookup(ip);
+    public long neighbor(IpAddress ip) {
+        return neighbors.lookup(ip.hi(), ip.lo());
     }
 
     @Override
-    public void registerTcpEndpoint(int ip, int port, InetSocketAddress hostTarget) {
-        tcpEndpoints.put(endpointKey(ip, port), hostTarget);
+    public void registerTcpEndpoint(IpAddress ip, int port, InetSocketAddress hostTarget) {
+        tcpEndpoints.put(new TcpEndpointKey(ip, port), hostTarget);
     }
 
     @Override
-    public InetSocketAddress tcpEndpoint(int ip, int port) {
-        return tcpEndpoints.isEmpty() ? null : tcpEndpoints.get(endpointKey(ip, port));
+    public InetSocketAddress tcpEndpoint(IpAddress ip, int port) {
+        return tcpEndpoints.isEmpty() ? null : tcpEndpoints.get(new TcpEndpointKey(ip, port));
     }
 
-    private static long endpointKey(int ip, int port) {
-        return ((ip & 0xffffffffL) << 16) | port;
+    /** A TCP service's address on the virtual network. */
+    private record TcpEndpointKey(IpAddress ip, int port) {
     }
 
     /** Bytes held by fragment reassembly (for tests of its bound). */

@@ -5,18 +5,22 @@ import dev.jslirp.core.stats.DropReason;
 
 /**
  * Datagrams for guest addresses whose MAC is not known yet, held (few, briefly) until
- * an ARP reply names it, as a host's ARP layer does (RFC 1122 section 2.3.2.2 asks
- * for at least one per address). Bounded by count; an ARP request goes out when the
- * first datagram for an address is queued and again at each housekeeping tick.
+ * an ARP reply or neighbour advertisement names it, as a host's ARP layer does
+ * (RFC 1122 section 2.3.2.2 asks for at least one per address; RFC 4861 section 7.2.2
+ * likewise). Bounded by count; a request (ARP or neighbour solicitation) goes out when
+ * the first datagram for an address is queued and again at each housekeeping tick.
+ * Addresses are {@link dev.jslirp.core.wire.IpAddress} halves.
  */
 final class PendingFrames {
-    private final int[] ips;
+    private final long[] his;
+    private final long[] ips;
     private final ByteBuf[] frames;
     private final long[] queuedAt;
     private int size;
 
     PendingFrames(int capacity) {
-        ips = new int[capacity];
+        his = new long[capacity];
+        ips = new long[capacity];
         frames = new ByteBuf[capacity];
         queuedAt = new long[capacity];
     }
@@ -30,25 +34,26 @@ final class PendingFrames {
      *
      * @return false if full (the caller drops the frame)
      */
-    boolean add(int ip, ByteBuf frame, long now, GuestSender network) {
+    boolean add(long hi, long ip, ByteBuf frame, long now, GuestSender network) {
         if (size == frames.length) {
             return false;
         }
-        boolean first = firstFor(ip, size);
+        boolean first = firstFor(hi, ip, size);
+        his[size] = hi;
         ips[size] = ip;
         frames[size] = frame;
         queuedAt[size] = now;
         size++;
         if (first) {
-            network.requestMac(ip);
+            network.requestMac(hi, ip);
         }
         return true;
     }
 
     /** Sends, in order, every frame waiting for {@code ip}, now known to be at {@code mac}. */
-    void release(int ip, long mac, GuestSender network) {
+    void release(long hi, long ip, long mac, GuestSender network) {
         removeIf((i, f) -> {
-            if (ips[i] != ip) {
+            if (ips[i] != ip || his[i] != hi) {
                 return false;
             }
             network.sendResolved(f, mac);
@@ -67,8 +72,8 @@ final class PendingFrames {
             return true;
         });
         for (int i = 0; i < size; i++) {
-            if (firstFor(ips[i], i)) {
-                network.requestMac(ips[i]);
+            if (firstFor(his[i], ips[i], i)) {
+                network.requestMac(his[i], ips[i]);
             }
         }
     }
@@ -83,6 +88,7 @@ final class PendingFrames {
         int w = 0;
         for (int i = 0; i < size; i++) {
             if (!taker.take(i, frames[i])) {
+                his[w] = his[i];
                 ips[w] = ips[i];
                 frames[w] = frames[i];
                 queuedAt[w] = queuedAt[i];
@@ -95,10 +101,10 @@ final class PendingFrames {
         size = w;
     }
 
-    /** True if no frame before {@code index} waits for {@code ip}. */
-    private boolean firstFor(int ip, int index) {
+    /** True if no frame before {@code index} waits for {@code (hi, ip)}. */
+    private boolean firstFor(long hi, long ip, int index) {
         for (int j = 0; j < index; j++) {
-            if (ips[j] == ip) {
+            if (ips[j] == ip && his[j] == hi) {
                 return false;
             }
         }

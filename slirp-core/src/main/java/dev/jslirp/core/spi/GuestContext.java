@@ -2,6 +2,7 @@ package dev.jslirp.core.spi;
 
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.stats.NetworkStats;
+import dev.jslirp.core.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -14,8 +15,22 @@ import java.net.InetSocketAddress;
  * <p>All methods must be called on {@link #eventLoop()}.
  */
 public interface GuestContext {
-    /** Ethernet + IPv4 header bytes that {@link #newIpv4Frame} reserves. */
-    int IPV4_FRAME_OVERHEAD = 14 + 20;
+    /**
+     * Bytes {@link #newFrame} reserves in front of the transport header: Ethernet and
+     * the larger IP header (IPv6's 40 bytes), so one frame serves either family.
+     */
+    int FRAME_OVERHEAD = 14 + 40;
+
+    /**
+     * {@link #send} option: never fragment. IPv4 datagrams carry DF; a datagram of either
+     * family above the MTU is dropped and counted instead of fragmented.
+     */
+    int DONT_FRAGMENT = 1;
+
+    /** {@link #send} option bits carrying the IPv4 type of service or IPv6 traffic class {@code tc}. */
+    static int trafficClass(int tc) {
+        return (tc & 0xff) << 8;
+    }
 
     /** The addressing and limits of the network. */
     NetworkConfig config();
@@ -36,37 +51,76 @@ public interface GuestContext {
     long nanoTime();
 
     /**
-     * A buffer for one IPv4 datagram to the guest with room for {@code l4Length} bytes
-     * after the headers. Its reader index leaves {@link FrameSink#HEADROOM}; its writer
-     * index stands where the transport header goes, after the Ethernet and IPv4 headers
-     * that {@link #sendIpv4} fills in. The caller owns it until it passes it on.
+     * A buffer for one IP datagram of either family to the guest with room for
+     * {@code transportLength} bytes of transport header and data. Its reader index
+     * leaves {@link FrameSink#HEADROOM}; its writer index stands
+     * {@link #FRAME_OVERHEAD} bytes later, where the transport header goes. The caller
+     * writes the transport header and data, then passes it to {@link #send}; it owns
+     * the buffer until then.
      */
-    ByteBuf newIpv4Frame(int l4Length);
+    ByteBuf newFrame(int transportLength);
 
     /**
-     * Completes and sends an IPv4 datagram built in a {@link #newIpv4Frame} buffer whose
-     * writer index ends the datagram: writes the IPv4 header (with checksum) and the
-     * Ethernet header (the guest's MAC for {@code dst}), and fragments it if it exceeds
-     * the MTU and {@code dontFragment} is false. The transport checksum must already be
-     * in place. Takes ownership of {@code frame}.
+     * Sends a transport payload (TCP segment, UDP datagram, ICMP message...) from
+     * {@code src} to the guest at {@code dst}: {@code frame} holds it from
+     * {@code readerIndex + FRAME_OVERHEAD} to its writer index, as {@link #newFrame}
+     * leaves it (a buffer read with as much headroom serves too). The core then
+     *
+     * <ul>
+     *   <li>writes the transport checksum with the pseudo-header of the family: complete,
+     *       or, for TCP when the transport has the guest complete it
+     *       ({@link FrameSink#completesTcpChecksums()}), the pseudo-header sum only. The
+     *       checksum field's content is ignored; this is the one place the form is
+     *       decided;</li>
+     *   <li>writes the IPv4 or IPv6 header ({@code src} and {@code dst} must be of one
+     *       family) and fragments a datagram above the MTU unless
+     *       {@link #DONT_FRAGMENT};</li>
+     *   <li>resolves the guest's MAC (ARP or neighbour discovery; the frame waits
+     *       briefly if needed) and writes the Ethernet header.</li>
+     * </ul>
+     *
+     * Takes ownership of {@code frame}.
+     *
+     * @param protocol the IP protocol / next header ({@link GuestPacket#PROTO_TCP}...)
+     * @param options  {@link #DONT_FRAGMENT}, {@link #trafficClass(int)}, or 0
      */
-    void sendIpv4(ByteBuf frame, int src, int dst, int protocol, int tos, boolean dontFragment);
+    void send(ByteBuf frame, IpAddress src, IpAddress dst, int protocol, int options);
+
+    /**
+     * As {@link #send(ByteBuf, IpAddress, IpAddress, int, int)} for a transport payload
+     * in two parts, neither copied: the headers in {@code headers} (a {@link #newFrame}
+     * buffer whose writer index ends them) and the data in {@code payload}'s readable
+     * bytes. The checksum covers both; the frame goes out as one composite buffer and is
+     * never fragmented (send it with {@link #DONT_FRAGMENT} and within the MTU). Takes
+     * ownership of both buffers.
+     */
+    void send(ByteBuf headers, ByteBuf payload, IpAddress src, IpAddress dst, int protocol, int options);
 
     /** Sends a complete Ethernet frame. Takes ownership of {@code frame}. */
     void sendFrame(ByteBuf frame);
 
     /**
-     * Sends an ICMP error about {@code offending} (a datagram from the guest) back to
-     * the guest, from {@code from}, with the offending header and first 8 bytes of
-     * its payload (RFC 792). The offending packet stays owned by the caller.
+     * Sends {@code error} about {@code offending} (a datagram from the guest) back to its
+     * source, from {@code from}, quoting as much of it as the family's rules allow
+     * (RFC 792 and RFC 1812 4.3.2.3 for IPv4, RFC 4443 2.4 for IPv6); nothing is sent
+     * where those rules forbid an error (about an error, a multicast, a non-initial
+     * fragment...). The offending packet stays owned by the caller.
      */
-    void sendIcmpError(GuestPacket offending, int from, int type, int code, int restOfHeader);
+    void sendIcmpError(GuestPacket offending, IpAddress from, IcmpError error);
+
+    /**
+     * Sends {@code error} to guest address {@code to} from {@code from}, quoting the
+     * {@code length} bytes of a datagram the guest sent earlier (its IP header and at
+     * least the first 8 bytes after it) kept at {@code offset} in {@code quote}, which
+     * stays the caller's. For errors the host reports after the guest's packet is gone.
+     */
+    void sendIcmpError(IpAddress from, IpAddress to, IcmpError error, ByteBuf quote, int offset, int length);
 
     /**
      * Records that guest address {@code ip} is at {@code mac}, as a DHCP server knows
      * before ARP does, so datagrams to it need no ARP round trip.
      */
-    void addNeighbor(int ip, long mac);
+    void addNeighbor(IpAddress ip, long mac);
 
     /** False while the guest transport cannot take more frames; see {@link FrameSink#isWritable()}. */
     boolean isGuestWritable();
@@ -75,19 +129,12 @@ public interface GuestContext {
     boolean isGuestAttached();
 
     /**
-     * True if the attached transport completes TCP checksums
-     * ({@link FrameSink#completesTcpChecksums()}): TCP segments for the guest then carry
-     * only the pseudo-header sum.
-     */
-    boolean guestCompletesTcpChecksums();
-
-    /**
      * Registers where TCP connections from the guest to {@code ip:port} on the virtual
      * network go on the host, for services that answer over TCP on the network's own
      * addresses (DNS over TCP on the DNS address).
      */
-    void registerTcpEndpoint(int ip, int port, InetSocketAddress hostTarget);
+    void registerTcpEndpoint(IpAddress ip, int port, InetSocketAddress hostTarget);
 
     /** The host target registered for {@code ip:port}, or null. */
-    InetSocketAddress tcpEndpoint(int ip, int port);
+    InetSocketAddress tcpEndpoint(IpAddress ip, int port);
 }

@@ -12,8 +12,10 @@ public enum DropReason {
     FRAME_TOO_LARGE,
     /** An EtherType the network does not speak (VLAN tags, IPX, ...). */
     ETHERTYPE_UNSUPPORTED,
-    /** IPv6 frames: the virtual network is IPv4-only for now. */
+    /** IPv6 frames while the network's IPv6 is switched off ({@code ipv6=off}). */
     IPV6_UNSUPPORTED,
+    /** IPv4 frames while the network's IPv4 is switched off ({@code ipv4=off}). */
+    IPV4_UNSUPPORTED,
     /** ARP shorter than its fixed part, or not Ethernet/IPv4 ARP. */
     ARP_MALFORMED,
     /** ARP request for an address the network does not own. */
@@ -34,18 +36,59 @@ public enum DropReason {
     IPV4_BAD_SOURCE,
     /** A fragment that could not be reassembled (overlap, too large, bad offsets). */
     IPV4_FRAGMENT_INVALID,
-    /** A fragment refused because the reassembly memory or datagram bound was reached. */
+    /** A fragment refused because its datagram alone would pass the reassembly memory bound. */
     IPV4_FRAGMENT_LIMIT,
     /** Fragments of a datagram that did not complete in time. */
     IPV4_FRAGMENT_TIMEOUT,
-    /** TTL already zero. */
+    /** An incomplete datagram's fragments evicted, the oldest, to make room for a new datagram. */
+    IPV4_FRAGMENT_EVICTED,
+    /** TTL 1 or 0 on a datagram the network would route on (answered with ICMP time exceeded). */
     IPV4_TTL_EXPIRED,
+    /** Hop limit 1 or 0 on a packet the network would route on (answered with ICMPv6 time exceeded). */
+    IPV6_HOP_LIMIT_EXCEEDED,
+    /** Less than a fixed IPv6 header. */
+    IPV6_TRUNCATED,
+    /** Version field not 6. */
+    IPV6_BAD_VERSION,
+    /** Payload length zero (jumbogram) or beyond the frame. */
+    IPV6_BAD_LENGTH,
+    /** An extension header chain that is malformed, too long, or has an option that says discard. */
+    IPV6_BAD_EXTENSION,
+    /** A routing header with segments left: jslirp does not route on (RFC 5095). */
+    IPV6_ROUTING_HEADER,
+    /** Source address a guest cannot have (multicast, loopback, IPv4-mapped, one of ours). */
+    IPV6_BAD_SOURCE,
+    /** Destination address nobody here serves (another's multicast group, IPv4-mapped). */
+    IPV6_BAD_DESTINATION,
+    /** An IPv6 fragment that could not be reassembled (overlap, too large, bad offsets). */
+    IPV6_FRAGMENT_INVALID,
+    /** An IPv6 fragment refused because its packet alone would pass the reassembly memory bound. */
+    IPV6_FRAGMENT_LIMIT,
+    /** Fragments of an IPv6 packet that did not complete in time. */
+    IPV6_FRAGMENT_TIMEOUT,
+    /** An incomplete IPv6 packet's fragments evicted, the oldest, to make room for a new one. */
+    IPV6_FRAGMENT_EVICTED,
     /** ICMP shorter than its header. */
     ICMP_TRUNCATED,
     /** ICMP checksum does not verify. */
     ICMP_BAD_CHECKSUM,
     /** ICMP message the network does not act on. */
     ICMP_UNSUPPORTED,
+    /** ICMPv6 shorter than its header. */
+    ICMPV6_TRUNCATED,
+    /** ICMPv6 checksum does not verify. */
+    ICMPV6_BAD_CHECKSUM,
+    /** ICMPv6 message the network does not act on. */
+    ICMPV6_UNSUPPORTED,
+    /** Neighbour discovery that breaks RFC 4861's validity rules (hop limit not 255, bad options, ...). */
+    NDP_INVALID,
+    /** A neighbour solicitation for an address the network does not own. */
+    NDP_NOT_FOR_US,
+    /**
+     * Multicast listener discovery (MLD reports and queries, RFC 3810) from the guest:
+     * routine on every IPv6 link, and nothing to act on here (no multicast is routed).
+     */
+    MLD_IGNORED,
     /** UDP shorter than its header or with a length field beyond the IP payload. */
     UDP_MALFORMED,
     /** UDP checksum does not verify. */
@@ -66,4 +109,6 @@ public enum DropReason {
     GUEST_MAC_UNRESOLVED,
     /** Outbound: no transport attached, or it refused the frame. */
     NO_TRANSPORT,
+    /** Outbound: a datagram above the MTU that may not be fragmented (IPv6 with don't-fragment). */
+    OUTBOUND_TOO_LARGE,
 }

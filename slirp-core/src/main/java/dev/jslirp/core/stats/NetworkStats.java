@@ -36,6 +36,16 @@ public final class NetworkStats {
         REASSEMBLED,
         /** Outbound datagrams fragmented to the MTU. */
         FRAGMENTED,
+        /** ICMP and ICMPv6 errors sent to the guest. */
+        ICMP_ERRORS,
+        /** Neighbour advertisements sent in answer to the guest's solicitations (IPv6's ARP replies). */
+        NDP_ADVERTISEMENTS,
+        /** Neighbour solicitations sent to resolve a guest address. */
+        NDP_SOLICITATIONS,
+        /** Valid neighbour discovery from the guest acted on: solicitations answered, advertisements learned, DAD probes seen. */
+        NDP_ACCEPTED,
+        /** Router advertisements sent (periodic and solicited). */
+        ROUTER_ADVERTISEMENTS,
     }
 
     private final Counters<DropReason> drops = new Counters<>(DropReason.class);
@@ -74,8 +84,9 @@ public final class NetworkStats {
      * the datagram's drop on top of the fragments' queuing.
      */
     public long framesAccountedFor() {
-        return drops.total() + traffic.get(Traffic.ARP_ACCEPTED) + traffic.get(Traffic.ECHO_REPLIES)
-                + traffic.get(Traffic.FRAGMENTS_QUEUED) + traffic.get(Traffic.SERVICE_HANDLED);
+        return drops.total() + traffic.get(Traffic.ARP_ACCEPTED) + traffic.get(Traffic.NDP_ACCEPTED)
+                + traffic.get(Traffic.ECHO_REPLIES) + traffic.get(Traffic.FRAGMENTS_QUEUED)
+                + traffic.get(Traffic.SERVICE_HANDLED);
     }
 
     /** Every non-zero counter as {@code set.NAME -> value}, for logs and the control API. */

@@ -120,12 +120,44 @@ public final class Checksums {
     }
 
     /**
+     * The sum of the pseudo-header of either family for an upper-layer protocol:
+     * IPv4's (RFC 9293 section 3.1) when both addresses are IPv4, else IPv6's
+     * (RFC 8200 section 8.1: both addresses, the 32-bit upper-layer length and the
+     * next-header value). Addresses are {@link IpAddress} halves.
+     */
+    public static long pseudoHeader(long srcHi, long srcLo, long dstHi, long dstLo, int protocol, int length) {
+        if (IpAddress.isIpv4(srcHi, srcLo) && IpAddress.isIpv4(dstHi, dstLo)) {
+            return pseudoHeader((int) srcLo, (int) dstLo, protocol, length);
+        }
+        return words(srcHi) + words(srcLo) + words(dstHi) + words(dstLo) + (length >>> 16) + (length & 0xffff)
+                + protocol;
+    }
+
+    /** {@link #pseudoHeader(long, long, long, long, int, int)} of two addresses. */
+    public static long pseudoHeader(IpAddress src, IpAddress dst, int protocol, int length) {
+        return pseudoHeader(src.hi(), src.lo(), dst.hi(), dst.lo(), protocol, length);
+    }
+
+    /** The four 16-bit words of {@code v}, added. */
+    private static long words(long v) {
+        return (v >>> 48) + ((v >>> 32) & 0xffff) + ((v >>> 16) & 0xffff) + (v & 0xffff);
+    }
+
+    /**
      * The checksum field value of a TCP or UDP segment occupying
      * {@code [off, off + len)}, whose checksum field must be zero or be the value to
      * verify (a valid segment then yields zero).
      */
     public static int transportChecksum(ByteBuf buf, int off, int len, int src, int dst, int protocol) {
         return ~fold(add(pseudoHeader(src, dst, protocol, len), buf, off, len)) & 0xffff;
+    }
+
+    /**
+     * The checksum field value of {@code [off, off + len)} with a pseudo-header sum
+     * already computed (either family); the field inside the range must be zero.
+     */
+    public static int transportChecksumOf(ByteBuf buf, int off, int len, long pseudoHeaderSum) {
+        return ~fold(add(pseudoHeaderSum, buf, off, len)) & 0xffff;
     }
 
     /**

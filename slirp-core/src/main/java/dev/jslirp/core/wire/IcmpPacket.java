@@ -30,7 +30,8 @@ public final class IcmpPacket {
 
     private static final int TYPE = 0;
     private static final int CODE = 1;
-    private static final int CHECKSUM = 2;
+    /** Offset of the checksum field in the header. */
+    public static final int CHECKSUM = 2;
     private static final int REST = 4;
 
     private ByteBuf buf;
@@ -49,9 +50,14 @@ public final class IcmpPacket {
         return length >= HEADER_LENGTH;
     }
 
-    /** True if the checksum over the whole message verifies. */
+    /** True if the checksum over the whole message verifies (ICMP for IPv4: no pseudo-header). */
     public boolean verifyChecksum() {
-        return Checksums.fold(Checksums.add(0, buf, off, length)) == 0xffff;
+        return verifyChecksum(0);
+    }
+
+    /** True if the checksum verifies with a pseudo-header sum (ICMPv6, RFC 4443 section 2.3); 0 for ICMP. */
+    public boolean verifyChecksum(long pseudoHeaderSum) {
+        return Checksums.fold(Checksums.add(pseudoHeaderSum, buf, off, length)) == 0xffff;
     }
 
     /** Message type. */
@@ -99,10 +105,24 @@ public final class IcmpPacket {
      * bytes (header plus data already in place).
      */
     public static void write(ByteBuf buf, int off, int length, int type, int code, int restOfHeader) {
+        writeHeader(buf, off, type, code, restOfHeader);
+        writeChecksum(buf, off, length, 0);
+    }
+
+    /** Writes the 8-byte header at {@code off} with a zero checksum; {@link #writeChecksum} fills it in. */
+    public static void writeHeader(ByteBuf buf, int off, int type, int code, int restOfHeader) {
         buf.setByte(off + TYPE, type);
         buf.setByte(off + CODE, code);
         buf.setShort(off + CHECKSUM, 0);
         buf.setInt(off + REST, restOfHeader);
-        buf.setShort(off + CHECKSUM, Checksums.checksum(buf, off, length));
+    }
+
+    /**
+     * Computes and stores the checksum of the {@code length}-byte message at {@code off}:
+     * {@code pseudoHeaderSum} 0 for ICMP, the IPv6 pseudo-header's for ICMPv6.
+     */
+    public static void writeChecksum(ByteBuf buf, int off, int length, long pseudoHeaderSum) {
+        buf.setShort(off + CHECKSUM, 0);
+        buf.setShort(off + CHECKSUM, ~Checksums.fold(Checksums.add(pseudoHeaderSum, buf, off, length)) & 0xffff);
     }
 }

@@ -69,10 +69,14 @@ public final class TcpPacket {
         return headerLength >= MIN_HEADER_LENGTH && headerLength <= length;
     }
 
-    /** True if the checksum verifies against the pseudo-header. */
+    /** True if the checksum verifies against the IPv4 pseudo-header of {@code src} and {@code dst}. */
     public boolean verifyChecksum(int src, int dst) {
-        return Checksums.fold(Checksums.add(Checksums.pseudoHeader(src, dst, Ipv4Packet.PROTO_TCP, length),
-                buf, off, length)) == 0xffff;
+        return verifyChecksum(Checksums.pseudoHeader(src, dst, Ipv4Packet.PROTO_TCP, length));
+    }
+
+    /** True if the checksum verifies against a pseudo-header whose sum is {@code pseudoHeaderSum}. */
+    public boolean verifyChecksum(long pseudoHeaderSum) {
+        return Checksums.fold(Checksums.add(pseudoHeaderSum, buf, off, length)) == 0xffff;
     }
 
     /**
@@ -186,35 +190,19 @@ public final class TcpPacket {
         buf.setShort(off + URGENT, 0);
     }
 
-    /** Computes and stores the checksum of the {@code length}-byte segment at {@code off}. */
+    /**
+     * Computes and stores the checksum of the {@code length}-byte segment at {@code off}
+     * between IPv4 addresses {@code srcIp} and {@code dstIp} (for building test frames;
+     * the network's own segments get theirs from the core's send path).
+     */
     public static void writeChecksum(ByteBuf buf, int off, int length, int srcIp, int dstIp) {
+        writeChecksum(buf, off, length, Checksums.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, length));
+    }
+
+    /** Computes and stores the checksum of the {@code length}-byte segment at {@code off} given its pseudo-header sum. */
+    public static void writeChecksum(ByteBuf buf, int off, int length, long pseudoHeaderSum) {
         buf.setShort(off + CHECKSUM, 0);
-        buf.setShort(off + CHECKSUM, Checksums.transportChecksum(buf, off, length, srcIp, dstIp, Ipv4Packet.PROTO_TCP));
-    }
-
-    /**
-     * Computes and stores the checksum of a segment held in two buffers: the
-     * {@code headerLength}-byte header (a multiple of 4, options included) at
-     * {@code off} of {@code header}, and the {@code payloadLength} data bytes at
-     * {@code payloadOff} of {@code payload}. Neither buffer's indices move.
-     */
-    public static void writeChecksum(ByteBuf header, int off, int headerLength, ByteBuf payload, int payloadOff,
-                                     int payloadLength, int srcIp, int dstIp) {
-        header.setShort(off + CHECKSUM, 0);
-        long sum = Checksums.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, headerLength + payloadLength);
-        sum = Checksums.add(sum, header, off, headerLength);
-        sum = Checksums.add(sum, payload, payloadOff, payloadLength);
-        header.setShort(off + CHECKSUM, ~Checksums.fold(sum) & 0xffff);
-    }
-
-    /**
-     * Stores in the checksum field of the {@code length}-byte segment (header and data)
-     * at {@code off} only the folded sum of its pseudo-header, not inverted: the form of
-     * a checksum left for the receiver to complete ({@code CHECKSUM_PARTIAL} in Linux,
-     * {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} on a tap). The data is not read.
-     */
-    public static void writePartialChecksum(ByteBuf buf, int off, int length, int srcIp, int dstIp) {
-        buf.setShort(off + CHECKSUM, Checksums.fold(Checksums.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_TCP, length)));
+        buf.setShort(off + CHECKSUM, ~Checksums.fold(Checksums.add(pseudoHeaderSum, buf, off, length)) & 0xffff);
     }
 
     /** Formats flags as e.g. {@code "SYN|ACK"}, for logs and test messages. */

@@ -10,7 +10,8 @@ public final class UdpPacket {
     private static final int SRC_PORT = 0;
     private static final int DST_PORT = 2;
     private static final int LENGTH = 4;
-    private static final int CHECKSUM = 6;
+    /** Offset of the checksum field in the header. */
+    public static final int CHECKSUM = 6;
 
     private ByteBuf buf;
     private int off;
@@ -38,9 +39,19 @@ public final class UdpPacket {
      * zero (allowed for UDP over IPv4, RFC 768).
      */
     public boolean verifyChecksum(int src, int dst) {
-        return checksum() == 0
-                || Checksums.fold(Checksums.add(Checksums.pseudoHeader(src, dst, Ipv4Packet.PROTO_UDP, length),
-                        buf, off, length)) == 0xffff;
+        return verifyChecksum(Checksums.pseudoHeader(src, dst, Ipv4Packet.PROTO_UDP, length), true);
+    }
+
+    /**
+     * True if the checksum verifies against a pseudo-header whose sum is
+     * {@code pseudoHeaderSum}; a zero checksum field passes only if {@code zeroAllowed}
+     * (IPv4, RFC 768; never over IPv6, RFC 8200 section 8.1).
+     */
+    public boolean verifyChecksum(long pseudoHeaderSum, boolean zeroAllowed) {
+        if (checksum() == 0) {
+            return zeroAllowed;
+        }
+        return Checksums.fold(Checksums.add(pseudoHeaderSum, buf, off, length)) == 0xffff;
     }
 
     /** Source port. */
@@ -84,11 +95,25 @@ public final class UdpPacket {
      * zero is sent as 0xffff (RFC 768).
      */
     public static void write(ByteBuf buf, int off, int srcPort, int dstPort, int length, int srcIp, int dstIp) {
+        writeHeader(buf, off, srcPort, dstPort, length);
+        writeChecksum(buf, off, length, Checksums.pseudoHeader(srcIp, dstIp, Ipv4Packet.PROTO_UDP, length));
+    }
+
+    /** Writes the header at {@code off} with a zero checksum; {@link #writeChecksum} fills it in. */
+    public static void writeHeader(ByteBuf buf, int off, int srcPort, int dstPort, int length) {
         buf.setShort(off + SRC_PORT, srcPort);
         buf.setShort(off + DST_PORT, dstPort);
         buf.setShort(off + LENGTH, length);
         buf.setShort(off + CHECKSUM, 0);
-        int c = Checksums.transportChecksum(buf, off, length, srcIp, dstIp, Ipv4Packet.PROTO_UDP);
+    }
+
+    /**
+     * Computes and stores the checksum of the {@code length}-byte datagram at {@code off}
+     * given its pseudo-header sum; a computed zero is sent as 0xffff (RFC 768).
+     */
+    public static void writeChecksum(ByteBuf buf, int off, int length, long pseudoHeaderSum) {
+        buf.setShort(off + CHECKSUM, 0);
+        int c = ~Checksums.fold(Checksums.add(pseudoHeaderSum, buf, off, length)) & 0xffff;
         buf.setShort(off + CHECKSUM, c == 0 ? 0xffff : c);
     }
 }

@@ -12,7 +12,8 @@ class NetworkConfigTest {
     @Test
     void defaultsAreQemus() {
         NetworkConfig c = NetworkConfig.defaults();
-        assertThat(c.toString()).isEqualTo("net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15,mtu=1500");
+        assertThat(c.toString()).isEqualTo("net=10.0.2.0/24,host=10.0.2.2,dns=10.0.2.3,dhcpstart=10.0.2.15,mtu=1500"
+                + ",ipv6-net=fec0::/64,ipv6-host=fec0::2,ipv6-dns=fec0::3");
         assertThat(Ipv4Address.toString(c.broadcast())).isEqualTo("10.0.2.255");
         assertThat(c.gatewayMac()).isEqualTo(0x52550a000202L);
         assertThat(c.hostLoopback()).isTrue();

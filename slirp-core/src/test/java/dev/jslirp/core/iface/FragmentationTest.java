@@ -151,7 +151,25 @@ class FragmentationTest {
                 frags.subList(1, frags.size()).forEach(ByteBuf::release);
                 assertThat(g.network().reassemblyBytesHeld()).isLessThanOrEqualTo(64 * 1024);
             }
-            assertThat(g.network().stats().drops().get(DropReason.IPV4_FRAGMENT_LIMIT)).isPositive();
+            assertThat(g.network().stats().drops().get(DropReason.IPV4_FRAGMENT_EVICTED)).isPositive();
+            // The flood does not lock a legitimate fragmented datagram out: the oldest give way.
+            long before = g.network().stats().traffic().get(dev.jslirp.core.stats.NetworkStats.Traffic.REASSEMBLED);
+            GuestFrames.fragment(GuestFrames.udp(6000, GATEWAY, 7, data(9000)), 1480).forEach(g::send);
+            assertThat(g.network().stats().traffic().get(dev.jslirp.core.stats.NetworkStats.Traffic.REASSEMBLED))
+                    .isEqualTo(before + 1);
+            assertThat(g.network().reassemblyBytesHeld()).isLessThanOrEqualTo(64 * 1024);
+        }
+    }
+
+    @Test
+    void aDatagramLargerThanTheWholeBoundIsRefused() {
+        NetworkConfig small = NetworkConfig.builder().reassemblyLimits(4 * 1024, 8, Duration.ofSeconds(30)).build();
+        try (VirtualGuest g = VirtualGuest.embedded(small)) {
+            List<ByteBuf> frags = GuestFrames.fragment(GuestFrames.udp(5000, GATEWAY, 7, data(9000)), 8000);
+            g.send(frags.get(0));
+            frags.subList(1, frags.size()).forEach(ByteBuf::release);
+            assertThat(g.network().stats().drops().get(DropReason.IPV4_FRAGMENT_LIMIT)).isEqualTo(1);
+            assertThat(g.network().reassemblyBytesHeld()).isZero();
         }
     }
 
@@ -184,7 +202,8 @@ class FragmentationTest {
 
             @Override
             public boolean handle(GuestPacket p) {
-                ctx.sendIcmpError(p, GATEWAY, 3, 3, 0);
+                ctx.sendIcmpError(p, dev.jslirp.core.wire.IpAddress.ipv4(GATEWAY),
+                        dev.jslirp.core.spi.IcmpError.PORT_UNREACHABLE);
                 return true;
             }
         };
@@ -224,11 +243,12 @@ class FragmentationTest {
         }
 
         void send(int dst) {
-            ByteBuf f = ctx.newIpv4Frame(8);
+            ByteBuf f = ctx.newFrame(8);
             int off = f.writerIndex();
-            dev.jslirp.core.wire.UdpPacket.write(f, off, 7, 7, 8, GATEWAY, dst);
+            dev.jslirp.core.wire.UdpPacket.writeHeader(f, off, 7, 7, 8);
             f.writerIndex(off + 8);
-            ctx.sendIpv4(f, GATEWAY, dst, Ipv4Packet.PROTO_UDP, 0, false);
+            ctx.send(f, dev.jslirp.core.wire.IpAddress.ipv4(GATEWAY), dev.jslirp.core.wire.IpAddress.ipv4(dst),
+                    GuestPacket.PROTO_UDP, 0);
         }
     }
 

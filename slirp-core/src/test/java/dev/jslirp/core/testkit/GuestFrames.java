@@ -2,6 +2,7 @@ package dev.jslirp.core.testkit;
 
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.wire.ArpPacket;
+import dev.jslirp.core.wire.Checksums;
 import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.IcmpPacket;
 import dev.jslirp.core.wire.Ipv4Address;
@@ -172,6 +173,15 @@ public final class GuestFrames {
 
     /** A TCP segment from {@code src} to {@code dst}, described by {@code spec}. */
     public static ByteBuf tcp(int src, int dst, Consumer<Tcp> spec) {
+        ByteBuf seg = tcpSegment(spec, Checksums.pseudoHeader(src, dst, Ipv4Packet.PROTO_TCP, 0));
+        return ipv4(src, dst, Ipv4Packet.PROTO_TCP, seg);
+    }
+
+    /**
+     * The TCP segment {@code spec} describes, its checksum over the pseudo-header whose
+     * sum without the length is {@code pseudoWithoutLength} (either family).
+     */
+    static ByteBuf tcpSegment(Consumer<Tcp> spec, long pseudoWithoutLength) {
         Tcp t = new Tcp();
         spec.accept(t);
         int optLen = t.options.writtenLength();
@@ -181,9 +191,9 @@ public final class GuestFrames {
         TcpPacket.writeHeader(seg, 0, t.srcPort, t.dstPort, t.seq, t.ack, hdr, t.flags, t.window);
         t.options.write(seg, TcpPacket.MIN_HEADER_LENGTH);
         seg.setBytes(hdr, t.data);
-        TcpPacket.writeChecksum(seg, 0, len, src, dst);
+        TcpPacket.writeChecksum(seg, 0, len, pseudoWithoutLength + len);
         seg.writerIndex(len);
-        return ipv4(src, dst, Ipv4Packet.PROTO_TCP, seg);
+        return seg;
     }
 
     /**

@@ -2,8 +2,10 @@ package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
-import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.hostfwd.ForwardListener;
 import dev.jslirp.nat.hostfwd.HostForward;
+import dev.jslirp.nat.hostfwd.HostForwards;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,13 +20,13 @@ import java.net.InetSocketAddress;
  * survives the guest detaching; removing the forward closes the listener only, as
  * QEMU's {@code hostfwd_remove} does, so connections in progress go on.
  */
-final class TcpForwarder {
+final class TcpForwardListener implements ForwardListener {
     private final HostForward forward;
     private final TcpStack stack;
     private Channel listener;
     private InetSocketAddress bound;
 
-    TcpForwarder(HostForward forward, TcpStack stack) {
+    TcpForwardListener(HostForward forward, TcpStack stack) {
         this.forward = forward;
         this.stack = stack;
     }
@@ -38,7 +40,7 @@ final class TcpForwarder {
      */
     InetSocketAddress bind() {
         GuestContext ctx = stack.ctx;
-        InetSocketAddress at = new InetSocketAddress(Ipv4Address.toInetAddress(forward.hostAddress()), forward.hostPort());
+        InetSocketAddress at = forward.listenAddress();
         ServerBootstrap b = new ServerBootstrap()
                 .group(ctx.eventLoop())
                 .channelFactory(ctx.hostChannels().tcpServer())
@@ -59,8 +61,8 @@ final class TcpForwarder {
         }
         if (!bind.isSuccess()) {
             ch.close();
-            throw new ConfigException("hostfwd", "cannot listen on " + Ipv4Address.toString(forward.hostAddress()) + ":"
-                    + forward.hostPort() + " for " + forward + ": " + bind.cause().getMessage());
+            throw new ConfigException("hostfwd", "cannot listen on " + HostForwards.hostText(forward.hostAddress())
+                    + ":" + forward.hostPort() + " for " + forward + ": " + bind.cause().getMessage());
         }
         listener = ch;
         bound = (InetSocketAddress) ch.localAddress();
@@ -70,8 +72,9 @@ final class TcpForwarder {
     /** A host client connected: open the connection to the guest, or refuse it. */
     private void accepted(Channel ch) {
         long now = stack.ctx.nanoTime();
-        int guestIp = forward.guestAddress() != 0 ? forward.guestAddress() : stack.ctx.config().dhcpStart();
-        TcpFlow flow = stack.connector.openToGuest(guestIp, forward.guestPort(), now);
+        IpAddress guest = forward.guestAddressIn(stack.ctx.config());
+        TcpFlow flow = stack.connector.openToGuest(guest, forward.guestPort(),
+                stack.ctx.config().hostAddress(guest.isIpv6()), now);
         if (flow == null) {
             ch.config().setOption(ChannelOption.SO_LINGER, 0);
             ch.close();
@@ -79,7 +82,7 @@ final class TcpForwarder {
         }
         NettyHostSocket socket = new NettyHostSocket(flow, stack.ctx);
         socket.adopt(ch, stack.bufferBytes);
-        flow.attachHost(socket);
+        flow.host.attach(socket);
         stack.connector.sendForwardSyn(flow, now);
     }
 
@@ -88,13 +91,14 @@ final class TcpForwarder {
         return forward;
     }
 
-    /** The address the listener is bound to. */
-    InetSocketAddress boundAddress() {
+    @Override
+    public InetSocketAddress boundAddress() {
         return bound;
     }
 
     /** Closes the listener (connections already accepted go on). */
-    void close() {
+    @Override
+    public void close() {
         if (listener != null) {
             listener.close();
             listener = null;
