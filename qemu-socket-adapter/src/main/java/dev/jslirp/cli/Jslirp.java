@@ -11,7 +11,6 @@ import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
-import dev.jslirp.transport.tap.TapTransport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
@@ -106,23 +105,8 @@ final class Jslirp implements AutoCloseable {
     List<String> startupLines() {
         String id = plan.netdevId();
         List<String> netdevs = transport.qemuNetdevs(id);
-        String qemu = netdevs.isEmpty() ? "" : "-netdev " + netdevs.get(0) + " -device virtio-net-pci,netdev=" + id;
-        String io = plan.io().optionName();
         List<String> lines = new ArrayList<>();
-        TransportSpec spec = plan.transport();
-        if (transport instanceof TapTransport tap) {
-            lines.add("jslirp serving " + tap.describe() + " (" + io + "); " + tap.guestHint());
-        } else if (spec instanceof TransportSpec.Listen) {
-            lines.add("jslirp listening on " + transport.endpoint() + " (" + io + "); start QEMU with: " + qemu);
-        } else if (spec instanceof TransportSpec.Connect c) {
-            lines.add("jslirp connecting to QEMU at " + transport.endpoint() + " (" + io + ", retrying every "
-                    + c.reconnectDelay().toMillis() + " ms); start QEMU with: " + qemu);
-        } else {
-            TransportSpec.Dgram d = (TransportSpec.Dgram) spec;
-            lines.add("jslirp bound to " + transport.endpoint() + " (" + io + "), sending to "
-                    + (d.remote() != null ? "QEMU at " + d.remote() : "the sender of the first datagram")
-                    + "; start QEMU with: " + qemu);
-        }
+        lines.add("jslirp " + transport.activity() + " (" + plan.io().optionName() + "); " + transport.attachHint(id));
         for (int i = 1; i < netdevs.size(); i++) {
             lines.add("or, with QEMU's legacy socket backend: -netdev " + netdevs.get(i));
         }

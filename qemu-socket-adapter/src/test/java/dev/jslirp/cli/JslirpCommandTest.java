@@ -182,10 +182,68 @@ class JslirpCommandTest {
         assertThat(plan(LISTEN, "--tcp-buffer", "65536").configs().nat().tcpBufferBytes()).isEqualTo(65536);
     }
 
+    @ParameterizedTest
+    @CsvSource({"debug,debug", "warn,warn", "TRACE,trace", "error,error"})
+    void logLevelIsTakenInAnyCase(String given, String level) {
+        JslirpCommand cmd = new JslirpCommand();
+        new CommandLine(cmd).parseArgs(LISTEN, "--log-level", given);
+        assertThat(cmd.logLevel()).isEqualTo(level);
+        JslirpCommand none = new JslirpCommand();
+        new CommandLine(none).parseArgs(LISTEN);
+        assertThat(none.logLevel()).as("left to the default").isNull();
+    }
+
     @Test
-    void logLevelIsAccepted() {
-        plan(LISTEN, "--log-level", "debug");
-        plan(LISTEN, "--log-level", "warn");
+    void aBadLogLevelIsRefusedWhileParsing() {
+        assertThatThrownBy(() -> new CommandLine(new JslirpCommand()).parseArgs(LISTEN, "--log-level", "loud"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessage("invalid --log-level: 'loud' (expected error|warn|info|debug|trace)");
+    }
+
+    // ------------------------------------------------------------------ the settings table
+
+    @Test
+    void everyDeclaredSettingIsAnOptionOrANetdevUserKeyAndWorks() {
+        CommandLine cl = JslirpCommand.commandLine();
+        for (Setting s : NetworkSettings.DECLARED) {
+            if (s.flag() != null) {
+                OptionSpec o = cl.getCommandSpec().findOption(s.flag());
+                assertThat(o).as(s.flag()).isNotNull();
+                assertThat(o.description()[0]).startsWith(s.help());
+                assertThat(o.isMultiValue()).as(s.flag() + " repeats").isEqualTo(s.repeats());
+                assertThat(o.arity().max()).as(s.flag() + " takes a value").isEqualTo(s.switchValue() == null ? 1 : 0);
+            }
+            assertThat(NetdevUserString.supportedKeys().contains(s.key())).as(s.key()).isEqualTo(s.netdevUser());
+        }
+    }
+
+    @Test
+    void netdevUserTakesExactlyTheDeclaredKeysAndRefusesQemusOthers() {
+        assertThat(NetdevUserString.supportedKeys()).contains("net", "hostfwd", "bootfile", "ipv4", "ipv6")
+                .doesNotContain("mtu", "dns-upstream");
+        assertThat(NetdevUserString.unsupportedKeys()).contains("tftp", "smb", "guestfwd", "ipv6-net")
+                .doesNotContainAnyElementsOf(NetdevUserString.supportedKeys());
+        Result mtu = execute(LISTEN, "--netdev-user", "mtu=1400");
+        assertThat(mtu.exitCode()).isEqualTo(2);
+        assertThat(mtu.err()).contains("unknown key 'mtu'");
+    }
+
+    @Test
+    void helpListsTheKeysNetdevUserTakesAndRefuses() {
+        String help = execute("--help").out().replaceAll("\\s+", " ");
+        assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch "
+                + "tftp-server-name bootfile ipv4 ipv6;")
+                .contains("(guestfwd ip ipv6-dns ipv6-host ipv6-net ipv6-prefix ipv6-prefixlen name smb smbserver tftp "
+                        + "vlan) are refused")
+                .contains("--dnssearch=DOMAIN A DNS search domain DHCP gives the guest. Repeatable.")
+                .contains("--no-host-loopback Do not let");
+    }
+
+    @Test
+    void aSettingRepeatedInBothSpellingsKeepsTheNetdevUserValuesFirst() {
+        var d = plan(LISTEN, "--dnssearch", "c.test", "--netdev-user", "dnssearch=a.test,dnssearch=b.test")
+                .configs().dhcp();
+        assertThat(d.dnsSearch()).containsExactly("a.test", "b.test", "c.test");
     }
 
     // ------------------------------------------------------------------ the QEMU-style string
