@@ -3,12 +3,21 @@ package dev.jslirp.cli;
 import dev.jslirp.control.ControlClientCommand;
 import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.supervision.PidFile;
+import dev.jslirp.supervision.ReadyFd;
+import dev.jslirp.supervision.Supervisor;
+import dev.jslirp.supervision.SystemdNotify;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.tap.TapTransport;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -197,6 +206,21 @@ public final class JslirpCommand implements Callable<Integer> {
             }
             this.logLevel = l;
         }
+
+        @Option(names = "--log-file", paramLabel = "PATH", order = 71, description = {
+            "Append the log to PATH (created if missing) instead of writing it to standard error. Mistakes in the "
+                + "command line still go to standard error."})
+        String logFile;
+
+        @Option(names = "--pid-file", paramLabel = "PATH", order = 72, description = {
+            "Write jslirp's process id to PATH once it serves; removed at exit."})
+        String pidFile;
+
+        @Option(names = "--ready-fd", paramLabel = "FD", order = 73, description = {
+            "Write '1' to the inherited file descriptor FD and close it once jslirp serves, as slirp4netns's -r "
+                + "(e.g. --ready-fd 3 3>&1). With NOTIFY_SOCKET set (systemd Type=notify), jslirp also sends "
+                + "READY=1 there."})
+        String readyFd;
     }
 
     /** The levels {@code --log-level} takes. */
@@ -343,32 +367,104 @@ public final class JslirpCommand implements Callable<Integer> {
         return supervision == null ? null : supervision.logLevel;
     }
 
+    /**
+     * What the supervision options ask for, checked: a pid file's directory exists, a ready
+     * descriptor is open, {@code NOTIFY_SOCKET} (if set) is an address.
+     *
+     * @throws ParameterException naming the option at fault
+     */
+    Supervisor supervisor() {
+        SupervisionOptions o = supervision != null ? supervision : new SupervisionOptions();
+        PidFile pid = null;
+        ReadyFd ready = null;
+        SystemdNotify notify;
+        try {
+            if (o.pidFile != null) {
+                pid = PidFile.at(Path.of(o.pidFile));
+            }
+        } catch (IllegalArgumentException e) { // InvalidPathException too
+            throw new ParameterException(spec.commandLine(), "invalid --pid-file: " + e.getMessage());
+        }
+        try {
+            if (o.readyFd != null) {
+                ready = ReadyFd.of(Values.integer("--ready-fd", o.readyFd));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --ready-fd: " + e.getMessage());
+        } catch (CliException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try {
+            notify = SystemdNotify.fromEnvironment(System.getenv(SystemdNotify.ENV));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid environment: " + e.getMessage());
+        }
+        return new Supervisor(pid, ready, notify);
+    }
+
+    /**
+     * Opens {@code --log-file} for appending, or returns null without one.
+     *
+     * @throws ParameterException naming {@code --log-file} if it cannot be opened
+     */
+    private PrintStream openLogFile() {
+        String path = supervision == null ? null : supervision.logFile;
+        if (path == null) {
+            return null;
+        }
+        try {
+            return new PrintStream(new FileOutputStream(path, true), true, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --log-file: cannot open '" + path
+                    + "' for appending (" + e.getMessage() + ")");
+        }
+    }
+
     /** Starts jslirp and waits for SIGINT/SIGTERM. */
     @Override
     public Integer call() throws InterruptedException {
         // Before plan(): it loads Netty, whose first logger fixes slf4j-simple's settings.
         configureLogging();
         Jslirp.Plan plan = plan();
+        Supervisor supervisor = supervisor();
+        PrintWriter err = spec.commandLine().getErr();
+        PrintStream logFile = openLogFile();
+        if (logFile != null) {
+            // slf4j-simple writes to whatever System.err is at each line.
+            System.setErr(logFile);
+        }
         Logger log = LoggerFactory.getLogger("jslirp");
         Jslirp jslirp;
         try {
             jslirp = Jslirp.start(plan);
         } catch (IOException e) {
-            spec.commandLine().getErr().println("jslirp: " + e.getMessage());
-            spec.commandLine().getErr().flush();
+            log.error("cannot start: {}", e.getMessage());
+            err.println("jslirp: " + e.getMessage());
+            err.flush();
             return 1;
         }
-        jslirp.startupLines().forEach(log::info);
+        List<String> lines = jslirp.startupLines();
+        lines.forEach(log::info);
         AtomicBoolean stopping = new AtomicBoolean();
-        exitWhenTheTapEnds(jslirp, log, stopping);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);
+            supervisor.stopping();
             log.info("stopping");
             jslirp.close();
             log.info("stopped; counters: {}", jslirp.network().stats().snapshot());
+            supervisor.stopped();
             stopped.countDown();
         }, "jslirp-shutdown"));
+        try {
+            supervisor.serving(lines.get(0));
+        } catch (IOException e) {
+            log.error("{}", e.getMessage());
+            err.println("jslirp: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        exitWhenTheTapEnds(jslirp, log, stopping);
         stopped.await();
         return 0;
     }

@@ -343,6 +343,11 @@ class JslirpCommandTest {
         "--log-level loud;--log-level;error|warn|info|debug|trace",
         "--netdev-user host=10.0.9.9;host= (in --netdev-user);not inside net",
         "--netdev-user restrict=perhaps;restrict= (in --netdev-user);on|off",
+        "--ready-fd 99999;--ready-fd;not an open file descriptor",
+        "--ready-fd 1;--ready-fd;standard input, output or error",
+        "--ready-fd three;--ready-fd;not a number",
+        "--pid-file /nonexistent-dir/jslirp.pid;--pid-file;does not exist",
+        "--log-file /nonexistent-dir/jslirp.log;--log-file;cannot open",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void badValueExitsWithStatus2AndOneLineNamingTheOption(String args, String option, String form) {
