@@ -8,28 +8,14 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real {@code main} in a process of its own, as a user runs it: it logs the QEMU
  * argument, serves a QEMU (played by the test), and shuts down cleanly on SIGTERM.
  */
-class CliProcessTest {
-    @TempDir
-    Path dir;
-
-    private JslirpProcess jslirp;
-
-    @AfterEach
-    void killLeftovers() {
-        if (jslirp != null) {
-            jslirp.close();
-        }
-    }
-
+class CliProcessTest extends JslirpProcessTest {
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void listensOnAUnixSocketLogsTheQemuArgumentAndCleansUpOnSigterm() throws Exception {

@@ -3,31 +3,18 @@ package dev.jslirp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.transport.Endpoint;
-import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.QemuStreamPeer;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.netty.channel.unix.DomainDatagramPacket;
-import io.netty.channel.unix.DomainSocketAddress;
+import dev.jslirp.transport.UnixDatagramPeer;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * jslirp under a supervisor, as a process: the pid file, the ready descriptor (read by
@@ -35,19 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * epoll unix datagram socket the test binds), the log file, and the exit on SIGTERM with
  * the counters in the log.
  */
-class SupervisionProcessTest {
-    @TempDir
-    Path dir;
-
-    private JslirpProcess jslirp;
-
-    @AfterEach
-    void killLeftovers() {
-        if (jslirp != null) {
-            jslirp.close();
-        }
-    }
-
+class SupervisionProcessTest extends JslirpProcessTest {
     private static void awaitFile(Path p) throws InterruptedException {
         long end = System.nanoTime() + JslirpProcess.WAIT.toNanos();
         while (!Files.exists(p) && System.nanoTime() < end) {
@@ -100,20 +75,26 @@ class SupervisionProcessTest {
         assertThat(jslirp.terminate()).isEqualTo(128 + 15);
     }
 
+    private static String received(UnixDatagramPeer systemd) throws InterruptedException {
+        byte[] m = systemd.receive(JslirpProcess.WAIT);
+        assertThat(m).as("a notify message within %s", JslirpProcess.WAIT).isNotNull();
+        return new String(m, StandardCharsets.UTF_8);
+    }
+
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void systemdHearsReadyAndStopping() throws Exception {
         Path notify = dir.resolve("notify");
         Path sock = dir.resolve("j.sock");
-        try (NotifySocket systemd = new NotifySocket(notify)) {
+        try (UnixDatagramPeer systemd = new UnixDatagramPeer(notify)) {
             jslirp = JslirpProcess.start(List.of(), Map.of("NOTIFY_SOCKET", notify.toString()),
                     List.of("--listen", "unix:" + sock));
-            String ready = systemd.receive();
+            String ready = received(systemd);
             assertThat(ready).startsWith("READY=1\n").contains("MAINPID=" + jslirp.process().pid() + "\n")
                     .contains("STATUS=jslirp listening on unix:" + sock);
             assertThat(sock).as("serving when ready").exists();
             assertThat(jslirp.terminate()).isEqualTo(128 + 15);
-            assertThat(systemd.receive()).isEqualTo("STOPPING=1\n");
+            assertThat(received(systemd)).isEqualTo("STOPPING=1\n");
         }
     }
 
@@ -131,35 +112,5 @@ class SupervisionProcessTest {
         String written = Files.readString(log);
         assertThat(written).startsWith("earlier line\n").contains("start QEMU with").contains("stopped; counters");
         assertThat(jslirp.output()).as("nothing on standard error").doesNotContain("start QEMU with");
-    }
-
-    /** systemd's side of sd_notify: a unix datagram socket collecting messages. */
-    private static final class NotifySocket implements AutoCloseable {
-        final EventLoopGroup group = IoTransport.EPOLL.newEventLoopGroup(1);
-        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        final Channel channel;
-
-        NotifySocket(Path path) {
-            channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-                    .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-                        @Override
-                        protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket p) {
-                            messages.add(new String(ByteBufUtil.getBytes(p.content()), StandardCharsets.UTF_8));
-                        }
-                    })
-                    .bind(new DomainSocketAddress(path.toString())).syncUninterruptibly().channel();
-        }
-
-        String receive() throws InterruptedException {
-            String m = messages.poll(JslirpProcess.WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(m).as("a notify message within %s", JslirpProcess.WAIT).isNotNull();
-            return m;
-        }
-
-        @Override
-        public void close() {
-            channel.close().syncUninterruptibly();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
     }
 }
