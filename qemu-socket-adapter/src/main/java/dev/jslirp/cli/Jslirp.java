@@ -1,6 +1,8 @@
 package dev.jslirp.cli;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.capture.CaptureLimits;
+import dev.jslirp.capture.PacketCapture;
 import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.dhcp.DhcpConfig;
@@ -15,8 +17,11 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -27,12 +32,16 @@ import java.util.stream.Collectors;
 final class Jslirp implements AutoCloseable {
     /** What to start: everything the command line decided. */
     record Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
-                LinkBuffers buffers, Endpoint control) {
-        /** A plan without a control socket. */
+                LinkBuffers buffers, Endpoint control, Capture capture) {
+        /** A plan without a control socket, capturing nothing at start. */
         Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
              LinkBuffers buffers) {
-            this(io, configs, transport, netdevId, buffers, null);
+            this(io, configs, transport, netdevId, buffers, null, new Capture(null, CaptureLimits.defaults()));
         }
+    }
+
+    /** Packet capture: the file to capture to from the start (null: none) and the bounds of every capture. */
+    record Capture(Path file, CaptureLimits limits) {
     }
 
     private final Plan plan;
@@ -40,14 +49,16 @@ final class Jslirp implements AutoCloseable {
     private final JslirpNetwork network;
     private final GuestTransport transport;
     private final ControlServer control;
+    private final PacketCapture capture;
 
     private Jslirp(Plan plan, EventLoopGroup group, JslirpNetwork network, GuestTransport transport,
-                   ControlServer control) {
+                   ControlServer control, PacketCapture capture) {
         this.plan = plan;
         this.group = group;
         this.network = network;
         this.transport = transport;
         this.control = control;
+        this.capture = capture;
     }
 
     /**
@@ -60,6 +71,7 @@ final class Jslirp implements AutoCloseable {
         JslirpNetwork network = null;
         GuestTransport transport = null;
         ControlServer control = null;
+        PacketCapture capture = null;
         try {
             EventLoop loop = group.next();
             NetworkSettings.Configs c = plan.configs();
@@ -67,12 +79,16 @@ final class Jslirp implements AutoCloseable {
                     .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat())
                     .eventLoop(loop, plan.io().hostChannels())
                     .build();
+            capture = new PacketCapture(network.guest(), plan.capture().limits());
+            if (plan.capture().file() != null) {
+                startCapture(capture, plan.capture().file());
+            }
             transport = plan.transport().create(network.guest(), plan.io(), plan.buffers());
             transport.start();
             if (plan.control() != null) {
-                control = ControlServer.start(network, plan.netdevId(), plan.io(), plan.control());
+                control = ControlServer.start(network, plan.netdevId(), plan.io(), plan.control(), capture);
             }
-            return new Jslirp(plan, group, network, transport, control);
+            return new Jslirp(plan, group, network, transport, control, capture);
         } catch (IOException | RuntimeException e) {
             if (control != null) {
                 control.close();
@@ -80,12 +96,36 @@ final class Jslirp implements AutoCloseable {
             if (transport != null) {
                 transport.close();
             }
+            if (capture != null) {
+                capture.close();
+            }
             if (network != null) {
                 network.close();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             throw e;
         }
+    }
+
+    /** Starts the capture to {@code file} and waits until its file is open. */
+    private static void startCapture(PacketCapture capture, Path file) throws IOException {
+        try {
+            capture.start(file).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable t = PacketCapture.unwrap(e);
+            throw new IOException("--pcap: cannot capture to " + file + ": " + t.getMessage(), t);
+        } catch (TimeoutException e) {
+            throw new IOException("--pcap: cannot capture to " + file + ": opening it takes more than 30 s "
+                    + "(a FIFO nobody reads?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("--pcap: interrupted", e);
+        }
+    }
+
+    /** The packet capture. */
+    PacketCapture capture() {
+        return capture;
     }
 
     /** The network. */
@@ -115,8 +155,11 @@ final class Jslirp implements AutoCloseable {
         lines.add("dhcp: " + describe(c.dhcp(), c.network().dhcpStart()));
         lines.add("dns: " + describe(c.dns()));
         lines.add("nat: " + describe(c.nat()));
+        if (capture.file() != null) {
+            lines.add("pcap: capturing to " + capture.file() + " (" + capture.limits().describe() + ")");
+        }
         if (control != null) {
-            lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats; e.g. "
+            lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats, pcap; e.g. "
                     + control.clientHint() + ")");
         }
         return lines;
@@ -173,6 +216,7 @@ final class Jslirp implements AutoCloseable {
                 transport.close();
             } finally {
                 try {
+                    capture.close();
                     network.close();
                 } finally {
                     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -1,5 +1,6 @@
 package dev.jslirp.cli;
 
+import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.control.ControlClientCommand;
 import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.config.ConfigException;
@@ -17,6 +18,8 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,6 +189,23 @@ public final class JslirpCommand implements Callable<Integer> {
                 + "'jslirp control ADDR COMMAND'. A unix socket is made owner-only (0600) and removed at exit; "
                 + "TCP only on loopback."})
         String control;
+
+        @Option(names = "--pcap", paramLabel = "FILE", order = 61, description = {
+            "Capture every frame of the guest's link, both ways, to FILE in pcap format (tshark, Wireshark). "
+                + "Written off the event loop; frames are dropped from the capture, and counted, when the disk "
+                + "falls behind. An existing FILE is replaced only if it is a capture. Also at run time: "
+                + "'pcap start FILE' / 'pcap stop' on the control socket."})
+        String pcap;
+
+        @Option(names = "--pcap-max-size", paramLabel = "BYTES", order = 62, description = {
+            "Rotate the capture when FILE reaches this size: FILE becomes FILE.1, and so on (at least 128k; "
+                + "default: 64m)."})
+        String pcapMaxSize;
+
+        @Option(names = "--pcap-files", paramLabel = "N", order = 63, description = {
+            "Capture files kept, FILE and FILE.1 to FILE.(N-1), 1..1000 (default: 2); disk use is at most "
+                + "N times --pcap-max-size. With 1, FILE starts over when full."})
+        String pcapFiles;
     }
 
     /** Logging and running under a supervisor. */
@@ -342,7 +362,33 @@ public final class JslirpCommand implements Callable<Integer> {
                 throw CliException.relabel(e, "--control");
             }
         }
-        return new Jslirp.Plan(io, configs, transportSpec, netdevId, LinkBuffers.DEFAULT, control);
+        return new Jslirp.Plan(io, configs, transportSpec, netdevId, LinkBuffers.DEFAULT, control,
+                captureOptions(c));
+    }
+
+    /** {@code --pcap} and its bounds: what to capture to at start (file null: nothing) and the bounds of any capture. */
+    private static Jslirp.Capture captureOptions(ControlOptions c) {
+        int maxSize = c.pcapMaxSize == null ? CaptureLimits.DEFAULT_FILE_BYTES : Values.bytes("--pcap-max-size",
+                c.pcapMaxSize);
+        int files = c.pcapFiles == null ? CaptureLimits.DEFAULT_FILES : Values.integer("--pcap-files", c.pcapFiles);
+        CaptureLimits limits;
+        try {
+            limits = new CaptureLimits(maxSize, files, CaptureLimits.DEFAULT_QUEUED_BYTES);
+        } catch (ConfigException e) {
+            throw CliException.relabel(e, "--" + e.option());
+        }
+        Path file = null;
+        if (c.pcap != null) {
+            try {
+                file = Path.of(c.pcap).toAbsolutePath();
+            } catch (InvalidPathException e) {
+                throw new CliException("invalid --pcap: '" + c.pcap + "' (" + e.getMessage() + ")");
+            }
+            if (Files.isDirectory(file)) {
+                throw new CliException("invalid --pcap: '" + c.pcap + "' is a directory (expected a file)");
+            }
+        }
+        return new Jslirp.Capture(file, limits);
     }
 
     private static IoTransport ioTransport(String name) {

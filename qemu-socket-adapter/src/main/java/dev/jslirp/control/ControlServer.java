@@ -1,6 +1,7 @@
 package dev.jslirp.control;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.capture.PacketCapture;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.transport.BoundSocket;
@@ -77,9 +78,10 @@ public final class ControlServer implements AutoCloseable {
     private Endpoint boundEndpoint;
     private UnixSocketFile socketFile;
 
-    private ControlServer(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint) {
+    private ControlServer(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint,
+                          PacketCapture capture) {
         this.network = Objects.requireNonNull(network, "network");
-        this.commands = new ControlCommands(network, netdevId);
+        this.commands = new ControlCommands(network, netdevId, capture);
         this.io = Objects.requireNonNull(io, "io");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     }
@@ -120,10 +122,19 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint)
             throws IOException {
+        return start(network, netdevId, io, endpoint, null);
+    }
+
+    /**
+     * As {@link #start(JslirpNetwork, String, IoTransport, Endpoint)}, with the network's
+     * packet capture for the {@code pcap} commands (null: none).
+     */
+    public static ControlServer start(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint,
+                                      PacketCapture capture) throws IOException {
         if (endpoint instanceof Endpoint.Inet) {
             parseEndpoint("control", endpoint.toString());
         }
-        ControlServer s = new ControlServer(network, netdevId, io, endpoint);
+        ControlServer s = new ControlServer(network, netdevId, io, endpoint, capture);
         s.bind();
         return s;
     }

@@ -3,6 +3,7 @@ package dev.jslirp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
@@ -200,6 +201,17 @@ class JslirpCommandTest {
                 .hasMessage("invalid --log-level: 'loud' (expected error|warn|info|debug|trace)");
     }
 
+    @Test
+    void captureOptionsHaveDefaultsAndBounds() {
+        Jslirp.Capture none = plan(LISTEN).capture();
+        assertThat(none.file()).isNull();
+        assertThat(none.limits()).isEqualTo(CaptureLimits.defaults());
+        Jslirp.Capture c = plan(LISTEN, "--pcap", "cap.pcap", "--pcap-max-size", "1m", "--pcap-files", "5").capture();
+        assertThat(c.file()).isEqualTo(Paths.get("cap.pcap").toAbsolutePath());
+        assertThat(c.limits().maxFileBytes()).isEqualTo(1 << 20);
+        assertThat(c.limits().files()).isEqualTo(5);
+    }
+
     // ------------------------------------------------------------------ the settings table
 
     @Test
@@ -348,6 +360,10 @@ class JslirpCommandTest {
         "--ready-fd three;--ready-fd;not a number",
         "--pid-file /nonexistent-dir/jslirp.pid;--pid-file;does not exist",
         "--log-file /nonexistent-dir/jslirp.log;--log-file;cannot open",
+        "--pcap /tmp;--pcap;is a directory",
+        "--pcap-max-size 64k;--pcap-max-size;at least 128k",
+        "--pcap-max-size lots;--pcap-max-size;BYTES",
+        "--pcap-files 0;--pcap-files;1..1000",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void badValueExitsWithStatus2AndOneLineNamingTheOption(String args, String option, String form) {
