@@ -10,7 +10,8 @@ import dev.jslirp.core.config.ConfigException;
  *
  * @param maxFileBytes   bytes per file, headers included ({@value #MIN_FILE_BYTES}..2 GiB)
  * @param files          files kept, 1..{@value #MAX_FILES}; with 1 the file starts over when full
- * @param maxQueuedBytes copied frames waiting to be written, beyond which frames are dropped and counted
+ * @param maxQueuedBytes memory for copied frames waiting to be written, taken at start; frames beyond it (or
+ *                       larger than a quarter of it) are dropped from the capture and counted
  */
 public record CaptureLimits(int maxFileBytes, int files, int maxQueuedBytes) {
     /** The smallest file bound: room for the header and the largest frame a QEMU stream carries. */

@@ -114,34 +114,30 @@ final class PcapFile implements AutoCloseable {
         size = PcapFormat.FILE_HEADER_LENGTH;
     }
 
-    /**
-     * Writes {@code records} (whole records, each starting with its header, none larger
-     * than the file bound allows), rotating between two records where the bound requires.
-     *
-     * @return how many times the file was rotated
-     */
-    int write(ByteBuffer[] records, int count) throws IOException {
-        int rotations = 0;
-        int from = 0;
-        long batch = 0;
-        for (int i = 0; i < count; i++) {
-            int len = records[i].remaining();
-            if (rotating && size + batch + len > limits.maxFileBytes() && size + batch > PcapFormat.FILE_HEADER_LENGTH) {
-                writeFully(records, from, i);
-                size += batch;
-                batch = 0;
-                from = i;
-                rotate();
-                rotations++;
-            }
-            batch += len;
-        }
-        writeFully(records, from, count);
-        size += batch;
-        return rotations;
+    /** True if {@code bytes} more fit in the current file; always true for a stream. */
+    boolean fits(long bytes) {
+        return !rotating || size + bytes <= limits.maxFileBytes();
     }
 
-    private void rotate() throws IOException {
+    /** True if the file holds its header only (a record too large for the bound still goes into such a file). */
+    boolean isEmpty() {
+        return size == PcapFormat.FILE_HEADER_LENGTH;
+    }
+
+    /** Writes whole records. */
+    void write(ByteBuffer records) throws IOException {
+        size += records.remaining();
+        writeFully(records);
+    }
+
+    /**
+     * Starts a new file: the files move down one place (the oldest deleted), or, with one
+     * file, the file starts over. Not for a stream.
+     */
+    void rotate() throws IOException {
+        if (!rotating) {
+            throw new IllegalStateException(path + " is not rotated");
+        }
         channel.close();
         channel = null;
         int files = limits.files();
@@ -181,15 +177,6 @@ final class PcapFile implements AutoCloseable {
     private void writeFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             channel.write(b);
-        }
-    }
-
-    private void writeFully(ByteBuffer[] bs, int from, int to) throws IOException {
-        for (int i = from; i < to; ) {
-            channel.write(bs, i, to - i);
-            while (i < to && !bs[i].hasRemaining()) {
-                i++;
-            }
         }
     }
 

@@ -23,6 +23,8 @@ final class PcapFormat {
     static final int FILE_HEADER_LENGTH = 24;
     /** Record header length. */
     static final int RECORD_HEADER_LENGTH = 16;
+    /** Offset of {@code incl_len}, the bytes stored after the record header, in a record header. */
+    static final int INCL_LEN_OFFSET = 8;
     /** LINKTYPE_ETHERNET (tcpdump.org link-layer header types): frames from the destination MAC on. */
     static final int LINKTYPE_ETHERNET = 1;
     /**

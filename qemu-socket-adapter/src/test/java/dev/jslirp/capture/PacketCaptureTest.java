@@ -12,10 +12,13 @@ import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.TestNetwork;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -144,16 +147,32 @@ class PacketCaptureTest {
 
     @Test
     void aWriterThatFallsBehindCostsCapturedFramesNotTheNetwork() throws Exception {
-        Path file = dir.resolve("small-queue.pcap");
-        // Room for one record at a time: a burst of pings outruns the writer.
-        PacketCapture capture = new PacketCapture(network, new CaptureLimits(4 << 20, 1, 2000));
-        capture.start(file).get(10, TimeUnit.SECONDS);
-        ping(500, 1400);
-        capture.stop().get(10, TimeUnit.SECONDS);
+        // A FIFO whose reader waits: the writer blocks once the pipe is full, as on a stalled disk.
+        Path fifo = dir.resolve("stalled");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        CountDownLatch readNow = new CountDownLatch(1);
+        Path copy = dir.resolve("copy.pcap");
+        CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+            try (InputStream in = Files.newInputStream(fifo)) {
+                readNow.await();
+                return Files.copy(in, copy);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        PacketCapture capture = new PacketCapture(network, new CaptureLimits(SMALL_FILE, 1, 1 << 20));
+        capture.start(fifo).get(10, TimeUnit.SECONDS);
+        ping(1000, 1400); // 2,000 frames, 2.9 MB: the pipe (64 KiB) and the chunks (1 MiB) overflow
         Counters<CaptureCounter> c = counters();
-        assertThat(c.get(CaptureCounter.FRAMES_DROPPED)).isPositive();
-        assertThat(c.get(CaptureCounter.FRAMES_WRITTEN) + c.get(CaptureCounter.FRAMES_DROPPED)).isEqualTo(1000);
-        assertThat(Tshark.fields(file, null, "frame.len")).hasSize((int) c.get(CaptureCounter.FRAMES_WRITTEN));
+        assertThat(c.get(CaptureCounter.FRAMES_DROPPED)).as("frames dropped from the capture").isPositive();
+        assertThat(c.get(CaptureCounter.FRAMES_QUEUED) + c.get(CaptureCounter.FRAMES_DROPPED)).isEqualTo(2000);
+        assertNetworkAnswers();
+        readNow.countDown();
+        capture.stop().get(10, TimeUnit.SECONDS);
+        reader.get(10, TimeUnit.SECONDS);
+        assertThat(c.get(CaptureCounter.FRAMES_WRITTEN)).isEqualTo(c.get(CaptureCounter.FRAMES_QUEUED));
+        assertThat(Tshark.fields(copy, null, "frame.len")).hasSize((int) c.get(CaptureCounter.FRAMES_WRITTEN));
+        assertThat(Tshark.fields(copy, "icmp", "frame.len")).allMatch("1442"::equals);
     }
 
     @Test
