@@ -4,6 +4,8 @@ import dev.jslirp.JslirpNetwork;
 import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.capture.PacketCapture;
 import dev.jslirp.control.ControlServer;
+import dev.jslirp.metrics.MetricsServer;
+import dev.jslirp.metrics.NetworkMetrics;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
@@ -32,11 +34,11 @@ import java.util.stream.Collectors;
 final class Jslirp implements AutoCloseable {
     /** What to start: everything the command line decided. */
     record Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
-                LinkBuffers buffers, Endpoint control, Capture capture) {
-        /** A plan without a control socket, capturing nothing at start. */
+                LinkBuffers buffers, Endpoint control, Capture capture, Endpoint.Inet metrics) {
+        /** A plan without a control socket or metrics endpoint, capturing nothing at start. */
         Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
              LinkBuffers buffers) {
-            this(io, configs, transport, netdevId, buffers, null, new Capture(null, CaptureLimits.defaults()));
+            this(io, configs, transport, netdevId, buffers, null, new Capture(null, CaptureLimits.defaults()), null);
         }
     }
 
@@ -50,15 +52,17 @@ final class Jslirp implements AutoCloseable {
     private final GuestTransport transport;
     private final ControlServer control;
     private final PacketCapture capture;
+    private final MetricsServer metrics;
 
     private Jslirp(Plan plan, EventLoopGroup group, JslirpNetwork network, GuestTransport transport,
-                   ControlServer control, PacketCapture capture) {
+                   ControlServer control, PacketCapture capture, MetricsServer metrics) {
         this.plan = plan;
         this.group = group;
         this.network = network;
         this.transport = transport;
         this.control = control;
         this.capture = capture;
+        this.metrics = metrics;
     }
 
     /**
@@ -72,6 +76,7 @@ final class Jslirp implements AutoCloseable {
         GuestTransport transport = null;
         ControlServer control = null;
         PacketCapture capture = null;
+        MetricsServer metrics = null;
         try {
             EventLoop loop = group.next();
             NetworkSettings.Configs c = plan.configs();
@@ -88,8 +93,18 @@ final class Jslirp implements AutoCloseable {
             if (plan.control() != null) {
                 control = ControlServer.start(network, plan.netdevId(), plan.io(), plan.control(), capture);
             }
-            return new Jslirp(plan, group, network, transport, control, capture);
+            if (plan.metrics() != null) {
+                try {
+                    metrics = MetricsServer.start(new NetworkMetrics(network), plan.metrics());
+                } catch (IOException e) {
+                    throw new IOException("--metrics: " + e.getMessage(), e);
+                }
+            }
+            return new Jslirp(plan, group, network, transport, control, capture, metrics);
         } catch (IOException | RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -158,6 +173,9 @@ final class Jslirp implements AutoCloseable {
         if (capture.file() != null) {
             lines.add("pcap: capturing to " + capture.file() + " (" + capture.limits().describe() + ")");
         }
+        if (metrics != null) {
+            lines.add("metrics: " + metrics.url() + " (Prometheus text format)");
+        }
         if (control != null) {
             lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats, pcap; e.g. "
                     + control.clientHint() + ")");
@@ -207,6 +225,9 @@ final class Jslirp implements AutoCloseable {
     /** Closes the control socket, the transport, the network and the loop; blocks until done. */
     @Override
     public void close() {
+        if (metrics != null) {
+            metrics.close();
+        }
         try {
             if (control != null) {
                 control.close();

@@ -4,6 +4,7 @@ import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.control.ControlClientCommand;
 import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.metrics.MetricsServer;
 import dev.jslirp.supervision.PidFile;
 import dev.jslirp.supervision.ReadyFd;
 import dev.jslirp.supervision.Supervisor;
@@ -206,6 +207,13 @@ public final class JslirpCommand implements Callable<Integer> {
             "Capture files kept, FILE and FILE.1 to FILE.(N-1), 1..1000 (default: 2); disk use is at most "
                 + "N times --pcap-max-size. With 1, FILE starts over when full."})
         String pcapFiles;
+
+        @Option(names = "--metrics", paramLabel = MetricsServer.FORM, order = 64, description = {
+            "Serve every counter, gauges (flows, leases, buffers) and latency histograms (host TCP connect, "
+                + "upstream DNS) at http://HOST:PORT/metrics in Prometheus's text format, e.g. "
+                + "tcp:127.0.0.1:9464 (port 0: a free one, logged). The control socket's 'info stats json' "
+                + "gives the same as JSON."})
+        String metrics;
     }
 
     /** Logging and running under a supervisor. */
@@ -362,8 +370,22 @@ public final class JslirpCommand implements Callable<Integer> {
                 throw CliException.relabel(e, "--control");
             }
         }
+        Endpoint.Inet metrics = null;
+        if (c.metrics != null) {
+            Endpoint e;
+            try {
+                e = Endpoint.parse("--metrics", c.metrics, "tcp");
+            } catch (ConfigException ce) {
+                throw CliException.relabel(ce, "--metrics");
+            }
+            if (!(e instanceof Endpoint.Inet inet)) {
+                throw new CliException("invalid --metrics: '" + c.metrics + "' (expected " + MetricsServer.FORM
+                        + ", e.g. tcp:127.0.0.1:9464)");
+            }
+            metrics = inet;
+        }
         return new Jslirp.Plan(io, configs, transportSpec, netdevId, LinkBuffers.DEFAULT, control,
-                captureOptions(c));
+                captureOptions(c), metrics);
     }
 
     /** {@code --pcap} and its bounds: what to capture to at start (file null: nothing) and the bounds of any capture. */

@@ -2,6 +2,8 @@ package dev.jslirp.control;
 
 import dev.jslirp.JslirpNetwork;
 import dev.jslirp.capture.PacketCapture;
+import dev.jslirp.metrics.NetworkMetrics;
+import dev.jslirp.metrics.StatsJson;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
@@ -48,6 +50,7 @@ final class ControlCommands {
             "hostfwd_remove [netdev_id] " + HmpHostfwd.REMOVE_FORM + " -- remove host-to-guest TCP or UDP redirection",
             "info usernet -- show user network stack connection states",
             "info stats -- show jslirp's counters (counters at zero are left out)",
+            "info stats json -- every counter, gauge and latency histogram as one line of JSON",
             "pcap start FILE -- capture every frame to FILE (an absolute path) in pcap format",
             "pcap stop -- stop the capture and close its file",
             "pcap -- say whether a capture runs, and to which file",
@@ -57,6 +60,7 @@ final class ControlCommands {
     private final JslirpNetwork network;
     private final String netdevId;
     private final PacketCapture capture;
+    private final NetworkMetrics metrics;
 
     /**
      * Commands for {@code network}, started as netdev {@code netdevId}, with its packet
@@ -66,6 +70,7 @@ final class ControlCommands {
         this.network = Objects.requireNonNull(network, "network");
         this.netdevId = Objects.requireNonNull(netdevId, "netdevId");
         this.capture = capture;
+        this.metrics = new NetworkMetrics(network);
     }
 
     /**
@@ -278,7 +283,7 @@ final class ControlCommands {
     // ---------------------------------------------------------------- info
 
     private ControlReply info(List<String> args) {
-        String what = args.size() == 1 ? args.get(0) : "";
+        String what = String.join(" ", args);
         switch (what) {
             case "usernet":
                 NatService nat = network.nat();
@@ -286,8 +291,10 @@ final class ControlCommands {
                 return ControlReply.ok(UsernetTable.lines(netdevId, rows, nat.connectionCount()));
             case "stats":
                 return ControlReply.ok(stats(network.stats().snapshot()));
+            case "stats json":
+                return ControlReply.ok(StatsJson.write(metrics.snapshotOnLoop()));
             default:
-                return ControlReply.error("usage: info usernet|stats");
+                return ControlReply.error("usage: info usernet|stats|stats json");
         }
     }
 

@@ -364,6 +364,9 @@ class JslirpCommandTest {
         "--pcap-max-size 64k;--pcap-max-size;at least 128k",
         "--pcap-max-size lots;--pcap-max-size;BYTES",
         "--pcap-files 0;--pcap-files;1..1000",
+        "--metrics unix:/tmp/m.sock;--metrics;tcp:HOST:PORT",
+        "--metrics tcp:127.0.0.1:99999;--metrics;0..65535",
+        "--metrics tcp:127.0.0.1;--metrics;no port",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void badValueExitsWithStatus2AndOneLineNamingTheOption(String args, String option, String form) {
