@@ -9,11 +9,7 @@ import dev.jslirp.transport.QemuStreamPeer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,10 +47,10 @@ class ObservabilityProcessTest extends JslirpProcessTest {
                 .matcher(jslirp.awaitLine("metrics: "));
         assertThat(m.find()).isTrue();
         URI url = URI.create(m.group(1));
-        assertThat(scrape(url).value("jslirp_guest_attached")).isZero();
+        assertThat(PrometheusText.scrape(url).value("jslirp_guest_attached")).isZero();
         try (QemuStreamPeer qemu = QemuStreamPeer.connect(new Endpoint.Unix(sock))) {
             qemu.assertArpRoundTrip();
-            PrometheusText during = scrape(url);
+            PrometheusText during = PrometheusText.scrape(url);
             assertThat(during.value("jslirp_guest_attached")).isEqualTo(1);
             assertThat(during.value("jslirp_traffic_total", "counter", "frames_from_guest")).isEqualTo(1);
             assertThat(during.value("jslirp_traffic_total", "counter", "frames_to_guest")).isEqualTo(1);
@@ -75,13 +71,6 @@ class ObservabilityProcessTest extends JslirpProcessTest {
                     + taken.getLocalPort() + ": Address already in use");
             assertThat(dir.resolve("j.sock")).as("nothing left listening").doesNotExist();
         }
-    }
-
-    private static PrometheusText scrape(URI url) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url)
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return PrometheusText.parse(r.body());
     }
 
     @Test

@@ -11,11 +11,7 @@ import dev.jslirp.transport.Endpoint;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,15 +24,6 @@ class MetricsEndpointTest {
     @TempDir
     Path dir;
 
-    private static PrometheusText scrape(MetricsServer server) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.url()))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
-                t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
-        return PrometheusText.parse(r.body());
-    }
-
     @Test
     void countersGaugesAndLatenciesMoveWithTheGuestsTraffic() throws Exception {
         try (ControlRig rig = new ControlRig(dir);
@@ -44,7 +31,7 @@ class MetricsEndpointTest {
              MetricsServer server = MetricsServer.start(new NetworkMetrics(rig.network),
                      new Endpoint.Inet("tcp", "127.0.0.1", 0))) {
             assertThat(server.url()).matches("http://127\\.0\\.0\\.1:\\d+/metrics");
-            PrometheusText before = scrape(server);
+            PrometheusText before = PrometheusText.scrape(URI.create(server.url()));
             // Text format 0.0.4 names a counter family with its _total.
             assertThat(before.types()).containsEntry("jslirp_traffic_total", "counter")
                     .containsEntry("jslirp_drops_total", "counter").containsEntry("jslirp_dhcp_total", "counter")
@@ -63,7 +50,7 @@ class MetricsEndpointTest {
             ControlRig.Tcp synAck = rig.expectTcp();
             assertThat(synAck.flags()).isEqualTo(TcpPacket.SYN | TcpPacket.ACK);
 
-            PrometheusText after = scrape(server);
+            PrometheusText after = PrometheusText.scrape(URI.create(server.url()));
             assertThat(after.value("jslirp_traffic_total", "counter", "frames_from_guest")).isEqualTo(2);
             assertThat(after.value("jslirp_traffic_total", "counter", "arp_replies")).isEqualTo(1);
             assertThat(after.value("jslirp_nat_tcp_total", "counter", "connects")).isEqualTo(1);

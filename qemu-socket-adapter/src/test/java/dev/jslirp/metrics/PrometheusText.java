@@ -1,5 +1,11 @@
 package dev.jslirp.metrics;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,6 +34,24 @@ public final class PrometheusText {
     private final List<Sample> samples = new ArrayList<>();
 
     private PrometheusText() {
+    }
+
+    /**
+     * Scrapes {@code url} over HTTP: status 200, Prometheus's text format 0.0.4, parsed.
+     *
+     * @throws AssertionError if the answer is anything else
+     */
+    public static PrometheusText scrape(URI url) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(url)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + url + ": status " + r.statusCode() + ": " + r.body());
+        }
+        String type = r.headers().firstValue("Content-Type").orElse("");
+        if (!type.startsWith("text/plain; version=0.0.4")) {
+            throw new AssertionError("GET " + url + ": Content-Type " + type);
+        }
+        return parse(r.body());
     }
 
     /**
