@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * jslirp as a user runs it: the {@code ./jslirp} launcher at the top of the source tree (which
@@ -32,7 +33,8 @@ import org.junit.jupiter.api.Timeout;
  * then SIGTERM, as from a terminal or service manager. The same run captures the link with
  * {@code --pcap} (read back by tshark: the guest's DHCP, DNS and a TCP exchange) and serves
  * {@code --metrics} (scraped while the guest is up: the counters and the DNS latency show
- * its traffic).
+ * its traffic). Twice: on epoll, and with Netty's native transports switched off, as on a
+ * host without epoll, where jslirp serves QEMU on the JDK's NIO.
  */
 class JslirpCliGuestTest {
     /** Building the jar (first run, or sources changed) takes a while on a loaded machine. */
@@ -50,9 +52,30 @@ class JslirpCliGuestTest {
         }
     }
 
-    @Test
+    /** Whether Netty's native epoll loads in the jslirp process. */
+    enum NativeIo {
+        /** As on Linux: jslirp runs on epoll. */
+        PRESENT("epoll", ""),
+        /**
+         * As on macOS or Windows, where QEMU runs too: Netty's native transports are switched
+         * off ({@code io.netty.transport.noNative}), so jslirp picks the JDK's NIO by itself,
+         * unix stream sockets included.
+         */
+        ABSENT("nio", "-Dio.netty.transport.noNative=true");
+
+        final String io;
+        final String javaOption;
+
+        NativeIo(String io, String javaOption) {
+            this.io = io;
+            this.javaOption = javaOption;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(NativeIo.class)
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void launcherServesARealGuestAndStopsCleanlyOnSigterm() throws Exception {
+    void launcherServesARealGuestAndStopsCleanlyOnSigterm(NativeIo nativeIo) throws Exception {
         Path socket = HostSockets.tempUnixSocketPath("cli");
         Path pcap = Files.createTempFile("jslirp-cli-guest", ".pcap");
         try (E2eDnsServer upstream = E2eDnsServer.start(Map.of("www.cli.test", "10.0.2.2"));
@@ -63,8 +86,10 @@ class JslirpCliGuestTest {
                     "--dnssearch", "one.cli.test", "--dnssearch", "two.cli.test",
                     "--mtu", "1400",
                     "--dns-upstream", "127.0.0.1:" + upstream.address().getPort(),
-                    "--dns-record", "db.cli.internal=10.0.2.77"));
-            Matcher m = NETDEV.matcher(output.awaitLine("start QEMU with", START_TIMEOUT));
+                    "--dns-record", "db.cli.internal=10.0.2.77"), nativeIo.javaOption);
+            String startLine = output.awaitLine("start QEMU with", START_TIMEOUT);
+            assertThat(startLine).contains("(" + nativeIo.io + ")");
+            Matcher m = NETDEV.matcher(startLine);
             assertThat(m.find()).isTrue();
             String netdev = m.group(1);
             Matcher metricsLine = Pattern.compile("metrics: (\\S+) ").matcher(output.awaitLine("metrics: ", WAIT));
@@ -125,15 +150,15 @@ class JslirpCliGuestTest {
         }
     }
 
-    /** Runs {@code ./jslirp ARGS} from the top of the source tree, with the leak detector on. */
-    private void start(List<String> args) throws Exception {
+    /** Runs {@code ./jslirp ARGS} from the top of the source tree, with the leak detector on and {@code javaOption}. */
+    private void start(List<String> args, String javaOption) throws Exception {
         Path root = sourceTreeRoot();
         List<String> cmd = new ArrayList<>();
         cmd.add(root.resolve("jslirp").toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
         pb.environment().put("JSLIRP_JAVA_OPTS",
-                "-Dio.netty.leakDetection.level=paranoid -Dio.netty.leakDetection.targetRecords=32");
+                "-Dio.netty.leakDetection.level=paranoid -Dio.netty.leakDetection.targetRecords=32 " + javaOption);
         jslirp = pb.start();
         output = ProcessOutput.follow(jslirp, "jslirp-cli-output");
     }
