@@ -177,7 +177,7 @@ final class Jslirp implements AutoCloseable {
             lines.add("metrics: " + metrics.url() + " (Prometheus text format)");
         }
         if (control != null) {
-            lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats, pcap; e.g. "
+            lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats [json], pcap start|stop; e.g. "
                     + control.clientHint() + ")");
         }
         return lines;

@@ -186,7 +186,8 @@ public final class JslirpCommand implements Callable<Integer> {
     static final class ControlOptions {
         @Option(names = "--control", paramLabel = ControlServer.FORM, order = 60, description = {
             "Accept QEMU monitor commands for this network on a control socket: hostfwd_add, hostfwd_remove, "
-                + "info usernet, info stats (one per line, each reply ends with OK or ERROR: ...). Send them with "
+                + "info usernet, and jslirp's info stats [json], pcap start FILE, pcap stop (one per line, each "
+                + "reply ends with OK or ERROR: ...). Send them with "
                 + "'jslirp control ADDR COMMAND'. A unix socket is made owner-only (0600) and removed at exit; "
                 + "TCP only on loopback."})
         String control;

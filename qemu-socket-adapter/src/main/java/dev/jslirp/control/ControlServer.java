@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The control socket of a running network: HMP's user-networking commands
  * ({@code hostfwd_add}, {@code hostfwd_remove}, {@code info usernet}) and jslirp's own
- * ({@code info stats}) over a line-based text protocol, so a running jslirp can be
- * changed and inspected as QEMU's monitor changes {@code -netdev user}.
+ * ({@code info stats [json]}, {@code pcap start FILE}, {@code pcap stop}) over a
+ * line-based text protocol, so a running jslirp can be changed and inspected as QEMU's
+ * monitor changes {@code -netdev user}.
  *
  * <h2>Protocol</h2>
  * <p>The client sends one command per line (LF or CRLF; UTF-8). The server answers each
