@@ -66,6 +66,9 @@ final class CaptureSession implements FrameTap {
     private final Path path;
     private final CaptureLimits limits;
     private final Counters<CaptureCounter> counters;
+    private final int chunkBytes;
+    private final int chunkCount;
+    /** Every chunk, made by the writer before the file opens (so not on the loop), released by it at the end. */
     private final List<ByteBuf> chunks = new ArrayList<>();
     /** Chunks filled by the loop, for the writer. */
     private final Queue<ByteBuf> full;
@@ -90,15 +93,10 @@ final class CaptureSession implements FrameTap {
         this.path = path;
         this.limits = limits;
         this.counters = counters;
-        int chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(limits.maxQueuedBytes() / 4, 1));
-        int count = Math.max(2, limits.maxQueuedBytes() / chunkBytes);
-        this.full = PlatformDependent.newFixedMpscQueue(count);
-        this.free = PlatformDependent.newFixedMpscQueue(count);
-        for (int i = 0; i < count; i++) {
-            ByteBuf c = Unpooled.directBuffer(chunkBytes, chunkBytes);
-            chunks.add(c);
-            free.add(c);
-        }
+        this.chunkBytes = Math.min(MAX_CHUNK_BYTES, Math.max(limits.maxQueuedBytes() / 4, 1));
+        this.chunkCount = Math.max(2, limits.maxQueuedBytes() / chunkBytes);
+        this.full = PlatformDependent.newFixedMpscQueue(chunkCount);
+        this.free = PlatformDependent.newFixedMpscQueue(chunkCount);
         this.baseNanos = network.nanoTime();
         this.baseEpochMicros = System.currentTimeMillis() * 1000;
         // A FastThreadLocalThread, as the loop is, for Netty's thread-local caches.
@@ -171,6 +169,11 @@ final class CaptureSession implements FrameTap {
 
     /** The writer thread. */
     private void run(Consumer<CaptureSession> onFailure) {
+        for (int i = 0; i < chunkCount; i++) {
+            ByteBuf c = Unpooled.directBuffer(chunkBytes, chunkBytes);
+            chunks.add(c);
+            free.add(c);
+        }
         PcapFile file;
         try {
             file = PcapFile.open(path, limits);
