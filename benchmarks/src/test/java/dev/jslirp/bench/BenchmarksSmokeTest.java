@@ -61,7 +61,10 @@ class BenchmarksSmokeTest {
         ran.addAll(run(once(StreamCodecBenchmark.class).param("frameSize", "1514")));
         ran.addAll(run(once(DhcpBenchmark.class)));
         ran.addAll(run(once(DnsBenchmark.class)));
+        ran.addAll(run(once(PacketCaptureBenchmark.class)));
+        ran.addAll(run(once(PcapWriteBenchmark.class).param("frameSize", "1514")));
         assertThat(ran).containsExactlyInAnyOrder(
+                "PacketCaptureBenchmark.icmpEcho", "PcapWriteBenchmark.direct", "PcapWriteBenchmark.pcap4jDumper",
                 "ChecksumBenchmark.addAndFold",
                 "FrameDispatchBenchmark.arpRequest", "FrameDispatchBenchmark.icmpEcho",
                 "FrameDispatchBenchmark.udpToService", "FrameDispatchBenchmark.tcpToService",

@@ -2,6 +2,7 @@ package dev.jslirp.dns;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.stats.LatencyHistogram;
 import dev.jslirp.core.wire.Ipv4Address;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -67,6 +68,8 @@ final class UdpForwarder {
     private final Upstreams upstreams;
     private final GuestDatagrams toGuest;
     private final Counters<DnsCounter> counters;
+    /** Query forwarded to answer relayed, over every upstream asked: the wait for a name the guest sees. */
+    private final LatencyHistogram upstreamLatency;
     private final int maxInFlight;
     private final long timeoutNanos;
     private final IntObjectHashMap<Pending> inFlight = new IntObjectHashMap<>();
@@ -88,6 +91,8 @@ final class UdpForwarder {
         /** Index of the upstream being asked. */
         int attempt;
         ScheduledFuture<?> timer;
+        /** When the query was first sent upstream, on the network's clock. */
+        long sentAt;
 
         Pending(int upstreamId, int guestId, ReplyTo replyTo, ByteBuf query, List<InetSocketAddress> upstreams) {
             this.upstreamId = upstreamId;
@@ -104,6 +109,7 @@ final class UdpForwarder {
         this.upstreams = upstreams;
         this.toGuest = toGuest;
         this.counters = counters;
+        this.upstreamLatency = context.stats().latency("dns.upstream");
         this.maxInFlight = config.maxInFlight();
         this.timeoutNanos = config.upstreamTimeout().toNanos();
     }
@@ -131,6 +137,7 @@ final class UdpForwarder {
         copy.writeBytes(q.buffer(), q.offset(), q.length());
         DnsMessageView.setId(copy, 0, id);
         Pending p = new Pending(id, q.id(), replyTo, copy, list);
+        p.sentAt = context.nanoTime();
         inFlight.put(id, p);
         counters.increment(DnsCounter.FORWARDED);
         send(p);
@@ -252,6 +259,7 @@ final class UdpForwarder {
         frame.writeBytes(message, off, len);
         DnsMessageView.setId(frame, messageOffset, p.guestId);
         counters.increment(DnsCounter.ANSWERS_RELAYED);
+        upstreamLatency.record(context.nanoTime() - p.sentAt);
         toGuest.send(frame, p.replyTo);
     }
 

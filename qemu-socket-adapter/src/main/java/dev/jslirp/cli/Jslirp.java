@@ -1,7 +1,11 @@
 package dev.jslirp.cli;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.capture.CaptureLimits;
+import dev.jslirp.capture.PacketCapture;
 import dev.jslirp.control.ControlServer;
+import dev.jslirp.metrics.MetricsServer;
+import dev.jslirp.metrics.NetworkMetrics;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
@@ -11,13 +15,15 @@ import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
-import dev.jslirp.transport.tap.TapTransport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -28,12 +34,16 @@ import java.util.stream.Collectors;
 final class Jslirp implements AutoCloseable {
     /** What to start: everything the command line decided. */
     record Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
-                LinkBuffers buffers, Endpoint control) {
-        /** A plan without a control socket. */
+                LinkBuffers buffers, Endpoint control, Capture capture, Endpoint.Inet metrics) {
+        /** A plan without a control socket or metrics endpoint, capturing nothing at start. */
         Plan(IoTransport io, NetworkSettings.Configs configs, TransportSpec transport, String netdevId,
              LinkBuffers buffers) {
-            this(io, configs, transport, netdevId, buffers, null);
+            this(io, configs, transport, netdevId, buffers, null, new Capture(null, CaptureLimits.defaults()), null);
         }
+    }
+
+    /** Packet capture: the file to capture to from the start (null: none) and the bounds of every capture. */
+    record Capture(Path file, CaptureLimits limits) {
     }
 
     private final Plan plan;
@@ -41,14 +51,18 @@ final class Jslirp implements AutoCloseable {
     private final JslirpNetwork network;
     private final GuestTransport transport;
     private final ControlServer control;
+    private final PacketCapture capture;
+    private final MetricsServer metrics;
 
     private Jslirp(Plan plan, EventLoopGroup group, JslirpNetwork network, GuestTransport transport,
-                   ControlServer control) {
+                   ControlServer control, PacketCapture capture, MetricsServer metrics) {
         this.plan = plan;
         this.group = group;
         this.network = network;
         this.transport = transport;
         this.control = control;
+        this.capture = capture;
+        this.metrics = metrics;
     }
 
     /**
@@ -61,6 +75,8 @@ final class Jslirp implements AutoCloseable {
         JslirpNetwork network = null;
         GuestTransport transport = null;
         ControlServer control = null;
+        PacketCapture capture = null;
+        MetricsServer metrics = null;
         try {
             EventLoop loop = group.next();
             NetworkSettings.Configs c = plan.configs();
@@ -68,18 +84,35 @@ final class Jslirp implements AutoCloseable {
                     .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat())
                     .eventLoop(loop, plan.io().hostChannels())
                     .build();
+            capture = new PacketCapture(network.guest(), plan.capture().limits());
+            if (plan.capture().file() != null) {
+                startCapture(capture, plan.capture().file());
+            }
             transport = plan.transport().create(network.guest(), plan.io(), plan.buffers());
             transport.start();
             if (plan.control() != null) {
-                control = ControlServer.start(network, plan.netdevId(), plan.io(), plan.control());
+                control = ControlServer.start(network, plan.netdevId(), plan.io(), plan.control(), capture);
             }
-            return new Jslirp(plan, group, network, transport, control);
+            if (plan.metrics() != null) {
+                try {
+                    metrics = MetricsServer.start(new NetworkMetrics(network), plan.metrics());
+                } catch (IOException e) {
+                    throw new IOException("--metrics: " + e.getMessage(), e);
+                }
+            }
+            return new Jslirp(plan, group, network, transport, control, capture, metrics);
         } catch (IOException | RuntimeException e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             if (control != null) {
                 control.close();
             }
             if (transport != null) {
                 transport.close();
+            }
+            if (capture != null) {
+                capture.close();
             }
             if (network != null) {
                 network.close();
@@ -87,6 +120,27 @@ final class Jslirp implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             throw e;
         }
+    }
+
+    /** Starts the capture to {@code file} and waits until its file is open. */
+    private static void startCapture(PacketCapture capture, Path file) throws IOException {
+        try {
+            capture.start(file).get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable t = PacketCapture.unwrap(e);
+            throw new IOException("--pcap: cannot capture to " + file + ": " + t.getMessage(), t);
+        } catch (TimeoutException e) {
+            throw new IOException("--pcap: cannot capture to " + file + ": opening it takes more than 30 s "
+                    + "(a FIFO nobody reads?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("--pcap: interrupted", e);
+        }
+    }
+
+    /** The packet capture. */
+    PacketCapture capture() {
+        return capture;
     }
 
     /** The network. */
@@ -106,23 +160,8 @@ final class Jslirp implements AutoCloseable {
     List<String> startupLines() {
         String id = plan.netdevId();
         List<String> netdevs = transport.qemuNetdevs(id);
-        String qemu = netdevs.isEmpty() ? "" : "-netdev " + netdevs.get(0) + " -device virtio-net-pci,netdev=" + id;
-        String io = plan.io().optionName();
         List<String> lines = new ArrayList<>();
-        TransportSpec spec = plan.transport();
-        if (transport instanceof TapTransport tap) {
-            lines.add("jslirp serving " + tap.describe() + " (" + io + "); " + tap.guestHint());
-        } else if (spec instanceof TransportSpec.Listen) {
-            lines.add("jslirp listening on " + transport.endpoint() + " (" + io + "); start QEMU with: " + qemu);
-        } else if (spec instanceof TransportSpec.Connect c) {
-            lines.add("jslirp connecting to QEMU at " + transport.endpoint() + " (" + io + ", retrying every "
-                    + c.reconnectDelay().toMillis() + " ms); start QEMU with: " + qemu);
-        } else {
-            TransportSpec.Dgram d = (TransportSpec.Dgram) spec;
-            lines.add("jslirp bound to " + transport.endpoint() + " (" + io + "), sending to "
-                    + (d.remote() != null ? "QEMU at " + d.remote() : "the sender of the first datagram")
-                    + "; start QEMU with: " + qemu);
-        }
+        lines.add("jslirp " + transport.activity() + " (" + plan.io().optionName() + "); " + transport.attachHint(id));
         for (int i = 1; i < netdevs.size(); i++) {
             lines.add("or, with QEMU's legacy socket backend: -netdev " + netdevs.get(i));
         }
@@ -131,8 +170,14 @@ final class Jslirp implements AutoCloseable {
         lines.add("dhcp: " + describe(c.dhcp(), c.network().dhcpStart()));
         lines.add("dns: " + describe(c.dns()));
         lines.add("nat: " + describe(c.nat()));
+        if (capture.file() != null) {
+            lines.add("pcap: capturing to " + capture.file() + " (" + capture.limits().describe() + ")");
+        }
+        if (metrics != null) {
+            lines.add("metrics: " + metrics.url() + " (Prometheus text format)");
+        }
         if (control != null) {
-            lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats; e.g. "
+            lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats [json], pcap start|stop; e.g. "
                     + control.clientHint() + ")");
         }
         return lines;
@@ -180,6 +225,9 @@ final class Jslirp implements AutoCloseable {
     /** Closes the control socket, the transport, the network and the loop; blocks until done. */
     @Override
     public void close() {
+        if (metrics != null) {
+            metrics.close();
+        }
         try {
             if (control != null) {
                 control.close();
@@ -189,6 +237,7 @@ final class Jslirp implements AutoCloseable {
                 transport.close();
             } finally {
                 try {
+                    capture.close();
                     network.close();
                 } finally {
                     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

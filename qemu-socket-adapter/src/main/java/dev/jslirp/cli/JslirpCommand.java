@@ -1,14 +1,27 @@
 package dev.jslirp.cli;
 
+import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.control.ControlClientCommand;
 import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.metrics.MetricsServer;
+import dev.jslirp.supervision.PidFile;
+import dev.jslirp.supervision.ReadyFd;
+import dev.jslirp.supervision.Supervisor;
+import dev.jslirp.supervision.SystemdNotify;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.tap.TapTransport;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +50,11 @@ import picocli.CommandLine.Spec;
  * takes, and exit status 2. Once running, jslirp logs where it listens and the exact
  * {@code -netdev} argument for QEMU, and runs until SIGINT or SIGTERM, when it closes
  * its sockets (removing its unix socket file) and exits.
+ *
+ * <p>Where options are declared: what is fixed (transports, control, supervision, logging)
+ * is annotated here; the network settings are one table, {@link NetworkSettings#DECLARED},
+ * whose options {@link SettingOptions} adds to this command with picocli's programmatic
+ * API. A new network setting is one entry in that table, not an option here.
  */
 @Command(name = "jslirp",
         mixinStandardHelpOptions = true,
@@ -57,7 +75,8 @@ import picocli.CommandLine.Spec;
                 + "-netdev user value. Mistakes exit with status 2."
         },
         footerHeading = "%nExamples:%n",
-        subcommands = ControlClientCommand.class)
+        subcommands = ControlClientCommand.class,
+        modelTransformer = SettingOptions.class)
 public final class JslirpCommand implements Callable<Integer> {
     /**
      * Examples with the QEMU arguments each needs, printed as they are: a QEMU argument
@@ -163,114 +182,78 @@ public final class JslirpCommand implements Callable<Integer> {
         boolean netnsStatic;
     }
 
-    /** QEMU's -netdev user keys. */
-    static final class QemuUserOptions {
-        @Option(names = "--netdev-user", paramLabel = "KEY=VALUE,...", order = 20, description = {
-            "A whole -netdev user value as QEMU takes it, e.g. 'user,id=n0,net=10.0.2.0/24,hostfwd=tcp::2222-:22'. "
-                + "Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch tftp-server-name "
-                + "bootfile; id= names the netdev in the printed QEMU line; ',,' is a comma in a value. "
-                + "Unsupported QEMU keys (tftp, smb, guestfwd, ipv6-*) are refused. Combines with the options "
-                + "below; a key given both ways is an error."})
-        List<String> netdevUser = new ArrayList<>();
-
-        @Option(names = "--net", paramLabel = "ADDR/LEN", order = 21, description = {
-            "The guest network, a.b.c.d/len or a.b.c.d/m.m.m.m (default: 10.0.2.0/24)."})
-        String net;
-
-        @Option(names = "--host", paramLabel = "ADDR", order = 22, description = {
-            "The gateway, which also stands for the host (default: .2 of the network, 10.0.2.2)."})
-        String host;
-
-        @Option(names = "--dns", paramLabel = "ADDR", order = 23, description = {
-            "The DNS server address the guest is offered (default: .3, 10.0.2.3)."})
-        String dns;
-
-        @Option(names = "--dhcpstart", paramLabel = "ADDR", order = 24, description = {
-            "The first address DHCP hands out (default: .15, 10.0.2.15)."})
-        String dhcpstart;
-
-        @Option(names = "--restrict", paramLabel = "on|off", order = 25, description = {
-            "on: isolate the guest from the host and the outside (yes|no also accepted; default: off)."})
-        String restrict;
-
-        @Option(names = "--hostfwd", paramLabel = "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT", order = 26,
-                description = {"Forward a host port into the guest, e.g. tcp::2222-:22. Repeatable."})
-        List<String> hostfwd = new ArrayList<>();
-
-        @Option(names = "--hostname", paramLabel = "NAME", order = 27, description = {
-            "Host name DHCP gives the guest."})
-        String hostname;
-
-        @Option(names = "--domainname", paramLabel = "NAME", order = 28, description = {
-            "Domain name DHCP gives the guest."})
-        String domainname;
-
-        @Option(names = "--dnssearch", paramLabel = "DOMAIN", order = 29, description = {
-            "A DNS search domain DHCP gives the guest. Repeatable."})
-        List<String> dnssearch = new ArrayList<>();
-
-        @Option(names = "--tftp-server-name", paramLabel = "NAME", order = 30, description = {
-            "TFTP server name DHCP announces (option 66)."})
-        String tftpServerName;
-
-        @Option(names = "--bootfile", paramLabel = "FILE", order = 31, description = {
-            "Boot file name DHCP announces (BOOTP file, option 67)."})
-        String bootfile;
-
-        @Option(names = "--mtu", paramLabel = "BYTES", order = 32, description = {
-            "IP MTU of the guest link, 576..65520 (default: 1500)."})
-        String mtu;
-    }
-
-    /** jslirp's own settings. */
-    static final class JslirpOptions {
-        @Option(names = "--dns-upstream", paramLabel = "ADDR[:PORT]", order = 40, description = {
-            "Forward the guest's DNS queries to this resolver (IPv4, port 53 by default). Repeatable; "
-                + "default: the host's /etc/resolv.conf."})
-        List<String> dnsUpstream = new ArrayList<>();
-
-        @Option(names = "--dns-record", paramLabel = "NAME=ADDR", order = 41, description = {
-            "Answer NAME with IPv4 address ADDR without asking upstream. Repeatable."})
-        List<String> dnsRecord = new ArrayList<>();
-
-        @Option(names = "--no-host-loopback", order = 42, description = {
-            "Do not let connections to the gateway address reach the host's loopback."})
-        boolean noHostLoopback;
-
-        @Option(names = "--dhcp-static", paramLabel = "MAC=ADDR", order = 43, description = {
-            "Always give address ADDR to MAC aa:bb:cc:dd:ee:ff. Repeatable."})
-        List<String> dhcpStatic = new ArrayList<>();
-
-        @Option(names = "--dhcp-pool-size", paramLabel = "N", order = 44, description = {
-            "Addresses in the DHCP pool from --dhcpstart, 1..1024 (default: 16)."})
-        String dhcpPoolSize;
-
-        @Option(names = "--control", paramLabel = ControlServer.FORM, order = 45, description = {
+    /** Control socket and observability. */
+    static final class ControlOptions {
+        @Option(names = "--control", paramLabel = ControlServer.FORM, order = 60, description = {
             "Accept QEMU monitor commands for this network on a control socket: hostfwd_add, hostfwd_remove, "
-                + "info usernet, info stats (one per line, each reply ends with OK or ERROR: ...). Send them with "
+                + "info usernet, and jslirp's info stats [json], pcap start FILE, pcap stop (one per line, each "
+                + "reply ends with OK or ERROR: ...). Send them with "
                 + "'jslirp control ADDR COMMAND'. A unix socket is made owner-only (0600) and removed at exit; "
                 + "TCP only on loopback."})
         String control;
+
+        @Option(names = "--pcap", paramLabel = "FILE", order = 61, description = {
+            "Capture every frame of the guest's link, both ways, to FILE in pcap format (tshark, Wireshark). "
+                + "Written off the event loop; frames are dropped from the capture, and counted, when the disk "
+                + "falls behind. An existing FILE is replaced only if it is a capture. Also at run time: "
+                + "'pcap start FILE' / 'pcap stop' on the control socket."})
+        String pcap;
+
+        @Option(names = "--pcap-max-size", paramLabel = "BYTES", order = 62, description = {
+            "Rotate the capture when FILE reaches this size: FILE becomes FILE.1, and so on (at least 128k; "
+                + "default: 64m)."})
+        String pcapMaxSize;
+
+        @Option(names = "--pcap-files", paramLabel = "N", order = 63, description = {
+            "Capture files kept, FILE and FILE.1 to FILE.(N-1), 1..1000 (default: 2); disk use is at most "
+                + "N times --pcap-max-size. With 1, FILE starts over when full."})
+        String pcapFiles;
+
+        @Option(names = "--metrics", paramLabel = MetricsServer.FORM, order = 64, description = {
+            "Serve every counter, gauges (flows, leases, buffers) and latency histograms (host TCP connect, "
+                + "upstream DNS) at http://HOST:PORT/metrics in Prometheus's text format, e.g. "
+                + "tcp:127.0.0.1:9464 (port 0: a free one, logged). The control socket's 'info stats json' "
+                + "gives the same as JSON."})
+        String metrics;
     }
 
-    /** Bounds of the NAT. */
-    static final class LimitOptions {
-        @Option(names = "--max-tcp-flows", paramLabel = "N", order = 50, description = {
-            "TCP connections at once, 1..1000000 (default: 4096)."})
-        String maxTcpFlows;
+    /** Logging and running under a supervisor. */
+    static final class SupervisionOptions {
+        @Spec
+        CommandSpec spec;
 
-        @Option(names = "--max-half-open", paramLabel = "N", order = 51, description = {
-            "TCP connections still connecting on the host at once, 1..65536 (default: 256)."})
-        String maxHalfOpen;
+        String logLevel;
 
-        @Option(names = "--max-udp-flows", paramLabel = "N", order = 52, description = {
-            "UDP flows at once, 1..1000000 (default: 1024)."})
-        String maxUdpFlows;
+        @Option(names = "--log-level", paramLabel = "error|warn|info|debug|trace", order = 70, description = {
+            "How much to log (default: info)."})
+        void logLevel(String level) {
+            String l = level.trim().toLowerCase(Locale.ROOT);
+            if (!LOG_LEVELS.contains(l)) {
+                // Checked as it is parsed: logging is set up from it before anything else runs.
+                throw new ParameterException(spec.commandLine(), "invalid --log-level: '" + level + "' (expected " + String.join("|", LOG_LEVELS)
+                        + ")");
+            }
+            this.logLevel = l;
+        }
 
-        @Option(names = "--tcp-buffer", paramLabel = "BYTES", order = 53, description = {
-            "Buffer per TCP flow and direction, 16k..64m, e.g. 256k, 1m (default: 1m)."})
-        String tcpBuffer;
+        @Option(names = "--log-file", paramLabel = "PATH", order = 71, description = {
+            "Append the log to PATH (created if missing) instead of writing it to standard error. Mistakes in the "
+                + "command line still go to standard error."})
+        String logFile;
+
+        @Option(names = "--pid-file", paramLabel = "PATH", order = 72, description = {
+            "Write jslirp's process id to PATH once it serves; removed at exit."})
+        String pidFile;
+
+        @Option(names = "--ready-fd", paramLabel = "FD", order = 73, description = {
+            "Write '1' to the inherited file descriptor FD and close it once jslirp serves, as slirp4netns's -r "
+                + "(e.g. --ready-fd 3 3>&1). With NOTIFY_SOCKET set (systemd Type=notify), jslirp also sends "
+                + "READY=1 there."})
+        String readyFd;
     }
+
+    /** The levels {@code --log-level} takes. */
+    static final List<String> LOG_LEVELS = List.of("error", "warn", "info", "debug", "trace");
 
     /**
      * Exactly one is required, checked in {@link #buildPlan()} rather than by picocli,
@@ -283,24 +266,13 @@ public final class JslirpCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, validate = false, order = 2, heading = "%nTransport:%n")
     TuningOptions tuning;
 
-    @ArgGroup(exclusive = false, validate = false, order = 3, heading = "%nQEMU -netdev user options:%n")
-    QemuUserOptions user;
+    // Groups 3 to 5, the network settings, are made by SettingOptions from NetworkSettings.DECLARED.
 
-    @ArgGroup(exclusive = false, validate = false, order = 4, heading = "%njslirp options:%n")
-    JslirpOptions own;
+    @ArgGroup(exclusive = false, validate = false, order = 6, heading = "%nControl and observability:%n")
+    ControlOptions controlOptions;
 
-    @ArgGroup(exclusive = false, validate = false, order = 5, heading = "%nNAT limits:%n")
-    LimitOptions limits;
-
-    /** Logging. */
-    static final class LogOptions {
-        @Option(names = "--log-level", paramLabel = "error|warn|info|debug|trace", order = 60, description = {
-            "How much to log (default: info)."})
-        String logLevel;
-    }
-
-    @ArgGroup(exclusive = false, validate = false, order = 6, heading = "%nLogging:%n")
-    LogOptions logging;
+    @ArgGroup(exclusive = false, validate = false, order = 7, heading = "%nSupervision and logging:%n")
+    SupervisionOptions supervision;
 
     @Spec
     CommandSpec spec;
@@ -351,16 +323,13 @@ public final class JslirpCommand implements Callable<Integer> {
             throw new CliException("Missing required argument (specify one of these): " + choices);
         }
         TuningOptions t = tuning != null ? tuning : new TuningOptions();
-        QemuUserOptions u = user != null ? user : new QemuUserOptions();
-        JslirpOptions o = own != null ? own : new JslirpOptions();
-        LimitOptions l = limits != null ? limits : new LimitOptions();
+        ControlOptions c = controlOptions != null ? controlOptions : new ControlOptions();
 
         IoTransport io = ioTransport(t.io);
-        checkLogLevel();
 
         NetworkSettings settings = new NetworkSettings();
         String netdevId = "n0";
-        for (String s : u.netdevUser) {
+        for (String s : SettingOptions.netdevUserValues(spec)) {
             NetdevUserString.Parsed parsed = NetdevUserString.parse(s);
             if (parsed.id() != null) {
                 netdevId = parsed.id();
@@ -369,68 +338,80 @@ public final class JslirpCommand implements Callable<Integer> {
                 settings.netdevUser(p.key(), p.value());
             }
         }
-        option(settings, "net", u.net);
-        option(settings, "host", u.host);
-        option(settings, "dns", u.dns);
-        option(settings, "dhcpstart", u.dhcpstart);
-        option(settings, "restrict", u.restrict);
-        u.hostfwd.forEach(v -> settings.option("hostfwd", v));
-        option(settings, "hostname", u.hostname);
-        option(settings, "domainname", u.domainname);
-        u.dnssearch.forEach(v -> settings.option("dnssearch", v));
-        option(settings, "tftp-server-name", u.tftpServerName);
-        option(settings, "bootfile", u.bootfile);
-        option(settings, "mtu", u.mtu);
-        o.dnsUpstream.forEach(v -> settings.option("dns-upstream", v));
-        o.dnsRecord.forEach(v -> settings.option("dns-record", v));
-        if (o.noHostLoopback) {
-            settings.option("host-loopback", "off");
-        }
-        o.dhcpStatic.forEach(v -> settings.option("dhcp-static", v));
-        option(settings, "dhcp-pool-size", o.dhcpPoolSize);
-        option(settings, "max-tcp-flows", l.maxTcpFlows);
-        option(settings, "max-half-open", l.maxHalfOpen);
-        option(settings, "max-udp-flows", l.maxUdpFlows);
-        option(settings, "tcp-buffer", l.tcpBuffer);
+        SettingOptions.collect(spec, settings);
         NetworkSettings.Configs configs = settings.build();
 
-        TransportSpec spec;
+        TransportSpec transportSpec;
         if (transport.listen != null) {
-            spec = TransportSpec.listen(transport.listen);
+            transportSpec = TransportSpec.listen(transport.listen);
         } else if (transport.connect != null) {
             Duration delay = t.reconnectDelay == null ? Duration.ofSeconds(1)
                     : Values.duration("--reconnect-delay", t.reconnectDelay);
-            spec = TransportSpec.connect(transport.connect, delay);
+            transportSpec = TransportSpec.connect(transport.connect, delay);
         } else if (transport.tap != null) {
-            spec = TransportSpec.tap(transport.tap);
+            transportSpec = TransportSpec.tap(transport.tap);
         } else if (transport.netns != null) {
-            spec = TransportSpec.netns(transport.netns, t.netnsIfname, t.netnsStatic);
+            transportSpec = TransportSpec.netns(transport.netns, t.netnsIfname, t.netnsStatic);
         } else {
-            spec = TransportSpec.dgram(transport.dgram);
+            transportSpec = TransportSpec.dgram(transport.dgram);
         }
         if ((t.netnsIfname != null || t.netnsStatic) && transport.netns == null) {
             throw new CliException((t.netnsIfname != null ? "--netns-ifname" : "--netns-static")
                     + " applies to --netns only");
         }
-        if (t.reconnectDelay != null && !(spec instanceof TransportSpec.Connect)) {
+        if (t.reconnectDelay != null && !(transportSpec instanceof TransportSpec.Connect)) {
             throw new CliException("--reconnect-delay applies to --connect only");
         }
-        spec.checkSupported(io);
+        transportSpec.checkSupported(io);
         Endpoint control = null;
-        if (o.control != null) {
+        if (c.control != null) {
             try {
-                control = ControlServer.parseEndpoint("--control", o.control);
+                control = ControlServer.parseEndpoint("--control", c.control);
             } catch (ConfigException e) {
                 throw CliException.relabel(e, "--control");
             }
         }
-        return new Jslirp.Plan(io, configs, spec, netdevId, LinkBuffers.DEFAULT, control);
+        Endpoint.Inet metrics = null;
+        if (c.metrics != null) {
+            Endpoint e;
+            try {
+                e = Endpoint.parse("--metrics", c.metrics, "tcp");
+            } catch (ConfigException ce) {
+                throw CliException.relabel(ce, "--metrics");
+            }
+            if (!(e instanceof Endpoint.Inet inet)) {
+                throw new CliException("invalid --metrics: '" + c.metrics + "' (expected " + MetricsServer.FORM
+                        + ", e.g. tcp:127.0.0.1:9464)");
+            }
+            metrics = inet;
+        }
+        return new Jslirp.Plan(io, configs, transportSpec, netdevId, LinkBuffers.DEFAULT, control,
+                captureOptions(c), metrics);
     }
 
-    private static void option(NetworkSettings settings, String key, String value) {
-        if (value != null) {
-            settings.option(key, value);
+    /** {@code --pcap} and its bounds: what to capture to at start (file null: nothing) and the bounds of any capture. */
+    private static Jslirp.Capture captureOptions(ControlOptions c) {
+        int maxSize = c.pcapMaxSize == null ? CaptureLimits.DEFAULT_FILE_BYTES : Values.bytes("--pcap-max-size",
+                c.pcapMaxSize);
+        int files = c.pcapFiles == null ? CaptureLimits.DEFAULT_FILES : Values.integer("--pcap-files", c.pcapFiles);
+        CaptureLimits limits;
+        try {
+            limits = new CaptureLimits(maxSize, files, CaptureLimits.DEFAULT_QUEUED_BYTES);
+        } catch (ConfigException e) {
+            throw CliException.relabel(e, "--" + e.option());
         }
+        Path file = null;
+        if (c.pcap != null) {
+            try {
+                file = Path.of(c.pcap).toAbsolutePath();
+            } catch (InvalidPathException e) {
+                throw new CliException("invalid --pcap: '" + c.pcap + "' (" + e.getMessage() + ")");
+            }
+            if (Files.isDirectory(file)) {
+                throw new CliException("invalid --pcap: '" + c.pcap + "' is a directory (expected a file)");
+            }
+        }
+        return new Jslirp.Capture(file, limits);
     }
 
     private static IoTransport ioTransport(String name) {
@@ -450,14 +431,61 @@ public final class JslirpCommand implements Callable<Integer> {
         return io;
     }
 
-    private String logLevel() {
-        return logging == null ? null : logging.logLevel;
+    /** The {@code --log-level} given, lower case, or null. */
+    String logLevel() {
+        return supervision == null ? null : supervision.logLevel;
     }
 
-    private void checkLogLevel() {
-        String logLevel = logLevel();
-        if (logLevel != null && !List.of("error", "warn", "info", "debug", "trace").contains(logLevel)) {
-            throw new CliException("invalid --log-level: '" + logLevel + "' (expected error|warn|info|debug|trace)");
+    /**
+     * What the supervision options ask for, checked: a pid file's directory exists, a ready
+     * descriptor is open, {@code NOTIFY_SOCKET} (if set) is an address.
+     *
+     * @throws ParameterException naming the option at fault
+     */
+    Supervisor supervisor() {
+        SupervisionOptions o = supervision != null ? supervision : new SupervisionOptions();
+        PidFile pid = null;
+        ReadyFd ready = null;
+        SystemdNotify notify;
+        try {
+            if (o.pidFile != null) {
+                pid = PidFile.at(Path.of(o.pidFile));
+            }
+        } catch (IllegalArgumentException e) { // InvalidPathException too
+            throw new ParameterException(spec.commandLine(), "invalid --pid-file: " + e.getMessage());
+        }
+        try {
+            if (o.readyFd != null) {
+                ready = ReadyFd.of(Values.integer("--ready-fd", o.readyFd));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --ready-fd: " + e.getMessage());
+        } catch (CliException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try {
+            notify = SystemdNotify.fromEnvironment(System.getenv(SystemdNotify.ENV));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid environment: " + e.getMessage());
+        }
+        return new Supervisor(pid, ready, notify);
+    }
+
+    /**
+     * Opens {@code --log-file} for appending, or returns null without one.
+     *
+     * @throws ParameterException naming {@code --log-file} if it cannot be opened
+     */
+    private PrintStream openLogFile() {
+        String path = supervision == null ? null : supervision.logFile;
+        if (path == null) {
+            return null;
+        }
+        try {
+            return new PrintStream(new FileOutputStream(path, true), true, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --log-file: cannot open '" + path
+                    + "' for appending (" + e.getMessage() + ")");
         }
     }
 
@@ -465,33 +493,47 @@ public final class JslirpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         // Before plan(): it loads Netty, whose first logger fixes slf4j-simple's settings.
-        try {
-            checkLogLevel();
-        } catch (CliException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
         configureLogging();
         Jslirp.Plan plan = plan();
+        Supervisor supervisor = supervisor();
+        PrintWriter err = spec.commandLine().getErr();
+        PrintStream logFile = openLogFile();
+        if (logFile != null) {
+            // slf4j-simple writes to whatever System.err is at each line.
+            System.setErr(logFile);
+        }
         Logger log = LoggerFactory.getLogger("jslirp");
         Jslirp jslirp;
         try {
             jslirp = Jslirp.start(plan);
         } catch (IOException e) {
-            spec.commandLine().getErr().println("jslirp: " + e.getMessage());
-            spec.commandLine().getErr().flush();
+            log.error("cannot start: {}", e.getMessage());
+            err.println("jslirp: " + e.getMessage());
+            err.flush();
             return 1;
         }
-        jslirp.startupLines().forEach(log::info);
+        List<String> lines = jslirp.startupLines();
+        lines.forEach(log::info);
         AtomicBoolean stopping = new AtomicBoolean();
-        exitWhenTheTapEnds(jslirp, log, stopping);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);
+            supervisor.stopping();
             log.info("stopping");
             jslirp.close();
             log.info("stopped; counters: {}", jslirp.network().stats().snapshot());
+            supervisor.stopped();
             stopped.countDown();
         }, "jslirp-shutdown"));
+        try {
+            supervisor.serving(lines.get(0));
+        } catch (IOException e) {
+            log.error("{}", e.getMessage());
+            err.println("jslirp: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+        exitWhenTheTapEnds(jslirp, log, stopping);
         stopped.await();
         return 0;
     }

@@ -3,7 +3,7 @@ package dev.jslirp.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads the value of QEMU's {@code -netdev user,...} as one string, so a QEMU user's
@@ -12,19 +12,11 @@ import java.util.Set;
  * <p>Syntax as QEMU's option parser: {@code KEY=VALUE} pairs separated by commas, a
  * comma inside a value written twice ({@code ,,}), repeatable keys repeated. A leading
  * {@code user} (the backend type) and {@code type=user} are accepted, {@code id=} is
- * kept for the QEMU line jslirp prints, {@code ipv4=on} and {@code ipv6=off} are
- * accepted as what jslirp does anyway. Keys of QEMU's user networking that jslirp does
- * not implement are refused by name.
+ * kept for the QEMU line jslirp prints. Every other key must be a setting declared for
+ * {@code --netdev-user} in {@link NetworkSettings#DECLARED}; keys of QEMU's user
+ * networking that jslirp does not implement are refused by name.
  */
 final class NetdevUserString {
-    /** The {@code -netdev user} keys jslirp implements, with the same meaning. */
-    static final Set<String> SUPPORTED = Set.of("net", "host", "dns", "dhcpstart", "restrict", "hostfwd", "hostname",
-            "domainname", "dnssearch", "tftp-server-name", "bootfile");
-
-    /** {@code -netdev user} keys of QEMU that jslirp does not implement. */
-    private static final Set<String> UNSUPPORTED = Set.of("tftp", "smb", "smbserver", "guestfwd", "ipv6-net",
-            "ipv6-prefix", "ipv6-prefixlen", "ipv6-host", "ipv6-dns", "ip", "vlan", "name");
-
     private NetdevUserString() {
     }
 
@@ -66,30 +58,38 @@ final class NetdevUserString {
                         throw new CliException("--netdev-user: type=" + value + " is not user networking (expected type=user or no type)");
                     }
                     break;
-                case "ipv4":
-                    if (!Values.flag("ipv4= (in --netdev-user)", value)) {
-                        throw new CliException("--netdev-user: ipv4=" + value + " is not supported (jslirp always serves IPv4)");
-                    }
-                    break;
-                case "ipv6":
-                    if (Values.flag("ipv6= (in --netdev-user)", value)) {
-                        throw new CliException("--netdev-user: ipv6=" + value
-                                + " is not supported (jslirp serves IPv4 only; write ipv6=off or leave it out)");
-                    }
-                    break;
                 default:
-                    if (UNSUPPORTED.contains(key)) {
+                    Setting setting = NetworkSettings.byKey(key);
+                    if (setting != null && setting.netdevUser()) {
+                        pairs.add(new Pair(key, value));
+                    } else if (NetworkSettings.QEMU_USER_KEYS.contains(key)) {
                         throw new CliException("--netdev-user: key '" + key + "' is not supported by jslirp");
-                    }
-                    if (!SUPPORTED.contains(key)) {
+                    } else {
                         throw new CliException("--netdev-user: unknown key '" + key + "' (expected -netdev user keys: "
-                                + String.join(", ", new java.util.TreeSet<>(SUPPORTED)) + ")");
+                                + String.join(", ", supportedKeys()) + ")");
                     }
-                    pairs.add(new Pair(key, value));
                     break;
             }
         }
         return new Parsed(id, pairs);
+    }
+
+    /** The keys {@code --netdev-user} takes, in the order they are declared. */
+    static List<String> supportedKeys() {
+        List<String> keys = new ArrayList<>();
+        for (Setting s : NetworkSettings.DECLARED) {
+            if (s.netdevUser()) {
+                keys.add(s.key());
+            }
+        }
+        return keys;
+    }
+
+    /** The keys of QEMU's {@code -netdev user} that jslirp refuses, sorted. */
+    static List<String> unsupportedKeys() {
+        List<String> keys = new ArrayList<>(new TreeSet<>(NetworkSettings.QEMU_USER_KEYS));
+        keys.removeIf(k -> NetworkSettings.byKey(k) != null && NetworkSettings.byKey(k).netdevUser());
+        return keys;
     }
 
     /** Splits at single commas; {@code ,,} stands for a comma inside a value. */

@@ -6,88 +6,159 @@ import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The network's settings as given on the command line, each one a key (QEMU's
- * {@code -netdev user} name where QEMU has one) with its value and where the user
- * wrote it: a {@code --key} option or a key of {@code --netdev-user}. Both spellings
- * feed the same configuration builders, which check the values; errors name the
- * option the way the user wrote it.
+ * The network's settings: declared once here ({@link #DECLARED}), given on the command
+ * line as {@code --KEY} options or as keys of {@code --netdev-user}, and turned into the
+ * network, DHCP, DNS and NAT configurations.
+ *
+ * <h2>Declaring a setting</h2>
+ * <p>Each entry of {@link #DECLARED} is the only place a setting is named: its option, its
+ * {@code -netdev user} key, whether it repeats, its form and help text, and what it does to
+ * the configuration builders (see {@link Setting}). The command line's options are made from
+ * the table ({@link SettingOptions}, a picocli model transformer, adds them to the
+ * annotated command), {@code --netdev-user} accepts exactly the keys declared
+ * {@code netdevUser} ({@link NetdevUserString}), and every other key of QEMU's
+ * {@code -netdev user} ({@link #QEMU_USER_KEYS}) is refused by name as not supported. Adding
+ * a setting is one line in {@link #DECLARED}; a QEMU key becomes supported by declaring it.
+ *
+ * <p>Both spellings feed the same builders, which check the values; errors name the option
+ * as the user wrote it ({@code --net}, {@code net= (in --netdev-user)}). A key given both
+ * ways, or twice where it does not repeat, is an error. Settings apply in the order of the
+ * table, values of a repeated one in the order given.
  */
 final class NetworkSettings {
-    /** One setting and where it came from ({@code "--net"} or {@code "net= (in --netdev-user)"}). */
-    record Entry(String key, String value, String source) {
+    /** One value of a setting and where it came from ({@code "--net"} or {@code "net= (in --netdev-user)"}). */
+    record Entry(Setting setting, String value, String source) {
+        /** The setting's key. */
+        String key() {
+            return setting.key();
+        }
     }
 
     /** The configurations the settings build. */
     record Configs(NetworkConfig network, DhcpConfig dhcp, DnsConfig dns, NatConfig nat) {
     }
 
-    /** Keys that may be given several times; every other key at most once. */
-    static final Set<String> REPEATABLE = Set.of("hostfwd", "dnssearch", "dns-upstream", "dns-record", "dhcp-static");
-
     /** The builders one application fills. */
-    private static final class Builders {
+    static final class Builders {
         final NetworkConfig.Builder network = NetworkConfig.builder();
         final DhcpConfig.Builder dhcp = DhcpConfig.builder();
         final DnsConfig.Builder dns = DnsConfig.builder();
         final NatConfig.Builder nat = NatConfig.builder();
     }
 
-    /** Applies one value for a key; label names the option in errors. */
-    private interface Setter {
-        void apply(Builders b, String value, String label);
-    }
+    /**
+     * Every key of QEMU's {@code -netdev user} (QEMU's qapi/net.json, NetdevUserOptions, and
+     * the legacy {@code vlan}/{@code name}), besides {@code id} and {@code type}. Those not
+     * declared below are refused by name as not supported.
+     */
+    static final Set<String> QEMU_USER_KEYS = Set.of("hostname", "restrict", "ipv4", "ipv6", "ip", "net", "host",
+            "tftp", "bootfile", "dhcpstart", "dns", "dnssearch", "domainname", "ipv6-prefix", "ipv6-prefixlen",
+            "ipv6-net", "ipv6-host", "ipv6-dns", "smb", "smbserver", "hostfwd", "guestfwd", "tftp-server-name",
+            "vlan", "name");
 
-    private static final Map<String, Setter> KEYS = new LinkedHashMap<>();
+    /** The settings, in the order of {@code --help} and of application. The one place a setting is declared. */
+    static final List<Setting> DECLARED = List.of(
+            Setting.qemu("net", "ADDR/LEN", "The guest network, a.b.c.d/len or a.b.c.d/m.m.m.m (default: 10.0.2.0/24).",
+                    (b, v, l) -> b.network.net(v)),
+            Setting.qemu("host", "ADDR", "The gateway, which also stands for the host (default: .2 of the network, "
+                    + "10.0.2.2).", (b, v, l) -> b.network.host(v)),
+            Setting.qemu("dns", "ADDR", "The DNS server address the guest is offered (default: .3, 10.0.2.3).",
+                    (b, v, l) -> b.network.dns(v)),
+            Setting.qemu("dhcpstart", "ADDR", "The first address DHCP hands out (default: .15, 10.0.2.15).",
+                    (b, v, l) -> b.network.dhcpStart(v)),
+            Setting.qemu("restrict", "on|off", "on: isolate the guest from the host and the outside (yes|no also "
+                    + "accepted; default: off).", (b, v, l) -> b.network.restrict(Values.flag(l, v))),
+            Setting.qemu("hostfwd", "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT",
+                    "Forward a host port into the guest, e.g. tcp::2222-:22.",
+                    (b, v, l) -> b.nat.addForward(v)).repeatable(),
+            Setting.qemu("hostname", "NAME", "Host name DHCP gives the guest.", (b, v, l) -> b.dhcp.hostname(v)),
+            Setting.qemu("domainname", "NAME", "Domain name DHCP gives the guest.",
+                    (b, v, l) -> b.dhcp.domainName(v)),
+            Setting.qemu("dnssearch", "DOMAIN", "A DNS search domain DHCP gives the guest.",
+                    (b, v, l) -> b.dhcp.addDnsSearch(v)).repeatable(),
+            Setting.qemu("tftp-server-name", "NAME", "TFTP server name DHCP announces (option 66).",
+                    (b, v, l) -> b.dhcp.tftpServerName(v)),
+            Setting.qemu("bootfile", "FILE", "Boot file name DHCP announces (BOOTP file, option 67).",
+                    (b, v, l) -> b.dhcp.bootfile(v)),
+            Setting.qemu("ipv4", "on|off", "Serve IPv4 (default: on).",
+                    (b, v, l) -> b.network.ipv4(Values.flag(l, v))),
+            Setting.qemu("ipv6", "on|off", "Serve IPv6: router advertisements, neighbour discovery, DHCPv6 and "
+                    + "the NAT over IPv6 (default: on, as QEMU).", (b, v, l) -> b.network.ipv6(Values.flag(l, v))),
+            Setting.qemu("ipv6-net", "PREFIX/LEN", "The IPv6 prefix the guest autoconfigures from (default: "
+                    + "fec0::/64).", (b, v, l) -> b.network.ipv6Net(v)),
+            Setting.qemu("ipv6-prefix", "PREFIX", "QEMU's older spelling of ipv6-net's prefix (default: fec0::).",
+                    (b, v, l) -> b.network.ipv6Prefix(v)),
+            Setting.qemu("ipv6-prefixlen", "LEN", "QEMU's older spelling of ipv6-net's length, 0..126 (default: 64).",
+                    (b, v, l) -> b.network.ipv6PrefixLength(Values.integer(l, v))),
+            Setting.qemu("ipv6-host", "ADDR", "The host's IPv6 address, which reaches the host's ::1 (default: ::2 "
+                    + "of the prefix, fec0::2).", (b, v, l) -> b.network.ipv6Host(v)),
+            Setting.qemu("ipv6-dns", "ADDR", "The IPv6 DNS address the guest is offered (default: ::3 of the "
+                    + "prefix, fec0::3).", (b, v, l) -> b.network.ipv6Dns(v)),
+            Setting.jslirp("mtu", "BYTES", "IP MTU of the guest link, 576..65520 (default: 1500).",
+                    (b, v, l) -> b.network.mtu(Values.integer(l, v))),
+            Setting.jslirp("dns-upstream", "ADDR[:PORT]", "Forward the guest's DNS queries to this resolver (IPv4, "
+                    + "port 53 by default; default: the host's /etc/resolv.conf).",
+                    (b, v, l) -> b.dns.addUpstream(v)).repeatable(),
+            Setting.jslirp("dns-record", "NAME=ADDR", "Answer NAME with IPv4 address ADDR without asking upstream.",
+                    (b, v, l) -> b.dns.addRecord(v)).repeatable(),
+            Setting.jslirp("host-loopback", null, "Do not let connections to the gateway address reach the host's "
+                    + "loopback.", (b, v, l) -> b.network.hostLoopback(Values.flag(l, v)))
+                    .asSwitch("--no-host-loopback", "off"),
+            Setting.jslirp("dhcp-static", "MAC=ADDR", "Always give address ADDR to MAC aa:bb:cc:dd:ee:ff.",
+                    (b, v, l) -> b.dhcp.staticLease(v)).repeatable(),
+            Setting.jslirp("dhcp-pool-size", "N", "Addresses in the DHCP pool from --dhcpstart, 1..1024 (default: 16).",
+                    (b, v, l) -> b.dhcp.poolSize(Values.integer(l, v))),
+            Setting.limit("max-tcp-flows", "N", "TCP connections at once, 1..1000000 (default: 4096).",
+                    (b, v, l) -> b.nat.maxTcpFlows(Values.integer(l, v))),
+            Setting.limit("max-half-open", "N", "TCP connections still connecting on the host at once, 1..65536 "
+                    + "(default: 256).", (b, v, l) -> b.nat.maxHalfOpen(Values.integer(l, v))),
+            Setting.limit("max-udp-flows", "N", "UDP flows at once, 1..1000000 (default: 1024).",
+                    (b, v, l) -> b.nat.maxUdpFlows(Values.integer(l, v))),
+            Setting.limit("tcp-buffer", "BYTES", "Buffer per TCP flow and direction, 16k..64m, e.g. 256k, 1m "
+                    + "(default: 1m).", (b, v, l) -> b.nat.tcpBufferBytes(Values.bytes(l, v))));
+
+    private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 
     static {
-        KEYS.put("net", (b, v, l) -> b.network.net(v));
-        KEYS.put("host", (b, v, l) -> b.network.host(v));
-        KEYS.put("dns", (b, v, l) -> b.network.dns(v));
-        KEYS.put("dhcpstart", (b, v, l) -> b.network.dhcpStart(v));
-        KEYS.put("restrict", (b, v, l) -> b.network.restrict(Values.flag(l, v)));
-        KEYS.put("mtu", (b, v, l) -> b.network.mtu(Values.integer(l, v)));
-        KEYS.put("host-loopback", (b, v, l) -> b.network.hostLoopback(Values.flag(l, v)));
-        KEYS.put("hostfwd", (b, v, l) -> b.nat.addForward(v));
-        KEYS.put("hostname", (b, v, l) -> b.dhcp.hostname(v));
-        KEYS.put("domainname", (b, v, l) -> b.dhcp.domainName(v));
-        KEYS.put("dnssearch", (b, v, l) -> b.dhcp.addDnsSearch(v));
-        KEYS.put("tftp-server-name", (b, v, l) -> b.dhcp.tftpServerName(v));
-        KEYS.put("bootfile", (b, v, l) -> b.dhcp.bootfile(v));
-        KEYS.put("dhcp-static", (b, v, l) -> b.dhcp.staticLease(v));
-        KEYS.put("dhcp-pool-size", (b, v, l) -> b.dhcp.poolSize(Values.integer(l, v)));
-        KEYS.put("dns-upstream", (b, v, l) -> b.dns.addUpstream(v));
-        KEYS.put("dns-record", (b, v, l) -> b.dns.addRecord(v));
-        KEYS.put("max-tcp-flows", (b, v, l) -> b.nat.maxTcpFlows(Values.integer(l, v)));
-        KEYS.put("max-half-open", (b, v, l) -> b.nat.maxHalfOpen(Values.integer(l, v)));
-        KEYS.put("max-udp-flows", (b, v, l) -> b.nat.maxUdpFlows(Values.integer(l, v)));
-        KEYS.put("tcp-buffer", (b, v, l) -> b.nat.tcpBufferBytes(Values.bytes(l, v)));
+        for (Setting s : DECLARED) {
+            if (BY_KEY.put(s.key(), s) != null) {
+                throw new ExceptionInInitializerError("setting " + s.key() + " declared twice");
+            }
+        }
+    }
+
+    /** The setting declared under {@code key}, or null. */
+    static Setting byKey(String key) {
+        return BY_KEY.get(key);
     }
 
     private final List<Entry> entries = new ArrayList<>();
 
-    /** Adds {@code --key value}. */
-    void option(String key, String value) {
-        add(new Entry(key, value, "--" + key));
+    /** Adds a value given with the setting's option. */
+    void option(Setting setting, String value) {
+        add(new Entry(setting, value, setting.optionLabel()));
     }
 
-    /** Adds {@code key=value} from {@code --netdev-user}. */
+    /** Adds {@code key=value} from {@code --netdev-user}; the key must be declared {@code netdevUser}. */
     void netdevUser(String key, String value) {
-        add(new Entry(key, value, key + "= (in --netdev-user)"));
+        Setting s = BY_KEY.get(key);
+        if (s == null || !s.netdevUser()) {
+            throw new IllegalArgumentException("not a --netdev-user key: " + key);
+        }
+        add(new Entry(s, value, s.netdevUserLabel()));
     }
 
     private void add(Entry e) {
-        if (!KEYS.containsKey(e.key())) {
-            throw new IllegalArgumentException("unknown key " + e.key());
-        }
-        if (!REPEATABLE.contains(e.key())) {
+        if (!e.setting().repeats()) {
             for (Entry other : entries) {
-                if (other.key().equals(e.key())) {
+                if (other.setting() == e.setting()) {
                     throw new CliException(e.key() + " given twice: as " + other.source() + " and as " + e.source()
                             + " (give it once)");
                 }
@@ -108,9 +179,11 @@ final class NetworkSettings {
      */
     Configs build() {
         Builders b = new Builders();
-        for (Entry e : entries) {
+        List<Entry> ordered = new ArrayList<>(entries);
+        ordered.sort(Comparator.comparingInt(e -> DECLARED.indexOf(e.setting())));
+        for (Entry e : ordered) {
             try {
-                KEYS.get(e.key()).apply(b, e.value(), e.source());
+                e.setting().applier().apply(b, e.value(), e.source());
             } catch (ConfigException ce) {
                 throw CliException.relabel(ce, e.source());
             }
@@ -128,6 +201,7 @@ final class NetworkSettings {
                 return e.source();
             }
         }
-        return "--" + key;
+        Setting s = BY_KEY.get(key);
+        return s != null && s.flag() != null ? s.flag() : "--" + key;
     }
 }

@@ -1,6 +1,9 @@
 package dev.jslirp.control;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.capture.PacketCapture;
+import dev.jslirp.metrics.NetworkMetrics;
+import dev.jslirp.metrics.StatsJson;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
@@ -9,7 +12,10 @@ import dev.jslirp.nat.NatService;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -17,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,16 +51,45 @@ final class ControlCommands {
             "hostfwd_remove [netdev_id] " + HmpHostfwd.REMOVE_FORM + " -- remove host-to-guest TCP or UDP redirection",
             "info usernet -- show user network stack connection states",
             "info stats -- show jslirp's counters (counters at zero are left out)",
+            "info stats json -- every counter, gauge and latency histogram as one line of JSON",
+            "pcap start FILE -- capture every frame to FILE (an absolute path) in pcap format",
+            "pcap stop -- stop the capture and close its file",
+            "pcap -- say whether a capture runs, and to which file",
             "help -- show this list",
             "quit -- close this connection");
 
     private final JslirpNetwork network;
     private final String netdevId;
+    private final PacketCapture capture;
+    private final NetworkMetrics metrics;
 
-    /** Commands for {@code network}, started as netdev {@code netdevId}. */
-    ControlCommands(JslirpNetwork network, String netdevId) {
+    /**
+     * Commands for {@code network}, started as netdev {@code netdevId}, with its packet
+     * capture ({@code null}: the pcap commands answer that there is none).
+     */
+    ControlCommands(JslirpNetwork network, String netdevId, PacketCapture capture) {
         this.network = Objects.requireNonNull(network, "network");
         this.netdevId = Objects.requireNonNull(netdevId, "netdevId");
+        this.capture = capture;
+        this.metrics = new NetworkMetrics(network);
+    }
+
+    /**
+     * Runs one command line on the event loop; the reply is complete at once, except for
+     * commands that wait for another thread ({@code pcap start} opens its file on the
+     * capture's writer thread), whose reply completes from there. Never fails.
+     */
+    CompletableFuture<ControlReply> executeLater(String line) {
+        String[] words = line.trim().split("[ \t]+");
+        if (words[0].equals("pcap")) {
+            try {
+                return pcap(Arrays.asList(words).subList(1, words.length));
+            } catch (RuntimeException e) {
+                LOG.warn("bug: control command '{}' failed", line, e);
+                return CompletableFuture.completedFuture(ControlReply.error("internal error: " + e));
+            }
+        }
+        return CompletableFuture.completedFuture(execute(line));
     }
 
     /** Runs one command line on the event loop; never throws. */
@@ -171,10 +207,60 @@ final class ControlCommands {
         return f.getNow();
     }
 
+    // ---------------------------------------------------------------- pcap
+
+    private CompletableFuture<ControlReply> pcap(List<String> args) {
+        if (capture == null) {
+            return done(ControlReply.error("packet capture is not available here"));
+        }
+        String what = args.isEmpty() ? "" : args.get(0);
+        switch (what) {
+            case "":
+                Path file = capture.file();
+                return done(ControlReply.ok(file == null ? "no capture is running" : "capturing to " + file));
+            case "start":
+                if (args.size() < 2) {
+                    return done(ControlReply.error("usage: pcap start FILE"));
+                }
+                String name = String.join(" ", args.subList(1, args.size()));
+                Path path;
+                try {
+                    path = Path.of(name);
+                } catch (InvalidPathException e) {
+                    return done(ControlReply.error("cannot capture to '" + name + "': " + e.getMessage()));
+                }
+                if (!path.isAbsolute()) {
+                    return done(ControlReply.error("cannot capture to '" + name
+                            + "': give an absolute path (jslirp's working directory is not the client's)"));
+                }
+                return reply(capture.start(path), "cannot capture to " + path + ": ");
+            case "stop":
+                return reply(capture.stop(), "");
+            default:
+                return done(ControlReply.error("usage: pcap [start FILE|stop]"));
+        }
+    }
+
+    private static CompletableFuture<ControlReply> done(ControlReply r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    /** The capture's answer as a reply: its line, or ERROR with {@code prefix} and the reason. */
+    private static CompletableFuture<ControlReply> reply(CompletableFuture<String> answer, String prefix) {
+        return answer.handle((line, error) -> {
+            if (error == null) {
+                return ControlReply.ok(line);
+            }
+            Throwable t = PacketCapture.unwrap(error);
+            String why = t instanceof IOException || t instanceof IllegalStateException ? t.getMessage() : t.toString();
+            return ControlReply.error(t instanceof IllegalStateException ? why : prefix + why);
+        });
+    }
+
     // ---------------------------------------------------------------- info
 
     private ControlReply info(List<String> args) {
-        String what = args.size() == 1 ? args.get(0) : "";
+        String what = String.join(" ", args);
         switch (what) {
             case "usernet":
                 NatService nat = network.nat();
@@ -182,8 +268,10 @@ final class ControlCommands {
                 return ControlReply.ok(UsernetTable.lines(netdevId, rows, nat.connectionCount()));
             case "stats":
                 return ControlReply.ok(stats(network.stats().snapshot()));
+            case "stats json":
+                return ControlReply.ok(StatsJson.write(metrics.snapshotOnLoop()));
             default:
-                return ControlReply.error("usage: info usernet|stats");
+                return ControlReply.error("usage: info usernet|stats|stats json");
         }
     }
 

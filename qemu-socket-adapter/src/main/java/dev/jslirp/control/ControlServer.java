@@ -1,6 +1,7 @@
 package dev.jslirp.control;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.capture.PacketCapture;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.transport.BoundSocket;
@@ -28,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The control socket of a running network: HMP's user-networking commands
  * ({@code hostfwd_add}, {@code hostfwd_remove}, {@code info usernet}) and jslirp's own
- * ({@code info stats}) over a line-based text protocol, so a running jslirp can be
- * changed and inspected as QEMU's monitor changes {@code -netdev user}.
+ * ({@code info stats [json]}, {@code pcap start FILE}, {@code pcap stop}) over a
+ * line-based text protocol, so a running jslirp can be changed and inspected as QEMU's
+ * monitor changes {@code -netdev user}.
  *
  * <h2>Protocol</h2>
  * <p>The client sends one command per line (LF or CRLF; UTF-8). The server answers each
@@ -77,9 +79,10 @@ public final class ControlServer implements AutoCloseable {
     private Endpoint boundEndpoint;
     private UnixSocketFile socketFile;
 
-    private ControlServer(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint) {
+    private ControlServer(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint,
+                          PacketCapture capture) {
         this.network = Objects.requireNonNull(network, "network");
-        this.commands = new ControlCommands(network, netdevId);
+        this.commands = new ControlCommands(network, netdevId, capture);
         this.io = Objects.requireNonNull(io, "io");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     }
@@ -120,10 +123,19 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint)
             throws IOException {
+        return start(network, netdevId, io, endpoint, null);
+    }
+
+    /**
+     * As {@link #start(JslirpNetwork, String, IoTransport, Endpoint)}, with the network's
+     * packet capture for the {@code pcap} commands (null: none).
+     */
+    public static ControlServer start(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint,
+                                      PacketCapture capture) throws IOException {
         if (endpoint instanceof Endpoint.Inet) {
             parseEndpoint("control", endpoint.toString());
         }
-        ControlServer s = new ControlServer(network, netdevId, io, endpoint);
+        ControlServer s = new ControlServer(network, netdevId, io, endpoint, capture);
         s.bind();
         return s;
     }

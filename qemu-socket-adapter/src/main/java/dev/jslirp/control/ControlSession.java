@@ -12,6 +12,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * One control connection, after the line decoder: each line is a command, answered in
  * order with its {@link ControlReply}. Runs on the network's event loop.
  *
- * <p>Order: commands run one after the other as their lines arrive. A reply marked
+ * <p>Order: commands run one after the other as their lines arrive. A command whose
+ * reply comes later ({@code pcap start}, which opens a file off the loop) holds the lines
+ * after it until the reply is sent. A reply marked
  * {@link ControlReply#afterIo()} (a forward removed) is held until the event loop has
  * polled its sockets once more, and the lines after it wait too: on Java NIO a closed
  * socket keeps its descriptor, still listening, until the selector's next poll, so the
@@ -71,10 +74,14 @@ final class ControlSession extends ChannelInboundHandlerAdapter {
     private void runWaiting(ChannelHandlerContext ctx) {
         while (!holding && !waiting.isEmpty() && ctx.channel().isActive()) {
             String line = waiting.poll();
-            ControlReply reply = line == TOO_LONG
-                    ? ControlReply.error("line too long (at most " + ControlServer.MAX_LINE + " bytes)")
-                    : commands.execute(line);
-            if (reply.afterIo()) {
+            CompletableFuture<ControlReply> answer = line == TOO_LONG
+                    ? CompletableFuture.completedFuture(
+                            ControlReply.error("line too long (at most " + ControlServer.MAX_LINE + " bytes)"))
+                    : commands.executeLater(line);
+            ControlReply reply = answer.getNow(null);
+            if (reply == null) {
+                holdUntil(ctx, answer);
+            } else if (reply.afterIo()) {
                 hold(ctx, reply);
             } else {
                 send(ctx, reply);
@@ -93,6 +100,16 @@ final class ControlSession extends ChannelInboundHandlerAdapter {
             send(ctx, reply);
             runWaiting(ctx);
         }, 0, TimeUnit.NANOSECONDS));
+    }
+
+    /** Holds the lines after a command whose reply comes later (from another thread), until it comes. */
+    private void holdUntil(ChannelHandlerContext ctx, CompletableFuture<ControlReply> answer) {
+        holding = true;
+        answer.whenComplete((reply, error) -> ctx.executor().execute(() -> {
+            holding = false;
+            send(ctx, error == null ? reply : ControlReply.error("internal error: " + error));
+            runWaiting(ctx);
+        }));
     }
 
     private static void send(ChannelHandlerContext ctx, ControlReply reply) {

@@ -40,6 +40,22 @@ public interface GuestTransport extends AutoCloseable {
      */
     List<String> qemuNetdevs(String id);
 
+    /**
+     * What the transport does, for the start-up log, once started: e.g. {@code listening on
+     * unix:/tmp/j.sock} or {@code serving tap tap0 in network namespace /run/netns/ns1}.
+     */
+    String activity();
+
+    /**
+     * What the user does to attach a guest, for the start-up log: by default the QEMU
+     * arguments from the preferred {@link #qemuNetdevs} form and a virtio-net NIC on it.
+     */
+    default String attachHint(String id) {
+        List<String> netdevs = qemuNetdevs(id);
+        return netdevs.isEmpty() ? "" : "start QEMU with: -netdev " + netdevs.get(0)
+                + " -device virtio-net-pci,netdev=" + id;
+    }
+
     /** Closes the sockets (and removes a unix socket file it created); blocks until done. */
     @Override
     void close();

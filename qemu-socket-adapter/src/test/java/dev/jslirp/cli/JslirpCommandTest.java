@@ -3,6 +3,7 @@ package dev.jslirp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
@@ -182,10 +183,79 @@ class JslirpCommandTest {
         assertThat(plan(LISTEN, "--tcp-buffer", "65536").configs().nat().tcpBufferBytes()).isEqualTo(65536);
     }
 
+    @ParameterizedTest
+    @CsvSource({"debug,debug", "warn,warn", "TRACE,trace", "error,error"})
+    void logLevelIsTakenInAnyCase(String given, String level) {
+        JslirpCommand cmd = new JslirpCommand();
+        new CommandLine(cmd).parseArgs(LISTEN, "--log-level", given);
+        assertThat(cmd.logLevel()).isEqualTo(level);
+        JslirpCommand none = new JslirpCommand();
+        new CommandLine(none).parseArgs(LISTEN);
+        assertThat(none.logLevel()).as("left to the default").isNull();
+    }
+
     @Test
-    void logLevelIsAccepted() {
-        plan(LISTEN, "--log-level", "debug");
-        plan(LISTEN, "--log-level", "warn");
+    void aBadLogLevelIsRefusedWhileParsing() {
+        assertThatThrownBy(() -> new CommandLine(new JslirpCommand()).parseArgs(LISTEN, "--log-level", "loud"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessage("invalid --log-level: 'loud' (expected error|warn|info|debug|trace)");
+    }
+
+    @Test
+    void captureOptionsHaveDefaultsAndBounds() {
+        Jslirp.Capture none = plan(LISTEN).capture();
+        assertThat(none.file()).isNull();
+        assertThat(none.limits()).isEqualTo(CaptureLimits.defaults());
+        Jslirp.Capture c = plan(LISTEN, "--pcap", "cap.pcap", "--pcap-max-size", "1m", "--pcap-files", "5").capture();
+        assertThat(c.file()).isEqualTo(Paths.get("cap.pcap").toAbsolutePath());
+        assertThat(c.limits().maxFileBytes()).isEqualTo(1 << 20);
+        assertThat(c.limits().files()).isEqualTo(5);
+    }
+
+    // ------------------------------------------------------------------ the settings table
+
+    @Test
+    void everyDeclaredSettingIsAnOptionOrANetdevUserKeyAndWorks() {
+        CommandLine cl = JslirpCommand.commandLine();
+        for (Setting s : NetworkSettings.DECLARED) {
+            if (s.flag() != null) {
+                OptionSpec o = cl.getCommandSpec().findOption(s.flag());
+                assertThat(o).as(s.flag()).isNotNull();
+                assertThat(o.description()[0]).startsWith(s.help());
+                assertThat(o.isMultiValue()).as(s.flag() + " repeats").isEqualTo(s.repeats());
+                assertThat(o.arity().max()).as(s.flag() + " takes a value").isEqualTo(s.switchValue() == null ? 1 : 0);
+            }
+            assertThat(NetdevUserString.supportedKeys().contains(s.key())).as(s.key()).isEqualTo(s.netdevUser());
+        }
+    }
+
+    @Test
+    void netdevUserTakesExactlyTheDeclaredKeysAndRefusesQemusOthers() {
+        assertThat(NetdevUserString.supportedKeys()).contains("net", "hostfwd", "bootfile", "ipv4", "ipv6")
+                .doesNotContain("mtu", "dns-upstream");
+        assertThat(NetdevUserString.unsupportedKeys()).contains("tftp", "smb", "guestfwd", "ipv6-net")
+                .doesNotContainAnyElementsOf(NetdevUserString.supportedKeys());
+        Result mtu = execute(LISTEN, "--netdev-user", "mtu=1400");
+        assertThat(mtu.exitCode()).isEqualTo(2);
+        assertThat(mtu.err()).contains("unknown key 'mtu'");
+    }
+
+    @Test
+    void helpListsTheKeysNetdevUserTakesAndRefuses() {
+        String help = execute("--help").out().replaceAll("\\s+", " ");
+        assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch "
+                + "tftp-server-name bootfile ipv4 ipv6;")
+                .contains("(guestfwd ip ipv6-dns ipv6-host ipv6-net ipv6-prefix ipv6-prefixlen name smb smbserver tftp "
+                        + "vlan) are refused")
+                .contains("--dnssearch=DOMAIN A DNS search domain DHCP gives the guest. Repeatable.")
+                .contains("--no-host-loopback Do not let");
+    }
+
+    @Test
+    void aSettingRepeatedInBothSpellingsKeepsTheNetdevUserValuesFirst() {
+        var d = plan(LISTEN, "--dnssearch", "c.test", "--netdev-user", "dnssearch=a.test,dnssearch=b.test")
+                .configs().dhcp();
+        assertThat(d.dnsSearch()).containsExactly("a.test", "b.test", "c.test");
     }
 
     // ------------------------------------------------------------------ the QEMU-style string
@@ -285,6 +355,18 @@ class JslirpCommandTest {
         "--log-level loud;--log-level;error|warn|info|debug|trace",
         "--netdev-user host=10.0.9.9;host= (in --netdev-user);not inside net",
         "--netdev-user restrict=perhaps;restrict= (in --netdev-user);on|off",
+        "--ready-fd 99999;--ready-fd;not an open file descriptor",
+        "--ready-fd 1;--ready-fd;standard input, output or error",
+        "--ready-fd three;--ready-fd;not a number",
+        "--pid-file /nonexistent-dir/jslirp.pid;--pid-file;does not exist",
+        "--log-file /nonexistent-dir/jslirp.log;--log-file;cannot open",
+        "--pcap /tmp;--pcap;is a directory",
+        "--pcap-max-size 64k;--pcap-max-size;at least 128k",
+        "--pcap-max-size lots;--pcap-max-size;BYTES",
+        "--pcap-files 0;--pcap-files;1..1000",
+        "--metrics unix:/tmp/m.sock;--metrics;tcp:HOST:PORT",
+        "--metrics tcp:127.0.0.1:99999;--metrics;0..65535",
+        "--metrics tcp:127.0.0.1;--metrics;no port",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void badValueExitsWithStatus2AndOneLineNamingTheOption(String args, String option, String form) {

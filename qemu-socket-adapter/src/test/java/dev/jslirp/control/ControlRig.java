@@ -1,6 +1,8 @@
 package dev.jslirp.control;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.capture.CaptureLimits;
+import dev.jslirp.capture.PacketCapture;
 import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.testkit.QueueSink;
 import dev.jslirp.core.wire.EthernetFrame;
@@ -32,6 +34,7 @@ final class ControlRig implements AutoCloseable {
     final QueueSink sink = new QueueSink();
     final JslirpNetwork network;
     final ControlServer server;
+    final PacketCapture capture;
     final Path socket;
 
     /** A rig on the best I/O transport here (epoll on Linux). */
@@ -49,10 +52,11 @@ final class ControlRig implements AutoCloseable {
                 .dns(DnsConfig.builder().addUpstream("127.0.0.1:9").build())
                 .eventLoop(group.next(), io.hostChannels())
                 .build();
+        capture = new PacketCapture(network.guest(), CaptureLimits.defaults());
         ControlServer s = null;
         try {
             network.eventLoop().submit(() -> network.attach(sink)).syncUninterruptibly();
-            s = ControlServer.start(network, ID, io, new Endpoint.Unix(socket));
+            s = ControlServer.start(network, ID, io, new Endpoint.Unix(socket), capture);
         } finally {
             if (s == null) {
                 network.close();
@@ -168,6 +172,7 @@ final class ControlRig implements AutoCloseable {
         try {
             server.close();
         } finally {
+            capture.close();
             network.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             sink.releaseAll();

@@ -195,7 +195,7 @@ class ControlServerTest {
                 .isEqualTo("usage: hostfwd_add [netdev_id] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport");
         assertThat(rig.send("hostfwd_add n0 tcp::1-:2 extra").error()).startsWith("usage: hostfwd_add");
         assertThat(rig.send("frobnicate").error()).isEqualTo("unknown command: 'frobnicate' (try help)");
-        assertThat(rig.send("info").error()).isEqualTo("usage: info usernet|stats");
+        assertThat(rig.send("info").error()).isEqualTo("usage: info usernet|stats|stats json");
     }
 
     @Test

@@ -31,7 +31,11 @@ public final class InProcessNetworks implements AutoCloseable {
 
     /** Starts the event loop and the upstream DNS server, which knows {@code dnsAnswers}. */
     public static InProcessNetworks start(Map<String, String> dnsAnswers) {
-        IoTransport io = IoTransport.best();
+        return start(dnsAnswers, IoTransport.best());
+    }
+
+    /** As {@link #start(Map)}, on the I/O transport {@code io} (NIO: as where epoll is absent). */
+    public static InProcessNetworks start(Map<String, String> dnsAnswers, IoTransport io) {
         EventLoopGroup group = io.newEventLoopGroup(1);
         try {
             return new InProcessNetworks(io, group, E2eDnsServer.start(dnsAnswers));

@@ -119,6 +119,8 @@ final class TcpConnector {
         if (f.state() != TcpState.CONNECTING) {
             return;
         }
+        // The connect began one connect timeout before its deadline.
+        stack.hostConnectLatency.record(now - (f.schedule.stateDeadline - stack.connectTimeout));
         f.schedule.stateDeadline = FlowSchedule.NONE;
         f.setState(TcpState.SYN_RECEIVED, "host connected");
         f.snd.sendSyn(TcpPacket.SYN | TcpPacket.ACK, now);

@@ -2,6 +2,7 @@ package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.stats.LatencyHistogram;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.Ipv6Packet;
 import dev.jslirp.core.wire.TcpOptions;
@@ -53,6 +54,8 @@ final class TcpStack {
     final NatConfig config;
     final HostAddressMapper mapper;
     final Counters<TcpCounter> counters;
+    /** Guest SYN to host connect completed: the wait a new connection adds for the guest. */
+    final LatencyHistogram hostConnectLatency;
     final TcpFlowTable table;
     final HostConnector hosts;
     final Scheduler scheduler;
@@ -78,6 +81,7 @@ final class TcpStack {
         this.hosts = hosts;
         this.scheduler = scheduler;
         this.counters = ctx.stats().service("nat.tcp", TcpCounter.class);
+        this.hostConnectLatency = ctx.stats().latency("nat.tcp.host_connect");
         this.table = new TcpFlowTable(config.maxTcpFlows());
         this.connector = new TcpConnector(this);
         this.writer = new SegmentWriter(this);

@@ -193,6 +193,12 @@ public final class DatagramTransport implements GuestTransport {
         return forms;
     }
 
+    @Override
+    public String activity() {
+        return "bound to " + endpoint() + ", sending to "
+                + (remote != null ? "QEMU at " + remote : "the sender of the first datagram");
+    }
+
     /** Closes the socket and removes a unix socket file it created; blocks until done. Not on the event loop. */
     @Override
     public void close() {

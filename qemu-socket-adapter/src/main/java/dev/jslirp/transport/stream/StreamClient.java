@@ -147,6 +147,12 @@ public final class StreamClient implements GuestTransport {
         return QemuNetdev.stream(id, true, endpoint);
     }
 
+    @Override
+    public String activity() {
+        return "connecting to QEMU at " + endpoint + ", retrying every "
+                + TimeUnit.NANOSECONDS.toMillis(reconnectDelayNanos) + " ms";
+    }
+
     /** True while connected to QEMU (for tests and status). */
     public boolean isConnected() {
         return network.eventLoop().submit(() -> channel != null && channel.isActive()).syncUninterruptibly().getNow();

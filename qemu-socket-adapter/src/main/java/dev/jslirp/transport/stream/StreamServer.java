@@ -117,6 +117,11 @@ public final class StreamServer implements GuestTransport {
         return QemuNetdev.stream(id, false, endpoint());
     }
 
+    @Override
+    public String activity() {
+        return "listening on " + endpoint();
+    }
+
     /** True while a QEMU is attached (for tests and status). */
     public boolean isConnected() {
         return network.eventLoop().submit(() -> current != null).syncUninterruptibly().getNow();

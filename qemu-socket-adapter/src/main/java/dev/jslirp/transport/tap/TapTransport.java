@@ -236,11 +236,17 @@ public final class TapTransport implements GuestTransport {
         return List.of();
     }
 
+    @Override
+    public String activity() {
+        return "serving " + describe();
+    }
+
     /**
      * What the user runs to configure the interface, for the start-up log: the DHCP
      * client command in the namespace, or what {@code --netns-static} set.
      */
-    public String guestHint() {
+    @Override
+    public String attachHint(String id) {
         String name = ifname();
         NetworkConfig cfg = network.config();
         String dns = Ipv4Address.toString(cfg.dns());

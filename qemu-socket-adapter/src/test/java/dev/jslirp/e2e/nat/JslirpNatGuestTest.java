@@ -8,6 +8,7 @@ import dev.jslirp.e2e.InProcessJslirp;
 import dev.jslirp.e2e.InProcessNetworks;
 import dev.jslirp.e2e.UserOptions;
 import dev.jslirp.guest.NicModel;
+import dev.jslirp.transport.IoTransport;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,8 +38,13 @@ class JslirpNatGuestTest extends NatGuestComparison {
     @Override
     HostSide startBackend() {
         // The guest resolves no names here; an upstream is still required, and it is the test's.
-        jslirp = InProcessNetworks.start(Map.of());
+        jslirp = InProcessNetworks.start(Map.of(), io());
         return HostSide.thisProcess();
+    }
+
+    /** The I/O transport of the networks: the best here (epoll on Linux). */
+    IoTransport io() {
+        return IoTransport.best();
     }
 
     @Override

@@ -427,8 +427,11 @@ abstract class NatGuestComparison {
         Blob data = Blob.random(3, 1 << 20);
         List<String> seenByGuest = new ArrayList<>();
 
+        // The host's connect completes in the kernel before the backend has even accepted, let
+        // alone opened the guest's side: the guest looks until its side is established (5 s).
+        String established = "netstat -tn | grep ':" + NatShell.GUEST_SHA_PORT + " .*ESTABLISHED'";
         String answer = forwardClient.sendThenHalfClose(fwdSha, data.bytes(), clientPort -> seenByGuest.add(
-                guest.runOk("netstat -tn | grep ':" + NatShell.GUEST_SHA_PORT + " .*ESTABLISHED' || true")
+                guest.runOk("i=0; until " + established + " || [ $i -ge 50 ]; do sleep 0.1; i=$((i+1)); done; true")
                         + " (host client port " + clientPort + ")"));
 
         // sha256sum in the guest prints its sum once its stdin, the connection, reached the FIN.

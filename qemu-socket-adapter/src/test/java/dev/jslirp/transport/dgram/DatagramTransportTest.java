@@ -13,16 +13,8 @@ import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.TestNetwork;
 import dev.jslirp.transport.TransportCounter;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
+import dev.jslirp.transport.UnixDatagramPeer;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollDomainDatagramChannel;
-import io.netty.channel.unix.DomainDatagramPacket;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -32,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -136,51 +127,18 @@ class DatagramTransportTest {
         }
     }
 
-    /** QEMU's side of a unix dgram netdev: an epoll unix datagram socket collecting frames. */
-    private static final class UnixQemu implements AutoCloseable {
-        final EventLoopGroup group = IoTransport.EPOLL.newEventLoopGroup(1);
-        final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
-        final Channel channel;
-
-        UnixQemu(Path path) {
-            channel = new Bootstrap().group(group).channel(EpollDomainDatagramChannel.class)
-                    .handler(new SimpleChannelInboundHandler<DomainDatagramPacket>() {
-                        @Override
-                        protected void channelRead0(ChannelHandlerContext ctx, DomainDatagramPacket p) {
-                            frames.add(ByteBufUtil.getBytes(p.content()));
-                        }
-                    })
-                    .bind(new DomainSocketAddress(path.toString())).syncUninterruptibly().channel();
-        }
-
-        void send(Endpoint to, byte[] frame) {
-            channel.writeAndFlush(new DomainDatagramPacket(Unpooled.wrappedBuffer(frame),
-                    new DomainSocketAddress(((Endpoint.Unix) to).path().toString()))).syncUninterruptibly();
-        }
-
-        byte[] receive() throws InterruptedException {
-            return frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        public void close() {
-            channel.close().syncUninterruptibly();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-    }
-
     @Test
     void unixDatagramFramesGoBothWaysOnEpoll() throws Exception {
         assumeTrue(IoTransport.EPOLL.isAvailable(), "epoll");
         IoTransport io = IoTransport.EPOLL;
         Path mine = dir.resolve("jslirp.dgram");
         Path qemuPath = dir.resolve("qemu.dgram");
-        try (TestNetwork tn = new TestNetwork(io); UnixQemu qemu = new UnixQemu(qemuPath)) {
+        try (TestNetwork tn = new TestNetwork(io); UnixDatagramPeer qemu = new UnixDatagramPeer(qemuPath)) {
             DatagramTransport t = new DatagramTransport(tn.network(), io, new Endpoint.Unix(mine),
                     new Endpoint.Unix(qemuPath), LinkBuffers.DEFAULT);
             t.start();
             qemu.send(t.endpoint(), arpRequestForGateway());
-            byte[] reply = qemu.receive();
+            byte[] reply = qemu.receive(WAIT);
             assertThat(reply).isNotNull();
             assertThat(isArpReplyFromGateway(reply)).isTrue();
             assertThat(t.qemuNetdevs("n0")).containsExactly("dgram,id=n0,local.type=unix,local.path=" + qemuPath
@@ -195,12 +153,12 @@ class DatagramTransportTest {
         assumeTrue(IoTransport.EPOLL.isAvailable(), "epoll");
         IoTransport io = IoTransport.EPOLL;
         Path mine = dir.resolve("jslirp.dgram");
-        try (TestNetwork tn = new TestNetwork(io); UnixQemu qemu = new UnixQemu(dir.resolve("qemu.dgram"));
+        try (TestNetwork tn = new TestNetwork(io); UnixDatagramPeer qemu = new UnixDatagramPeer(dir.resolve("qemu.dgram"));
              DatagramTransport t = new DatagramTransport(tn.network(), io, new Endpoint.Unix(mine), null,
                      LinkBuffers.DEFAULT)) {
             t.start();
             qemu.send(t.endpoint(), arpRequestForGateway());
-            byte[] reply = qemu.receive();
+            byte[] reply = qemu.receive(WAIT);
             assertThat(reply).isNotNull();
             assertThat(isArpReplyFromGateway(reply)).isTrue();
         }
@@ -228,9 +186,9 @@ class DatagramTransportTest {
             t.start();
             tn.sendFramesToGuest(3, 60);
             await("send errors counted", WAIT, () -> tn.counters().get(TransportCounter.SEND_ERRORS) >= 1);
-            try (UnixQemu qemu = new UnixQemu(qemuPath)) {
+            try (UnixDatagramPeer qemu = new UnixDatagramPeer(qemuPath)) {
                 qemu.send(t.endpoint(), arpRequestForGateway());
-                byte[] reply = qemu.receive();
+                byte[] reply = qemu.receive(WAIT);
                 assertThat(reply).isNotNull();
                 assertThat(isArpReplyFromGateway(reply)).isTrue();
             }

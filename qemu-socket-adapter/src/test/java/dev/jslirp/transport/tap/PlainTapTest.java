@@ -148,7 +148,7 @@ class PlainTapTest {
                     .contains("default via 10.9.8.2 dev eth7");
             assertThat(ns.exec(COMMAND, "busybox", "ping", "-c", "2", "-W", "3", "10.9.8.2").ok("ping").output())
                     .contains("2 packets received");
-            assertThat(jslirp.transport().guestHint()).contains("10.9.8.15/24").contains("via 10.9.8.2");
+            assertThat(jslirp.transport().attachHint("n0")).contains("10.9.8.15/24").contains("via 10.9.8.2");
         }
     }
 

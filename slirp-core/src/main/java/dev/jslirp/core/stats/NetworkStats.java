@@ -51,6 +51,7 @@ public final class NetworkStats {
     private final Counters<DropReason> drops = new Counters<>(DropReason.class);
     private final Counters<Traffic> traffic = new Counters<>(Traffic.class);
     private final Map<String, Counters<?>> services = new ConcurrentHashMap<>();
+    private final Map<String, LatencyHistogram> latencies = new ConcurrentHashMap<>();
 
     /** Frames dropped by the core, by reason. */
     public Counters<DropReason> drops() {
@@ -74,6 +75,21 @@ public final class NetworkStats {
             throw new IllegalArgumentException("counter set '" + name + "' already holds " + c.type());
         }
         return (Counters<E>) c;
+    }
+
+    /** The latency histogram registered under {@code name} ({@code "nat.tcp.host_connect"}), created on first use. */
+    public LatencyHistogram latency(String name) {
+        return latencies.computeIfAbsent(name, n -> new LatencyHistogram());
+    }
+
+    /** The counter sets registered by services, by name; for monitoring. */
+    public Map<String, Counters<?>> services() {
+        return Map.copyOf(services);
+    }
+
+    /** The latency histograms registered, by name; for monitoring. */
+    public Map<String, LatencyHistogram> latencies() {
+        return Map.copyOf(latencies);
     }
 
     /**
