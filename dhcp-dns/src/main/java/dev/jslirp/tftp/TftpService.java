@@ -1,0 +1,153 @@
+package dev.jslirp.tftp;
+
+import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestService;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.UdpPacket;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * QEMU's {@code -netdev user,tftp=DIR}: a read-only TFTP server at the network's host address
+ * (10.0.2.2 by default), UDP port 69. This class is the glue between the network and the
+ * sans-I/O {@link TftpServer}: it hands the server UDP datagrams to the host address, sends
+ * what the server emits as IPv4/UDP from the host address, runs the file system work on a
+ * small executor of its own ({@link DirectoryFiles}) and ticks the server's timers.
+ *
+ * <p>Register it before the NAT: it takes UDP to the host address on port 69 and on its
+ * sessions' ports only, and leaves every other datagram to the next service (so without
+ * {@code tftp=} nothing changes: UDP to 10.0.2.2:69 reaches the host's loopback through the
+ * NAT, as any other port).
+ *
+ * <p>Threads: everything here runs on the network's event loop except the file tasks, whose
+ * results come back to it. The executor has two threads at most, started on demand and
+ * ended after a minute idle; its queue holds at most one task per session and one close each.
+ * Counters are the {@code "tftp"} set ({@link TftpCounter}).
+ *
+ * <p>IPv4 only for now: the server is address-neutral ({@code TftpServer<P>}), so TFTP over
+ * IPv6 at the host's IPv6 address needs only this glue to take and send IPv6 datagrams.
+ */
+public final class TftpService implements GuestService {
+    /** IPTOS_LOWDELAY, the TOS libslirp sends TFTP with. */
+    private static final int TOS_LOW_DELAY = 0x10;
+    /** IPv4 + UDP + TFTP DATA headers: a block of MTU minus this fits the link unfragmented. */
+    private static final int DATA_OVERHEAD = Ipv4Packet.MIN_HEADER_LENGTH + UdpPacket.HEADER_LENGTH
+            + TftpPacket.HEADER_LENGTH;
+    private static final long IDLE_THREAD_SECONDS = 60;
+
+    private final TftpConfig config;
+    private GuestContext context;
+    private int hostAddress;
+    private ThreadPoolExecutor fileExecutor;
+    private TftpServer<Integer> server;
+    private long tickNanos;
+    private ScheduledFuture<?> tick;
+
+    /** A server for {@code config}'s directory. */
+    public TftpService(TftpConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * The largest block granted on a link of {@code mtu}: the whole DATA datagram fits one
+     * frame, so no block is ever fragmented (dnsmasq's rule; libslirp grants at most 1428
+     * bytes whatever the MTU, jslirp 1468 at MTU 1500 and up to RFC 2348's 65464 at larger
+     * MTUs).
+     */
+    static int maxBlockSize(int mtu) {
+        return Math.min(TransferParameters.MAX_BLOCK_SIZE, mtu - DATA_OVERHEAD);
+    }
+
+    @Override
+    public void start(GuestContext ctx) {
+        this.context = ctx;
+        this.hostAddress = ctx.config().host();
+        Counters<TftpCounter> counters = ctx.stats().service("tftp", TftpCounter.class);
+        fileExecutor = new ThreadPoolExecutor(2, 2, IDLE_THREAD_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                new DefaultThreadFactory("jslirp-tftp-files", true));
+        fileExecutor.allowCoreThreadTimeOut(true);
+        DirectoryFiles files = new DirectoryFiles(config.root(), fileExecutor, ctx.eventLoop(), ctx.alloc());
+        server = new TftpServer<>(config, maxBlockSize(ctx.config().mtu()), files, new GuestTransport(), counters,
+                ctx.alloc(), ctx::nanoTime, new SplittableRandom());
+        // A tenth of the retransmission timeout, within 10..100 ms: late by at most that.
+        tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+                Math.min(TimeUnit.MILLISECONDS.toNanos(100), config.retransmitTimeout().toNanos() / 10));
+    }
+
+    /** Takes UDP to the host address on port 69 and on the sessions' ports; the packet stays the caller's. */
+    @Override
+    public boolean handle(GuestPacket packet) {
+        if (packet.protocol() != Ipv4Packet.PROTO_UDP || packet.ip().destination() != hostAddress
+                || packet.ip().source() == Ipv4Address.ANY) {
+            // A client without an address cannot be answered: left to the NAT, which drops it.
+            return false;
+        }
+        UdpPacket udp = packet.udp();
+        boolean taken = server.receive(packet.ip().source(), udp.sourcePort(), udp.destinationPort(),
+                packet.ip().buffer(), udp.payloadOffset(), udp.payloadLength(), packet.nanoTime());
+        if (taken && tick == null && server.sessionCount() > 0) {
+            tick = context.eventLoop().scheduleAtFixedRate(this::onTick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+        }
+        return taken;
+    }
+
+    private void onTick() {
+        server.timer(context.nanoTime());
+        if (server.sessionCount() == 0 && tick != null) {
+            tick.cancel(false);
+            tick = null;
+        }
+    }
+
+    /** The guest is gone: its transfers end. */
+    @Override
+    public void guestDetached() {
+        if (server != null) {
+            server.abortAll();
+        }
+    }
+
+    /** Ends every transfer, closes their files and lets the executor's threads go. */
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.abortAll();
+            if (tick != null) {
+                tick.cancel(false);
+                tick = null;
+            }
+            fileExecutor.shutdown();
+        }
+    }
+
+    /** Transfers alive (for tests; on the event loop). */
+    int sessionCount() {
+        return server.sessionCount();
+    }
+
+    /** Sends the server's messages as UDP from the host address. */
+    private final class GuestTransport implements TftpServer.Transport<Integer> {
+        @Override
+        public ByteBuf allocate(int length) {
+            ByteBuf frame = context.newIpv4Frame(UdpPacket.HEADER_LENGTH + length);
+            frame.writerIndex(frame.writerIndex() + UdpPacket.HEADER_LENGTH);
+            return frame;
+        }
+
+        @Override
+        public void send(ByteBuf frame, int serverPort, Integer peer, int peerPort) {
+            int udpOff = frame.readerIndex() + GuestContext.IPV4_FRAME_OVERHEAD;
+            UdpPacket.write(frame, udpOff, serverPort, peerPort, frame.writerIndex() - udpOff, hostAddress, peer);
+            context.sendIpv4(frame, hostAddress, peer, Ipv4Packet.PROTO_UDP, TOS_LOW_DELAY, false);
+        }
+    }
+}
