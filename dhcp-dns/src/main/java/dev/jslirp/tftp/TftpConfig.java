@@ -81,7 +81,9 @@ public final class TftpConfig {
 
     /**
      * The most bytes one window may span ({@code windowsize} times {@code blksize}), default
-     * 64 KiB; at least one block is always granted. A session holds at most two windows.
+     * 64 KiB; at least one block is always granted. It is also the floor of a session's
+     * read-ahead: a session holds at most its window plus one window or this, whichever is
+     * larger (about 128 KiB by default).
      */
     public int windowBytes() {
         return windowBytes;

@@ -42,8 +42,9 @@ import java.util.random.RandomGenerator;
  * a session that ended meanwhile closes the file and releases the data.
  *
  * <p><b>Bounds.</b> Sessions: {@link TftpConfig#maxSessions()} in all and
- * {@link TftpConfig#maxSessionsPerGuest()} per client address, each holding at most two
- * windows of file data ({@link TftpSession}); nothing else grows with what clients send.
+ * {@link TftpConfig#maxSessionsPerGuest()} per client address, each holding at most its window
+ * and a read-ahead of file data, about 128 KiB ({@link TftpSession}); nothing else grows with
+ * what clients send.
  * Time: {@link #timer} must be called periodically (the glue ticks while {@link #sessionCount()}
  * is not zero).
  *

@@ -39,10 +39,11 @@ import io.netty.buffer.CompositeByteBuf;
  * progress, everything unacknowledged is sent again (or the OACK).
  *
  * <p><b>Memory.</b> The bytes kept are those from the first unacknowledged block on: the
- * blocks in flight (needed for retransmission) and at most one window read ahead, so a
- * session holds at most two windows ({@code 2 * windowSize * blockSize}) whatever the client
- * does. A read is asked for only when a whole block of that room is free; one is outstanding
- * at most.
+ * blocks in flight (needed for retransmission) and a read-ahead of one window or
+ * {@code windowBytes} (64 KiB by default), whichever is larger, so a session holds at most
+ * {@code window + max(window, windowBytes)} bytes whatever the client does, a window being
+ * at most {@code max(windowBytes, blockSize)}. Reads are asked for when half the read-ahead
+ * is free, one at a time.
  */
 final class TftpSession {
     /** The session's life; see the class comment. */
@@ -85,7 +86,7 @@ final class TftpSession {
     /** No timer pending. */
     static final long NO_DEADLINE = Long.MAX_VALUE;
     private static final long UNKNOWN = Long.MAX_VALUE;
-    /** Components of the read-ahead buffer before Netty consolidates them: far above the two windows' reads. */
+    /** Components of the read-ahead buffer before Netty consolidates them: far above the reads it holds. */
     private static final int MAX_COMPONENTS = 1024;
 
     private final ReadRequest request;
@@ -375,17 +376,26 @@ final class TftpSession {
         return sent;
     }
 
-    /** Asks for more of the file if a block of the two windows' room is free. */
+    /**
+     * Asks for more of the file when half the read-ahead is free: the session holds the window
+     * in flight plus a read-ahead of one window or {@link TransferParameters.Limits#windowBytes()},
+     * whichever is larger. The floor matters in lock-step: with one block of read-ahead each
+     * block would cost an executor hand-off, and the next ACK would race it (a guest on a tap
+     * answers in tens of microseconds); with 64 KiB, one read serves 64 blocks of 512 bytes
+     * and is back long before they are acknowledged.
+     */
     private void requestRead() {
         if (readOutstanding || endOfFile || params == null || state == State.ENDED) {
             return;
         }
-        long room = 2L * params.windowSize() * params.blockSize() - pending.readableBytes();
-        if (room < params.blockSize()) {
+        long window = (long) params.windowSize() * params.blockSize();
+        long readAhead = Math.max(window, limits.windowBytes());
+        long room = window + readAhead - pending.readableBytes();
+        if (room < Math.max(params.blockSize(), readAhead / 2)) {
             return;
         }
         readOutstanding = true;
-        link.read((int) Math.min(room, Integer.MAX_VALUE));
+        link.read((int) room);
     }
 
     private void sendOack() {

@@ -274,12 +274,13 @@ class TftpSessionTest {
 
     @Test
     void readFailureEndsTheTransferWithAnError() {
-        SessionRig rig = rig(SessionRig.request(A, A, A, A), file(5000)).manualReads().open();
+        SessionRig rig = rig(SessionRig.request(A, A, A, A), file(500_000)).manualReads().open();
         rig.answerReads();
-        rig.one();
-        rig.ack(1);
+        // Acknowledge blocks until the session asks for more of the file.
+        while (rig.reads.isEmpty()) {
+            rig.ack(rig.one().block());
+        }
         rig.drain();
-        assertThat(rig.reads).isNotEmpty();
         rig.reads.clear();
         rig.session.readFailed();
         TftpWire.Message e = rig.one();
@@ -355,11 +356,12 @@ class TftpSessionTest {
     }
 
     @Test
-    void readAheadStaysWithinTwoWindows() {
+    void readAheadStaysWithinTheWindowAndItsReadAhead() {
         int blockSize = 512;
         int window = 4;
-        int bound = 2 * window * blockSize;
-        byte[] f = file(blockSize * 40 + 7);
+        // The window in flight and 64 KiB of read-ahead (the budget is larger than the window).
+        int bound = window * blockSize + 65536;
+        byte[] f = file(blockSize * 400 + 7);
         SessionRig rig = rig(SessionRig.request(blockSize, A, A, window), f).manualReads().open();
         rig.one();
         rig.ack(0);
@@ -384,7 +386,8 @@ class TftpSessionTest {
             }
         }
         assertThat(got.toByteArray()).isEqualTo(f);
-        assertThat(rig.readSizes).allMatch(n -> n >= blockSize && n <= bound);
+        assertThat(rig.readSizes).allMatch(n -> n >= 65536 / 2 && n <= bound);
+        assertThat(rig.readSizes.size()).as("reads of half the read-ahead at least").isLessThanOrEqualTo(8);
     }
 
     @Test
@@ -410,8 +413,11 @@ class TftpSessionTest {
     }
 
     @Test
-    void readsAskForWholeWindowsAndSessionHoldsNoMoreThanTwo() {
+    void firstReadFillsTheWindowAndTheReadAhead() {
         SessionRig rig = rig(SessionRig.request(1468, A, A, A), file(100_000)).manualReads().open();
-        assertThat(rig.reads).containsExactly(2 * 1468);
+        assertThat(rig.reads).containsExactly(1468 + 65536);
+        SessionRig jumbo = rig(SessionRig.request(65464, A, A, A), file(100_000),
+                new TransferParameters.Limits(65464, 65536, TimeUnit.SECONDS.toNanos(1)), 5).manualReads().open();
+        assertThat(jumbo.reads).containsExactly(65464 + 65536);
     }
 }
