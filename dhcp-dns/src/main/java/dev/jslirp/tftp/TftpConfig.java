@@ -21,7 +21,8 @@ import java.util.Objects;
 public final class TftpConfig {
     /** The option's name in messages, as QEMU's key. */
     static final String OPTION = "tftp";
-    private static final String FORM = "expected tftp=DIR, a readable directory";
+    /** The accepted form, worded for both spellings of the option ({@code tftp=DIR}, {@code --tftp DIR}). */
+    private static final String FORM = "expected a readable directory";
 
     private final Path root;
     private final int maxSessions;

@@ -32,7 +32,7 @@ class TftpConfigTest {
         String missing = tmp.resolve("nope").toString();
         assertThatThrownBy(() -> TftpConfig.builder().root(missing))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("invalid tftp: '" + missing + "' does not exist (expected tftp=DIR, a readable directory)")
+                .hasMessage("invalid tftp: '" + missing + "' does not exist (expected a readable directory)")
                 .satisfies(e -> assertThat(((ConfigException) e).option()).isEqualTo("tftp"));
     }
 
@@ -41,7 +41,7 @@ class TftpConfigTest {
         Path file = Files.writeString(tmp.resolve("file"), "x");
         assertThatThrownBy(() -> TftpConfig.builder().root(file.toString()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("is not a directory (expected tftp=DIR, a readable directory)");
+                .hasMessageContaining("is not a directory (expected a readable directory)");
     }
 
     @Test
