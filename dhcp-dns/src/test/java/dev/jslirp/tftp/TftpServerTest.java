@@ -279,6 +279,38 @@ class TftpServerTest {
     }
 
     @Test
+    void everyTruncationAndBitFlipOfARealRequestIsAnsweredOrDroppedAndCounted() {
+        byte[] real = io.netty.buffer.ByteBufUtil.decodeHexDump(ReadRequestTest.BUSYBOX_RRQ);
+        List<byte[]> variants = new java.util.ArrayList<>();
+        for (int n = 0; n < real.length; n++) {
+            variants.add(java.util.Arrays.copyOf(real, n));
+        }
+        for (int bit = 0; bit < real.length * 8; bit++) {
+            byte[] v = real.clone();
+            v[bit / 8] ^= (byte) (1 << (bit % 8));
+            variants.add(v);
+        }
+        try (ServerRig rig = new ServerRig()) {
+            rig.files.put("hello.txt", content(3000));
+            int port = 1024;
+            for (byte[] v : variants) {
+                // A port of its own each, so no variant repeats or replaces another's session.
+                assertThat(rig.deliver(GUEST, port++, TFTP, v)).isTrue();
+                for (ServerRig.Sent sent : rig.drain()) {
+                    assertThat(sent.fromPort()).isNotEqualTo(TFTP);
+                }
+                rig.server.abortAll();
+            }
+            long accounted = rig.counters.get(TftpCounter.READ_REQUESTS)
+                    + rig.counters.get(TftpCounter.WRITE_REQUESTS_REFUSED)
+                    + rig.counters.get(TftpCounter.MALFORMED_DROPPED)
+                    + rig.counters.get(TftpCounter.NOT_A_REQUEST);
+            assertThat(accounted).isEqualTo(variants.size());
+            assertThat(rig.files.openSources).isZero();
+        }
+    }
+
+    @Test
     void timeoutsRetransmitFromTheSessionPort() {
         try (ServerRig rig = new ServerRig()) {
             rig.files.put("f", content(2000));
