@@ -65,7 +65,7 @@ final class Jslirp implements AutoCloseable {
             EventLoop loop = group.next();
             NetworkSettings.Configs c = plan.configs();
             network = JslirpNetwork.builder()
-                    .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat())
+                    .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat()).tftp(c.tftp())
                     .eventLoop(loop, plan.io().hostChannels())
                     .build();
             transport = plan.transport().create(network.guest(), plan.io(), plan.buffers());
@@ -131,6 +131,9 @@ final class Jslirp implements AutoCloseable {
         lines.add("dhcp: " + describe(c.dhcp(), c.network().dhcpStart()));
         lines.add("dns: " + describe(c.dns()));
         lines.add("nat: " + describe(c.nat()));
+        if (c.tftp() != null) {
+            lines.add("tftp: " + c.tftp().root() + " at the host address, port 69");
+        }
         if (control != null) {
             lines.add("control: " + control.endpoint() + " (hostfwd_add, hostfwd_remove, info usernet, info stats; e.g. "
                     + control.clientHint() + ")");

@@ -167,9 +167,9 @@ public final class JslirpCommand implements Callable<Integer> {
     static final class QemuUserOptions {
         @Option(names = "--netdev-user", paramLabel = "KEY=VALUE,...", order = 20, description = {
             "A whole -netdev user value as QEMU takes it, e.g. 'user,id=n0,net=10.0.2.0/24,hostfwd=tcp::2222-:22'. "
-                + "Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch tftp-server-name "
-                + "bootfile; id= names the netdev in the printed QEMU line; ',,' is a comma in a value. "
-                + "Unsupported QEMU keys (tftp, smb, guestfwd, ipv6-*) are refused. Combines with the options "
+                + "Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch tftp "
+                + "tftp-server-name bootfile; id= names the netdev in the printed QEMU line; ',,' is a comma in a "
+                + "value. Unsupported QEMU keys (smb, guestfwd, ipv6-*) are refused. Combines with the options "
                 + "below; a key given both ways is an error."})
         List<String> netdevUser = new ArrayList<>();
 
@@ -208,6 +208,10 @@ public final class JslirpCommand implements Callable<Integer> {
         @Option(names = "--dnssearch", paramLabel = "DOMAIN", order = 29, description = {
             "A DNS search domain DHCP gives the guest. Repeatable."})
         List<String> dnssearch = new ArrayList<>();
+
+        @Option(names = "--tftp", paramLabel = "DIR", order = 30, description = {
+            "Serve DIR read-only over TFTP at the host address (10.0.2.2:69), as QEMU's tftp=."})
+        String tftp;
 
         @Option(names = "--tftp-server-name", paramLabel = "NAME", order = 30, description = {
             "TFTP server name DHCP announces (option 66)."})
@@ -378,6 +382,7 @@ public final class JslirpCommand implements Callable<Integer> {
         option(settings, "hostname", u.hostname);
         option(settings, "domainname", u.domainname);
         u.dnssearch.forEach(v -> settings.option("dnssearch", v));
+        option(settings, "tftp", u.tftp);
         option(settings, "tftp-server-name", u.tftpServerName);
         option(settings, "bootfile", u.bootfile);
         option(settings, "mtu", u.mtu);

@@ -19,10 +19,10 @@ import java.util.Set;
 final class NetdevUserString {
     /** The {@code -netdev user} keys jslirp implements, with the same meaning. */
     static final Set<String> SUPPORTED = Set.of("net", "host", "dns", "dhcpstart", "restrict", "hostfwd", "hostname",
-            "domainname", "dnssearch", "tftp-server-name", "bootfile");
+            "domainname", "dnssearch", "tftp", "tftp-server-name", "bootfile");
 
     /** {@code -netdev user} keys of QEMU that jslirp does not implement. */
-    private static final Set<String> UNSUPPORTED = Set.of("tftp", "smb", "smbserver", "guestfwd", "ipv6-net",
+    private static final Set<String> UNSUPPORTED = Set.of("smb", "smbserver", "guestfwd", "ipv6-net",
             "ipv6-prefix", "ipv6-prefixlen", "ipv6-host", "ipv6-dns", "ip", "vlan", "name");
 
     private NetdevUserString() {

@@ -5,6 +5,7 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.tftp.TftpConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +24,8 @@ final class NetworkSettings {
     record Entry(String key, String value, String source) {
     }
 
-    /** The configurations the settings build. */
-    record Configs(NetworkConfig network, DhcpConfig dhcp, DnsConfig dns, NatConfig nat) {
+    /** The configurations the settings build; {@code tftp} is null without {@code tftp=}. */
+    record Configs(NetworkConfig network, DhcpConfig dhcp, DnsConfig dns, NatConfig nat, TftpConfig tftp) {
     }
 
     /** Keys that may be given several times; every other key at most once. */
@@ -36,6 +37,7 @@ final class NetworkSettings {
         final DhcpConfig.Builder dhcp = DhcpConfig.builder();
         final DnsConfig.Builder dns = DnsConfig.builder();
         final NatConfig.Builder nat = NatConfig.builder();
+        TftpConfig.Builder tftp;
     }
 
     /** Applies one value for a key; label names the option in errors. */
@@ -57,6 +59,7 @@ final class NetworkSettings {
         KEYS.put("hostname", (b, v, l) -> b.dhcp.hostname(v));
         KEYS.put("domainname", (b, v, l) -> b.dhcp.domainName(v));
         KEYS.put("dnssearch", (b, v, l) -> b.dhcp.addDnsSearch(v));
+        KEYS.put("tftp", (b, v, l) -> b.tftp = TftpConfig.builder().root(v));
         KEYS.put("tftp-server-name", (b, v, l) -> b.dhcp.tftpServerName(v));
         KEYS.put("bootfile", (b, v, l) -> b.dhcp.bootfile(v));
         KEYS.put("dhcp-static", (b, v, l) -> b.dhcp.staticLease(v));
@@ -116,7 +119,8 @@ final class NetworkSettings {
             }
         }
         try {
-            return new Configs(b.network.build(), b.dhcp.build(), b.dns.build(), b.nat.build());
+            return new Configs(b.network.build(), b.dhcp.build(), b.dns.build(), b.nat.build(),
+                    b.tftp == null ? null : b.tftp.build());
         } catch (ConfigException ce) {
             throw CliException.relabel(ce, sourceOf(ce.option()));
         }

@@ -12,11 +12,13 @@ import dev.jslirp.transport.IoTransport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -225,6 +227,16 @@ class JslirpCommandTest {
     }
 
     @Test
+    void tftpDirectoryAsOptionOrNetdevUserKey(@TempDir Path dir) throws Exception {
+        assertThat(plan(LISTEN).configs().tftp()).isNull();
+        assertThat(plan(LISTEN, "--tftp", dir.toString(), "--bootfile", "boot.ipxe").configs().tftp().root())
+                .isEqualTo(dir.toRealPath());
+        Jslirp.Plan p = plan(LISTEN, "--netdev-user", "user,tftp=" + dir + ",bootfile=pxelinux.0");
+        assertThat(p.configs().tftp().root()).isEqualTo(dir.toRealPath());
+        assertThat(p.configs().dhcp().bootfile()).isEqualTo("pxelinux.0");
+    }
+
+    @Test
     void aKeyGivenBothWaysIsAnError() {
         assertThatThrownBy(() -> plan(LISTEN, "--netdev-user", "host=10.0.2.2", "--host", "10.0.2.2"))
                 .isInstanceOf(ParameterException.class)
@@ -234,7 +246,6 @@ class JslirpCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
-        "tftp=/srv/tftp;tftp",
         "smb=/home;smb",
         "guestfwd=tcp:10.0.2.100:1234-cmd:cat;guestfwd",
         "ipv6-net=fec0::/64;ipv6-net",
@@ -282,6 +293,8 @@ class JslirpCommandTest {
         "--dns-upstream 1.2.3.4:99999;--dns-upstream;a.b.c.d:port",
         "--hostname bad_name!;--hostname;not a DNS name",
         "--io carrier-pigeon;--io;auto|epoll|nio",
+        "--tftp /no/such/dir;--tftp;a readable directory",
+        "--netdev-user tftp=/no/such/dir;tftp= (in --netdev-user);a readable directory",
         "--log-level loud;--log-level;error|warn|info|debug|trace",
         "--netdev-user host=10.0.9.9;host= (in --netdev-user);not inside net",
         "--netdev-user restrict=perhaps;restrict= (in --netdev-user);on|off",
