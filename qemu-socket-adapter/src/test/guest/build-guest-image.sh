@@ -14,6 +14,8 @@
 #   Output, in ${JSLIRP_GUEST_CACHE:-$HOME/.cache/jslirp/guest}/<key>/:
 #     kernel        the kernel for QEMU's -kernel: an uncompressed vmlinux with a PVH entry
 #                   note when it can be made (boots twice as fast under TCG), else the bzImage
+#     bzImage       Debian's bzImage as packaged, for boot loaders that take only that form
+#                   (iPXE, in the network boot tests)
 #     initrd.gz     newc cpio, gzip
 #     KEY           the key, also the directory name
 #   The key names the kernel package and version, the busybox version and a hash of this script
@@ -90,7 +92,7 @@ fi
 key=$(printf '%s_%s_busybox-%s-%s' "$kernel_pkg" "$kernel_ver" "$busybox_ver" "$script_hash" |
   tr -c 'A-Za-z0-9._\n-' '_')
 final="$cache_root/$key"
-if [ -s "$final/kernel" ] && [ -s "$final/initrd.gz" ]; then
+if [ -s "$final/kernel" ] && [ -s "$final/bzImage" ] && [ -s "$final/initrd.gz" ]; then
   echo "$final"
   exit 0
 fi
@@ -189,6 +191,7 @@ else
   echo "build-guest-image: no PVH vmlinux could be extracted, kernel is the bzImage" >&2
   cp kernel/boot/vmlinuz-"$kver" out/kernel
 fi
+cp kernel/boot/vmlinuz-"$kver" out/bzImage
 mkdir -p root/bin root/sbin root/lib/modules root/proc root/sys root/dev root/run root/tmp \
   root/etc root/root root/usr/share/udhcpc root/var
 

@@ -11,6 +11,8 @@ import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.dns.DnsService;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
+import dev.jslirp.tftp.TftpConfig;
+import dev.jslirp.tftp.TftpService;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -23,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The default jslirp network, assembled: the core ({@link GuestNetwork}) with the DHCP
- * server, the DNS service and the NAT, in that order. The one entry point for library
- * users:
+ * server, the DNS service, the TFTP server if one is configured, and the NAT, in that
+ * order (the TFTP server takes UDP to the host address on its own ports before the NAT
+ * would take it to the host's loopback). The one entry point for library users:
  *
  * <pre>{@code
  * try (JslirpNetwork net = JslirpNetwork.builder().build()) {
@@ -112,6 +115,7 @@ public final class JslirpNetwork implements AutoCloseable {
         private DhcpConfig dhcp = DhcpConfig.defaults();
         private DnsConfig dns = DnsConfig.defaults();
         private NatConfig nat = NatConfig.defaults();
+        private TftpConfig tftp;
         private EventLoop eventLoop;
         private HostChannels hostChannels = HostChannels.nio();
         private ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
@@ -144,6 +148,16 @@ public final class JslirpNetwork implements AutoCloseable {
         }
 
         /**
+         * Serves {@code config}'s directory over TFTP at the host address, as QEMU's
+         * {@code tftp=DIR}; null (the default) for no TFTP server, when UDP to the host
+         * address's port 69 goes through the NAT like any other.
+         */
+        public Builder tftp(TftpConfig config) {
+            this.tftp = config;
+            return this;
+        }
+
+        /**
          * Runs the network on {@code loop}, opening host sockets with {@code channels}
          * (which must match the loop's I/O handler). The caller owns the loop.
          */
@@ -169,14 +183,16 @@ public final class JslirpNetwork implements AutoCloseable {
             }
             DhcpServer dhcpServer = new DhcpServer(dhcp);
             NatService natService = new NatService(nat);
-            GuestNetwork g = GuestNetwork.builder(loop)
+            GuestNetwork.Builder b = GuestNetwork.builder(loop)
                     .config(network)
                     .alloc(alloc)
                     .hostChannels(hostChannels)
                     .service(dhcpServer)
-                    .service(new DnsService(dns))
-                    .service(natService)
-                    .build();
+                    .service(new DnsService(dns));
+            if (tftp != null) {
+                b.service(new TftpService(tftp));
+            }
+            GuestNetwork g = b.service(natService).build();
             return new JslirpNetwork(g, dhcpServer, natService, owned);
         }
     }

@@ -81,7 +81,7 @@ final class Jslirp implements AutoCloseable {
             EventLoop loop = group.next();
             NetworkSettings.Configs c = plan.configs();
             network = JslirpNetwork.builder()
-                    .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat())
+                    .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat()).tftp(c.tftp())
                     .eventLoop(loop, plan.io().hostChannels())
                     .build();
             capture = new PacketCapture(network.guest(), plan.capture().limits());
@@ -170,6 +170,9 @@ final class Jslirp implements AutoCloseable {
         lines.add("dhcp: " + describe(c.dhcp(), c.network().dhcpStart()));
         lines.add("dns: " + describe(c.dns()));
         lines.add("nat: " + describe(c.nat()));
+        if (c.tftp() != null) {
+            lines.add("tftp: " + c.tftp().root() + " at the host address, port 69");
+        }
         if (capture.file() != null) {
             lines.add("pcap: capturing to " + capture.file() + " (" + capture.limits().describe() + ")");
         }

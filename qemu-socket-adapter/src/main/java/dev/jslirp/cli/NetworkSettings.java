@@ -5,6 +5,7 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.tftp.TftpConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -41,8 +42,8 @@ final class NetworkSettings {
         }
     }
 
-    /** The configurations the settings build. */
-    record Configs(NetworkConfig network, DhcpConfig dhcp, DnsConfig dns, NatConfig nat) {
+    /** The configurations the settings build; {@code tftp} is null without {@code tftp=}. */
+    record Configs(NetworkConfig network, DhcpConfig dhcp, DnsConfig dns, NatConfig nat, TftpConfig tftp) {
     }
 
     /** The builders one application fills. */
@@ -51,6 +52,7 @@ final class NetworkSettings {
         final DhcpConfig.Builder dhcp = DhcpConfig.builder();
         final DnsConfig.Builder dns = DnsConfig.builder();
         final NatConfig.Builder nat = NatConfig.builder();
+        TftpConfig.Builder tftp;
     }
 
     /**
@@ -83,6 +85,8 @@ final class NetworkSettings {
                     (b, v, l) -> b.dhcp.domainName(v)),
             Setting.qemu("dnssearch", "DOMAIN", "A DNS search domain DHCP gives the guest.",
                     (b, v, l) -> b.dhcp.addDnsSearch(v)).repeatable(),
+            Setting.qemu("tftp", "DIR", "Serve DIR read-only over TFTP at the host address (10.0.2.2:69), as "
+                    + "QEMU's tftp=.", (b, v, l) -> b.tftp = TftpConfig.builder().root(v)),
             Setting.qemu("tftp-server-name", "NAME", "TFTP server name DHCP announces (option 66).",
                     (b, v, l) -> b.dhcp.tftpServerName(v)),
             Setting.qemu("bootfile", "FILE", "Boot file name DHCP announces (BOOTP file, option 67).",
@@ -189,7 +193,8 @@ final class NetworkSettings {
             }
         }
         try {
-            return new Configs(b.network.build(), b.dhcp.build(), b.dns.build(), b.nat.build());
+            return new Configs(b.network.build(), b.dhcp.build(), b.dns.build(), b.nat.build(),
+                    b.tftp == null ? null : b.tftp.build());
         } catch (ConfigException ce) {
             throw CliException.relabel(ce, sourceOf(ce.option()));
         }

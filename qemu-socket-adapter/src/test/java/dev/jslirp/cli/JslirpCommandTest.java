@@ -13,11 +13,13 @@ import dev.jslirp.transport.IoTransport;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -233,7 +235,7 @@ class JslirpCommandTest {
     void netdevUserTakesExactlyTheDeclaredKeysAndRefusesQemusOthers() {
         assertThat(NetdevUserString.supportedKeys()).contains("net", "hostfwd", "bootfile", "ipv4", "ipv6")
                 .doesNotContain("mtu", "dns-upstream");
-        assertThat(NetdevUserString.unsupportedKeys()).contains("tftp", "smb", "guestfwd", "ipv6-net")
+        assertThat(NetdevUserString.unsupportedKeys()).contains("smb", "guestfwd").doesNotContain("tftp", "ipv6-net")
                 .doesNotContainAnyElementsOf(NetdevUserString.supportedKeys());
         Result mtu = execute(LISTEN, "--netdev-user", "mtu=1400");
         assertThat(mtu.exitCode()).isEqualTo(2);
@@ -244,9 +246,8 @@ class JslirpCommandTest {
     void helpListsTheKeysNetdevUserTakesAndRefuses() {
         String help = execute("--help").out().replaceAll("\\s+", " ");
         assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch "
-                + "tftp-server-name bootfile ipv4 ipv6;")
-                .contains("(guestfwd ip ipv6-dns ipv6-host ipv6-net ipv6-prefix ipv6-prefixlen name smb smbserver tftp "
-                        + "vlan) are refused")
+                + "tftp tftp-server-name bootfile ipv4 ipv6 ipv6-net ipv6-prefix ipv6-prefixlen ipv6-host ipv6-dns;")
+                .contains("(guestfwd ip name smb smbserver vlan) are refused")
                 .contains("--dnssearch=DOMAIN A DNS search domain DHCP gives the guest. Repeatable.")
                 .contains("--no-host-loopback Do not let");
     }
@@ -295,6 +296,16 @@ class JslirpCommandTest {
     }
 
     @Test
+    void tftpDirectoryAsOptionOrNetdevUserKey(@TempDir Path dir) throws Exception {
+        assertThat(plan(LISTEN).configs().tftp()).isNull();
+        assertThat(plan(LISTEN, "--tftp", dir.toString(), "--bootfile", "boot.ipxe").configs().tftp().root())
+                .isEqualTo(dir.toRealPath());
+        Jslirp.Plan p = plan(LISTEN, "--netdev-user", "user,tftp=" + dir + ",bootfile=pxelinux.0");
+        assertThat(p.configs().tftp().root()).isEqualTo(dir.toRealPath());
+        assertThat(p.configs().dhcp().bootfile()).isEqualTo("pxelinux.0");
+    }
+
+    @Test
     void aKeyGivenBothWaysIsAnError() {
         assertThatThrownBy(() -> plan(LISTEN, "--netdev-user", "host=10.0.2.2", "--host", "10.0.2.2"))
                 .isInstanceOf(ParameterException.class)
@@ -304,11 +315,9 @@ class JslirpCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
-        "tftp=/srv/tftp;tftp",
         "smb=/home;smb",
         "guestfwd=tcp:10.0.2.100:1234-cmd:cat;guestfwd",
-        "ipv6-net=fec0::/64;ipv6-net",
-        "ipv6-host=fec0::2;ipv6-host",
+        "ip=10.0.2.0/24;ip",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void unsupportedQemuKeysAreRefusedByName(String setting, String key) {
@@ -320,10 +329,15 @@ class JslirpCommandTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
-    void ipv6OnAndUnknownKeysAreRefused() {
-        Result on = execute(LISTEN, "--netdev-user", "ipv6=on");
-        assertThat(on.exitCode()).isEqualTo(2);
-        assertThat(on.err()).contains("ipv6=on is not supported");
+    void ipv6KeysAreTakenAndUnknownKeysAreRefused() {
+        var net = plan(LISTEN, "--netdev-user", "ipv6=on,ipv6-net=fd00:1::/64,ipv6-dns=fd00:1::53").configs().network();
+        assertThat(net.ipv6()).isTrue();
+        assertThat(net.ipv6Host()).hasToString("fd00:1::2");
+        assertThat(net.ipv6Dns()).hasToString("fd00:1::53");
+        assertThat(plan(LISTEN, "--ipv6", "off").configs().network().ipv6()).isFalse();
+        Result outside = execute(LISTEN, "--netdev-user", "ipv6-host=fec1::2");
+        assertThat(outside.exitCode()).isEqualTo(2);
+        assertThat(outside.err()).contains("ipv6-host= (in --netdev-user)").contains("not inside ipv6-net");
         Result unknown = execute(LISTEN, "--netdev-user", "frobnicate=1");
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("unknown key 'frobnicate'");
@@ -352,6 +366,8 @@ class JslirpCommandTest {
         "--dns-upstream 1.2.3.4:99999;--dns-upstream;a.b.c.d:port",
         "--hostname bad_name!;--hostname;not a DNS name",
         "--io carrier-pigeon;--io;auto|epoll|nio",
+        "--tftp /no/such/dir;--tftp;a readable directory",
+        "--netdev-user tftp=/no/such/dir;tftp= (in --netdev-user);a readable directory",
         "--log-level loud;--log-level;error|warn|info|debug|trace",
         "--netdev-user host=10.0.9.9;host= (in --netdev-user);not inside net",
         "--netdev-user restrict=perhaps;restrict= (in --netdev-user);on|off",

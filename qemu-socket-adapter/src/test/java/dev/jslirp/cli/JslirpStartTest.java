@@ -3,11 +3,14 @@ package dev.jslirp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.e2e.InProcessJslirp;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +57,19 @@ class JslirpStartTest {
             assertThat(lines.get(1)).contains("-netdev socket,id=u1,udp=127.0.0.1:" + port
                     + ",localaddr=127.0.0.1:" + qemuPort);
             assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("dhcp: ").contains("hostname=vm1"));
+        }
+    }
+
+    @Test
+    void tftpDirectoryIsServedAtTheHostAddress() throws Exception {
+        Path served = Files.createDirectory(dir.resolve("tftp"));
+        try (Jslirp j = Jslirp.start(plan("--listen", "unix:" + dir.resolve("j.sock"), "--tftp", served.toString()))) {
+            assertThat(j.startupLines()).contains("tftp: " + served.toRealPath() + " at the host address, port 69");
+            // A read request from the guest reaches the TFTP server, not the NAT.
+            byte[] rrq = {0, 1, 'f', 0, 'o', 'c', 't', 'e', 't', 0};
+            j.network().receiveFromGuest(GuestFrames.udp(40000, GuestFrames.GATEWAY, 69, rrq));
+            assertThat(InProcessJslirp.await(Duration.ofSeconds(5),
+                    () -> j.network().stats().snapshot().getOrDefault("tftp.READ_REQUESTS", 0L) == 1)).isTrue();
         }
     }
 

@@ -82,6 +82,7 @@ public final class InProcessJslirp implements AutoCloseable {
                 .dhcp(options.dhcpConfig())
                 .dns(dns)
                 .nat(options.natConfig())
+                .tftp(options.tftpConfig())
                 .eventLoop(loop, io.hostChannels())
                 .build();
         List<Path> files = new ArrayList<>();

@@ -3,6 +3,8 @@ package dev.jslirp.e2e;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.tftp.TftpConfig;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -23,11 +25,23 @@ import java.util.Objects;
  * @param hostForwards {@code hostfwd=} values in QEMU's form, e.g. {@code tcp:127.0.0.1:8022-:22}
  * @param hostLoopback false for jslirp's {@code --no-host-loopback}; QEMU 7.2's {@code -netdev user}
  *                   has no such key (libslirp's {@code disable_host_loopback} is not wired to one)
+ * @param tftp       {@code tftp=}, {@code bootfile=} and {@code tftp-server-name=}, or null
  */
 public record UserOptions(String net, String hostname, String domainName, List<String> dnsSearch, boolean restrict,
-                          int mtu, List<String> hostForwards, boolean hostLoopback) {
+                          int mtu, List<String> hostForwards, boolean hostLoopback, Tftp tftp) {
     /** QEMU's defaults: nothing set. */
-    public static final UserOptions DEFAULTS = new UserOptions(null, null, null, List.of(), false, 0, List.of(), true);
+    public static final UserOptions DEFAULTS = new UserOptions(null, null, null, List.of(), false, 0, List.of(), true,
+            null);
+
+    /**
+     * The TFTP server and what DHCP says about booting.
+     *
+     * @param dir        {@code tftp=}: the directory served
+     * @param bootfile   {@code bootfile=}, or null
+     * @param serverName {@code tftp-server-name=}, or null
+     */
+    public record Tftp(Path dir, String bootfile, String serverName) {
+    }
 
     /** Copies the lists. */
     public UserOptions {
@@ -38,46 +52,52 @@ public record UserOptions(String net, String hostname, String domainName, List<S
     /** These options with {@code net=}. */
     public UserOptions withNet(String n) {
         return new UserOptions(Objects.requireNonNull(n), hostname, domainName, dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback);
+                hostLoopback, tftp);
     }
 
     /** These options with {@code hostname=}. */
     public UserOptions withHostname(String h) {
         return new UserOptions(net, Objects.requireNonNull(h), domainName, dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback);
+                hostLoopback, tftp);
     }
 
     /** These options with {@code domainname=}. */
     public UserOptions withDomainName(String d) {
         return new UserOptions(net, hostname, Objects.requireNonNull(d), dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback);
+                hostLoopback, tftp);
     }
 
     /** These options with the {@code dnssearch=} list. */
     public UserOptions withDnsSearch(String... domains) {
-        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu, hostForwards, hostLoopback);
+        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu, hostForwards, hostLoopback, tftp);
     }
 
     /** These options with {@code restrict=on}. */
     public UserOptions restricted() {
-        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu, hostForwards, hostLoopback);
+        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu, hostForwards, hostLoopback, tftp);
     }
 
     /** These options with jslirp's {@code --mtu}. */
     public UserOptions withMtu(int m) {
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m, hostForwards, hostLoopback);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m, hostForwards, hostLoopback, tftp);
     }
 
     /** These options with one more {@code hostfwd=}, in QEMU's form. */
     public UserOptions withHostForward(String spec) {
         List<String> all = new ArrayList<>(hostForwards);
         all.add(spec);
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, all, hostLoopback);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, all, hostLoopback, tftp);
     }
 
     /** These options with jslirp's {@code --no-host-loopback}. */
     public UserOptions withoutHostLoopback() {
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, false);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, false, tftp);
+    }
+
+    /** These options with a TFTP server ({@code tftp=}, {@code bootfile=}, {@code tftp-server-name=}). */
+    public UserOptions withTftp(Path dir, String bootfile, String serverName) {
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, hostLoopback,
+                new Tftp(Objects.requireNonNull(dir), bootfile, serverName));
     }
 
     /**
@@ -109,6 +129,15 @@ public record UserOptions(String net, String hostname, String domainName, List<S
         }
         dnsSearch.forEach(d -> keys.add("dnssearch=" + d));
         hostForwards.forEach(f -> keys.add("hostfwd=" + f));
+        if (tftp != null) {
+            keys.add("tftp=" + tftp.dir().toString().replace(",", ",,"));
+            if (tftp.bootfile() != null) {
+                keys.add("bootfile=" + tftp.bootfile());
+            }
+            if (tftp.serverName() != null) {
+                keys.add("tftp-server-name=" + tftp.serverName());
+            }
+        }
         return String.join(",", keys);
     }
 
@@ -141,7 +170,18 @@ public record UserOptions(String net, String hostname, String domainName, List<S
             b.domainName(domainName);
         }
         dnsSearch.forEach(b::addDnsSearch);
+        if (tftp != null && tftp.bootfile() != null) {
+            b.bootfile(tftp.bootfile());
+        }
+        if (tftp != null && tftp.serverName() != null) {
+            b.tftpServerName(tftp.serverName());
+        }
         return b.build();
+    }
+
+    /** jslirp's TFTP configuration for these options, or null without {@code tftp=}. */
+    public TftpConfig tftpConfig() {
+        return tftp == null ? null : TftpConfig.builder().root(tftp.dir()).build();
     }
 
     /** The network's first three octets and a dot, e.g. {@code 10.0.2.}: guest, gateway and DNS are in it. */

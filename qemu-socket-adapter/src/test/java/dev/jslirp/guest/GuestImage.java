@@ -83,6 +83,14 @@ public final class GuestImage {
         return directory.resolve("kernel");
     }
 
+    /**
+     * @return Debian's bzImage as packaged, for boot loaders that take no other form (iPXE in
+     *     {@link QemuGuest.Builder#networkBoot})
+     */
+    public Path bzImage() {
+        return directory.resolve("bzImage");
+    }
+
     /** @return the initramfs ({@code -initrd}) */
     public Path initrd() {
         return directory.resolve("initrd.gz");
