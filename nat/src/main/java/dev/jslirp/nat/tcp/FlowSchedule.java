@@ -27,9 +27,9 @@ final class FlowSchedule {
     boolean delayedAckQueued;
     /** True while {@link TcpStack} holds it as blocked on the guest transport. */
     boolean blockedOnGuest;
-    /** Neighbours in {@link TcpStack}'s list of TIME_WAIT flows, oldest first. */
-    TcpFlow timeWaitPrev;
-    TcpFlow timeWaitNext;
+    /** Neighbours in the {@link FlowAgeList} the flow is on: half-open or TIME_WAIT flows, oldest first. */
+    TcpFlow agePrev;
+    TcpFlow ageNext;
 
     FlowSchedule(long now) {
         this.lastActivity = now;

@@ -17,10 +17,16 @@ import java.net.InetSocketAddress;
  *
  * <p>Decisions:
  * <ul>
- *   <li>SYNs beyond the half-open bound are dropped, not refused: the guest retries
- *       after its SYN RTO, which a burst usually survives (a Linux listener with a full
- *       SYN queue does the same). SYNs beyond {@code maxTcpFlows} end the oldest
- *       TIME_WAIT flow or, failing that, get a RST: waiting would not help soon.</li>
+ *   <li>A guest SYN that finds the half-open bound reached evicts the half-open flow
+ *       that has waited longest (its guest gets the RST a refused connect would give,
+ *       its host connect is cancelled) and is served. Dropping new SYNs instead, as a
+ *       listener with a full SYN queue does, let a flood of connects to a black hole
+ *       (each hanging for the whole connect timeout) lock every later connection out
+ *       for minutes. A connect that is going to succeed does so in a round trip, so the
+ *       oldest pending ones are the likeliest to be stuck; a legitimate connect loses
+ *       only to a flood of more than {@code maxHalfOpen} SYNs within its own round trip.
+ *       SYNs beyond {@code maxTcpFlows} end the oldest TIME_WAIT flow or, failing that,
+ *       get a RST: waiting would not help soon.</li>
  *   <li>Every failed host connect (refused, unreachable, timed out) answers the guest
  *       with RST|ACK. libslirp answers unreachable hosts with ICMP instead, but that
  *       needs the guest's SYN kept until the connect fails; a RST gives the guest's
@@ -68,8 +74,7 @@ final class TcpConnector {
     private void guestSyn(GuestPacket p, long now) {
         TcpPacket t = p.tcp();
         if (stack.halfOpen() >= stack.config.maxHalfOpen()) {
-            stack.counters.increment(TcpCounter.HALF_OPEN_LIMIT);
-            return;
+            stack.evictOldestHalfOpen(now);
         }
         if (stack.table.isFull() && !stack.recycleTimeWait(now)) {
             stack.counters.increment(TcpCounter.FLOW_LIMIT);

@@ -21,8 +21,11 @@ public enum TcpCounter {
     HOST_CONNECT_TIMEOUT,
     /** Retransmitted guest SYNs absorbed while the host connect was under way. */
     SYN_ABSORBED,
-    /** Guest SYNs dropped because max-half-open connections were half-open. */
-    HALF_OPEN_LIMIT,
+    /**
+     * Half-open flows ended, the oldest first, to serve a guest SYN that found
+     * max-half-open connections half-open (their guest got a RST).
+     */
+    HALF_OPEN_EVICTED,
     /** Guest SYNs refused (RST) because max-tcp-flows flows existed. */
     FLOW_LIMIT,
     /** TIME_WAIT flows ended early to make room for a new connection. */

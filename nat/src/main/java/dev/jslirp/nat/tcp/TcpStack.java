@@ -70,9 +70,8 @@ final class TcpStack {
     final long timeWait;
     final long connectTimeout;
     private final List<TcpFlow> blockedOnGuest = new ArrayList<>();
-    private int halfOpen;
-    private TcpFlow timeWaitOldest;
-    private TcpFlow timeWaitNewest;
+    private final FlowAgeList halfOpenFlows = new FlowAgeList();
+    private final FlowAgeList timeWaitFlows = new FlowAgeList();
 
     TcpStack(GuestContext ctx, NatConfig config, HostAddressMapper mapper, HostConnector hosts, Scheduler scheduler) {
         this.ctx = ctx;
@@ -130,7 +129,7 @@ final class TcpStack {
     void add(TcpFlow flow) {
         table.put(flow);
         if (flow.state().halfOpen()) {
-            halfOpen++;
+            halfOpenFlows.add(flow);
         }
     }
 
@@ -144,51 +143,40 @@ final class TcpStack {
         }
     }
 
-    /** Keeps the half-open count as a flow changes state. */
+    /** Keeps the half-open and TIME_WAIT lists as a flow changes state. */
     void stateChanged(TcpFlow flow, TcpState from, TcpState to) {
         if (from.halfOpen() && !to.halfOpen()) {
-            halfOpen--;
+            halfOpenFlows.remove(flow);
         } else if (!from.halfOpen() && to.halfOpen()) {
-            halfOpen++;
+            halfOpenFlows.add(flow);
         }
         if (from == TcpState.TIME_WAIT) {
-            unlinkTimeWait(flow);
+            timeWaitFlows.remove(flow);
         }
         if (to == TcpState.TIME_WAIT) {
-            linkTimeWait(flow);
+            timeWaitFlows.add(flow);
         }
     }
 
     /** Flows whose handshake has not completed. */
     int halfOpen() {
-        return halfOpen;
+        return halfOpenFlows.size();
     }
 
-    private void linkTimeWait(TcpFlow f) {
-        f.schedule.timeWaitPrev = timeWaitNewest;
-        f.schedule.timeWaitNext = null;
-        if (timeWaitNewest != null) {
-            timeWaitNewest.schedule.timeWaitNext = f;
-        } else {
-            timeWaitOldest = f;
+    /**
+     * Ends the half-open flow that has waited longest, with a RST to the guest for its
+     * SYN, to make room for a new one (see {@link TcpConnector}'s decisions).
+     *
+     * @return false if no flow was half-open
+     */
+    boolean evictOldestHalfOpen(long now) {
+        TcpFlow f = halfOpenFlows.oldest();
+        if (f == null) {
+            return false;
         }
-        timeWaitNewest = f;
-    }
-
-    private void unlinkTimeWait(TcpFlow f) {
-        FlowSchedule s = f.schedule;
-        if (s.timeWaitPrev != null) {
-            s.timeWaitPrev.schedule.timeWaitNext = s.timeWaitNext;
-        } else {
-            timeWaitOldest = s.timeWaitNext;
-        }
-        if (s.timeWaitNext != null) {
-            s.timeWaitNext.schedule.timeWaitPrev = s.timeWaitPrev;
-        } else {
-            timeWaitNewest = s.timeWaitPrev;
-        }
-        s.timeWaitPrev = null;
-        s.timeWaitNext = null;
+        counters.increment(TcpCounter.HALF_OPEN_EVICTED);
+        f.abort(now, true);
+        return true;
     }
 
     /**
@@ -198,7 +186,7 @@ final class TcpStack {
      * @return false if no flow was in TIME_WAIT
      */
     boolean recycleTimeWait(long now) {
-        TcpFlow f = timeWaitOldest;
+        TcpFlow f = timeWaitFlows.oldest();
         if (f == null) {
             return false;
         }

@@ -217,23 +217,56 @@ class TcpHandshakeTest {
     }
 
     @Test
-    void synFloodHitsTheHalfOpenBoundAndStaysBounded() {
+    void synFloodEvictsTheOldestPendingConnectsAndStaysBounded() {
         NatConfig cfg = NatConfig.builder().maxHalfOpen(8).build();
         try (EmbeddedRig r = new EmbeddedRig(cfg)) {
+            java.util.List<GuestTcp> flood = new java.util.ArrayList<>();
             for (int i = 0; i < 100; i++) {
-                r.conn().syn();
+                GuestTcp c = r.conn();
+                c.syn();
+                flood.add(c);
             }
-            r.g.expectNothing();
-            assertThat(r.host.sockets).hasSize(8);
+            // Every SYN was served; the 92 oldest gave way, each with the RST a refused connect gets.
+            assertThat(r.host.sockets).hasSize(100);
+            assertThat(r.host.sockets.subList(0, 92)).allMatch(s -> s.aborted);
+            assertThat(r.host.sockets.subList(92, 100)).noneMatch(s -> s.aborted);
+            for (int i = 0; i < 92; i++) {
+                Seg rst = flood.get(i).expect();
+                assertThat(rst.flags).isEqualTo(TcpPacket.RST | TcpPacket.ACK);
+            }
             assertThat(r.nat.halfOpenCount()).isEqualTo(8);
             assertThat(r.nat.flowCount()).isEqualTo(8);
-            assertThat(r.count(TcpCounter.HALF_OPEN_LIMIT)).isEqualTo(92);
-            // Completing one frees a slot.
-            r.host.sockets.get(0).refuse();
-            r.g.expectFrame().release();
-            GuestTcp c = r.conn();
-            c.syn();
-            assertThat(r.host.sockets).hasSize(9);
+            assertThat(r.count(TcpCounter.HALF_OPEN_EVICTED)).isEqualTo(92);
+            // The newest pending connect completes as usual.
+            r.host.sockets.get(99).accept();
+            Seg synAck = flood.get(99).expect();
+            assertThat(synAck.flags).isEqualTo(TcpPacket.SYN | TcpPacket.ACK);
+        }
+    }
+
+    /**
+     * Issue 13's lock-out: 20 000 SYNs, a quarter of them to a listener whose connects
+     * hang, filled the half-open table with connects that took minutes to fail, and a
+     * legitimate connection made right after got no SYN-ACK. Now it is served at once.
+     */
+    @Test
+    void aConnectionRightAfterASynFloodToAHangingListenerSucceedsAtOnce() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            for (int i = 0; i < 20_000; i++) {
+                GuestTcp c = new GuestTcp(r.g, EmbeddedRig.REMOTE, i % 4 == 0 ? 8080 : 1 + i % 1000, 1024 + i % 60000);
+                c.syn();
+                FakeHost.Socket s = r.host.last();
+                if (i % 4 != 0) {
+                    s.refuse();          // a closed port: refused at once
+                }                        // else: a full accept queue, the connect hangs
+                r.g.sink().releaseAll();
+            }
+            assertThat(r.nat.halfOpenCount()).isBetween(200, 256);
+            GuestTcp legit = new GuestTcp(r.g, EmbeddedRig.REMOTE, 443, 61000);
+            legit.syn();
+            r.host.last().accept();
+            assertThat(legit.expect().flags).isEqualTo(TcpPacket.SYN | TcpPacket.ACK);
+            assertThat(r.count(TcpCounter.HALF_OPEN_EVICTED)).isGreaterThan(4_000);
         }
     }
 
