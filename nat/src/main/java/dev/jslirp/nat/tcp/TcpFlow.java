@@ -433,10 +433,11 @@ final class TcpFlow {
         hostReadComplete(now);
     }
 
-    /** End of the event-loop turn: flush host writes. */
+    /** End of the event-loop turn: flush host writes, and the ACK of what the turn brought. */
     void endOfTurn(long now) {
         if (!removed) {
             host.endOfTurn();
+            rcv.endOfTurn(now);
         }
     }
 

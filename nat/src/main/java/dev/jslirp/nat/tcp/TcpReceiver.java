@@ -18,12 +18,31 @@ import dev.jslirp.core.spi.GuestPacket;
  * least min(buffer/2, MSS) at a time (receiver-side silly window avoidance, RFC 1122
  * 4.2.3.3).
  *
- * <h2>ACKs</h2>
- * <p>Out-of-order segments, segments filling a gap and FINs are acknowledged at once
- * (RFC 5681 section 4.2), every second data segment too; a lone segment's ACK waits
- * a few milliseconds ({@link DelayedAcks}) for the next segment or for data going
- * to the guest to carry it, so a bulk upload costs the guest one ACK per two
- * segments however the segments arrive.
+ * <h2>ACKs: one per batch</h2>
+ * <p>jslirp relays what the guest sends to a host socket at once, so an ACK tells the
+ * guest little beyond "it arrived"; each one still costs a frame built and written,
+ * a copy in QEMU or the relay, and an interrupt and ACK processing in the guest. So
+ * in-order data is acknowledged once per event-loop turn, for everything the turn's
+ * read batch brought ({@link #endOfTurn}), not per two segments as RFC 1122 4.2.3.2
+ * suggests for a stack that consumes data itself:
+ * <ul>
+ *   <li>at the end of the turn, if at least two full segments arrived since the last
+ *       ACK (a batch, or a slow guest trickling one segment per turn: every second one,
+ *       as RFC 1122's rule);</li>
+ *   <li>at once, mid-batch, when the guest has used a quarter of the window offered by
+ *       the last ACK, so its congestion window keeps growing and the window never runs
+ *       dry behind a long batch;</li>
+ *   <li>at the end of the turn for a segment with PSH after the guest was idle (more
+ *       than {@link #IDLE_NANOS}): a small write after a pause is often a Nagle-held
+ *       one whose successor waits for this ACK;</li>
+ *   <li>otherwise after the delay of {@link DelayedAcks} (4 to 8 ms), unless data towards
+ *       the guest carries it first (request/response);</li>
+ *   <li>at once for out-of-order data, a segment filling a gap and a FIN (RFC 5681 4.2),
+ *       and a window update when the window opens from below the silly-window
+ *       threshold ({@link #maybeWindowUpdate}).</li>
+ * </ul>
+ * Every ACK carries the latest window and SACK blocks. The same idea as passt's, which
+ * acknowledges per batch of frames from the guest.
  */
 final class TcpReceiver {
     private final TcpFlow flow;
@@ -38,8 +57,15 @@ final class TcpReceiver {
     int lastAckSent;
     /** True once the guest's FIN was consumed in order. */
     boolean finReceived;
-    private int segmentsSinceAck;
+    /** A pause of the guest's data longer than this makes its next PSH segment acknowledged at the turn's end. */
+    static final long IDLE_NANOS = 2 * DelayedAcks.TICK_NANOS;
     private boolean ackPending;
+    /** The ACK owed should go at the end of this turn, not after the delay. */
+    private boolean ackThisTurn;
+    /** When in-order data last arrived, for {@link #IDLE_NANOS}. */
+    private long lastDataAt = Long.MIN_VALUE / 2;
+    /** The largest segment the guest sent so far: what "a full segment" is (its MSS less options). */
+    private int largestSegment;
 
     TcpReceiver(TcpFlow flow) {
         this.flow = flow;
@@ -149,25 +175,50 @@ final class TcpReceiver {
         } else if (filledGap || !outOfOrder.isEmpty()) {
             flow.sendAck(now);
         } else if (len > 0) {
-            if (++segmentsSinceAck >= 2) {
+            largestSegment = Math.max(largestSegment, len);
+            boolean afterIdle = now - lastDataAt > IDLE_NANOS;
+            lastDataAt = now;
+            if (rcvNxt - lastAckSent >= quarterWindow()) {
                 flow.sendAck(now);
             } else {
                 ackPending = true;
-                flow.stack.scheduler.ackLater(flow);
+                ackThisTurn |= afterIdle && p.tcp().has(dev.jslirp.core.wire.TcpPacket.PSH);
+                flow.stack.scheduler.endOfTurn(flow);
             }
         }
     }
 
-    /** True if an ACK is owed at the end of this turn. */
+    /** A quarter of the window the last ACK offered, but at least two full segments. */
+    private int quarterWindow() {
+        return Math.max(2 * largestSegment, (rcvAdv - lastAckSent) / 4);
+    }
+
+    /** True if an ACK is owed (delayed, or due at the end of the turn). */
     boolean ackPending() {
         return ackPending;
+    }
+
+    /**
+     * The event-loop turn ends: the ACK owed for what it brought goes now if two full
+     * segments or more are unacknowledged (or the PSH-after-idle rule asked), else after
+     * the delay (see the class comment).
+     */
+    void endOfTurn(long now) {
+        if (!ackPending) {
+            return;
+        }
+        if (ackThisTurn || rcvNxt - lastAckSent >= 2 * largestSegment) {
+            flow.sendAck(now);
+        } else {
+            flow.stack.scheduler.ackLater(flow);
+        }
     }
 
     /** Notes that a segment carrying ACK = RCV.NXT went out. */
     void ackSent() {
         lastAckSent = rcvNxt;
-        segmentsSinceAck = 0;
         ackPending = false;
+        ackThisTurn = false;
     }
 
     /**

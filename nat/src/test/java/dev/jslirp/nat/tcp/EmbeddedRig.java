@@ -71,6 +71,15 @@ final class EmbeddedRig implements AutoCloseable {
         g.advance(d);
     }
 
+    /** Runs {@code task} on the loop and returns its result. */
+    <T> T onLoop(java.util.function.Supplier<T> task) {
+        Object[] out = new Object[1];
+        g.onLoop(() -> out[0] = task.get());
+        @SuppressWarnings("unchecked")
+        T t = (T) out[0];
+        return t;
+    }
+
     void advanceMillis(long ms) {
         g.advance(Duration.ofMillis(ms));
     }

@@ -171,6 +171,13 @@ final class GuestTcp {
         sndNxt += data.length;
     }
 
+    /** Sends data without PSH (a segment in the middle of a write). */
+    void sendWithoutPush(byte[] data) {
+        int seq = sndNxt;
+        sendRaw(t -> t.seq(seq).ack(rcvNxt).data(data));
+        sndNxt += data.length;
+    }
+
     /** Sends data at an explicit sequence offset from our ISS+1, without moving sndNxt. */
     void sendAt(int offset, byte[] data) {
         int seq = iss + 1 + offset;
