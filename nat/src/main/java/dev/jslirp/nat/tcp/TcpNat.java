@@ -84,7 +84,7 @@ public final class TcpNat {
         this.ctx = context;
         this.delayedAcks = new DelayedAcks(context.eventLoop(), context::nanoTime);
         HostConnector hosts = connectorOverride != null ? connectorOverride
-                : new NettyHostConnector(context, config.tcpBufferBytes());
+                : new NettyHostConnector(context, config);
         this.stack = new TcpStack(context, config, mapper, hosts, scheduler);
         try {
             for (HostForward f : config.forwards()) {

@@ -473,6 +473,10 @@ public final class UdpNat {
         return ctx;
     }
 
+    NatConfig config() {
+        return config;
+    }
+
     UdpRelay relay() {
         return relay;
     }
