@@ -111,6 +111,7 @@ public final class JslirpNetwork implements AutoCloseable {
         private NetworkConfig network = NetworkConfig.defaults();
         private DhcpConfig dhcp = DhcpConfig.defaults();
         private DnsConfig dns = DnsConfig.defaults();
+        private boolean dnsService = true;
         private NatConfig nat = NatConfig.defaults();
         private EventLoop eventLoop;
         private HostChannels hostChannels = HostChannels.nio();
@@ -134,6 +135,15 @@ public final class JslirpNetwork implements AutoCloseable {
         /** The DNS service's configuration. */
         public Builder dns(DnsConfig config) {
             this.dns = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /**
+         * No DNS service at the DNS address: the guest's queries there go unanswered
+         * (slirp4netns's {@code --disable-dns}, libslirp's {@code disable_dns}).
+         */
+        public Builder withoutDns() {
+            this.dnsService = false;
             return this;
         }
 
@@ -169,15 +179,15 @@ public final class JslirpNetwork implements AutoCloseable {
             }
             DhcpServer dhcpServer = new DhcpServer(dhcp);
             NatService natService = new NatService(nat);
-            GuestNetwork g = GuestNetwork.builder(loop)
+            GuestNetwork.Builder g = GuestNetwork.builder(loop)
                     .config(network)
                     .alloc(alloc)
                     .hostChannels(hostChannels)
-                    .service(dhcpServer)
-                    .service(new DnsService(dns))
-                    .service(natService)
-                    .build();
-            return new JslirpNetwork(g, dhcpServer, natService, owned);
+                    .service(dhcpServer);
+            if (dnsService) {
+                g.service(new DnsService(dns));
+            }
+            return new JslirpNetwork(g.service(natService).build(), dhcpServer, natService, owned);
         }
     }
 }

@@ -99,26 +99,10 @@ final class ControlCommands {
         } catch (HmpHostfwd.BadRule e) {
             return ControlReply.error(e.getMessage());
         }
-        NetworkConfig net = network.guest().config();
-        int guest = forward.guestAddress() != 0 ? forward.guestAddress() : net.dhcpStart();
-        if (!net.inNetwork(guest) || net.isOwnAddress(guest) || guest == net.network() || guest == net.broadcast()) {
-            return notSetUp(rule, "guest address " + Ipv4Address.toString(guest) + " is not a guest address of net "
-                    + Ipv4Address.toString(net.network()) + "/" + net.prefixLength());
-        }
-        if (forward.hostPort() != 0 && forwarded(forward.protocol(), forward.hostAddress(), forward.hostPort())) {
-            return notSetUp(rule, "hostfwd " + forward.protocol().name().toLowerCase(Locale.ROOT) + " "
-                    + Ipv4Address.toString(forward.hostAddress()) + ":" + forward.hostPort() + " is forwarded already");
-        }
-        NatService nat = network.nat();
         InetSocketAddress bound;
         try {
-            bound = forward.protocol() == HostForward.Protocol.TCP ? nat.tcp().addForward(forward)
-                    : done(nat.udp().addForward(forward));
-        } catch (ConfigException e) {
-            String prefix = "invalid " + e.option() + ": ";
-            String detail = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-            return notSetUp(rule, "hostfwd: " + detail);
-        } catch (IllegalStateException e) {
+            bound = HostForwards.add(network, forward);
+        } catch (HostForwards.Refused e) {
             return notSetUp(rule, e.getMessage());
         }
         // The address as asked: an IPv4 wildcard may be bound as the IPv6 one.
@@ -138,10 +122,7 @@ final class ControlCommands {
         } catch (HmpHostfwd.BadRule e) {
             return ControlReply.error(e.getMessage());
         }
-        NatService nat = network.nat();
-        boolean removed = end.protocol() == HostForward.Protocol.TCP
-                ? nat.tcp().removeForward(end.hostAddress(), end.hostPort())
-                : done(nat.udp().removeForward(end.hostAddress(), end.hostPort()));
+        boolean removed = HostForwards.remove(network, end.protocol(), end.hostAddress(), end.hostPort());
         // QEMU's own words, "host forwarding rule for RULE removed" or "... not found".
         String what = "host forwarding rule for " + rule;
         // Replied once the loop polled again: on NIO, closing a registered socket closes its
@@ -168,30 +149,6 @@ final class ControlCommands {
     private static ControlReply notSetUp(String rule, String why) {
         // QEMU: "Could not set up host forwarding rule '%s'"; jslirp adds why.
         return ControlReply.error("Could not set up host forwarding rule '" + rule + "' (" + why + ")");
-    }
-
-    /** True if a forward of {@code protocol} listens on {@code address:port} already. */
-    private boolean forwarded(HostForward.Protocol protocol, int address, int port) {
-        Collection<InetSocketAddress> listening = protocol == HostForward.Protocol.TCP
-                ? network.nat().tcp().forwards().values() : network.nat().udp().forwardAddresses();
-        for (InetSocketAddress a : listening) {
-            if (a.getPort() == port && Ipv4Address.fromInetAddress(a.getAddress()) == address) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The result of a future that completed on this loop; its failure rethrown. */
-    private static <T> T done(Future<T> f) {
-        if (!f.isDone()) {
-            throw new IllegalStateException("NAT operation did not complete on the event loop");
-        }
-        if (!f.isSuccess()) {
-            Throwable t = f.cause();
-            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
-        }
-        return f.getNow();
     }
 
     // ---------------------------------------------------------------- info
