@@ -3,6 +3,7 @@ package dev.jslirp.cli;
 import dev.jslirp.control.ControlClientCommand;
 import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.slirp4netns.Slirp4netnsCommand;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
@@ -57,7 +58,7 @@ import picocli.CommandLine.Spec;
                 + "-netdev user value. Mistakes exit with status 2."
         },
         footerHeading = "%nExamples:%n",
-        subcommands = ControlClientCommand.class)
+        subcommands = {ControlClientCommand.class, Slirp4netnsCommand.class})
 public final class JslirpCommand implements Callable<Integer> {
     /**
      * Examples with the QEMU arguments each needs, printed as they are: a QEMU argument
