@@ -57,12 +57,10 @@ record ApiRequest(String execute, Map<String, Object> arguments) {
                 return new Parsed(ended ? Outcome.NOT_JSON : Outcome.INCOMPLETE, null);
             }
             if (first != JsonToken.START_OBJECT) {
-                if (first.isStructStart()) {
-                    p.skipChildren();
-                } else if (!ended && first.isScalarValue() && p.currentLocation().getByteOffset() >= length) {
-                    return new Parsed(Outcome.INCOMPLETE, null); // a number may go on in the next bytes
+                if (!ended && first.isNumeric() && p.currentLocation().getByteOffset() >= length) {
+                    return new Parsed(Outcome.INCOMPLETE, null); // the number may go on in the next bytes
                 }
-                return new Parsed(Outcome.NOT_OBJECT, null);
+                return new Parsed(Outcome.NOT_OBJECT, null); // an array or scalar can never become a request
             }
             String execute = null;
             Map<String, Object> arguments = new LinkedHashMap<>();

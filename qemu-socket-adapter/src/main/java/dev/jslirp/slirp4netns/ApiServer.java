@@ -52,6 +52,11 @@ final class ApiServer implements AutoCloseable {
      * @throws IOException naming the path if it cannot be bound
      */
     static ApiServer start(JslirpNetwork network, ApiCommands commands, Path path) throws IOException {
+        return start(network, commands, path, IDLE_SECONDS);
+    }
+
+    /** As {@link #start(JslirpNetwork, ApiCommands, Path)}, a request to arrive within {@code idleSeconds}. */
+    static ApiServer start(JslirpNetwork network, ApiCommands commands, Path path, int idleSeconds) throws IOException {
         ApiServer s = new ApiServer(network);
         ServerBootstrap b = new ServerBootstrap()
                 .group(network.eventLoop())
@@ -66,7 +71,7 @@ final class ApiServer implements AutoCloseable {
                             return;
                         }
                         s.channels.add(ch);
-                        ch.pipeline().addLast(new ApiSession(commands));
+                        ch.pipeline().addLast(new ApiSession(commands, idleSeconds));
                     }
                 });
         OwnerOnlySocket.Bound bound = OwnerOnlySocket.bind(b, IoTransport.EPOLL, path);

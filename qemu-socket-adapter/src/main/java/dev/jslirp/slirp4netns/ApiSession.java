@@ -31,18 +31,20 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ApiSession.class);
 
     private final ApiCommands commands;
+    private final int idleSeconds;
     private final byte[] request = new byte[ApiServer.MAX_REQUEST];
     private int length;
     private boolean answered;
     private ScheduledFuture<?> idle;
 
-    ApiSession(ApiCommands commands) {
+    ApiSession(ApiCommands commands, int idleSeconds) {
         this.commands = commands;
+        this.idleSeconds = idleSeconds;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        idle = ctx.executor().schedule(() -> timedOut(ctx), ApiServer.IDLE_SECONDS, TimeUnit.SECONDS);
+        idle = ctx.executor().schedule(() -> timedOut(ctx), idleSeconds, TimeUnit.SECONDS);
         ctx.fireChannelActive();
     }
 
