@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -91,6 +92,8 @@ public final class TapHelper {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try {
             Request r = parse(args);
+            // Netty's FileDescriptor (the tap's, closed on failure too) needs the native library loaded.
+            Epoll.ensureAvailability();
             OpenedTap tap = r.setup().open();
             try {
                 send(r.socket(), tap.device().fd());
@@ -99,7 +102,7 @@ public final class TapHelper {
             }
             out.println(OK + tap.readMtu());
             System.exit(0);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             System.err.println(e.getMessage() != null ? e.getMessage() : e.toString());
             System.exit(1);
         }
