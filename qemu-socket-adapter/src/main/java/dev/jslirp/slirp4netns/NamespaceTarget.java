@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The network namespace slirp4netns is given ({@code PID}, or {@code --netns-type=path}
@@ -37,6 +39,7 @@ import java.util.Locale;
  * @param pid    the process named, or 0 for a path
  */
 record NamespaceTarget(Path netns, Path userns, long pid) {
+    private static final Logger LOG = LoggerFactory.getLogger(NamespaceTarget.class);
     /** Bit of {@code CAP_SYS_ADMIN} in {@code CapEff} ({@code <linux/capability.h>}). */
     private static final int CAP_SYS_ADMIN = 21;
 
@@ -118,7 +121,11 @@ record NamespaceTarget(Path netns, Path userns, long pid) {
      */
     TapTransport.Source source(TapSetup setup, EventLoop loop) {
         if (needsHelper()) {
-            return () -> TapHelperProcess.open(this, setup, loop);
+            return () -> {
+                LOG.info("opening {} through a helper process in the {} (this JVM may not enter its user namespace)",
+                        setup.ifname(), this);
+                return TapHelperProcess.open(this, setup, loop);
+            };
         }
         NetworkNamespace ns = namespace();
         return () -> ns.call(setup::open);
