@@ -2,15 +2,8 @@ package dev.jslirp.slirp4netns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.jslirp.transport.tap.TestNamespace;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URL;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -19,8 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,20 +37,6 @@ class Slirp4netnsNamespaceTest {
         TestNamespace.requireRoot(Slirp4netnsNamespaceTest.class);
     }
 
-    /** A host HTTP server on 127.0.0.1 answering {@code body}, recording each client's address. */
-    private static HttpServer hostServer(String body, List<String> clients) throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
-        s.createContext("/", ex -> {
-            clients.add(ex.getRemoteAddress().getAddress().getHostAddress());
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, b.length);
-            ex.getResponseBody().write(b);
-            ex.close();
-        });
-        s.start();
-        return s;
-    }
-
     /** One request to the API socket, as rootlesskit's client sends it. */
     private static String api(Path socket, String request) throws IOException {
         try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
@@ -69,29 +46,13 @@ class Slirp4netnsNamespaceTest {
         }
     }
 
-    private static String httpGet(int port) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/").openConnection();
-        c.setConnectTimeout(5000);
-        c.setReadTimeout(5000);
-        try (InputStream in = c.getInputStream()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void rootlesskitsWayAPidTheReadyFdTheApiSocketAndTheExitFd() throws Exception {
-        List<String> clients = new CopyOnWriteArrayList<>();
-        HttpServer host = hostServer("from-the-host", clients);
         Path www = Files.createDirectories(work.resolve("www"));
         Files.writeString(www.resolve("index.html"), "from-the-namespace");
         Path socket = work.resolve("api.sock");
-        try (TestNamespace ns = TestNamespace.create("jslirp-s4n-");
+        try (HostPage host = new HostPage("from-the-host");
+             TestNamespace ns = TestNamespace.create("jslirp-s4n-");
              Slirp4netnsProcess s4n = startWith(ns, socket, "--mtu", "65520", "--disable-host-loopback")) {
             s4n.awaitReady(START);
             assertThat(s4n.log()).contains("Starting slirp (jslirp)", "* MTU:             65520",
@@ -103,17 +64,17 @@ class Slirp4netnsNamespaceTest {
             ns.exec(SHORT, "ip", "route", "add", "default", "via", "10.0.2.2").ok("ip route add");
 
             ns.start("busybox", "httpd", "-f", "-p", "8080", "-h", www.toString());
-            int published = freePort();
+            int published = RootlessKitTest.freePort();
             assertThat(api(socket, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"tcp\",\"host_addr\":"
                     + "\"127.0.0.1\",\"host_port\":" + published + ",\"guest_addr\":\"\",\"guest_port\":8080}}"))
                     .isEqualTo("{\"return\":{\"id\":1}}");
-            assertThat(retry(() -> httpGet(published))).isEqualTo("from-the-namespace");
+            assertThat(retry(() -> HostPage.fetch(published))).isEqualTo("from-the-namespace");
 
             // No wget -T: Debian's busybox 1.35 wget dies of SIGSEGV with it; exec has its own timeout.
             TestNamespace.Result refused = ns.exec(SHORT, "busybox", "wget", "-q", "-O", "-",
-                    "http://10.0.2.2:" + host.getAddress().getPort() + "/");
+                    "http://10.0.2.2:" + host.port() + "/");
             assertThat(refused.exit()).as("--disable-host-loopback: " + refused.output()).isNotZero();
-            assertThat(clients).isEmpty();
+            assertThat(host.clients()).isEmpty();
 
             assertThat(api(socket, "{\"execute\":\"remove_hostfwd\",\"arguments\":{\"id\":1}}"))
                     .isEqualTo("{\"return\":{}}");
@@ -122,16 +83,13 @@ class Slirp4netnsNamespaceTest {
             assertThat(s4n.log()).contains("exit-fd event").doesNotContain("LEAK:");
             assertThat(socket).as("API socket removed at exit").doesNotExist();
             assertThat(ns.exec(SHORT, "ip", "link", "show", "tap0").exit()).as("the tap went with jslirp").isNotZero();
-        } finally {
-            host.stop(0);
         }
     }
 
     @Test
     void podmansWayAPathConfigureMacCidrOutboundAddressAndNoDns() throws Exception {
-        List<String> clients = new CopyOnWriteArrayList<>();
-        HttpServer host = hostServer("from-the-host", clients);
-        try (TestNamespace ns = TestNamespace.create("jslirp-s4n-");
+        try (HostPage host = new HostPage("from-the-host");
+             TestNamespace ns = TestNamespace.create("jslirp-s4n-");
              Slirp4netnsProcess s4n = Slirp4netnsProcess.start(work, true, "-c", "--mtu=1500",
                      "--cidr=10.0.3.0/24", "--macaddress=02:11:22:33:44:55", "--outbound-addr=127.0.0.2",
                      "--disable-dns", "--netns-type=path", ns.path().toString(), "tap1")) {
@@ -143,9 +101,9 @@ class Slirp4netnsNamespaceTest {
             assertThat(ns.exec(SHORT, "ip", "-o", "link", "show", "lo").output()).contains("UP");
 
             String got = ns.exec(SHORT, "busybox", "wget", "-q", "-O", "-",
-                    "http://10.0.3.2:" + host.getAddress().getPort() + "/").ok("wget from the namespace").output();
+                    "http://10.0.3.2:" + host.port() + "/").ok("wget from the namespace").output();
             assertThat(got).isEqualTo("from-the-host");
-            assertThat(clients).as("the host saw the outbound address").containsExactly("127.0.0.2");
+            assertThat(host.clients()).as("the host saw the outbound address").containsExactly("127.0.0.2");
 
             TestNamespace.Result dns = ns.exec(SHORT, "busybox", "nslookup", "jslirp.test", "10.0.3.3");
             assertThat(dns.exit()).as("--disable-dns: no DNS at 10.0.3.3: " + dns.output()).isNotZero();
@@ -153,8 +111,6 @@ class Slirp4netnsNamespaceTest {
             s4n.terminate();
             assertThat(s4n.awaitExit(SHORT)).as("SIGTERM").isEqualTo(143);
             assertThat(s4n.log()).contains("stopped; counters:", "nat.udp.REFUSED_DESTINATION=").doesNotContain("dns.", "LEAK:");
-        } finally {
-            host.stop(0);
         }
     }
 
