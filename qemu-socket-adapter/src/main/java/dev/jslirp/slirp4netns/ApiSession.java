@@ -2,10 +2,10 @@ package dev.jslirp.slirp4netns;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection to the API socket: one request, one reply, then the connection is
- * closed, as slirp4netns's {@code api_handler} does (read, answer, shut down).
+ * shut down and closed, as slirp4netns's {@code api_handler} does (read, answer, shut
+ * down); bytes after the request are read and dropped until the client is done.
  *
  * <p>slirp4netns answers what a single read(2) returned; jslirp answers as soon as the
  * bytes so far hold a whole JSON value, or the client shut its sending side down
@@ -73,8 +74,12 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent && !answered) {
-            answer(ctx, ApiRequest.parse(request, 0, length, true));
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (answered) {
+                ctx.close(); // the client has read the reply and is done
+            } else {
+                answer(ctx, ApiRequest.parse(request, 0, length, true));
+            }
             return;
         }
         ReferenceCountUtil.release(evt);
@@ -82,6 +87,7 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
 
     private void timedOut(ChannelHandlerContext ctx) {
         if (answered) {
+            ctx.close();
             return;
         }
         if (length == 0) {
@@ -97,12 +103,30 @@ final class ApiSession extends ChannelInboundHandlerAdapter {
         answer(ctx, commands.execute(parsed));
     }
 
+    /**
+     * Sends the reply and shuts the sending side down, so the client reads it and then
+     * the end. The connection is closed once the client has shut its side too (or after
+     * the idle time): closing a unix socket with unread bytes (the rest of a request too
+     * large) would turn the client's end of stream into a reset, losing the reply.
+     */
     private void answer(ChannelHandlerContext ctx, String reply) {
         answered = true;
         if (idle != null) {
             idle.cancel(false);
         }
-        ctx.writeAndFlush(ByteBufUtil.writeUtf8(ctx.alloc(), reply)).addListener(ChannelFutureListener.CLOSE);
+        idle = ctx.executor().schedule(() -> timedOut(ctx), idleSeconds, TimeUnit.SECONDS);
+        DuplexChannel ch = (DuplexChannel) ctx.channel();
+        ctx.writeAndFlush(ByteBufUtil.writeUtf8(ctx.alloc(), reply)).addListener(written -> {
+            if (!written.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            ch.shutdownOutput().addListener(shut -> {
+                if (!shut.isSuccess() || ch.isInputShutdown()) {
+                    ctx.close();
+                }
+            });
+        });
     }
 
     @Override

@@ -27,7 +27,8 @@
  *       {@code --netns-type=tapfd} are refused.</li>
  *   <li>The MTU is 576..65520 (slirp4netns: 1..65521); {@code --cidr}'s prefix 8..25 (1..25).</li>
  *   <li>A usage mistake exits 2 with one line naming the option; slirp4netns exits 1
- *       after its usage text.</li>
+ *       after its usage text. Long options are written in full: getopt also takes an
+ *       unambiguous prefix.</li>
  *   <li>The API socket is created owner-only (0600); a request may arrive in several
  *       writes; a request that is not a valid command gets the error for the argument at
  *       fault where slirp4netns would crash or take it (no {@code proto}, a fractional
