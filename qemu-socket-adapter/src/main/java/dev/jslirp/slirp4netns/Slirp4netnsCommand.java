@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
  * words, and exit status 2 (slirp4netns exits 1 and prints its usage). Failing to start
  * (the namespace or tap cannot be opened, the API socket bound) exits 1, as slirp4netns.
  *
- * <p>Once running: the start-up block on stdout, as slirp4netns prints it; {@code "1"}
+ * <p>Once running: with {@code --enable-seccomp} the {@link SyscallFilter} installed on
+ * every thread; the start-up block on stdout, as slirp4netns prints it; {@code "1"}
  * written to the {@code -r} descriptor, which is then closed, once the tap is attached
  * and the API socket listens; exit 0 when the {@code -e} descriptor is closed by the
  * other side, and when the namespace goes away; SIGTERM and SIGINT close everything.
@@ -107,6 +108,7 @@ public final class Slirp4netnsCommand implements Callable<Integer> {
             "--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host namespace",
             "--netns-type=TYPE \t specify network namespace type ([path|pid], default=pid)",
             "--userns-path=PATH\t specify user namespace path",
+            "--enable-seccomp         enable seccomp to limit syscalls (a deny-list of what jslirp never needs)",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to",
             "--disable-dns            disables 10.0.2.3 (or configured internal ip) to host dns redirect",
             "--macaddress=MAC         specify the MAC address of the TAP (only valid with -c)",
@@ -116,8 +118,9 @@ public final class Slirp4netnsCommand implements Callable<Integer> {
             "",
             // Callers search this text for option names to detect features: the ones jslirp
             // does not apply must not appear in it, not even here.
-            "jslirp has no IPv6 yet and applies no sandbox or seccomp filter of its own; the options",
-            "for those are refused (IPv6) or accepted without effect. See README.md, \"Rootless containers\".");
+            "jslirp has no IPv6 yet, and cannot sandbox a JVM as slirp4netns sandboxes itself: the",
+            "options for those are refused (IPv6) or accepted without effect (sandbox).",
+            "See README.md, \"Rootless containers\".");
 
     @Override
     public Integer call() throws InterruptedException {
@@ -166,6 +169,17 @@ public final class Slirp4netnsCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("slirp4netns (jslirp): " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 1;
+        }
+        if (options.seccomp()) {
+            try {
+                log.info("seccomp: {} system calls now fail with EPERM in every thread",
+                        SyscallFilter.install().size());
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("slirp4netns (jslirp): " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                running.close();
+                return 1;
+            }
         }
         running.startupLines().forEach(out::println);
         out.flush();

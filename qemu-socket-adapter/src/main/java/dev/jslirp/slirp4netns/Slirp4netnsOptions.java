@@ -34,13 +34,15 @@ import java.util.List;
  * @param apiSocket           {@code -a}, or null
  * @param readyFd             {@code -r}, or null
  * @param exitFd              {@code -e}, or null
+ * @param seccomp             {@code --enable-seccomp}: install {@link SyscallFilter} once started
  * @param warnings            lines slirp4netns would print for the options (deprecated
  *                            spellings, experimental features) and jslirp's notes on
  *                            what it accepts without applying
  */
 record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, SlirpAddresses addresses, boolean configure,
                           long mac, boolean disableHostLoopback, boolean disableDns, InetAddress outboundAddress,
-                          Path apiSocket, InheritedFd readyFd, InheritedFd exitFd, List<String> warnings) {
+                          Path apiSocket, InheritedFd readyFd, InheritedFd exitFd, boolean seccomp,
+                          List<String> warnings) {
     /** slirp4netns's {@code DEFAULT_MTU}. */
     static final int DEFAULT_MTU = 1500;
     /** The largest MTU slirp4netns takes (libslirp's {@code IF_MTU_MAX}). */
@@ -91,8 +93,7 @@ record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, Slirp
                     + "(a systemd unit's sandboxing, a container) instead");
         }
         if (raw.seccomp()) {
-            warnings.add("WARNING: --enable-seccomp is accepted but not applied: slirp4netns's system call allow-list "
-                    + "is for a C program; a JVM needs far more system calls (JIT, garbage collection, threads)");
+            warnings.add("WARNING: Support for seccomp is experimental"); // slirp4netns's words
         }
         InheritedFd exit = raw.exitFd() == null ? null
                 : InheritedFd.open("--exit-fd", fd(raw.exitFd(), "--exit-fd", "exit-fd must be a non-negative integer"));
@@ -127,7 +128,7 @@ record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, Slirp
         }
         return new Slirp4netnsOptions(target, tap, mtu, addresses, raw.configure(), mac,
                 raw.disableHostLoopback() || raw.deprecatedNoHostLoopback(), raw.disableDns(), outbound, api, ready,
-                exit, Collections.unmodifiableList(warnings));
+                exit, raw.seccomp(), Collections.unmodifiableList(warnings));
     }
 
     /** slirp4netns's {@code strtol(optarg, &end, 10)} with {@code errno}, the whole text and {@code >= 0} checked. */

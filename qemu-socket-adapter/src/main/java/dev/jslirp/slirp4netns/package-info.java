@@ -21,9 +21,10 @@
  * <h2>Differences from slirp4netns</h2>
  * <ul>
  *   <li>IPv6 ({@code -6}, {@code --outbound-addr6}) is refused until jslirp has it;
- *       {@code --enable-sandbox} and {@code --enable-seccomp} are accepted with a warning
- *       and not applied, and the help does not list them, so callers that detect
- *       features do not ask for them; {@code --target-type=bess} and
+ *       {@code --enable-sandbox} is accepted with a warning and not applied, and the help
+ *       does not list it, so callers that detect features do not ask for it;
+ *       {@code --enable-seccomp} installs a deny-list ({@code SyscallFilter}), not
+ *       slirp4netns's allow-list; {@code --target-type=bess} and
  *       {@code --netns-type=tapfd} are refused.</li>
  *   <li>The MTU is 576..65520 (slirp4netns: 1..65521); {@code --cidr}'s prefix 8..25 (1..25).</li>
  *   <li>A usage mistake exits 2 with one line naming the option; slirp4netns exits 1

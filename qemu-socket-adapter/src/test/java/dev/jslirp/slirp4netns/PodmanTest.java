@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  *     -p 127.0.0.1:PORT:80 IMAGE sh -c '...'
  * </pre>
  * podman detects jslirp's features from its help, runs it with {@code -c -e 3 -r 4
- * --netns-type=path PATH tap0} and an API socket from inside its own user namespace
+ * --enable-seccomp --netns-type=path PATH tap0} and an API socket from inside its own user namespace
  * (where jslirp may enter the network namespace itself), and publishes the port through
  * the API. The container fetches a page from the host's 127.0.0.1 through 10.0.2.2 and
  * serves one that the test fetches through the published port. {@code enable_ipv6=false}
@@ -74,7 +74,11 @@ class PodmanTest {
                     assertThat(RootlessKitTest.awaitPage(published, container, log)).isEqualTo("from-the-container");
                     assertThat(Files.readString(log)).as("the container fetched from 10.0.2.2").contains("from-the-host");
                     assertThat(host.clients()).containsExactly("127.0.0.1");
-                    assertThat(jslirpRunning(user)).as("podman ran jslirp as slirp4netns, as the user").isTrue();
+                    ProcessHandle jslirp = jslirp(user);
+                    assertThat(jslirp).as("podman ran jslirp as slirp4netns, as the user").isNotNull();
+                    assertThat(jslirp.info().commandLine().orElse("")).contains("--enable-seccomp");
+                    assertThat(Files.readAllLines(Path.of("/proc", Long.toString(jslirp.pid()), "status")))
+                            .as("podman asked for seccomp (jslirp's help offers it) and got it").contains("Seccomp:\t2");
                 } finally {
                     RootlessKitTest.stop(container, started);
                 }
@@ -86,12 +90,12 @@ class PodmanTest {
         }
     }
 
-    /** True if a jslirp of this set-up runs as the user (podman starts it detached, so not our descendant). */
-    private static boolean jslirpRunning(RootlessUser user) throws InterruptedException {
+    /** The jslirp of this set-up running as the user (podman starts it detached, so not our descendant), or null. */
+    private static ProcessHandle jslirp(RootlessUser user) {
         String mark = user.dir().toString();
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(mark)
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains(mark)
                 && p.info().commandLine().orElse("").contains("JslirpCommand slirp4netns")
-                && p.info().user().orElse("").equals(RootlessUser.NAME));
+                && p.info().user().orElse("").equals(RootlessUser.NAME)).findFirst().orElse(null);
     }
 
     /** Removes the test's containers with podman, then stops podman's pause process by its PID file. */

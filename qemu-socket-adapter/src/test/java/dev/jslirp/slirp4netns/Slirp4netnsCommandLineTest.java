@@ -155,12 +155,19 @@ class Slirp4netnsCommandLineTest {
     }
 
     @Test
-    void sandboxAndSeccompAreAcceptedWithAWarningThatTheyAreNotApplied() {
-        Slirp4netnsOptions o = check("--enable-sandbox", "--enable-seccomp", PID, "tap0");
-        assertThat(o.warnings()).hasSize(2);
+    void theSandboxIsAcceptedWithAWarningThatItIsNotApplied() {
+        Slirp4netnsOptions o = check("--enable-sandbox", PID, "tap0");
+        assertThat(o.warnings()).hasSize(1);
         assertThat(o.warnings().get(0)).startsWith("WARNING: --enable-sandbox is accepted but not applied");
-        assertThat(o.warnings().get(1)).startsWith("WARNING: --enable-seccomp is accepted but not applied");
         assertThat(check("--create-sandbox", PID, "tap0").warnings()).hasSize(2);
+    }
+
+    @Test
+    void seccompIsAskedForWithSlirp4netnssWarning() {
+        Slirp4netnsOptions o = check("--enable-seccomp", PID, "tap0");
+        assertThat(o.seccomp()).isTrue();
+        assertThat(o.warnings()).containsExactly("WARNING: Support for seccomp is experimental");
+        assertThat(check(PID, "tap0").seccomp()).isFalse();
     }
 
     @Test
@@ -256,8 +263,9 @@ class Slirp4netnsCommandLineTest {
         assertThat(help).contains("--netns-type", "--cidr", "--disable-host-loopback", "--api-socket");
         // podman's checkSlirpFlags:
         assertThat(help).contains("--mtu", "--outbound-addr");
+        assertThat(help).contains("--enable-seccomp"); // rootlesskit and podman then ask for it
         // Features jslirp does not apply must not be detected:
-        assertThat(help).doesNotContain("--enable-ipv6", "--enable-sandbox", "--enable-seccomp", "--outbound-addr6");
+        assertThat(help).doesNotContain("--enable-ipv6", "--enable-sandbox", "--outbound-addr6");
         assertThat(help).contains("-c, --configure", "-e, --exit-fd=FD", "-r, --ready-fd=FD", "--userns-path=PATH",
                 "--disable-dns", "--macaddress=MAC", "-h, --help", "-v, --version");
         assertThat(execute("-h").out()).isEqualTo(help);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@code jslirp-slirp4netns} executable against real network namespaces, as root,
  * run the way rootlesskit runs slirp4netns (a PID, {@code -r}, the API socket) and the
- * way podman does (a path, {@code -c}, {@code -e}, {@code --macaddress}): readiness,
+ * way podman does (a path, {@code -c}, {@code -e}, {@code --macaddress},
+ * {@code --enable-seccomp}): readiness,
  * the tap and its configuration inside, the namespace reaching a server on the host's
  * 127.0.0.1 through the gateway, a port forward added through the API reaching a server
  * inside, the exit descriptor and SIGTERM ending it, the files it leaves (none). Every
@@ -87,13 +88,16 @@ class Slirp4netnsNamespaceTest {
     }
 
     @Test
-    void podmansWayAPathConfigureMacCidrOutboundAddressAndNoDns() throws Exception {
+    void podmansWayAPathConfigureMacCidrOutboundAddressNoDnsAndSeccomp() throws Exception {
         try (HostPage host = new HostPage("from-the-host");
              TestNamespace ns = TestNamespace.create("jslirp-s4n-");
              Slirp4netnsProcess s4n = Slirp4netnsProcess.start(work, true, "-c", "--mtu=1500",
                      "--cidr=10.0.3.0/24", "--macaddress=02:11:22:33:44:55", "--outbound-addr=127.0.0.2",
-                     "--disable-dns", "--netns-type=path", ns.path().toString(), "tap1")) {
+                     "--disable-dns", "--enable-seccomp", "--netns-type=path", ns.path().toString(), "tap1")) {
             s4n.awaitReady(START);
+            assertThat(Files.readAllLines(Path.of("/proc", Long.toString(s4n.process().pid()), "status")))
+                    .as("--enable-seccomp: a filter on every thread").contains("Seccomp:\t2")
+                    .anyMatch(l -> l.startsWith("NoNewPrivs:\t1"));
             String link = ns.exec(SHORT, "ip", "-o", "addr", "show", "tap1").ok("ip addr").output();
             assertThat(link).contains("inet 10.0.3.100/24");
             assertThat(ns.exec(SHORT, "ip", "-o", "link", "show", "tap1").output()).contains("02:11:22:33:44:55");
