@@ -79,6 +79,14 @@ class Slirp4netnsCommandLineTest {
     }
 
     @Test
+    void aUserNamespaceGivenByPathIsEnteredOnlyIfItIsAnotherOne() {
+        Slirp4netnsOptions o = check("--userns-path=/proc/self/ns/user", "--netns-type=path", "/proc/self/ns/net", "tap0");
+        assertThat(o.target().userns()).isEqualTo(Path.of("/proc/self/ns/user"));
+        assertThat(o.target().needsHelper()).as("jslirp's own user namespace").isFalse();
+        assertThat(check("--netns-type=pid", PID, "tap0").target().userns()).isEqualTo(Path.of("/proc/4242/ns/user"));
+    }
+
+    @Test
     void defaultsAreSlirp4netnss() {
         Slirp4netnsOptions o = check(PID, "tap0");
         assertThat(o.mtu()).isEqualTo(1500);
