@@ -114,6 +114,7 @@ public final class JslirpNetwork implements AutoCloseable {
         private NetworkConfig network = NetworkConfig.defaults();
         private DhcpConfig dhcp = DhcpConfig.defaults();
         private DnsConfig dns = DnsConfig.defaults();
+        private boolean dnsService = true;
         private NatConfig nat = NatConfig.defaults();
         private TftpConfig tftp;
         private EventLoop eventLoop;
@@ -138,6 +139,15 @@ public final class JslirpNetwork implements AutoCloseable {
         /** The DNS service's configuration. */
         public Builder dns(DnsConfig config) {
             this.dns = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /**
+         * No DNS service at the DNS address: the guest's queries there go unanswered
+         * (slirp4netns's {@code --disable-dns}, libslirp's {@code disable_dns}).
+         */
+        public Builder withoutDns() {
+            this.dnsService = false;
             return this;
         }
 
@@ -187,8 +197,10 @@ public final class JslirpNetwork implements AutoCloseable {
                     .config(network)
                     .alloc(alloc)
                     .hostChannels(hostChannels)
-                    .service(dhcpServer)
-                    .service(new DnsService(dns));
+                    .service(dhcpServer);
+            if (dnsService) {
+                b.service(new DnsService(dns));
+            }
             if (tftp != null) {
                 b.service(new TftpService(tftp));
             }

@@ -2,6 +2,9 @@ package dev.jslirp.nat;
 
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.nat.hostfwd.HostForward;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,6 +25,7 @@ public final class NatConfig {
     private final Duration tcpTimeWait;
     private final Duration udpIdleTimeout;
     private final List<HostForward> forwards;
+    private final InetAddress outboundAddress;
 
     private NatConfig(Builder b) {
         this.maxTcpFlows = b.maxTcpFlows;
@@ -33,6 +37,7 @@ public final class NatConfig {
         this.tcpTimeWait = b.tcpTimeWait;
         this.udpIdleTimeout = b.udpIdleTimeout;
         this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
+        this.outboundAddress = b.outboundAddress;
     }
 
     /** The defaults. */
@@ -93,6 +98,31 @@ public final class NatConfig {
         return forwards;
     }
 
+    /**
+     * The host address the NAT's own sockets towards the world are bound to (TCP
+     * connects and UDP flows the guest opens), or null to let the kernel choose by
+     * route, as usual. slirp4netns's {@code --outbound-addr} (libslirp's
+     * {@code outbound_addr}): on a host with several addresses it picks the one the
+     * guest's traffic leaves from. Port forwards' listeners are not affected.
+     */
+    public InetAddress outboundAddress() {
+        return outboundAddress;
+    }
+
+    /**
+     * Where a host socket connecting to {@code target} is bound first: the outbound
+     * address with any port when one is set and of the target's family, else null
+     * (unbound; the kernel picks). Every outgoing socket, to the host's loopback too,
+     * as libslirp binds them all.
+     */
+    public InetSocketAddress outboundBinding(InetSocketAddress target) {
+        if (outboundAddress == null || target.getAddress() == null
+                || (outboundAddress instanceof Inet4Address) != (target.getAddress() instanceof Inet4Address)) {
+            return null;
+        }
+        return new InetSocketAddress(outboundAddress, 0);
+    }
+
     /** Builds a {@link NatConfig}. */
     public static final class Builder {
         private int maxTcpFlows = 4096;
@@ -104,6 +134,7 @@ public final class NatConfig {
         private Duration tcpTimeWait = Duration.ofSeconds(60);
         private Duration udpIdleTimeout = Duration.ofSeconds(240);
         private final List<HostForward> forwards = new ArrayList<>();
+        private InetAddress outboundAddress;
 
         private Builder() {
         }
@@ -165,6 +196,20 @@ public final class NatConfig {
         /** Adds a port forward in QEMU's syntax. */
         public Builder addForward(String spec) {
             return addForward(HostForward.parse(spec));
+        }
+
+        /**
+         * Binds the NAT's outgoing host sockets to {@code address} (null: the kernel
+         * chooses); see {@link NatConfig#outboundAddress()}. Whether the address is
+         * one of the host's shows when the first socket binds.
+         */
+        public Builder outboundAddress(InetAddress address) {
+            if (address != null && (address.isAnyLocalAddress() || address.isMulticastAddress())) {
+                throw new ConfigException("outbound-addr", address.getHostAddress()
+                        + " is not a unicast address of this host (expected one of its addresses)");
+            }
+            this.outboundAddress = address;
+            return this;
         }
 
         /** Builds. */

@@ -9,6 +9,7 @@ import dev.jslirp.supervision.PidFile;
 import dev.jslirp.supervision.ReadyFd;
 import dev.jslirp.supervision.Supervisor;
 import dev.jslirp.supervision.SystemdNotify;
+import dev.jslirp.slirp4netns.Slirp4netnsCommand;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
@@ -75,7 +76,7 @@ import picocli.CommandLine.Spec;
                 + "-netdev user value. Mistakes exit with status 2."
         },
         footerHeading = "%nExamples:%n",
-        subcommands = ControlClientCommand.class,
+        subcommands = {ControlClientCommand.class, Slirp4netnsCommand.class},
         modelTransformer = SettingOptions.class)
 public final class JslirpCommand implements Callable<Integer> {
     /**

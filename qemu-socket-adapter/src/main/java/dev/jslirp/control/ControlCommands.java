@@ -138,15 +138,8 @@ final class ControlCommands {
         }
         InetSocketAddress bound;
         try {
-            bound = done(network.nat().addForward(forward));
-        } catch (ConfigException e) {
-            // The rule is named once already: "invalid hostfwd: 'RULE': why" becomes "why".
-            String detail = e.getMessage();
-            for (String prefix : new String[] {"invalid " + e.option() + ": ", "'" + forward + "': "}) {
-                detail = detail.startsWith(prefix) ? detail.substring(prefix.length()) : detail;
-            }
-            return notSetUp(rule, e.option() + ": " + detail);
-        } catch (IllegalStateException e) {
+            bound = RunTimeForwards.add(network, forward);
+        } catch (RunTimeForwards.Refused e) {
             return notSetUp(rule, e.getMessage());
         }
         // The address as asked (all addresses: both families), the port as bound.
@@ -166,7 +159,7 @@ final class ControlCommands {
         } catch (HmpHostfwd.BadRule e) {
             return ControlReply.error(e.getMessage());
         }
-        boolean removed = done(network.nat().removeForward(end.protocol(), end.hostAddress(), end.hostPort()));
+        boolean removed = RunTimeForwards.remove(network, end.protocol(), end.hostAddress(), end.hostPort());
         // QEMU's own words, "host forwarding rule for RULE removed" or "... not found".
         String what = "host forwarding rule for " + rule;
         // Replied once the loop polled again: on NIO, closing a registered socket closes its
@@ -193,18 +186,6 @@ final class ControlCommands {
     private static ControlReply notSetUp(String rule, String why) {
         // QEMU: "Could not set up host forwarding rule '%s'"; jslirp adds why.
         return ControlReply.error("Could not set up host forwarding rule '" + rule + "' (" + why + ")");
-    }
-
-    /** The result of a future that completed on this loop; its failure rethrown. */
-    private static <T> T done(Future<T> f) {
-        if (!f.isDone()) {
-            throw new IllegalStateException("NAT operation did not complete on the event loop");
-        }
-        if (!f.isSuccess()) {
-            Throwable t = f.cause();
-            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
-        }
-        return f.getNow();
     }
 
     // ---------------------------------------------------------------- pcap

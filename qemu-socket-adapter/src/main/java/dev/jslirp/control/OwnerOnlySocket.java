@@ -25,16 +25,17 @@ import java.security.SecureRandom;
  * something appeared there meanwhile, so nothing is ever replaced; the temporary name and
  * directory are removed at once. A stale socket at the target path is cleared first,
  * only if nobody listens on it, and the file is removed at exit only while it is still
- * this socket: both as {@link UnixSocketFile} does for the transports.
+ * this socket: both as {@link UnixSocketFile} does for the transports. The control socket
+ * and the slirp4netns API socket are bound so.
  */
-final class OwnerOnlySocket {
+public final class OwnerOnlySocket {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private OwnerOnlySocket() {
     }
 
     /** The listening channel and its socket file. */
-    record Bound(Channel channel, UnixSocketFile file) {
+    public record Bound(Channel channel, UnixSocketFile file) {
     }
 
     /**
@@ -43,7 +44,7 @@ final class OwnerOnlySocket {
      * @return the channel, and the socket file to {@link UnixSocketFile#remove()} once it is closed
      * @throws IOException naming the path if it is in use, or cannot be bound or secured
      */
-    static Bound bind(ServerBootstrap bootstrap, IoTransport io, Path path) throws IOException {
+    public static Bound bind(ServerBootstrap bootstrap, IoTransport io, Path path) throws IOException {
         Path target = path.toAbsolutePath();
         UnixSocketFile file = UnixSocketFile.prepare(target);
         Path dir = privateDirectory(target.getParent());

@@ -1,6 +1,7 @@
 package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.nat.NatConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
@@ -10,14 +11,18 @@ import java.net.InetSocketAddress;
  * Opens host connections as Netty channels on the guest's event loop, with the channel
  * factory the context provides (NIO or epoll). The connect has no Netty timeout: the
  * flow's own {@code tcpConnectTimeout} deadline aborts it, so one clock rules. The
- * channels read into the guest's allocator (see {@link NettyHostSocket}).
+ * channels read into the guest's allocator (see {@link NettyHostSocket}). With an
+ * outbound address ({@link NatConfig#outboundBinding}) each socket is bound to it first.
  */
 final class NettyHostConnector implements HostConnector {
     private final GuestContext ctx;
+    private final NatConfig config;
     private final Bootstrap template;
 
-    NettyHostConnector(GuestContext ctx, int bufferBytes) {
+    NettyHostConnector(GuestContext ctx, NatConfig config) {
         this.ctx = ctx;
+        this.config = config;
+        int bufferBytes = config.tcpBufferBytes();
         this.template = new Bootstrap()
                 .group(ctx.eventLoop())
                 .channelFactory(ctx.hostChannels().tcp())
@@ -33,6 +38,7 @@ final class NettyHostConnector implements HostConnector {
     public void connect(TcpFlow flow, InetSocketAddress target) {
         NettyHostSocket socket = new NettyHostSocket(flow, ctx);
         flow.host.attach(socket);
-        socket.connect(template, target);
+        InetSocketAddress local = config.outboundBinding(target);
+        socket.connect(local == null ? template : template.clone().localAddress(local), target);
     }
 }

@@ -82,7 +82,7 @@ public final class TcpNat implements ForwardListenerFactory {
         this.ctx = context;
         this.delayedAcks = new DelayedAcks(context.eventLoop(), context::nanoTime);
         HostConnector hosts = connectorOverride != null ? connectorOverride
-                : new NettyHostConnector(context, config.tcpBufferBytes());
+                : new NettyHostConnector(context, config);
         this.stack = new TcpStack(context, config, mapper, hosts, scheduler);
     }
 

@@ -43,7 +43,8 @@ final class OutboundFlow extends UdpFlow {
     void connect(InetSocketAddress target, GuestPacket first) {
         quote.record(first);
         channel = nat.relay().newChannel(new HostHandler(), true);
-        ChannelFuture f = channel.connect(target);
+        InetSocketAddress local = nat.config().outboundBinding(target);
+        ChannelFuture f = local == null ? channel.connect(target) : channel.connect(target, local);
         if (f.isDone()) {
             connected(f);
         } else {

@@ -386,6 +386,10 @@ public final class UdpNat implements ForwardListenerFactory {
         return ctx;
     }
 
+    NatConfig config() {
+        return config;
+    }
+
     UdpRelay relay() {
         return relay;
     }

@@ -43,6 +43,18 @@ class TcpLoopbackTest {
         }
     }
 
+    /** slirp4netns's --outbound-addr: the host socket is bound to the address before it connects. */
+    @Test
+    void guestConnectionLeavesFromTheOutboundAddress() throws Exception {
+        NatConfig nat = NatConfig.builder().outboundAddress(java.net.InetAddress.getByName("127.0.0.2")).build();
+        try (LoopbackRig r = new LoopbackRig(nat)) {
+            ServerSocket server = r.listen();
+            CompletableFuture<String> peer = r.serve(server, s -> s.getInetAddress().getHostAddress());
+            r.conn(server.getLocalPort()).connect();
+            assertThat(peer.get(5, TimeUnit.SECONDS)).isEqualTo("127.0.0.2");
+        }
+    }
+
     @Test
     void closedHostPortIsRefusedAtOnce() throws Exception {
         try (LoopbackRig r = new LoopbackRig(NatConfig.defaults())) {

@@ -164,6 +164,17 @@ abstract class UdpNatTest {
         }
     }
 
+    /** slirp4netns's --outbound-addr: the flow's socket is bound to the address before it connects. */
+    @Test
+    void flowLeavesFromTheOutboundAddress() throws Exception {
+        NatService nat = new NatService(NatConfig.builder()
+                .outboundAddress(java.net.InetAddress.getByName("127.0.0.2")).build());
+        try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            roundTrip(g, 40000, echo, "from .2");
+            assertThat(echo.senders().get(0).getAddress().getHostAddress()).isEqualTo("127.0.0.2");
+        }
+    }
+
     /**
      * Host sockets ask for a receive buffer that rides out a busy event loop (the
      * kernel's 208 KiB default holds three 64 KiB datagrams); the kernel caps the

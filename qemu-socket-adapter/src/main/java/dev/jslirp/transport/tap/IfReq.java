@@ -29,6 +29,8 @@ final class IfReq {
     /** {@code sizeof(struct ifreq)} on LP64; ample on 32-bit platforms. */
     static final int SIZE = 40;
     private static final int UNION = IFNAMSIZ;
+    /** {@code ARPHRD_ETHER}: the hardware type of an Ethernet device such as a tap. */
+    static final int ARPHRD_ETHER = 1;
 
     private final Memory mem = new Memory(SIZE);
 
@@ -66,6 +68,19 @@ final class IfReq {
 
     void mtu(int mtu) {
         mem.setInt(UNION, mtu);
+    }
+
+    /**
+     * Sets {@code ifru_hwaddr}, a {@code struct sockaddr} whose family is the link type
+     * ({@code ARPHRD_ETHER}, {@code <linux/if_arp.h>}: the kernel refuses another) and
+     * whose {@code sa_data} starts with the 6 bytes of {@code mac}.
+     */
+    void hardwareAddress(long mac) {
+        mem.setMemory(UNION, 16, (byte) 0);
+        mem.setShort(UNION, (short) ARPHRD_ETHER);
+        for (int i = 0; i < 6; i++) {
+            mem.setByte(UNION + 2 + i, (byte) (mac >>> (8 * (5 - i))));
+        }
     }
 
     /** Sets {@code ifru_addr} to the {@code struct sockaddr_in} of IPv4 {@code address}, port 0. */

@@ -7,7 +7,7 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 
 /**
- * The whole native surface of the tap transport: five libc calls through JNA, used
+ * The whole native surface of the tap transport: six libc calls through JNA, used
  * at start-up and shutdown only. Reading and writing frames goes through Netty's own
  * native {@code FileDescriptor} on the event loop, not through JNA.
  *
@@ -26,6 +26,18 @@ interface LibC extends Library {
     int O_NONBLOCK = 0x800;
     /** Close on exec, so child processes (iproute2, tests) never inherit the tap. */
     int O_CLOEXEC = 0x80000;
+
+    // <asm-generic/fcntl.h>: fcntl(2) commands and flags
+    /** Read the descriptor flags. */
+    int F_GETFD = 1;
+    /** Set the descriptor flags. */
+    int F_SETFD = 2;
+    /** Read the file status flags. */
+    int F_GETFL = 3;
+    /** Set the file status flags. */
+    int F_SETFL = 4;
+    /** The descriptor flag: closed on exec. */
+    int FD_CLOEXEC = 1;
 
     // <linux/sched.h>
     /** setns(2) type: a network namespace. */
@@ -55,6 +67,9 @@ interface LibC extends Library {
 
     /** open(2). */
     int open(String path, int flags) throws LastErrorException;
+
+    /** fcntl(2) with an int argument. */
+    int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
     /** close(2). */
     int close(int fd) throws LastErrorException;

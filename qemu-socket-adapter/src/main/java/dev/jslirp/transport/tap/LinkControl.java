@@ -9,7 +9,7 @@ import java.io.IOException;
 /**
  * Interface configuration by the classic socket ioctls ({@code netdevice(7)}), issued
  * on an IPv4 datagram socket: MTU, link up, and for {@code --netns-static} an address
- * and a default route. The socket, and so every change, belongs to the network
+ * and a default route (and a MAC address for slirp4netns's {@code --macaddress}). The socket, and so every change, belongs to the network
  * namespace of the thread that opened it; jslirp opens one per start-up, on the thread
  * that also opens the tap.
  *
@@ -24,6 +24,8 @@ final class LinkControl implements AutoCloseable {
     static final int SIOCSIFFLAGS = 0x8914;
     /** Sets the interface's IPv4 address. */
     static final int SIOCSIFADDR = 0x8916;
+    /** Sets the interface's hardware (MAC) address. */
+    static final int SIOCSIFHWADDR = 0x8924;
     /** Sets the interface's IPv4 netmask. */
     static final int SIOCSIFNETMASK = 0x891c;
     /** Gets {@code ifr_mtu}. */
@@ -92,6 +94,13 @@ final class LinkControl implements AutoCloseable {
         ioctl(SIOCGIFFLAGS, req.pointer(), "read the flags of " + ifname);
         req.flags(req.flags() | IFF_UP);
         ioctl(SIOCSIFFLAGS, req.pointer(), "bring " + ifname + " up");
+    }
+
+    /** Sets the MAC address of {@code ifname} ({@code ip link set IFNAME address MAC}); {@code mac} holds 6 bytes. */
+    void hardwareAddress(String ifname, long mac) throws IOException {
+        IfReq req = new IfReq(ifname);
+        req.hardwareAddress(mac);
+        ioctl(SIOCSIFHWADDR, req.pointer(), "set the MAC address of " + ifname);
     }
 
     /** Gives {@code ifname} IPv4 {@code address} with {@code netmask} ({@code ip addr add A/LEN dev IFNAME}). */

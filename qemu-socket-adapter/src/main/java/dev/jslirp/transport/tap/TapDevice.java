@@ -105,6 +105,36 @@ public final class TapDevice implements AutoCloseable {
     }
 
     /**
+     * Takes over {@code fd}, a tun file already attached to a tap, possibly in another
+     * network namespace (one a helper process opened there and passed over a unix
+     * socket): reads the device's name and flags back ({@code TUNGETIFF} works from any
+     * namespace), and makes the descriptor non-blocking and close-on-exec here. On
+     * failure {@code fd} is closed.
+     *
+     * @throws IOException if {@code fd} is not a tun file attached to a tap
+     */
+    public static TapDevice adopt(int fd) throws IOException {
+        LibC c = LibC.get();
+        try {
+            c.fcntl(fd, LibC.F_SETFD, LibC.FD_CLOEXEC);
+            c.fcntl(fd, LibC.F_SETFL, c.fcntl(fd, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
+            IfReq got = new IfReq("");
+            c.ioctl(fd, new NativeLong(TUNGETIFF), got.pointer());
+            if ((got.flags() & IFF_TAP) == 0) {
+                throw new IOException("descriptor " + fd + " is attached to tun " + got.name() + ", not to a tap");
+            }
+            return new TapDevice(new FileDescriptor(fd), got.name(), (got.flags() & IFF_PERSIST) != 0,
+                    (got.flags() & IFF_VNET_HDR) != 0);
+        } catch (LastErrorException e) {
+            new TapDevice(new FileDescriptor(fd), "?", false, false).close();
+            throw new IOException("descriptor " + fd + " is not an attached tun file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            new TapDevice(new FileDescriptor(fd), "?", false, false).close();
+            throw e;
+        }
+    }
+
+    /**
      * A descriptor that behaves like a tap (one message per read and write, e.g. one
      * end of a unix datagram socket pair) under {@code name}: for tests.
      */

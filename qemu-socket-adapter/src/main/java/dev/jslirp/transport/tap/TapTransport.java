@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Back on the calling thread: register the descriptor with the network's epoll
  *       event loop ({@link TapLink}) and attach the network.</li>
  * </ol>
+ * Steps 2 to 4 are {@link TapSetup#open()}. A {@link Source} given to the constructor
+ * replaces steps 1 to 4: the slirp4netns mode has a helper process inside the namespace
+ * do them when the JVM may not enter it (a user namespace), and receives the descriptor.
  *
  * <p>The network's event loop must be Netty's native epoll loop
  * ({@code --io epoll}, the default on Linux): the tap is an {@code EpollIoHandle} on it.
@@ -69,20 +72,37 @@ public final class TapTransport implements GuestTransport {
     private final TapOptions options;
     private final LinkBuffers buffers;
     private final Promise<Void> ended;
+    private final Source source;
     /** Set once started; read by {@link #close()} and the accessors from any thread. */
     private volatile TapLink link;
     private volatile TapDevice device;
 
     /** A transport for {@code network}, whose event loop must be an epoll loop; nothing opens before {@link #start()}. */
     public TapTransport(GuestNetwork network, TapOptions options, LinkBuffers buffers) {
+        this(network, options, buffers, null);
+    }
+
+    /**
+     * A transport whose tap comes from {@code source} (null: opened as {@code options}
+     * say). {@code options} still name the tap and the namespace to watch.
+     */
+    public TapTransport(GuestNetwork network, TapOptions options, LinkBuffers buffers, Source source) {
         this.network = Objects.requireNonNull(network, "network");
         this.options = Objects.requireNonNull(options, "options");
         this.buffers = Objects.requireNonNull(buffers, "buffers");
         this.ended = network.eventLoop().newPromise();
+        this.source = source != null ? source : this::openAsOptionsSay;
     }
 
-    /** The opened, configured device and the largest MTU a frame from it may have. */
-    private record Opened(TapDevice device, int readMtu) {
+    /**
+     * Where the transport gets its opened, configured tap from: by default
+     * {@link TapSetup#open()} in jslirp's namespace or on a thread that entered
+     * {@code --netns}; the slirp4netns mode also has a helper process open it.
+     */
+    @FunctionalInterface
+    public interface Source {
+        /** Opens and configures the tap; blocks; not on the event loop. */
+        OpenedTap open() throws IOException;
     }
 
     /**
@@ -109,7 +129,7 @@ public final class TapTransport implements GuestTransport {
                     + "or use --tap for a tap here)");
         }
         Object namespace = options.netns() == null ? null : options.netns().identity();
-        Opened o = options.netns() == null ? openAndConfigure() : options.netns().call(this::openAndConfigure);
+        OpenedTap o = source.open();
         attach(ioLoop, o.device(), o.readMtu());
         if (namespace != null) {
             watchNamespace(namespace);
@@ -180,30 +200,16 @@ public final class TapTransport implements GuestTransport {
         LOG.debug("attached to {} (read buffer {} bytes per frame)", describe(), l.frameCapacity());
     }
 
-    /** Steps 2 to 4 of the start-up, on the thread in the right namespace. */
-    private Opened openAndConfigure() throws IOException {
-        TapDevice dev = TapDevice.open(options.ifname());
-        try (LinkControl control = LinkControl.open()) {
-            NetworkConfig cfg = network.config();
-            int mtu = cfg.mtu();
-            try {
-                control.mtu(dev.name(), mtu);
-                control.up(dev.name());
-            } catch (IOException e) {
-                if (options.netns() != null || !dev.persistent()) {
-                    throw e;
-                }
-                LOG.warn("{}; configure it yourself: ip link set {} mtu {} up", e.getMessage(), dev.name(), mtu);
-            }
-            if (options.staticAddress()) {
-                control.address(dev.name(), cfg.dhcpStart(), cfg.netmask());
-                control.defaultRoute(cfg.host());
-            }
-            return new Opened(dev, Math.max(mtu, control.mtu(dev.name())));
-        } catch (IOException | RuntimeException e) {
-            dev.close();
-            throw e;
+    /** Steps 2 to 4 of the start-up, on a thread in the right namespace. */
+    private OpenedTap openAsOptionsSay() throws IOException {
+        NetworkConfig cfg = network.config();
+        TapSetup setup = TapSetup.link(options.ifname(), cfg.mtu());
+        if (options.netns() == null) {
+            return setup.withLinkOptional().open();
         }
+        TapSetup inNamespace = options.staticAddress()
+                ? setup.withAddress(cfg.dhcpStart(), cfg.netmask(), cfg.host()) : setup;
+        return options.netns().call(inNamespace::open);
     }
 
     /**
