@@ -69,7 +69,9 @@ final class Slirp4netns implements AutoCloseable {
             EventLoop loop = group.next();
             SlirpAddresses a = options.addresses();
             NetworkConfig net = NetworkConfig.builder().net(a.network(), a.prefix()).host(a.gateway()).dns(a.dns())
-                    .dhcpStart(a.dhcpStart()).mtu(options.mtu()).hostLoopback(!options.disableHostLoopback()).build();
+                    .dhcpStart(a.dhcpStart()).mtu(options.mtu()).hostLoopback(!options.disableHostLoopback())
+                    // slirp4netns serves IPv6 only with -6, which is not taken yet.
+                    .ipv6(false).build();
             JslirpNetwork.Builder b = JslirpNetwork.builder().network(net).dhcp(DHCP)
                     .nat(NatConfig.builder().outboundAddress(options.outboundAddress()).build())
                     .eventLoop(loop, IoTransport.EPOLL.hostChannels());
