@@ -647,4 +647,6 @@ mv "$OUT.tmp" "$OUT"
 cp "$RAW" "${OUT%.md}.tsv"
 cat "$OUT"
 echo
-echo "run-race: saved $OUT (raw values: ${OUT%.md}.tsv)" >&2
+python3 "$HERE/charts.py" "${OUT%.md}.tsv" "${OUT%.md}-charts" >/dev/null \
+    || echo "run-race: no charts (python3 missing?)" >&2
+echo "run-race: saved $OUT (raw values: ${OUT%.md}.tsv, charts: ${OUT%.md}-charts/index.html)" >&2
