@@ -28,20 +28,25 @@ import org.slf4j.LoggerFactory;
  * <h2>Start-up, step by step</h2>
  * <ol>
  *   <li>With {@code --netns}: a new thread enters the namespace with {@code setns(2)}
- *       ({@link NetworkNamespace}); steps 2 to 4 run on it, so the tap and the
+ *       ({@link NetworkNamespace}); steps 2 to 5 run on it, so the tap and the
  *       configuration land in the namespace. Without: on the calling thread, in
  *       jslirp's own namespace.</li>
  *   <li>Open or create the tap, non-blocking ({@link TapDevice}).</li>
+ *   <li>Tell the kernel how to treat IPv6 on it, before it comes up
+ *       ({@link Ipv6Sysctls}: in a namespace, IPv6 on and autoconfigured from jslirp's
+ *       router advertisements, as slirp4netns {@code --enable-ipv6}; off when the network
+ *       has none).</li>
  *   <li>Set its MTU to the network's ({@link NetworkConfig#mtu()}) and bring it up
  *       ({@link LinkControl}, {@code SIOCSIFMTU} and {@code SIOCSIFFLAGS}: what
  *       {@code ip link set tap0 mtu 1500 up} does). For a persistent tap jslirp did
  *       not create in its own namespace, this is best effort: a tap the user owns can
  *       be attached without CAP_NET_ADMIN, and then the user configures it.</li>
- *   <li>With {@code --netns-static}: address {@code dhcpstart/prefix} and a default
- *       route via the gateway ({@code SIOCSIFADDR}, {@code SIOCSIFNETMASK},
- *       {@code SIOCADDRT}). Otherwise the address is left to a DHCP client in the
- *       namespace ({@code udhcpc -i tap0}, {@code dhclient tap0}); jslirp's DHCP
- *       server answers it. DNS ({@code /etc/resolv.conf}) belongs to the mount
+ *   <li>With {@code --netns-static}: for each family the network serves, an address
+ *       and a default route ({@link StaticAddresses}: {@code 10.0.2.15/24} via
+ *       {@code 10.0.2.2}, {@code fec0::15/64} via {@code fe80::2}). Otherwise the IPv4
+ *       address is left to a DHCP client in the namespace ({@code udhcpc -i tap0},
+ *       {@code dhclient tap0}), which jslirp's DHCP server answers, and IPv6 to the
+ *       kernel's SLAAC. DNS ({@code /etc/resolv.conf}) belongs to the mount
  *       namespace, not the network one, so it is the namespace user's to set
  *       (nameserver 10.0.2.3 by default) or the DHCP client's script.</li>
  *   <li>Back on the calling thread: register the descriptor with the network's epoll
@@ -62,6 +67,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TapTransport implements GuestTransport {
     private static final Logger LOG = LoggerFactory.getLogger(TapTransport.class);
+    /** The smallest link MTU that carries IPv6 (RFC 8200 section 5); Linux turns IPv6 off below it. */
+    private static final int IPV6_MIN_MTU = 1280;
     /** How often {@link #watchNamespace} looks. */
     private static final long NAMESPACE_CHECK_SECONDS = 1;
 
@@ -146,7 +153,7 @@ public final class TapTransport implements GuestTransport {
     }
 
     /**
-     * Step 5: registers {@code dev} with the loop and attaches the network; closes
+     * Step 6: registers {@code dev} with the loop and attaches the network; closes
      * {@code dev} on failure. Package-private for tests that stand a socket pair in
      * for a tap.
      */
@@ -180,12 +187,13 @@ public final class TapTransport implements GuestTransport {
         LOG.debug("attached to {} (read buffer {} bytes per frame)", describe(), l.frameCapacity());
     }
 
-    /** Steps 2 to 4 of the start-up, on the thread in the right namespace. */
+    /** Steps 2 to 5 of the start-up, on the thread in the right namespace. */
     private Opened openAndConfigure() throws IOException {
         TapDevice dev = TapDevice.open(options.ifname());
         try (LinkControl control = LinkControl.open()) {
             NetworkConfig cfg = network.config();
             int mtu = cfg.mtu();
+            boolean kernelIpv6 = Ipv6Sysctls.forTap(cfg, options, !dev.persistent()).apply(dev.name());
             try {
                 control.mtu(dev.name(), mtu);
                 control.up(dev.name());
@@ -196,13 +204,34 @@ public final class TapTransport implements GuestTransport {
                 LOG.warn("{}; configure it yourself: ip link set {} mtu {} up", e.getMessage(), dev.name(), mtu);
             }
             if (options.staticAddress()) {
-                control.address(dev.name(), cfg.dhcpStart(), cfg.netmask());
-                control.defaultRoute(cfg.host());
+                configureStatic(control, dev.name(), cfg, kernelIpv6);
             }
             return new Opened(dev, Math.max(mtu, control.mtu(dev.name())));
         } catch (IOException | RuntimeException e) {
             dev.close();
             throw e;
+        }
+    }
+
+    /** Step 5: the addresses and default routes of {@code --netns-static}. */
+    private static void configureStatic(LinkControl control, String ifname, NetworkConfig cfg, boolean kernelIpv6)
+            throws IOException {
+        StaticAddresses a = StaticAddresses.of(cfg);
+        if (a.ipv4() != null) {
+            control.address(ifname, a.ipv4().ipv4(), cfg.netmask());
+            control.defaultRoute(a.ipv4Gateway().ipv4());
+        }
+        if (a.ipv6() == null) {
+            return;
+        }
+        if (!kernelIpv6) {
+            LOG.warn("the kernel has no IPv6 (no {}): {} gets no IPv6 address", Ipv6Sysctls.CONF, ifname);
+        } else if (cfg.mtu() < IPV6_MIN_MTU) {
+            LOG.warn("{} has MTU {}, below IPv6's minimum of {} (RFC 8200 section 5), so the kernel keeps IPv6 off "
+                    + "on it: it gets no IPv6 address", ifname, cfg.mtu(), IPV6_MIN_MTU);
+        } else {
+            control.ipv6Address(ifname, a.ipv6(), a.ipv6PrefixLength());
+            control.ipv6DefaultRoute(ifname, a.ipv6Gateway());
         }
     }
 
@@ -249,10 +278,14 @@ public final class TapTransport implements GuestTransport {
     public String attachHint(String id) {
         String name = ifname();
         NetworkConfig cfg = network.config();
-        String dns = Ipv4Address.toString(cfg.dns());
+        String dns = cfg.ipv4() ? Ipv4Address.toString(cfg.dns()) : cfg.ipv6Dns().toString();
         if (options.staticAddress()) {
-            return name + " has " + Ipv4Address.toString(cfg.dhcpStart()) + "/" + cfg.prefixLength()
-                    + " and a default route via " + Ipv4Address.toString(cfg.host()) + "; use nameserver " + dns;
+            return name + " has " + StaticAddresses.of(cfg).describe() + "; use nameserver " + dns;
+        }
+        String slaac = "IPv6 by SLAAC from jslirp's router advertisements (" + cfg.ipv6Prefix() + "/"
+                + cfg.ipv6PrefixLength() + ", default route via " + cfg.routerLinkLocal() + ")";
+        if (!cfg.ipv4()) {
+            return name + " gets " + slaac + "; nameserver " + dns;
         }
         String inside = "";
         if (options.netns() != null) {
@@ -260,7 +293,7 @@ public final class TapTransport implements GuestTransport {
             inside = ipName != null ? "ip netns exec " + ipName + " " : "nsenter --net=" + options.netns().path() + " ";
         }
         return "get its address by DHCP: " + inside + "udhcpc -i " + name + " (or dhclient " + name
-                + "); nameserver " + dns;
+                + "); nameserver " + dns + (options.netns() != null && cfg.ipv6() ? "; " + slaac : "");
     }
 
     /** Closes the tap (a tap jslirp created disappears) and detaches the network; blocks until done. Not on the event loop. */
