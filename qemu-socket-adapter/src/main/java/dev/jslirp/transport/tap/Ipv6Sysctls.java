@@ -21,13 +21,12 @@ import org.slf4j.LoggerFactory;
  * <h2>The choices</h2>
  * <p>slirp4netns {@code --enable-ipv6} leaves IPv6 to the kernel's defaults and libslirp's
  * router advertisements (SLAAC; its {@code --configure} sets only IPv4). jslirp does the
- * same, and makes sure of the few settings that decide whether it works:
+ * same, and makes sure of the settings that decide how well it works:
  * <ul>
  *   <li>A namespace served by a network with IPv6 ({@code ipv6=on}, the default):
- *       {@code disable_ipv6=0} (a namespace made with IPv6 off by default still gets it
- *       on its uplink), {@code accept_dad=0} (duplicate address detection needs no second
- *       or so here: the only other node on the link is jslirp, which never claims a guest
- *       address, RFC 4862 5.4; pasta dodges it too), and
+ *       {@code accept_dad=0} (duplicate address detection would only hold every address
+ *       back a second or two: the only other node on the link is jslirp, which never
+ *       claims a guest address, RFC 4862 5.4; pasta dodges it too), and
  *       <ul>
  *         <li>dynamic (the default): {@code accept_ra=2} and {@code autoconf=1}, so the
  *             namespace takes its address, default route and MTU from jslirp's router
@@ -35,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *             containers; {@code accept_ra=1} is ignored once forwarding is on);</li>
  *         <li>{@code --netns-static}: {@code accept_ra=0}: the static address and route
  *             are the whole configuration, as no DHCP client runs for IPv4.</li>
- *       </ul></li>
+ *       </ul>
+ *       {@code disable_ipv6} is left as the namespace has it, as slirp4netns leaves it: a
+ *       namespace made with IPv6 off ({@code net.ipv6.conf.default.disable_ipv6=1}) is
+ *       its owner's choice, and then {@code --netns-static} sets IPv4 only.</li>
  *   <li>A namespace served by a network without IPv6 ({@code ipv6=off}):
  *       {@code disable_ipv6=1}: nothing on the link answers IPv6, so the namespace's
  *       applications fall back to IPv4 at once instead of trying a link-local-only
@@ -58,6 +60,28 @@ record Ipv6Sysctls(Map<String, String> values) {
     /** The per-interface IPv6 settings of the calling thread's namespace. */
     static final Path CONF = Path.of("/proc/sys/net/ipv6/conf");
 
+    /** Whether an interface has IPv6 after {@link #apply}, and if not, why. */
+    enum State {
+        /** IPv6 is on. */
+        ON("IPv6 is on"),
+        /** The kernel has none ({@code /proc/sys/net/ipv6} is missing: built without it, or {@code ipv6.disable=1}). */
+        NOT_IN_KERNEL("the kernel has no IPv6 (no " + CONF + ")"),
+        /** {@code disable_ipv6} is 1 on the interface (the namespace's default, or jslirp's for {@code ipv6=off}). */
+        DISABLED("IPv6 is disabled on it (disable_ipv6=1, as the namespace's net.ipv6.conf.default.disable_ipv6 "
+                + "has it)");
+
+        private final String why;
+
+        State(String why) {
+            this.why = why;
+        }
+
+        /** What the start-up log says. */
+        String why() {
+            return why;
+        }
+    }
+
     /** The settings for a tap of {@code net} set up as {@code options} say; {@code created}: jslirp made the tap. */
     static Ipv6Sysctls forTap(NetworkConfig net, TapOptions options, boolean created) {
         Map<String, String> v = new LinkedHashMap<>();
@@ -68,7 +92,6 @@ record Ipv6Sysctls(Map<String, String> values) {
         } else if (!net.ipv6()) {
             v.put("disable_ipv6", "1");
         } else {
-            v.put("disable_ipv6", "0");
             v.put("accept_dad", "0");
             if (options.staticAddress()) {
                 v.put("accept_ra", "0");
@@ -87,13 +110,11 @@ record Ipv6Sysctls(Map<String, String> values) {
      * only more slowly, and {@code /proc/sys} may be read-only where jslirp runs (in a
      * container).
      *
-     * @return false if the kernel has no IPv6 ({@code /proc/sys/net/ipv6} is missing:
-     *         built without it, or booted with {@code ipv6.disable=1}), so nothing was
-     *         written; true otherwise
+     * @return whether {@code ifname} has IPv6 now
      */
-    boolean apply(String ifname) {
+    State apply(String ifname) {
         if (!Files.isDirectory(CONF)) {
-            return false;
+            return State.NOT_IN_KERNEL;
         }
         Path dir = CONF.resolve(ifname);
         for (Map.Entry<String, String> e : values.entrySet()) {
@@ -105,6 +126,10 @@ record Ipv6Sysctls(Map<String, String> values) {
                         ex instanceof NoSuchFileException ? "no such file" : ex.getMessage());
             }
         }
-        return true;
+        try {
+            return Files.readString(dir.resolve("disable_ipv6")).trim().equals("0") ? State.ON : State.DISABLED;
+        } catch (IOException e) {
+            return State.DISABLED;
+        }
     }
 }

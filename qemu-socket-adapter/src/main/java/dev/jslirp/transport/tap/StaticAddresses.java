@@ -54,8 +54,16 @@ public record StaticAddresses(IpAddress ipv4, int ipv4PrefixLength, IpAddress ip
                 net.routerLinkLocal());
     }
 
+    /** These addresses without the IPv6 one (the tap could not take it). */
+    public StaticAddresses withoutIpv6() {
+        return new StaticAddresses(ipv4, ipv4PrefixLength, ipv4Gateway, null, ipv6PrefixLength, ipv6Gateway);
+    }
+
     /** What the start-up log says, e.g. {@code 10.0.2.15/24 and fec0::15/64, default routes via 10.0.2.2 and fe80::2}. */
     public String describe() {
+        if (ipv4 == null && ipv6 == null) {
+            return "no address (IPv6 is off on it)";
+        }
         if (ipv4 != null && ipv6 != null) {
             return ipv4 + "/" + ipv4PrefixLength + " and " + ipv6 + "/" + ipv6PrefixLength + ", default routes via "
                     + ipv4Gateway + " and " + ipv6Gateway;

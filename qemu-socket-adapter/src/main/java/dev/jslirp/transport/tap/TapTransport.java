@@ -79,6 +79,8 @@ public final class TapTransport implements GuestTransport {
     /** Set once started; read by {@link #close()} and the accessors from any thread. */
     private volatile TapLink link;
     private volatile TapDevice device;
+    /** What {@code --netns-static} set, once started with it. */
+    private volatile StaticAddresses staticAddresses;
 
     /** A transport for {@code network}, whose event loop must be an epoll loop; nothing opens before {@link #start()}. */
     public TapTransport(GuestNetwork network, TapOptions options, LinkBuffers buffers) {
@@ -193,7 +195,7 @@ public final class TapTransport implements GuestTransport {
         try (LinkControl control = LinkControl.open()) {
             NetworkConfig cfg = network.config();
             int mtu = cfg.mtu();
-            boolean kernelIpv6 = Ipv6Sysctls.forTap(cfg, options, !dev.persistent()).apply(dev.name());
+            Ipv6Sysctls.State ipv6 = Ipv6Sysctls.forTap(cfg, options, !dev.persistent()).apply(dev.name());
             try {
                 control.mtu(dev.name(), mtu);
                 control.up(dev.name());
@@ -204,7 +206,7 @@ public final class TapTransport implements GuestTransport {
                 LOG.warn("{}; configure it yourself: ip link set {} mtu {} up", e.getMessage(), dev.name(), mtu);
             }
             if (options.staticAddress()) {
-                configureStatic(control, dev.name(), cfg, kernelIpv6);
+                staticAddresses = configureStatic(control, dev.name(), cfg, ipv6);
             }
             return new Opened(dev, Math.max(mtu, control.mtu(dev.name())));
         } catch (IOException | RuntimeException e) {
@@ -213,26 +215,29 @@ public final class TapTransport implements GuestTransport {
         }
     }
 
-    /** Step 5: the addresses and default routes of {@code --netns-static}. */
-    private static void configureStatic(LinkControl control, String ifname, NetworkConfig cfg, boolean kernelIpv6)
-            throws IOException {
+    /** Step 5: the addresses and default routes of {@code --netns-static}; returns those set. */
+    private static StaticAddresses configureStatic(LinkControl control, String ifname, NetworkConfig cfg,
+                                                   Ipv6Sysctls.State ipv6) throws IOException {
         StaticAddresses a = StaticAddresses.of(cfg);
         if (a.ipv4() != null) {
             control.address(ifname, a.ipv4().ipv4(), cfg.netmask());
             control.defaultRoute(a.ipv4Gateway().ipv4());
         }
         if (a.ipv6() == null) {
-            return;
+            return a;
         }
-        if (!kernelIpv6) {
-            LOG.warn("the kernel has no IPv6 (no {}): {} gets no IPv6 address", Ipv6Sysctls.CONF, ifname);
-        } else if (cfg.mtu() < IPV6_MIN_MTU) {
+        if (ipv6 != Ipv6Sysctls.State.ON) {
+            LOG.warn("{}: {} gets no IPv6 address", ipv6.why(), ifname);
+            return a.withoutIpv6();
+        }
+        if (cfg.mtu() < IPV6_MIN_MTU) {
             LOG.warn("{} has MTU {}, below IPv6's minimum of {} (RFC 8200 section 5), so the kernel keeps IPv6 off "
                     + "on it: it gets no IPv6 address", ifname, cfg.mtu(), IPV6_MIN_MTU);
-        } else {
-            control.ipv6Address(ifname, a.ipv6(), a.ipv6PrefixLength());
-            control.ipv6DefaultRoute(ifname, a.ipv6Gateway());
+            return a.withoutIpv6();
         }
+        control.ipv6Address(ifname, a.ipv6(), a.ipv6PrefixLength());
+        control.ipv6DefaultRoute(ifname, a.ipv6Gateway());
+        return a;
     }
 
     /**
@@ -280,7 +285,8 @@ public final class TapTransport implements GuestTransport {
         NetworkConfig cfg = network.config();
         String dns = cfg.ipv4() ? Ipv4Address.toString(cfg.dns()) : cfg.ipv6Dns().toString();
         if (options.staticAddress()) {
-            return name + " has " + StaticAddresses.of(cfg).describe() + "; use nameserver " + dns;
+            StaticAddresses set = staticAddresses != null ? staticAddresses : StaticAddresses.of(cfg);
+            return name + " has " + set.describe() + "; use nameserver " + dns;
         }
         String slaac = "IPv6 by SLAAC from jslirp's router advertisements (" + cfg.ipv6Prefix() + "/"
                 + cfg.ipv6PrefixLength() + ", default route via " + cfg.routerLinkLocal() + ")";

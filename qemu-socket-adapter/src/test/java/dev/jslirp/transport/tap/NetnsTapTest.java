@@ -102,9 +102,10 @@ class NetnsTapTest {
 
     /**
      * Without {@code --netns-static}, IPv6 is the kernel's to configure from jslirp's
-     * router advertisements, as with slirp4netns {@code --enable-ipv6}: jslirp switches
-     * it on, takes duplicate address detection out of the way (only jslirp is on the
-     * link), and has router advertisements accepted even if the namespace forwards.
+     * router advertisements, as with slirp4netns {@code --enable-ipv6}: IPv6 is on (the
+     * namespace's default), jslirp takes duplicate address detection out of the way (only
+     * jslirp is on the link) and has router advertisements accepted even if the namespace
+     * forwards.
      */
     @Test
     void tapIsSetUpForSlaacFromJslirpsRouterAdvertisements() throws Exception {

@@ -168,14 +168,34 @@ class PlainTapTest {
         try (TestNamespace ns = TestNamespace.create();
              JslirpOnTap jslirp = start(NetworkConfig.builder().ipv6(false).build(),
                      TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), "tap0", true))) {
-            assertThat(ns.exec(COMMAND, "cat", "/proc/sys/net/ipv6/conf/tap0/disable_ipv6").ok("sysctl").output().trim())
-                    .isEqualTo("1");
-            assertThat(ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0").ok("ip -6 addr").output())
-                    .doesNotContain("inet6");
-            assertThat(ns.exec(COMMAND, "ip", "-4", "addr", "show", "dev", "tap0").ok("ip addr").output())
-                    .contains("inet 10.0.2.15/24");
-            assertThat(jslirp.transport().attachHint("n0")).isEqualTo(
-                    "tap0 has 10.0.2.15/24 and a default route via 10.0.2.2; use nameserver 10.0.2.3");
+            assertIpv4Only(ns, jslirp);
+        }
+    }
+
+    /** {@code --netns-static} gave tap0 IPv4 and nothing of IPv6, and says so. */
+    private static void assertIpv4Only(TestNamespace ns, JslirpOnTap jslirp) throws Exception {
+        assertThat(ns.exec(COMMAND, "cat", "/proc/sys/net/ipv6/conf/tap0/disable_ipv6").ok("sysctl").output().trim())
+                .isEqualTo("1");
+        assertThat(ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0").ok("ip -6 addr").output())
+                .doesNotContain("inet6");
+        assertThat(ns.exec(COMMAND, "ip", "-4", "addr", "show", "dev", "tap0").ok("ip addr").output())
+                .contains("inet 10.0.2.15/24");
+        assertThat(jslirp.transport().attachHint("n0")).isEqualTo(
+                "tap0 has 10.0.2.15/24 and a default route via 10.0.2.2; use nameserver 10.0.2.3");
+    }
+
+    /**
+     * A namespace made with IPv6 off keeps it off (its owner's choice, as slirp4netns
+     * leaves it): {@code --netns-static} then sets IPv4 only, and says so.
+     */
+    @Test
+    void namespaceWithIpv6OffByDefaultKeepsItOff() throws Exception {
+        try (TestNamespace ns = TestNamespace.create()) {
+            ns.exec(COMMAND, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1").ok("sysctl");
+            try (JslirpOnTap jslirp = start(NetworkConfig.defaults(),
+                    TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), "tap0", true))) {
+                assertIpv4Only(ns, jslirp);
+            }
         }
     }
 
