@@ -115,7 +115,8 @@ class NetnsTapTest {
                     .output().trim()).as(expected[0]).isEqualTo(expected[1]);
         }
         assertThat(ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0", "scope", "link").ok("ip -6 addr")
-                .output()).contains("inet6 fe80::").doesNotContain("tentative");
+                .output()).contains("inet6 " + Eui64.address("fe80::", Eui64.macOf(ns, "tap0")) + "/64")
+                .doesNotContain("tentative");
     }
 
     @Test
