@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  *       jslirp's own namespace.</li>
  *   <li>Open or create the tap, non-blocking ({@link TapDevice}).</li>
  *   <li>Tell the kernel how to treat IPv6 on it, before it comes up
- *       ({@link Ipv6Sysctls}: in a namespace, IPv6 on and autoconfigured from jslirp's
- *       router advertisements, as slirp4netns {@code --enable-ipv6}; off when the network
- *       has none).</li>
+ *       ({@link Ipv6Sysctls}: in a namespace, autoconfigured from jslirp's router
+ *       advertisements without duplicate address detection, as with slirp4netns
+ *       {@code --enable-ipv6}; off when the network has none).</li>
  *   <li>Set its MTU to the network's ({@link NetworkConfig#mtu()}) and bring it up
  *       ({@link LinkControl}, {@code SIOCSIFMTU} and {@code SIOCSIFFLAGS}: what
  *       {@code ip link set tap0 mtu 1500 up} does). For a persistent tap jslirp did
@@ -196,6 +196,12 @@ public final class TapTransport implements GuestTransport {
             NetworkConfig cfg = network.config();
             int mtu = cfg.mtu();
             Ipv6Sysctls.State ipv6 = Ipv6Sysctls.forTap(cfg, options, !dev.persistent()).apply(dev.name());
+            boolean ipv6Usable = ipv6 == Ipv6Sysctls.State.ON && mtu >= IPV6_MIN_MTU;
+            if (options.netns() != null && cfg.ipv6() && !ipv6Usable) {
+                LOG.warn("{} gets no IPv6: {}", dev.name(), ipv6 != Ipv6Sysctls.State.ON ? ipv6.why()
+                        : "its MTU " + mtu + " is below IPv6's minimum of " + IPV6_MIN_MTU
+                        + " (RFC 8200 section 5), so the kernel keeps IPv6 off on it");
+            }
             try {
                 control.mtu(dev.name(), mtu);
                 control.up(dev.name());
@@ -206,7 +212,7 @@ public final class TapTransport implements GuestTransport {
                 LOG.warn("{}; configure it yourself: ip link set {} mtu {} up", e.getMessage(), dev.name(), mtu);
             }
             if (options.staticAddress()) {
-                staticAddresses = configureStatic(control, dev.name(), cfg, ipv6);
+                staticAddresses = configureStatic(control, dev.name(), cfg, ipv6Usable);
             }
             return new Opened(dev, Math.max(mtu, control.mtu(dev.name())));
         } catch (IOException | RuntimeException e) {
@@ -215,9 +221,12 @@ public final class TapTransport implements GuestTransport {
         }
     }
 
-    /** Step 5: the addresses and default routes of {@code --netns-static}; returns those set. */
+    /**
+     * Step 5: the addresses and default routes of {@code --netns-static}, IPv6 only if
+     * the tap can have it ({@code ipv6Usable}, see the warning before); returns those set.
+     */
     private static StaticAddresses configureStatic(LinkControl control, String ifname, NetworkConfig cfg,
-                                                   Ipv6Sysctls.State ipv6) throws IOException {
+                                                   boolean ipv6Usable) throws IOException {
         StaticAddresses a = StaticAddresses.of(cfg);
         if (a.ipv4() != null) {
             control.address(ifname, a.ipv4().ipv4(), cfg.netmask());
@@ -226,13 +235,7 @@ public final class TapTransport implements GuestTransport {
         if (a.ipv6() == null) {
             return a;
         }
-        if (ipv6 != Ipv6Sysctls.State.ON) {
-            LOG.warn("{}: {} gets no IPv6 address", ipv6.why(), ifname);
-            return a.withoutIpv6();
-        }
-        if (cfg.mtu() < IPV6_MIN_MTU) {
-            LOG.warn("{} has MTU {}, below IPv6's minimum of {} (RFC 8200 section 5), so the kernel keeps IPv6 off "
-                    + "on it: it gets no IPv6 address", ifname, cfg.mtu(), IPV6_MIN_MTU);
+        if (!ipv6Usable) {
             return a.withoutIpv6();
         }
         control.ipv6Address(ifname, a.ipv6(), a.ipv6PrefixLength());

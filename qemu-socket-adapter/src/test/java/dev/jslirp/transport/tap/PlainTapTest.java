@@ -199,6 +199,20 @@ class PlainTapTest {
         }
     }
 
+    /** Below IPv6's minimum MTU (1280) the kernel keeps IPv6 off the tap: {@code --netns-static} sets IPv4 only. */
+    @Test
+    void mtuBelowIpv6sMinimumGivesIpv4Only() throws Exception {
+        try (TestNamespace ns = TestNamespace.create();
+             JslirpOnTap jslirp = start(NetworkConfig.builder().mtu(1000).build(),
+                     TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), "tap0", true))) {
+            assertThat(ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0").ok("ip -6 addr").output())
+                    .doesNotContain("inet6");
+            assertThat(jslirp.transport().attachHint("n0")).isEqualTo(
+                    "tap0 has 10.0.2.15/24 and a default route via 10.0.2.2; use nameserver 10.0.2.3");
+            assertThat(ns.exec(COMMAND, "busybox", "ping", "-c", "1", "-W", "3", "10.0.2.2").exit()).isZero();
+        }
+    }
+
     @Test
     void framesLongerThanTheReadBufferAreCountedNotDelivered() throws Exception {
         try (NamespaceGuest guest = NamespaceGuest.start(PlainTapTest.class, dir, NetworkConfig.defaults(),
