@@ -123,6 +123,10 @@ BEGIN {
     metric("cpu_h2g_backend", "CPU, TCP host→guest 1 stream: backend", "s/GB", "%.2f", "↓")
     metric("cpu_h2g_relay", "CPU, TCP host→guest 1 stream: relay", "s/GB", "%.2f", "↓")
     metric("cpu_h2g_total", "CPU, TCP host→guest 1 stream: backend + relay", "s/GB", "%.2f", "↓")
+    metric("tcp6_g2h_1", "TCP over IPv6 guest→host, 1 stream", "Gbit/s", "%.2f", "↑")
+    metric("tcp6_g2h_4", "TCP over IPv6 guest→host, 4 streams", "Gbit/s", "%.2f", "↑")
+    metric("tcp6_h2g_1", "TCP over IPv6 host→guest, 1 stream", "Gbit/s", "%.2f", "↑")
+    metric("tcp6_h2g_4", "TCP over IPv6 host→guest, 4 streams", "Gbit/s", "%.2f", "↑")
     nb = split(backends, blist, ",")
 }
 

@@ -23,17 +23,22 @@ JSLIRP_JAVA_OPTS_DEFAULT="-Xms128m -Xmx128m -XX:MaxDirectMemorySize=512m -XX:+Us
 -XX:+AlwaysPreTouch -XX:-UsePerfData -XX:+ExitOnOutOfMemoryError -Dio.netty.leakDetection.level=disabled"
 JSLIRP_JAVA_OPTS="${JSLIRP_JAVA_OPTS:-$JSLIRP_JAVA_OPTS_DEFAULT}"
 
-# Options every jslirp gets: $1 = MTU. Sets JSLIRP_ARGS.
+# Options every jslirp gets: $1 = MTU, $2 = the trial's family (4 or 6). Sets JSLIRP_ARGS.
 jslirp_common_args() {
     # Log level info: at exit jslirp logs its counters (drops, queue limits, TCP
     # retransmissions), kept with --keep-work in the backend's log. Nothing on the data
     # path logs at info.
-    JSLIRP_ARGS=(--mtu "$1" --log-level info --dns-upstream 127.0.0.1
-        --hostfwd "tcp:$HOST_ADDR:$FWD_TCP-:$GUEST_TCP"
-        --hostfwd "udp:$HOST_ADDR:$FWD_UDP-:$GUEST_UDP")
+    JSLIRP_ARGS=(--mtu "$1" --log-level info --dns-upstream 127.0.0.1)
+    if [[ $2 == 6 ]]; then
+        JSLIRP_ARGS+=(--hostfwd "tcp:[$HOST6_ADDR]:$FWD_TCP-[$GUEST6_ADDR]:$GUEST_TCP")
+    else
+        JSLIRP_ARGS+=(--hostfwd "tcp:$HOST_ADDR:$FWD_TCP-:$GUEST_TCP"
+            --hostfwd "udp:$HOST_ADDR:$FWD_UDP-:$GUEST_UDP")
+    fi
 }
 # Namespace mode, as slirp4netns: $1 = guest namespace name, $2 = tap name to create
-# there. --netns-static: jslirp gives the tap 10.0.2.15/24 and the default route itself.
+# there. --netns-static: jslirp gives the tap 10.0.2.15/24 and the default route itself
+# (and, where the namespace has IPv6, fec0::15/64 and a default route via fe80::2).
 jslirp_netns_args() {
     JSLIRP_ARGS+=(--netns "/run/netns/$1" --netns-ifname "$2" --netns-static)
 }
@@ -44,7 +49,7 @@ jslirp_stream_args() {
 # --------------------------------------------------------------------------------------
 
 ALL_BACKENDS="slirp4netns,pasta,jslirp-netns,passt-relay,jslirp-relay"
-ALL_TESTS="tcp,rr,crr,udp"
+ALL_TESTS="tcp,rr,crr,udp,tcp6"
 TESTS="$ALL_TESTS"
 RUNS=3
 DURATION=5
@@ -57,6 +62,7 @@ OUT=""
 KEEP_WORK=0
 QUICK=0
 TXQUEUELEN=""
+FAMILY=4                      # of the trial running: 4, or 6 for tcp6's own trials
 
 # Addresses and ports. The host namespace's services listen on its 127.0.0.1, reached
 # from the guest through each backend's host-loopback mapping of the gateway address;
@@ -74,6 +80,14 @@ GUEST_UDP=7003                # udp-recv in the guest
 FWD_TCP=6201                  # HOST_ADDR:6201 -> guest:5201
 FWD_UDP=6203                  # HOST_ADDR:6203 -> guest:7003
 TAP=tap0
+# IPv6 trials (tcp6): the host namespace's address for forwards, in RFC 5180's
+# benchmarking range, and its default route, which leads nowhere; the guest's address
+# and the host address it reaches (slirp4netns: fd00::2, its fixed prefix, and the
+# guest's address is the kernel's by SLAAC).
+HOST6_ADDR=2001:2::1
+HOST6_GW=2001:2::fe
+GUEST6_ADDR=fec0::15          # what jslirp --netns-static gives; given to pasta, passt and the relays
+GATEWAY6=fec0::2
 
 usage() {
     cat <<EOF
@@ -90,8 +104,9 @@ Options:
   --backends LIST   any of $ALL_BACKENDS
                     (default: all)
   --tests LIST      any of $ALL_TESTS: TCP throughput (with CPU per GB),
-                    request/response, connections, UDP (default: all; the rows of
-                    the others read "not run")
+                    request/response, connections, UDP, TCP throughput over IPv6
+                    (its own trials, with IPv6 on in the guest; default: all; the
+                    rows of the others read "not run")
   --udp-rate RATE   offered UDP rate, bits/s with K/M/G suffix (default: $UDP_RATE)
   --rr-size BYTES   request/response message size (default: $RR_SIZE)
   --jar PATH        jslirp's shaded jar (default: qemu-socket-adapter/target/jslirp.jar,
@@ -257,6 +272,8 @@ wait_for() {
 
 guest_has_tap() { ip -n "$NS_GUEST" link show "$TAP"; }
 guest_has_addr() { ip -n "$NS_GUEST" -4 addr show dev "$TAP" | grep -q 'inet '; }
+# An IPv6 address other than link-local, past duplicate address detection.
+guest_has_addr6() { ip -n "$NS_GUEST" -6 -o addr show dev "$TAP" | grep -v ' fe80:' | grep -v tentative | grep -q inet6; }
 listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN; }
 has_line() { grep -q "$2" "$1"; }
 
@@ -272,6 +289,7 @@ record_fail() { # metric reason
 METRICS_TCP="tcp_g2h_1 tcp_g2h_4 tcp_h2g_1 tcp_h2g_4 rr crr"
 METRICS_CPU="cpu_g2h_backend cpu_g2h_relay cpu_g2h_total cpu_h2g_backend cpu_h2g_relay cpu_h2g_total"
 METRICS_UDP="udp_g2h_rate udp_g2h_loss udp_h2g_rate udp_h2g_loss"
+METRICS_TCP6="tcp6_g2h_1 tcp6_g2h_4 tcp6_h2g_1 tcp6_h2g_4"
 
 # ---- set-up -------------------------------------------------------------------------
 
@@ -336,16 +354,33 @@ make_namespaces() {
     ip -n "$NS_HOST" link set up1 up
     ip -n "$NS_HOST" route add default via 198.18.0.254 dev up0
     ip -n "$NS_GUEST" link set lo up
+    if [[ $FAMILY == 6 ]]; then
+        # nodad: usable at once; nothing else is on this link.
+        ip -n "$NS_HOST" addr add "$HOST6_ADDR/64" dev up0 nodad || return 1
+        ip -n "$NS_HOST" -6 route add default via "$HOST6_GW" dev up0
+        return 0
+    fi
     # IPv4 only: no router solicitations or MLD reports competing with the measurements.
     ip netns exec "$NS_GUEST" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     return 0
 }
 
-# Gives the guest's tap its address, MTU and default route (relay and jslirp modes).
+# Gives the guest's tap its address, MTU and default route of the trial's family (relay
+# and jslirp modes).
 configure_guest() {
-    ip -n "$NS_GUEST" link set "$TAP" mtu "$MTU" up &&
+    ip -n "$NS_GUEST" link set "$TAP" mtu "$MTU" up || return 1
+    if [[ $FAMILY == 6 ]]; then
+        ip -n "$NS_GUEST" addr replace "$GUEST6_ADDR/64" dev "$TAP" nodad &&
+            ip -n "$NS_GUEST" -6 route replace default via "$GATEWAY6" dev "$TAP"
+    else
         ip -n "$NS_GUEST" addr replace "$GUEST_ADDR/24" dev "$TAP" &&
-        ip -n "$NS_GUEST" route replace default via "$GATEWAY" dev "$TAP"
+            ip -n "$NS_GUEST" route replace default via "$GATEWAY" dev "$TAP"
+    fi
+}
+
+# The guest has its address of the trial's family.
+guest_configured() {
+    if [[ $FAMILY == 6 ]]; then guest_has_addr6; else guest_has_addr; fi
 }
 
 # Starts the relay inside the guest namespace towards the stream socket $1.
@@ -357,70 +392,116 @@ start_relay() {
     configure_guest || { START_ERROR="cannot configure $TAP"; return 1; }
 }
 
+# pasta's and passt's addresses and forwards for the trial's family: the same choices as
+# every other backend's (README.md). Sets PEER_ARGS.
+peer_args() {
+    if [[ $FAMILY == 6 ]]; then
+        PEER_ARGS=(-6 -a "$GUEST6_ADDR" -g "$GATEWAY6" -t "$HOST6_ADDR/$FWD_TCP:$GUEST_TCP")
+    else
+        PEER_ARGS=(-4 -a "$GUEST_ADDR" -n 24 -g "$GATEWAY"
+            -t "$HOST_ADDR/$FWD_TCP:$GUEST_TCP" -u "$HOST_ADDR/$FWD_UDP:$GUEST_UDP")
+    fi
+}
+
 start_backend() {
     BACKEND_PID=""
     RELAY_PID=""
     START_ERROR=""
+    # IPv6 trials: where the guest reaches the host's ::1, and whether the backend can
+    # forward IPv6 into the guest.
+    GUEST_GW6="$GATEWAY6"
+    FWD6=1
     local sock="$WORK/$BACKEND.sock"
+    peer_args
     case "$BACKEND" in
         slirp4netns)
             command -v slirp4netns >/dev/null || { START_ERROR="slirp4netns not installed"; return 1; }
-            start_bg backend ip netns exec "$NS_HOST" slirp4netns --configure --mtu="$MTU" \
-                --api-socket "$WORK/s4n.api" --disable-dns --netns-type=path "/run/netns/$NS_GUEST" "$TAP"
-            BACKEND_PID=$BG_PID
-            wait_for "it to configure the guest" 100 "$BACKEND_PID" backend guest_has_addr || return 1
-            wait_for "its API socket" 50 "$BACKEND_PID" backend test -S "$WORK/s4n.api" || return 1
-            local proto port gport reply
-            for proto in tcp udp; do
-                if [[ $proto == tcp ]]; then port=$FWD_TCP gport=$GUEST_TCP; else port=$FWD_UDP gport=$GUEST_UDP; fi
-                reply="$("$BIN/racetool" unix-request "$WORK/s4n.api" \
-                    "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"$proto\", \"host_addr\": \"$HOST_ADDR\", \"host_port\": $port, \"guest_port\": $gport}}" 2>&1)"
-                [[ "$reply" == *'"return"'* ]] || { START_ERROR="slirp4netns add_hostfwd $proto: $reply"; return 1; }
-            done
+            if [[ $FAMILY == 6 ]]; then
+                start_slirp4netns6 || return 1
+            else
+                start_slirp4netns || return 1
+            fi
             ;;
         pasta)
             command -v pasta >/dev/null || { START_ERROR="pasta not installed"; return 1; }
             # --runas 0: as root pasta would switch to nobody and then could not join a
             # namespace owned by root. -T/-U none: no automatic forwards from the guest.
-            start_bg backend ip netns exec "$NS_HOST" pasta -f -q -4 --runas 0 \
+            start_bg backend ip netns exec "$NS_HOST" pasta -f -q --runas 0 \
                 --netns "/run/netns/$NS_GUEST" --config-net -I "$TAP" -m "$MTU" \
-                -a "$GUEST_ADDR" -n 24 -g "$GATEWAY" -D none -S none \
-                -t "$HOST_ADDR/$FWD_TCP:$GUEST_TCP" -u "$HOST_ADDR/$FWD_UDP:$GUEST_UDP" -T none -U none
+                "${PEER_ARGS[@]}" -D none -S none -T none -U none
             BACKEND_PID=$BG_PID
-            wait_for "it to configure the guest" 100 "$BACKEND_PID" backend guest_has_addr || return 1
+            wait_for "it to configure the guest" 100 "$BACKEND_PID" backend guest_configured || return 1
             ip -n "$NS_GUEST" link set "$TAP" mtu "$MTU"
             ;;
         passt-relay)
             command -v passt >/dev/null || { START_ERROR="passt not installed"; return 1; }
-            start_bg backend ip netns exec "$NS_HOST" passt -f -q -4 --runas 0 -s "$sock" -m "$MTU" \
-                -a "$GUEST_ADDR" -n 24 -g "$GATEWAY" -D none -S none \
-                -t "$HOST_ADDR/$FWD_TCP:$GUEST_TCP" -u "$HOST_ADDR/$FWD_UDP:$GUEST_UDP"
+            start_bg backend ip netns exec "$NS_HOST" passt -f -q --runas 0 -s "$sock" -m "$MTU" \
+                "${PEER_ARGS[@]}" -D none -S none
             BACKEND_PID=$BG_PID
             start_relay "$sock" || return 1
             ;;
         jslirp-relay|jslirp-netns)
-            [[ -z "$JAR_ERROR" ]] || { START_ERROR="$JAR_ERROR"; return 1; }
-            jslirp_common_args "$MTU"
-            if [[ $BACKEND == jslirp-relay ]]; then
-                jslirp_stream_args "$sock"
-            else
-                jslirp_netns_args "$NS_GUEST" "$TAP"
-            fi
-            # shellcheck disable=SC2086  # JSLIRP_JAVA_OPTS is a list of options
-            start_bg backend ip netns exec "$NS_HOST" java $JSLIRP_JAVA_OPTS -jar "$JAR" "${JSLIRP_ARGS[@]}"
-            BACKEND_PID=$BG_PID
-            if [[ $BACKEND == jslirp-relay ]]; then
-                start_relay "$sock" || return 1
-            else
-                wait_for "its tap device" 300 "$BACKEND_PID" backend guest_has_tap || return 1
-                # jslirp configures the tap (--netns-static); if it has not within 2 s, do it here.
-                if ! wait_for "its tap's address" 20 "$BACKEND_PID" backend guest_has_addr; then
-                    kill -0 "$BACKEND_PID" 2>/dev/null || return 1
-                    configure_guest || { START_ERROR="cannot configure $TAP"; return 1; }
-                fi
-            fi
+            start_jslirp "$sock" || return 1
             ;;
     esac
+    finish_backend
+}
+
+# slirp4netns configures the guest (IPv4: 10.0.2.100, its fixed choice); the forwards go
+# through its API socket.
+start_slirp4netns() {
+    start_bg backend ip netns exec "$NS_HOST" slirp4netns --configure --mtu="$MTU" \
+        --api-socket "$WORK/s4n.api" --disable-dns --netns-type=path "/run/netns/$NS_GUEST" "$TAP"
+    BACKEND_PID=$BG_PID
+    wait_for "it to configure the guest" 100 "$BACKEND_PID" backend guest_has_addr || return 1
+    wait_for "its API socket" 50 "$BACKEND_PID" backend test -S "$WORK/s4n.api" || return 1
+    local proto port gport reply
+    for proto in tcp udp; do
+        if [[ $proto == tcp ]]; then port=$FWD_TCP gport=$GUEST_TCP; else port=$FWD_UDP gport=$GUEST_UDP; fi
+        reply="$("$BIN/racetool" unix-request "$WORK/s4n.api" \
+            "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"$proto\", \"host_addr\": \"$HOST_ADDR\", \"host_port\": $port, \"guest_port\": $gport}}" 2>&1)"
+        [[ "$reply" == *'"return"'* ]] || { START_ERROR="slirp4netns add_hostfwd $proto: $reply"; return 1; }
+    done
+}
+
+# slirp4netns for an IPv6 trial: --configure sets IPv4 only; the kernel takes fd00::/64
+# from libslirp's router advertisements (SLAAC). Its API forwards IPv4 only (add_hostfwd),
+# so host -> guest over IPv6 is not measured.
+start_slirp4netns6() {
+    start_bg backend ip netns exec "$NS_HOST" slirp4netns --configure --enable-ipv6 --mtu="$MTU" \
+        --disable-dns --netns-type=path "/run/netns/$NS_GUEST" "$TAP"
+    BACKEND_PID=$BG_PID
+    GUEST_GW6=fd00::2
+    FWD6=0
+    wait_for "the guest's address by SLAAC" 150 "$BACKEND_PID" backend guest_has_addr6
+}
+
+# jslirp in either mode, for either family: $1 = the stream socket of the relay mode.
+start_jslirp() {
+    [[ -z "$JAR_ERROR" ]] || { START_ERROR="$JAR_ERROR"; return 1; }
+    jslirp_common_args "$MTU" "$FAMILY"
+    if [[ $BACKEND == jslirp-relay ]]; then
+        jslirp_stream_args "$1"
+    else
+        jslirp_netns_args "$NS_GUEST" "$TAP"
+    fi
+    # shellcheck disable=SC2086  # JSLIRP_JAVA_OPTS is a list of options
+    start_bg backend ip netns exec "$NS_HOST" java $JSLIRP_JAVA_OPTS -jar "$JAR" "${JSLIRP_ARGS[@]}"
+    BACKEND_PID=$BG_PID
+    if [[ $BACKEND == jslirp-relay ]]; then
+        start_relay "$1" || return 1
+    else
+        wait_for "its tap device" 300 "$BACKEND_PID" backend guest_has_tap || return 1
+        # jslirp configures the tap (--netns-static); if it has not within 2 s, do it here.
+        if ! wait_for "its tap's address" 20 "$BACKEND_PID" backend guest_configured; then
+            kill -0 "$BACKEND_PID" 2>/dev/null || return 1
+            configure_guest || { START_ERROR="cannot configure $TAP"; return 1; }
+        fi
+    fi
+}
+
+# What every backend's start ends with: the queue length asked for, and the MTU check.
+finish_backend() {
     if [[ -n "$TXQUEUELEN" ]]; then
         ip -n "$NS_GUEST" link set "$TAP" txqueuelen "$TXQUEUELEN" || { START_ERROR="cannot set txqueuelen"; return 1; }
     fi
@@ -482,6 +563,10 @@ record_cpu() {
 
 tcp_throughput() {
     local dir="$1" streams="$2" ns addr port before after bytes
+    if [[ $FAMILY == 6 ]]; then
+        tcp6_throughput "$dir" "$streams"
+        return
+    fi
     if [[ $dir == g2h ]]; then ns=$NS_GUEST addr=$GATEWAY port=$IPERF_PORT; else ns=$NS_HOST addr=$HOST_ADDR port=$FWD_TCP; fi
     before="$(cpu_now)"
     if bytes="$(iperf "tcp_${dir}_$streams" "$ns" "$addr" "$port" "$streams")"; then
@@ -489,6 +574,18 @@ tcp_throughput() {
         [[ $streams -eq 1 ]] && record_cpu "$dir" "$bytes" "$before" "$after"
     elif [[ $streams -eq 1 ]]; then
         for m in backend relay total; do record_fail "cpu_${dir}_$m" "no transfer to measure (TCP ${dir/2/→}, 1 stream, failed)"; done
+    fi
+}
+
+# TCP throughput over IPv6 (no CPU figures): $1 direction, $2 streams.
+tcp6_throughput() {
+    local dir="$1" streams="$2"
+    if [[ $dir == g2h ]]; then
+        iperf "tcp6_g2h_$streams" "$NS_GUEST" "$GUEST_GW6" "$IPERF_PORT" "$streams" >/dev/null
+    elif [[ $FWD6 == 1 ]]; then
+        iperf "tcp6_h2g_$streams" "$NS_HOST" "$HOST6_ADDR" "$FWD_TCP" "$streams" >/dev/null
+    else
+        record "tcp6_h2g_$streams" NA "no IPv6 port forwards"
     fi
 }
 
@@ -550,31 +647,53 @@ udp_rate() {
     fi
 }
 
+# One trial of the family FAMILY (4: every test but tcp6; 6: tcp6).
 run_trial() {
-    LOG_DIR="$WORK/logs/run$RUN-mtu$MTU-$BACKEND"
+    local metrics="$METRICS_TCP $METRICS_CPU $METRICS_UDP" suffix=""
+    if [[ $FAMILY == 6 ]]; then
+        metrics="$METRICS_TCP6"
+        suffix="-ipv6"
+    fi
+    LOG_DIR="$WORK/logs/run$RUN-mtu$MTU-$BACKEND$suffix"
     mkdir -p "$LOG_DIR"
-    echo "run-race: run $RUN/$RUNS, MTU $MTU, $BACKEND" >&2
+    echo "run-race: run $RUN/$RUNS, MTU $MTU, $BACKEND${suffix:+, IPv6}" >&2
     local m
     if ! make_namespaces; then
-        for m in $METRICS_TCP $METRICS_CPU $METRICS_UDP; do record_fail "$m" "cannot create namespaces"; done
+        for m in $metrics; do record_fail "$m" "cannot create namespaces"; done
         teardown_trial
         return
     fi
     # Host-side services, started before the backend so a failure is the backend's.
-    start_bg iperf-host ip netns exec "$NS_HOST" iperf3 -s -B 127.0.0.1 -p "$IPERF_PORT"
-    start_bg echo-host ip netns exec "$NS_HOST" "$BIN/racetool" echo-server 127.0.0.1 "$ECHO_PORT" "$ONCE_PORT"
+    if [[ $FAMILY == 6 ]]; then
+        start_bg iperf-host ip netns exec "$NS_HOST" iperf3 -s -B ::1 -p "$IPERF_PORT"
+    else
+        start_bg iperf-host ip netns exec "$NS_HOST" iperf3 -s -B 127.0.0.1 -p "$IPERF_PORT"
+        start_bg echo-host ip netns exec "$NS_HOST" "$BIN/racetool" echo-server 127.0.0.1 "$ECHO_PORT" "$ONCE_PORT"
+    fi
     start_bg iperf-guest ip netns exec "$NS_GUEST" iperf3 -s -p "$GUEST_TCP"
     if ! wait_for "the iperf3 server" 50 - - listening "$NS_HOST" "$IPERF_PORT" \
-        || ! wait_for "the echo server" 50 - - listening "$NS_HOST" "$ONCE_PORT" \
+        || { [[ $FAMILY == 4 ]] && ! wait_for "the echo server" 50 - - listening "$NS_HOST" "$ONCE_PORT"; } \
         || ! wait_for "the guest's iperf3 server" 50 - - listening "$NS_GUEST" "$GUEST_TCP"; then
-        for m in $METRICS_TCP $METRICS_CPU $METRICS_UDP; do record_fail "$m" "$START_ERROR"; done
+        for m in $metrics; do record_fail "$m" "$START_ERROR"; done
         teardown_trial
         return
     fi
     if ! start_backend; then
         echo "run-race:   $BACKEND did not start: $START_ERROR" >&2
-        for m in $METRICS_TCP $METRICS_CPU $METRICS_UDP; do record_fail "$m" "did not start: $START_ERROR"; done
+        for m in $metrics; do record_fail "$m" "did not start: $START_ERROR"; done
         teardown_trial
+        return
+    fi
+    if [[ $FAMILY == 6 ]]; then
+        # Warm-up, not recorded: neighbour discovery, the JIT, the flow tables.
+        timeout 10 ip netns exec "$NS_GUEST" iperf3 -c "$GUEST_GW6" -p "$IPERF_PORT" -t 1 --connect-timeout 2000 >/dev/null 2>&1
+        [[ $FWD6 == 1 ]] && timeout 10 ip netns exec "$NS_HOST" iperf3 -c "$HOST6_ADDR" -p "$FWD_TCP" -t 1 \
+            --connect-timeout 2000 >/dev/null 2>&1
+        tcp_throughput g2h 1
+        tcp_throughput g2h 4
+        tcp_throughput h2g 1
+        tcp_throughput h2g 4
+        finish_trial
         return
     fi
 
@@ -603,7 +722,10 @@ run_trial() {
         udp_rate g2h
         udp_rate h2g
     fi
+    finish_trial
+}
 
+finish_trial() {
     if ! kill -0 "$BACKEND_PID" 2>/dev/null; then
         echo "run-race:   $BACKEND exited during the measurements: $(last_line "$LOG_DIR/backend.log")" >&2
     fi
@@ -618,7 +740,14 @@ START_TIME="$(date '+%Y-%m-%d %H:%M:%S %Z')"
 for ((RUN = 1; RUN <= RUNS; RUN++)); do
     for MTU in ${MTUS//,/ }; do
         for BACKEND in ${BACKENDS//,/ }; do
-            run_trial
+            if testing tcp || testing rr || testing crr || testing udp; then
+                FAMILY=4
+                run_trial
+            fi
+            if testing tcp6; then
+                FAMILY=6
+                run_trial
+            fi
         done
     done
 done

@@ -3,11 +3,14 @@ package dev.jslirp.bench;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.wire.Checksums;
 import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.Ipv6Packet;
 import dev.jslirp.core.wire.TcpPacket;
 import io.netty.buffer.ByteBuf;
+import java.util.function.Consumer;
 
 /**
  * The guest's end of one TCP connection, scripted with pre-built segments, for
@@ -17,10 +20,12 @@ import io.netty.buffer.ByteBuf;
  * sink, whose {@link ReleasingSink.Inspector} it is.
  *
  * <h2>Theory of operation</h2>
- * <p>The connection is {@code 10.0.2.15:guestPort -> 10.0.2.2:hostPort}; the NAT
- * continues it to 127.0.0.1:hostPort. The guest offers MSS 1460, window 65535 and
- * window scale 7 (RFC 7323), so its receive window never limits a benchmark whether or
- * not the NAT scales. Its segments are templates built once: one pure ACK and
+ * <p>The connection is {@code 10.0.2.15:guestPort -> 10.0.2.2:hostPort}, which the NAT
+ * continues to 127.0.0.1:hostPort, or over IPv6
+ * {@code [fec0::5054:ff:fe12:3456]:guestPort -> [fec0::2]:hostPort}, continued to
+ * [::1]:hostPort. The guest offers the MSS of a 1500-byte MTU (1460, or 1440 over IPv6),
+ * window 65535 and window scale 7 (RFC 7323), so its receive window never limits a
+ * benchmark whether or not the NAT scales. Its segments are templates built once: one pure ACK and
  * {@code batch} data segments of {@code payload} bytes, each rewritten in place (sequence
  * and acknowledgment number, checksum updated incrementally per RFC 1624) before it is
  * handed over as a retained slice. A data template is reused only a batch later, when
@@ -39,16 +44,21 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
     static final int ISS = 0x1000_0000;
     private static final int WINDOW = 65535;
     private static final int WINDOW_SCALE = 7;
-    private static final int MSS = 1460;
-    /** Where the TCP header starts in a template: {@link GuestFrames} writes a 20-byte IPv4 header. */
-    private static final int TCP_OFFSET = (EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH);
+    /** The MSS at MTU 1500 over IPv4: 1500 - 20 - 20. */
+    static final int MSS = 1460;
+    /** The MSS at MTU 1500 over IPv6: 1500 - 40 - 20. */
+    static final int MSS6 = 1440;
 
+    private final boolean ipv6;
+    /** Where the TCP header starts in a template: after a 20-byte IPv4 or 40-byte IPv6 header. */
+    private final int tcpOffset;
     private final int guestPort;
     private final int hostPort;
     private final int batch;
     private final int payload;
     private final EthernetFrame eth = new EthernetFrame();
     private final Ipv4Packet ip = new Ipv4Packet();
+    private final Ipv6Packet ip6 = new Ipv6Packet();
     private final TcpPacket tcp = new TcpPacket();
     private final Progress synAcks = new Progress();
     private final Progress received = new Progress();
@@ -69,32 +79,46 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
     private long outOfOrder;
 
     /**
-     * A guest for {@code guestPort -> 10.0.2.2:hostPort} sending bursts of {@code batch}
-     * segments of {@code payload} bytes (1 to {@value #MSS}).
+     * A guest for {@code guestPort -> 10.0.2.2:hostPort} ({@code [fec0::2]:hostPort} if
+     * {@code ipv6}) sending bursts of {@code batch} segments of {@code payload} bytes (1 to
+     * the family's MSS, {@value #MSS} or {@value #MSS6}).
      */
-    ScriptedTcpGuest(int guestPort, int hostPort, int batch, int payload) {
-        if (payload < 1 || payload > MSS) {
-            throw new IllegalArgumentException("payload " + payload + " not in 1.." + MSS);
+    ScriptedTcpGuest(boolean ipv6, int guestPort, int hostPort, int batch, int payload) {
+        if (payload < 1 || payload > mss(ipv6)) {
+            throw new IllegalArgumentException("payload " + payload + " not in 1.." + mss(ipv6));
         }
+        this.ipv6 = ipv6;
+        this.tcpOffset = EthernetFrame.HEADER_LENGTH + (ipv6 ? Ipv6Packet.HEADER_LENGTH : Ipv4Packet.MIN_HEADER_LENGTH);
         this.guestPort = guestPort;
         this.hostPort = hostPort;
         this.batch = batch;
         this.payload = payload;
     }
 
+    /** The MSS of a 1500-byte MTU in the family: {@value #MSS6} over IPv6, {@value #MSS} over IPv4. */
+    static int mss(boolean ipv6) {
+        return ipv6 ? MSS6 : MSS;
+    }
+
     /** Builds the templates for {@code net}. Call on its event loop, before {@link #sendSyn()}. */
     void start(GuestNetwork net) {
         this.network = net;
-        syn = Templates.pooled(GuestFrames.tcp(GuestFrames.GATEWAY, t -> t.from(guestPort).to(hostPort).seq(ISS)
-                .flags(TcpPacket.SYN).window(WINDOW).mss(MSS).windowScale(WINDOW_SCALE)));
-        ack = Templates.pooled(GuestFrames.tcp(GuestFrames.GATEWAY, t -> t.from(guestPort).to(hostPort).ack(0)
-                .window(WINDOW)));
+        int mss = mss(ipv6);
+        syn = template(t -> t.from(guestPort).to(hostPort).seq(ISS).flags(TcpPacket.SYN).window(WINDOW).mss(mss)
+                .windowScale(WINDOW_SCALE));
+        ack = template(t -> t.from(guestPort).to(hostPort).ack(0).window(WINDOW));
         byte[] bytes = Templates.payload(payload);
         data = new ByteBuf[batch];
         for (int i = 0; i < batch; i++) {
-            data[i] = Templates.pooled(GuestFrames.tcp(GuestFrames.GATEWAY, t -> t.from(guestPort).to(hostPort)
-                    .ack(0).flags(TcpPacket.PSH).window(WINDOW).data(bytes)));
+            data[i] = template(t -> t.from(guestPort).to(hostPort).ack(0).flags(TcpPacket.PSH).window(WINDOW)
+                    .data(bytes));
         }
+    }
+
+    /** A pooled segment from the guest to the host address of the family, as {@code spec} describes. */
+    private ByteBuf template(Consumer<GuestFrames.Tcp> spec) {
+        return Templates.pooled(ipv6 ? GuestFrames6.tcp(GuestFrames6.HOST6, spec)
+                : GuestFrames.tcp(GuestFrames.GATEWAY, spec));
     }
 
     /** Sends the SYN. Call on the loop. */
@@ -152,8 +176,8 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
     }
 
     /** Sets a template's sequence and acknowledgment numbers, updating its checksum (RFC 1624 eqn. 3). */
-    private static void rewrite(ByteBuf f, int seq, int ackNo) {
-        int off = f.readerIndex() + TCP_OFFSET;
+    private void rewrite(ByteBuf f, int seq, int ackNo) {
+        int off = f.readerIndex() + tcpOffset;
         int checksum = f.getUnsignedShort(off + 16);
         checksum = Checksums.update32(checksum, f.getInt(off + 4), seq);
         checksum = Checksums.update32(checksum, f.getInt(off + 8), ackNo);
@@ -165,11 +189,7 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
     /** Reads a frame to the guest: the NAT's segments of this connection; the rest is ignored. */
     @Override
     public void inspect(ByteBuf frame) {
-        if (!eth.wrap(frame) || eth.etherType() != EthernetFrame.TYPE_IPV4
-                || ip.wrap(frame, eth.payloadOffset(), frame.writerIndex()) != null
-                || ip.protocol() != Ipv4Packet.PROTO_TCP
-                || !tcp.wrap(frame, ip.payloadOffset(), ip.payloadLength())
-                || tcp.sourcePort() != hostPort || tcp.destinationPort() != guestPort) {
+        if (!eth.wrap(frame) || !wrapTcp(frame) || tcp.sourcePort() != hostPort || tcp.destinationPort() != guestPort) {
             return;
         }
         if (tcp.has(TcpPacket.RST)) {
@@ -197,6 +217,20 @@ final class ScriptedTcpGuest implements ReleasingSink.Inspector {
         if (tcp.has(TcpPacket.FIN) && tcp.seq() + len == rcvNxt) {
             rcvNxt++;
         }
+    }
+
+    /** Points {@link #tcp} at the segment in {@code frame} (Ethernet wrapped) if it is TCP of the guest's family. */
+    private boolean wrapTcp(ByteBuf frame) {
+        if (ipv6) {
+            return eth.etherType() == EthernetFrame.TYPE_IPV6
+                    && ip6.wrap(frame, eth.payloadOffset(), frame.writerIndex()) == null
+                    && ip6.upperProtocol() == Ipv6Packet.NH_TCP
+                    && tcp.wrap(frame, ip6.upperOffset(), ip6.upperLength());
+        }
+        return eth.etherType() == EthernetFrame.TYPE_IPV4
+                && ip.wrap(frame, eth.payloadOffset(), frame.writerIndex()) == null
+                && ip.protocol() == Ipv4Packet.PROTO_TCP
+                && tcp.wrap(frame, ip.payloadOffset(), ip.payloadLength());
     }
 
     /** The end of a loop turn's frames: acknowledges them with one ACK if anything new came. */

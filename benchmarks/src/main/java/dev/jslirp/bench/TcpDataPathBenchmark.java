@@ -15,8 +15,9 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * TCP through the NAT, per segment, on a {@link LoopNetwork}: a {@link ScriptedTcpGuest}
- * connects to the gateway at the port of a listening socket the benchmark binds on
- * 127.0.0.1, the NAT continues the connection there, and set-up accepts it.
+ * connects to the host address (10.0.2.2, or fec0::2 with {@code family=ipv6}) at the
+ * port of a listening socket the benchmark binds on the host's loopback of the family
+ * (127.0.0.1, ::1), the NAT continues the connection there, and set-up accepts it.
  * <ul>
  *   <li>{@link #guestToHost}: {@value #BATCH} data segments of {@code payload} bytes
  *       handed to the loop in one task, through validation and the NAT, written to the
@@ -26,8 +27,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       chooses, up to the MSS), and the guest acknowledges each burst; the benchmark
  *       thread waits until the guest has them all in order.</li>
  * </ul>
- * Both report per {@code payload}-byte chunk. Tear-down checks no frame was dropped and
- * no RST came.
+ * Both report per {@code payload}-byte chunk; over IPv6 a {@code payload} of 1460 is a
+ * full segment of that family, 1440 bytes ({@link ScriptedTcpGuest#mss}), so both
+ * families' "1460" rows are full segments at MTU 1500. Tear-down checks no frame was
+ * dropped and no RST came.
  *
  * <p>If the NAT does not answer the SYN, set-up fails with "no SYN-ACK" and the
  * network's counters (a SYN no service takes is dropped as {@code NO_SERVICE}).
@@ -49,6 +52,12 @@ public class TcpDataPathBenchmark extends BenchmarkDefaults {
     @Param({"64", "1460"})
     public int payload;
 
+    /** The address family of the guest's connection: {@code ipv4} or {@code ipv6}. */
+    @Param({"ipv4", "ipv6"})
+    public String family;
+
+    /** Bytes per segment: {@code payload}, at most the family's MSS. */
+    private int segment;
     private ServerSocketChannel listener;
     private ScriptedTcpGuest guest;
     private LoopNetwork net;
@@ -65,10 +74,17 @@ public class TcpDataPathBenchmark extends BenchmarkDefaults {
      */
     @Setup
     public void setUp() throws IOException {
-        listener = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        boolean ipv6 = switch (family) {
+            case "ipv4" -> false;
+            case "ipv6" -> true;
+            default -> throw new IllegalArgumentException("family " + family + " (expected ipv4 or ipv6)");
+        };
+        segment = Math.min(payload, ScriptedTcpGuest.mss(ipv6));
+        InetAddress loopback = ipv6 ? InetAddress.getByName("::1") : InetAddress.getLoopbackAddress();
+        listener = ServerSocketChannel.open().bind(new InetSocketAddress(loopback, 0));
         listener.socket().setSoTimeout(TIMEOUT_MS);
         int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-        guest = new ScriptedTcpGuest(GUEST_PORT, port, BATCH, payload);
+        guest = new ScriptedTcpGuest(ipv6, GUEST_PORT, port, BATCH, segment);
         net = new LoopNetwork(io, guest);
         try {
             connect();
@@ -99,8 +115,8 @@ public class TcpDataPathBenchmark extends BenchmarkDefaults {
         host.setTcpNoDelay(true);
         fromGuest = host.getInputStream();
         toGuest = host.getOutputStream();
-        chunk = Templates.payload(BATCH * payload);
-        sink = new byte[BATCH * payload];
+        chunk = Templates.payload(BATCH * segment);
+        sink = new byte[BATCH * segment];
     }
 
     /** Checks nothing was dropped or reset, then closes everything. */
@@ -146,7 +162,7 @@ public class TcpDataPathBenchmark extends BenchmarkDefaults {
         }
     }
 
-    /** {@value #BATCH} x {@code payload} bytes from the host, all received in order by the guest; per chunk. */
+    /** {@value #BATCH} x {@code segment} bytes from the host, all received in order by the guest; per chunk. */
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void hostToGuest() throws IOException {

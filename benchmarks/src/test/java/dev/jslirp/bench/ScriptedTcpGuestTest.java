@@ -5,21 +5,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.TcpPacket;
 import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The TCP benchmark's scripted guest against the core's own checks (checksums, header
  * and option parsing) on an {@link EmbeddedNetwork}: what it sends must pass them, with
  * the sequence numbers a guest's stack would use, and it must follow the segments it
- * is sent. The NAT's side is played by frames the test builds, from the gateway.
+ * is sent. The NAT's side is played by frames the test builds, from the host address.
+ * Once per family.
  */
+@ParameterizedClass(name = "ipv6={0}")
+@ValueSource(booleans = {false, true})
 class ScriptedTcpGuestTest {
     private static final int GUEST_PORT = 40001;
     private static final int HOST_PORT = 5001;
@@ -31,6 +39,9 @@ class ScriptedTcpGuestTest {
     private record Seen(int flags, int seq, int ack, int payload, int mss, int windowScale) {
     }
 
+    @Parameter
+    boolean ipv6;
+
     private final List<Seen> seen = new ArrayList<>();
     private EmbeddedNetwork net;
     private ScriptedTcpGuest guest;
@@ -40,7 +51,7 @@ class ScriptedTcpGuestTest {
         net = new EmbeddedNetwork(new GuestService() {
             @Override
             public boolean handle(GuestPacket p) {
-                if (p.protocol() != Ipv4Packet.PROTO_TCP) {
+                if (p.protocol() != Ipv4Packet.PROTO_TCP || p.isIpv6() != ipv6) {
                     return false;
                 }
                 TcpPacket t = p.tcp();
@@ -49,7 +60,7 @@ class ScriptedTcpGuestTest {
                 return true;
             }
         });
-        guest = new ScriptedTcpGuest(GUEST_PORT, HOST_PORT, BATCH, PAYLOAD);
+        guest = new ScriptedTcpGuest(ipv6, GUEST_PORT, HOST_PORT, BATCH, PAYLOAD);
         guest.start(net.network());
     }
 
@@ -59,10 +70,12 @@ class ScriptedTcpGuestTest {
         net.close();
     }
 
-    /** A segment from the NAT (the gateway) to the guest, shown to the guest as its sink would. */
+    /** A segment from the NAT (the host address) to the guest, shown to the guest as its sink would. */
     private void fromNat(int flags, int seq, int ack, int payload) {
-        ByteBuf f = GuestFrames.tcp(GuestFrames.GATEWAY, GuestFrames.GUEST_IP,
-                t -> t.from(HOST_PORT).to(GUEST_PORT).seq(seq).ack(ack).flags(flags).data(new byte[payload]));
+        Consumer<GuestFrames.Tcp> spec = t -> t.from(HOST_PORT).to(GUEST_PORT).seq(seq).ack(ack).flags(flags)
+                .data(new byte[payload]);
+        ByteBuf f = ipv6 ? GuestFrames6.tcp(GuestFrames6.HOST6, GuestFrames6.GUEST6, spec)
+                : GuestFrames.tcp(GuestFrames.GATEWAY, GuestFrames.GUEST_IP, spec);
         try {
             guest.inspect(f);
         } finally {
@@ -80,7 +93,7 @@ class ScriptedTcpGuestTest {
     void synCarriesTheIssMssAndWindowScaleAndPassesTheCoreChecks() {
         guest.sendSyn();
         net.checkNoDrops();
-        assertThat(seen).containsExactly(new Seen(TcpPacket.SYN, ScriptedTcpGuest.ISS, 0, 0, 1460, 7));
+        assertThat(seen).containsExactly(new Seen(TcpPacket.SYN, ScriptedTcpGuest.ISS, 0, 0, ipv6 ? 1440 : 1460, 7));
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.jslirp.slirp4netns.Slirp4netnsCommand;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
+import dev.jslirp.transport.tap.StaticAddresses;
 import dev.jslirp.transport.tap.TapTransport;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -109,6 +110,7 @@ public final class JslirpCommand implements Callable<Integer> {
             "    jslirp --netns ns1 --hostfwd tcp::8080-:80 &",
             "    ip netns exec ns1 udhcpc -i tap0        (or dhclient tap0; gets 10.0.2.15, router 10.0.2.2)",
             "    ip netns exec ns1 ping 10.0.2.2",
+            "    ip netns exec ns1 ping -6 fec0::2      (IPv6: the kernel takes fec0::/64 from jslirp's router advertisements)",
             "  A process's namespace, e.g. one made by unshare, by its PID:",
             "    unshare --net sleep infinity & jslirp --netns $! --netns-static",
             "  Without root, as slirp4netns (the user needs access to /dev/net/tun):",
@@ -157,7 +159,8 @@ public final class JslirpCommand implements Callable<Integer> {
             "Give a network namespace user-mode networking, as slirp4netns does: the namespace of process PID, "
                 + "at PATH (/proc/PID/ns/net, /run/netns/NAME) or named NAME by ip netns. jslirp creates a tap "
                 + "inside (--netns-ifname, default tap0), sets its MTU and brings it up; a DHCP client in the "
-                + "namespace (udhcpc -i tap0) gets the address, unless --netns-static. Needs epoll, and root "
+                + "namespace (udhcpc -i tap0) gets the address, and the kernel its IPv6 address by SLAAC, unless "
+                + "--netns-static. Needs epoll, and root "
                 + "(CAP_SYS_ADMIN and CAP_NET_ADMIN over the namespace's user namespace)."})
         String netns;
     }
@@ -178,8 +181,9 @@ public final class JslirpCommand implements Callable<Integer> {
 
         @Option(names = "--netns-static", order = 13, description = {
             "With --netns: give the tap the first DHCP address (10.0.2.15/24 by default) and a default route via "
-                + "the gateway at once, instead of leaving it to a DHCP client. The namespace's resolv.conf stays "
-                + "yours to set (nameserver 10.0.2.3)."})
+                + "the gateway at once, instead of leaving it to a DHCP client; with IPv6 (ipv6=on, the default) "
+                + "also the IPv6 prefix with the same digits (fec0::15/64) and a default route via fe80::2, instead "
+                + "of SLAAC. The namespace's resolv.conf stays yours to set (nameserver 10.0.2.3)."})
         boolean netnsStatic;
     }
 
@@ -364,6 +368,13 @@ public final class JslirpCommand implements Callable<Integer> {
             throw new CliException("--reconnect-delay applies to --connect only");
         }
         transportSpec.checkSupported(io);
+        if (t.netnsStatic) {
+            try {
+                StaticAddresses.of(configs.network());
+            } catch (ConfigException e) {
+                throw CliException.relabel(e, "--netns-static");
+            }
+        }
         Endpoint control = null;
         if (c.control != null) {
             try {

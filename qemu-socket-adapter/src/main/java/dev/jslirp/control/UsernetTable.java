@@ -23,10 +23,30 @@ import java.util.concurrent.TimeUnit;
  * <p>The FD column is -1 (libslirp's value for a socket without a descriptor): jslirp's
  * sockets are Netty channels whose descriptors it does not expose. {@code *} stands for
  * all addresses. What each column holds for each kind of row: {@link NatConnection}.
+ *
+ * <h2>IPv6</h2>
+ * <p>libslirp's address columns are 15 characters wide ({@code %15s}), enough for any
+ * IPv4 address but not for most IPv6 ones (up to 39), and libslirp itself prints IPv6
+ * sockets wrongly (their IPv4 fields), so there is no layout of QEMU's to follow. While
+ * every address fits, the table is QEMU's to the byte. When one is wider, both address
+ * columns of the whole table, header included, widen to the longest address listed,
+ * still right-aligned: the columns stay aligned for a reader, and every row keeps the
+ * same whitespace-separated fields in the same order for a script (an IPv6 address has
+ * no spaces; its port stays in the port column, so no brackets).
+ *
+ * <pre>
+ * Hub -1 (n0):
+ *   Protocol[State]    FD          Source Address  Port           Dest. Address  Port RecvQ SendQ
+ *   TCP[HOST_FORWARD]  -1                     ::1  2222                fec0::15    22     0     0
+ *   TCP[ESTABLISHED]   -1 fec0::5054:ff:fe12:3456 40512                 fec0::2  8080     5     0
+ *   TCP[ESTABLISHED]   -1               10.0.2.15 40514                10.0.2.2  8080     5     0
+ * </pre>
  */
 final class UsernetTable {
+    /** libslirp's width of the address columns. */
+    private static final int ADDRESS_WIDTH = 15;
     /** The column header, as libslirp writes it. */
-    static final String HEADER = "  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ";
+    static final String HEADER = header(ADDRESS_WIDTH);
 
     private UsernetTable() {
     }
@@ -36,12 +56,16 @@ final class UsernetTable {
      * is how many rows there are in all, the rest being reported as not listed.
      */
     static List<String> lines(String id, List<NatConnection> rows, int total) {
+        int width = ADDRESS_WIDTH;
+        for (NatConnection c : rows) {
+            width = Math.max(width, Math.max(source(c).length(), String.valueOf(c.destinationAddress()).length()));
+        }
         List<String> out = new ArrayList<>(rows.size() + 3);
         // QEMU prints the hub a netdev is on, -1 for none: a -netdev with its own -device has none.
         out.add("Hub -1 (" + id + "):");
-        out.add(HEADER);
+        out.add(header(width));
         for (NatConnection c : rows) {
-            out.add(row(c));
+            out.add(row(c, width));
         }
         if (total > rows.size()) {
             out.add("  (" + (total - rows.size()) + " more not listed)");
@@ -49,13 +73,29 @@ final class UsernetTable {
         return out;
     }
 
-    /** One row: libslirp's {@code "%-19s %3d %15s %5d %15s %5d %5d %5d"}. */
-    static String row(NatConnection c) {
+    /** The header with address columns {@code width} wide (QEMU's for 15). */
+    static String header(int width) {
+        return format(width, "  Protocol[State]", "FD", "Source Address", "Port", "Dest. Address", "Port", "RecvQ",
+                "SendQ");
+    }
+
+    /**
+     * One row with address columns {@code width} wide: libslirp's
+     * {@code "%-19s %3d %15s %5d %15s %5d %5d %5d"} for 15.
+     */
+    static String row(NatConnection c, int width) {
         String proto = c.protocol().name();
         String state = c.protocol() == HostForward.Protocol.UDP && !c.isListener()
                 ? TimeUnit.NANOSECONDS.toSeconds(c.expiresInNanos()) + " sec" : c.state();
-        String source = c.sourceAddress() == null ? "*" : c.sourceAddress().toString();
-        return String.format(Locale.ROOT, "%-19s %3d %15s %5d %15s %5d %5d %5d", "  " + proto + "[" + state + "]", -1,
-                source, c.sourcePort(), c.destinationAddress(), c.destinationPort(), c.receiveQueue(), c.sendQueue());
+        return format(width, "  " + proto + "[" + state + "]", -1, source(c), c.sourcePort(),
+                c.destinationAddress(), c.destinationPort(), c.receiveQueue(), c.sendQueue());
+    }
+
+    private static String source(NatConnection c) {
+        return c.sourceAddress() == null ? "*" : c.sourceAddress().toString();
+    }
+
+    private static String format(int width, Object... columns) {
+        return String.format(Locale.ROOT, "%-19s %3s %" + width + "s %5s %" + width + "s %5s %5s %5s", columns);
     }
 }

@@ -83,7 +83,7 @@ public final class TapHelper {
         }
         TapSetup setup = new TapSetup(m.get("ifname"), Integer.parseInt(m.get("mtu")), Integer.parseInt(m.get("address")),
                 Integer.parseInt(m.get("netmask")), Integer.parseInt(m.get("gateway")), Long.parseLong(m.get("mac")),
-                Boolean.parseBoolean(m.get("lo")), false);
+                Boolean.parseBoolean(m.get("lo")), false, null);
         return new Request(Path.of(m.get("socket")), setup);
     }
 

@@ -48,6 +48,25 @@ class TapCommandLineTest {
                 .isInstanceOf(ParameterException.class).hasMessage("--netns-ifname applies to --netns only");
     }
 
+    /**
+     * The static IPv6 address is the prefix with the digits of the first DHCP address's
+     * host part (fec0::15): a prefix too long to hold it is a mistake of the command line.
+     */
+    @Test
+    void netnsStaticRefusesAnIpv6PrefixTooLongForItsAddress() {
+        assertThat(tapOf(plan("--netns", "ns1", "--netns-static", "--ipv6-net", "fd00:1::/120")).staticAddress())
+                .isTrue();
+        assertThatThrownBy(() -> plan("--netns", "ns1", "--netns-static", "--ipv6-net", "fd00:1::/126"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageStartingWith("invalid --netns-static: the static IPv6 address fd00:1::15 ")
+                .hasMessageContaining("not a guest address of ipv6-net=fd00:1::/126");
+        assertThat(tapOf(plan("--netns", "ns1", "--netns-static", "--ipv6-net", "fd00:1::/126", "--ipv6", "off"))
+                .staticAddress()).as("without IPv6 there is no IPv6 address to make").isTrue();
+        JslirpCommandTest.Result r = execute("--netns", "ns1", "--netns-static", "--ipv6-net", "fd00:1::/126");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("invalid --netns-static");
+    }
+
     @Test
     void badNamesAreRefusedNamingTheOption() {
         assertThatThrownBy(() -> plan("--tap", "much-too-long-name")).isInstanceOf(ParameterException.class)
@@ -86,6 +105,8 @@ class TapCommandLineTest {
                 .contains("ip netns add ns1")
                 .contains("jslirp --netns ns1")
                 .contains("ip netns exec ns1 udhcpc -i tap0")
+                .contains("ip netns exec ns1 ping -6 fec0::2")
+                .contains("fec0::15/64")
                 .contains("nsenter -t $! -U --preserve-credentials jslirp --netns $! --netns-static");
     }
 
@@ -97,7 +118,8 @@ class TapCommandLineTest {
             assertThat(j.startupLines().get(0))
                     .isEqualTo("jslirp serving tap tap0 in network namespace /run/netns/" + ns.name()
                             + " (removed when jslirp exits) (epoll); get its address by DHCP: ip netns exec "
-                            + ns.name() + " udhcpc -i tap0 (or dhclient tap0); nameserver 10.0.2.3");
+                            + ns.name() + " udhcpc -i tap0 (or dhclient tap0); nameserver 10.0.2.3; IPv6 by SLAAC "
+                            + "from jslirp's router advertisements (fec0::/64, default route via fe80::2)");
             assertThat(ns.exec(Duration.ofSeconds(10), "ip", "link", "show", "tap0").exit()).isZero();
         }
     }

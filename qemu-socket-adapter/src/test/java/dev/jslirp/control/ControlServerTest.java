@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
@@ -48,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ControlServerTest {
-    private static final Pattern LISTENING = Pattern.compile("listening on [0-9.]+:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("listening on (?:[0-9.]+|\\[[0-9a-f:]+\\]):(\\d+)");
 
     @TempDir
     Path dir;
@@ -158,6 +159,33 @@ class ControlServerTest {
                         UsernetTable.HEADER,
                         String.format("  TCP[ESTABLISHED]   -1       10.0.2.15 40000        10.0.2.2 %5d     5     0", port));
             }
+        }
+    }
+
+    /**
+     * IPv6 endpoints in {@code info usernet}: an IPv6 forward's listener and an IPv6 UDP
+     * flow the guest opened to the host address (the host's ::1); the guest's SLAAC address
+     * is 23 characters, so both address columns of the table widen to 23, the IPv4
+     * listener's row too ({@link UsernetTable}).
+     */
+    @Test
+    void infoUsernetShowsIpv6EndpointsInWidenedColumns() throws Exception {
+        int v4 = boundPort(rig.ok("hostfwd_add tcp:127.0.0.1:0-:22"));
+        int v6 = boundPort(rig.ok("hostfwd_add tcp:[::1]:0-[fec0::15]:22"));
+        try (DatagramSocket host = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::1"), 0))) {
+            host.setSoTimeout(5000);
+            rig.fromGuest(GuestFrames6.udp(40000, GuestFrames6.HOST6, host.getLocalPort(),
+                    "hello".getBytes(StandardCharsets.UTF_8)));
+            host.receive(new DatagramPacket(new byte[100], 100));
+            List<String> lines = rig.ok("info usernet").lines().toList();
+            assertThat(lines.get(1)).isEqualTo(UsernetTable.header(23));
+            assertThat(lines).contains(
+                    String.format("  TCP[HOST_FORWARD]  -1               127.0.0.1 %5d               10.0.2.15    22"
+                            + "     0     0", v4),
+                    String.format("  TCP[HOST_FORWARD]  -1                     ::1 %5d                fec0::15    22"
+                            + "     0     0", v6));
+            assertThat(String.join("\n", lines)).containsPattern("  UDP\\[[0-9]+ sec\\] +-1 fec0::5054:ff:fe12:3456 40000 "
+                    + " +fec0::2 +" + host.getLocalPort() + " +0 +0");
         }
     }
 

@@ -123,7 +123,7 @@ class Slirp4netnsCommandLineTest {
         TapSetup s = Slirp4netns.tapSetup(o);
         assertThat(s).isEqualTo(new TapSetup("tap1", 9000, Ipv4Address.parse("10.0.2.100"),
                 Ipv4Address.parse("255.255.255.0"), Ipv4Address.parse("10.0.2.2"), MacAddress.parse("02:00:00:ab:cd:ef"),
-                true, false));
+                true, false, null));
         assertThat(Slirp4netns.tapSetup(check(PID, "tap0"))).isEqualTo(TapSetup.link("tap0", 1500));
     }
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
  *     union {                           // offset 16
  *         short           ifru_flags;   //   TUNSETIFF, SIOCGIFFLAGS/SIOCSIFFLAGS
  *         int             ifru_mtu;     //   SIOCGIFMTU/SIOCSIFMTU
+ *         int             ifru_ivalue;  //   SIOCGIFINDEX (ifr_ifindex)
  *         struct sockaddr ifru_addr;    //   SIOCSIFADDR, SIOCSIFNETMASK (16 bytes)
  *         struct ifmap    ifru_map;     //   the largest member: 24 bytes on LP64
  *         ...
@@ -60,6 +61,11 @@ final class IfReq {
 
     void flags(int flags) {
         mem.setShort(UNION, (short) flags);
+    }
+
+    /** {@code ifr_ifindex}, as SIOCGIFINDEX left it. */
+    int ifindex() {
+        return mem.getInt(UNION);
     }
 
     int mtu() {

@@ -46,6 +46,8 @@ interface LibC extends Library {
     // <linux/socket.h>, <linux/net.h>
     /** IPv4 socket family; also {@code sa_family} of a {@code struct sockaddr_in}. */
     int AF_INET = 2;
+    /** IPv6 socket family: the IPv6 address and route ioctls need a socket of it. */
+    int AF_INET6 = 10;
     /** Datagram socket: the cheapest socket to issue interface ioctls on. */
     int SOCK_DGRAM = 2;
     /** socket(2) type flag: close on exec. */

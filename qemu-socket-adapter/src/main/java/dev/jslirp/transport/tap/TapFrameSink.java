@@ -6,6 +6,7 @@ import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.Ipv6Packet;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.TransportCounter;
@@ -47,9 +48,14 @@ import org.slf4j.LoggerFactory;
  * <h2>The virtio-net header</h2>
  * <p>A tap opened with one ({@link TapDevice#vnetHeader()}) takes a 10-byte
  * {@code struct virtio_net_hdr} before each frame, written into the frame's headroom
- * (or the scratch copy). For an IPv4 TCP segment it says {@code NEEDS_CSUM} with where
- * the checksum lies, and the segment's checksum field holds only the pseudo-header sum
- * ({@link #completesTcpChecksums()}: the TCP NAT then skips summing the payload). The
+ * (or the scratch copy). For a TCP segment it says {@code NEEDS_CSUM} with where the
+ * checksum lies, and the segment's checksum field holds only the pseudo-header sum
+ * ({@link #completesTcpChecksums()}: the core then skips summing the payload). That is an
+ * IPv4 segment that is not a fragment, or an IPv6 segment whose TCP header follows the
+ * fixed header: the core never puts extension headers in front of TCP (its segments
+ * leave within the MTU, unfragmented), so an IPv6 TCP segment behind extension headers
+ * was not written by it, carries its full checksum, and gets a header of zeros: the
+ * guest's kernel checks that checksum as it stands. The
  * guest's kernel takes such a segment as {@code CHECKSUM_PARTIAL}: valid as it is for
  * local delivery, completed by the kernel should the guest forward it. The data never
  * leaves the machine's memory between the host socket and the guest, so nothing is lost
@@ -250,28 +256,40 @@ final class TapFrameSink implements FrameSink {
 
     /**
      * Writes at {@code at} of {@code buf} the virtio-net header of the frame of
-     * {@code length} bytes at {@code index} of {@code frame}: NEEDS_CSUM for an IPv4 TCP
-     * segment (not a fragment), zeros otherwise. Fields are in the host's byte order, the
-     * tun driver's default for its legacy header.
+     * {@code length} bytes at {@code index} of {@code frame}: NEEDS_CSUM for a TCP
+     * segment the core wrote (see {@link #tcpHeaderOffset}), zeros otherwise. Fields are
+     * in the host's byte order, the tun driver's default for its legacy header.
      */
     private static void writeVnetHeader(ByteBuf buf, int at, ByteBuf frame, int index, int length) {
-        int flags = 0;
-        int csumStart = 0;
-        int csumOffset = 0;
-        if (length >= EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH
-                && frame.getUnsignedShort(index + 12) == EthernetFrame.TYPE_IPV4
-                && frame.getUnsignedByte(index + EthernetFrame.HEADER_LENGTH + 9) == Ipv4Packet.PROTO_TCP
-                && (frame.getUnsignedShort(index + EthernetFrame.HEADER_LENGTH + 6) & 0x3fff) == 0) {
-            flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-            csumStart = EthernetFrame.HEADER_LENGTH + (frame.getUnsignedByte(index + EthernetFrame.HEADER_LENGTH) & 0xf) * 4;
-            csumOffset = TcpPacket.CHECKSUM;
-        }
-        buf.setByte(at, flags);
+        int tcp = tcpHeaderOffset(frame, index, length);
+        buf.setByte(at, tcp > 0 ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0);
         buf.setByte(at + 1, 0);                     // gso_type: VIRTIO_NET_HDR_GSO_NONE
         setNativeShort(buf, at + 2, 0);             // hdr_len
         setNativeShort(buf, at + 4, 0);             // gso_size
-        setNativeShort(buf, at + 6, csumStart);
-        setNativeShort(buf, at + 8, csumOffset);
+        setNativeShort(buf, at + 6, tcp > 0 ? tcp : 0);                    // csum_start
+        setNativeShort(buf, at + 8, tcp > 0 ? TcpPacket.CHECKSUM : 0);     // csum_offset
+    }
+
+    /**
+     * Where the TCP header of the frame at {@code index} starts, counted from the frame's
+     * first byte, if the frame is a TCP segment whose checksum the guest may complete;
+     * else 0. That is an IPv4 segment that is not a fragment (any header length), or an
+     * IPv6 segment whose fixed header is followed directly by TCP (next header 6): see
+     * the class comment for why extension headers mean "leave it as it is".
+     */
+    private static int tcpHeaderOffset(ByteBuf frame, int index, int length) {
+        int ip = index + EthernetFrame.HEADER_LENGTH;
+        int type = length >= EthernetFrame.HEADER_LENGTH ? frame.getUnsignedShort(index + 12) : 0;
+        if (type == EthernetFrame.TYPE_IPV4 && length >= EthernetFrame.HEADER_LENGTH + Ipv4Packet.MIN_HEADER_LENGTH
+                && frame.getUnsignedByte(ip + 9) == Ipv4Packet.PROTO_TCP
+                && (frame.getUnsignedShort(ip + 6) & 0x3fff) == 0) {
+            return EthernetFrame.HEADER_LENGTH + (frame.getUnsignedByte(ip) & 0xf) * 4;
+        }
+        if (type == EthernetFrame.TYPE_IPV6 && length >= EthernetFrame.HEADER_LENGTH + Ipv6Packet.HEADER_LENGTH
+                && frame.getUnsignedByte(ip + 6) == Ipv6Packet.NH_TCP) {
+            return EthernetFrame.HEADER_LENGTH + Ipv6Packet.HEADER_LENGTH;
+        }
+        return 0;
     }
 
     private static void setNativeShort(ByteBuf buf, int at, int value) {

@@ -33,9 +33,25 @@ import org.slf4j.LoggerFactory;
  *                     logged: for a persistent tap the user owns in jslirp's own
  *                     namespace, which can be attached without CAP_NET_ADMIN and then
  *                     configured by the user
+ * @param ipv6         the IPv6 steps around the link coming up (sysctls before, a static
+ *                     address and route after), or null to leave IPv6 as the kernel has it
  */
 public record TapSetup(String ifname, int mtu, int address, int netmask, int gateway, long mac, boolean loopbackUp,
-                       boolean linkOptional) {
+                       boolean linkOptional, Ipv6 ipv6) {
+    /** IPv6 around the link coming up; runs on the thread in the tap's namespace. */
+    public interface Ipv6 {
+        /**
+         * Before the link comes up (the kernel starts autoconfiguring then): the IPv6
+         * sysctls of {@code dev}.
+         *
+         * @return true if the tap will have usable IPv6
+         */
+        boolean beforeUp(TapDevice dev) throws IOException;
+
+        /** After the IPv4 address: a static IPv6 address and default route, if any. */
+        void afterAddress(LinkControl control, String ifname, boolean usable) throws IOException;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(TapSetup.class);
 
     /** Checks the combination. */
@@ -48,27 +64,32 @@ public record TapSetup(String ifname, int mtu, int address, int netmask, int gat
 
     /** Open, set the MTU, bring up; nothing else. */
     public static TapSetup link(String ifname, int mtu) {
-        return new TapSetup(ifname, mtu, 0, 0, 0, -1, false, false);
+        return new TapSetup(ifname, mtu, 0, 0, 0, -1, false, false, null);
     }
 
     /** This setup with {@code address}/{@code netmask} and a default route via {@code gateway}. */
     public TapSetup withAddress(int address, int netmask, int gateway) {
-        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, loopbackUp, linkOptional);
+        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, loopbackUp, linkOptional, ipv6);
     }
 
     /** This setup with the interface's MAC address set to {@code mac} (6 bytes in a long). */
     public TapSetup withMac(long mac) {
-        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, loopbackUp, linkOptional);
+        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, loopbackUp, linkOptional, ipv6);
     }
 
     /** This setup bringing {@code lo} up as well. */
     public TapSetup withLoopbackUp() {
-        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, true, linkOptional);
+        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, true, linkOptional, ipv6);
+    }
+
+    /** This setup with {@code steps} for IPv6 around the link coming up. */
+    public TapSetup withIpv6(Ipv6 steps) {
+        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, loopbackUp, linkOptional, steps);
     }
 
     /** This setup with a failure to configure the link only logged (see {@code linkOptional}). */
     public TapSetup withLinkOptional() {
-        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, loopbackUp, true);
+        return new TapSetup(ifname, mtu, address, netmask, gateway, mac, loopbackUp, true, ipv6);
     }
 
     /**
@@ -81,6 +102,7 @@ public record TapSetup(String ifname, int mtu, int address, int netmask, int gat
     public OpenedTap open() throws IOException {
         TapDevice dev = TapDevice.open(ifname);
         try (LinkControl control = LinkControl.open()) {
+            boolean ipv6Usable = ipv6 != null && ipv6.beforeUp(dev);
             try {
                 if (loopbackUp) {
                     control.up("lo");
@@ -99,6 +121,9 @@ public record TapSetup(String ifname, int mtu, int address, int netmask, int gat
             if (address != 0) {
                 control.address(dev.name(), address, netmask);
                 control.defaultRoute(gateway);
+            }
+            if (ipv6 != null) {
+                ipv6.afterAddress(control, dev.name(), ipv6Usable);
             }
             return new OpenedTap(dev, Math.max(mtu, control.mtu(dev.name())));
         } catch (IOException | RuntimeException e) {

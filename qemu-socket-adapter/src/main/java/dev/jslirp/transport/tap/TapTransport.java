@@ -73,6 +73,10 @@ public final class TapTransport implements GuestTransport {
     private final LinkBuffers buffers;
     private final Promise<Void> ended;
     private final Source source;
+    /** The smallest link MTU that carries IPv6 (RFC 8200 section 5); Linux turns IPv6 off below it. */
+    private static final int IPV6_MIN_MTU = 1280;
+    /** What {@code --netns-static} set, once started with it. */
+    private volatile StaticAddresses staticAddresses;
     /** Set once started; read by {@link #close()} and the accessors from any thread. */
     private volatile TapLink link;
     private volatile TapDevice device;
@@ -200,16 +204,61 @@ public final class TapTransport implements GuestTransport {
         LOG.debug("attached to {} (read buffer {} bytes per frame)", describe(), l.frameCapacity());
     }
 
-    /** Steps 2 to 4 of the start-up, on a thread in the right namespace. */
+    /** Steps 2 to 5 of the start-up, on a thread in the right namespace. */
     private OpenedTap openAsOptionsSay() throws IOException {
         NetworkConfig cfg = network.config();
-        TapSetup setup = TapSetup.link(options.ifname(), cfg.mtu());
+        TapSetup setup = TapSetup.link(options.ifname(), cfg.mtu()).withIpv6(new NamespaceIpv6(cfg));
         if (options.netns() == null) {
             return setup.withLinkOptional().open();
         }
-        TapSetup inNamespace = options.staticAddress()
-                ? setup.withAddress(cfg.dhcpStart(), cfg.netmask(), cfg.host()) : setup;
-        return options.netns().call(inNamespace::open);
+        if (options.staticAddress()) {
+            StaticAddresses a = StaticAddresses.of(cfg);
+            if (a.ipv4() != null) {
+                setup = setup.withAddress(a.ipv4().ipv4(), cfg.netmask(), a.ipv4Gateway().ipv4());
+            }
+        }
+        return options.netns().call(setup::open);
+    }
+
+    /**
+     * Steps 3 and 5 for IPv6: the sysctls before the link comes up ({@link Ipv6Sysctls}),
+     * and {@code --netns-static}'s IPv6 address and default route if the tap can have
+     * IPv6 (see the warning); what was set is remembered for {@link #guestHint()}.
+     */
+    private final class NamespaceIpv6 implements TapSetup.Ipv6 {
+        private final NetworkConfig cfg;
+
+        NamespaceIpv6(NetworkConfig cfg) {
+            this.cfg = cfg;
+        }
+
+        @Override
+        public boolean beforeUp(TapDevice dev) {
+            int mtu = cfg.mtu();
+            Ipv6Sysctls.State ipv6 = Ipv6Sysctls.forTap(cfg, options, !dev.persistent()).apply(dev.name());
+            boolean usable = ipv6 == Ipv6Sysctls.State.ON && mtu >= IPV6_MIN_MTU;
+            if (options.netns() != null && cfg.ipv6() && !usable) {
+                LOG.warn("{} gets no IPv6: {}", dev.name(), ipv6 != Ipv6Sysctls.State.ON ? ipv6.why()
+                        : "its MTU " + mtu + " is below IPv6's minimum of " + IPV6_MIN_MTU
+                        + " (RFC 8200 section 5), so the kernel keeps IPv6 off on it");
+            }
+            return usable;
+        }
+
+        @Override
+        public void afterAddress(LinkControl control, String ifname, boolean usable) throws IOException {
+            if (!options.staticAddress() || options.netns() == null) {
+                return;
+            }
+            StaticAddresses a = StaticAddresses.of(cfg);
+            if (a.ipv6() == null || !usable) {
+                staticAddresses = a.withoutIpv6();
+                return;
+            }
+            control.ipv6Address(ifname, a.ipv6(), a.ipv6PrefixLength());
+            control.ipv6DefaultRoute(ifname, a.ipv6Gateway());
+            staticAddresses = a;
+        }
     }
 
     /**
@@ -255,10 +304,15 @@ public final class TapTransport implements GuestTransport {
     public String attachHint(String id) {
         String name = ifname();
         NetworkConfig cfg = network.config();
-        String dns = Ipv4Address.toString(cfg.dns());
+        String dns = cfg.ipv4() ? Ipv4Address.toString(cfg.dns()) : cfg.ipv6Dns().toString();
         if (options.staticAddress()) {
-            return name + " has " + Ipv4Address.toString(cfg.dhcpStart()) + "/" + cfg.prefixLength()
-                    + " and a default route via " + Ipv4Address.toString(cfg.host()) + "; use nameserver " + dns;
+            StaticAddresses set = staticAddresses != null ? staticAddresses : StaticAddresses.of(cfg);
+            return name + " has " + set.describe() + "; use nameserver " + dns;
+        }
+        String slaac = "IPv6 by SLAAC from jslirp's router advertisements (" + cfg.ipv6Prefix() + "/"
+                + cfg.ipv6PrefixLength() + ", default route via " + cfg.routerLinkLocal() + ")";
+        if (!cfg.ipv4()) {
+            return name + " gets " + slaac + "; nameserver " + dns;
         }
         String inside = "";
         if (options.netns() != null) {
@@ -266,7 +320,7 @@ public final class TapTransport implements GuestTransport {
             inside = ipName != null ? "ip netns exec " + ipName + " " : "nsenter --net=" + options.netns().path() + " ";
         }
         return "get its address by DHCP: " + inside + "udhcpc -i " + name + " (or dhclient " + name
-                + "); nameserver " + dns;
+                + "); nameserver " + dns + (options.netns() != null && cfg.ipv6() ? "; " + slaac : "");
     }
 
     /** Closes the tap (a tap jslirp created disappears) and detaches the network; blocks until done. Not on the event loop. */

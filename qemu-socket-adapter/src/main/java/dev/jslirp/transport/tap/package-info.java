@@ -10,6 +10,8 @@
  *       batches.</li>
  *   <li>{@link dev.jslirp.transport.tap.TapFrameSink}: one write(2) per frame for the
  *       guest, a bounded queue and writability on EAGAIN.</li>
+ *   <li>{@link dev.jslirp.transport.tap.StaticAddresses} ({@code --netns-static}) and
+ *       {@code Ipv6Sysctls}: what the namespace is given, per family.</li>
  *   <li>{@link dev.jslirp.transport.tap.TapDevice},
  *       {@link dev.jslirp.transport.tap.NetworkNamespace}, {@code LinkControl},
  *       {@code LibC}, {@code IfReq}: the native part, a handful of libc calls through
@@ -22,6 +24,7 @@
  * jslirp --netns ns1 --hostfwd tcp::8080-:80 &amp;     # creates tap0 in ns1, MTU set, link up
  * ip netns exec ns1 udhcpc -i tap0                  # gets 10.0.2.15, router 10.0.2.2, DNS 10.0.2.3
  * ip netns exec ns1 ping 10.0.2.2
+ * ip netns exec ns1 ping -6 fec0::2                 # IPv6 by SLAAC from jslirp's router advertisements
  * </pre>
  *
  * <h2>Without root</h2>

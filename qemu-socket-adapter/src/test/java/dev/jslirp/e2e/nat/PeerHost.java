@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  *
  * <p>198.51.100.0/24 is TEST-NET-2 (RFC 5737), reserved for documentation: nothing real uses
- * it, and the route to it exists only while the veth does. The servers run in a JVM of their own
+ * it, and the route to it exists only while the veth does. A dual-stack peer
+ * ({@link #createDualStack}) has {@value #ADDRESS6} too, the host side {@value #HOST_SIDE_ADDRESS6}
+ * (2001:db8::/32 is IPv6's documentation prefix, RFC 3849), and its servers answer there. The servers run in a JVM of their own
  * ({@link #main}), started with {@code ip netns exec} and stopped through its process handle:
  * closing its stdin ends it, SIGKILL (by PID) if it lingers. {@link #close()} stops it and
  * deletes the namespace, which takes the veth pair with it; it also runs after a failed
@@ -37,6 +39,10 @@ public final class PeerHost implements AutoCloseable {
     public static final String HOST_SIDE_ADDRESS = "198.51.100.1";
     /** The peer's address. */
     public static final String ADDRESS = "198.51.100.2";
+    /** The host side's IPv6 address on the link, with {@link #createDualStack}. */
+    public static final String HOST_SIDE_ADDRESS6 = "2001:db8:100::1";
+    /** The peer's IPv6 address, with {@link #createDualStack}. */
+    public static final String ADDRESS6 = "2001:db8:100::2";
     /** The peer's HTTP port. */
     public static final int HTTP_PORT = 80;
     /** The peer's UDP echo port (RFC 862's). */
@@ -67,16 +73,23 @@ public final class PeerHost implements AutoCloseable {
      * {@link Blob#random}{@code (blobSeed, blobSize)}.
      */
     public static PeerHost create(HostSide side, long blobSeed, int blobSize) {
+        return create(side, blobSeed, blobSize, false);
+    }
+
+    /** As {@link #create}, with the IPv6 addresses as well. */
+    public static PeerHost createDualStack(HostSide side, long blobSeed, int blobSize) {
+        return create(side, blobSeed, blobSize, true);
+    }
+
+    private static PeerHost create(HostSide side, long blobSeed, int blobSize, boolean ipv6) {
         PeerHost peer = null;
         try {
-            TestNamespace.Result taken = TestNamespace.host(COMMAND_TIMEOUT,
-                    side.ip("-4", "-o", "addr", "show", "to", HOST_SIDE_ADDRESS + "/24"));
-            if (!taken.output().isBlank()) {
-                throw new IllegalStateException(HOST_SIDE_ADDRESS + "/24 is in use in " + side
-                        + " (another test run's peer host?): " + taken.output());
+            checkFree(side, "-4", HOST_SIDE_ADDRESS + "/24");
+            if (ipv6) {
+                checkFree(side, "-6", HOST_SIDE_ADDRESS6 + "/64");
             }
             peer = new PeerHost(side, TestNamespace.create("jslirp-peer-"));
-            peer.link();
+            peer.link(ipv6);
             peer.startServers(blobSeed, blobSize);
             return peer;
         } catch (IOException | RuntimeException e) {
@@ -93,7 +106,17 @@ public final class PeerHost implements AutoCloseable {
         }
     }
 
-    private void link() throws IOException, InterruptedException {
+    /** Fails if an address of {@code prefix} is on an interface of {@code side} already. */
+    private static void checkFree(HostSide side, String family, String prefix) throws IOException, InterruptedException {
+        TestNamespace.Result taken = TestNamespace.host(COMMAND_TIMEOUT, side.ip(family, "-o", "addr", "show", "to",
+                prefix));
+        if (!taken.output().isBlank()) {
+            throw new IllegalStateException(prefix + " is in use in " + side + " (another test run's peer host?): "
+                    + taken.output());
+        }
+    }
+
+    private void link(boolean ipv6) throws IOException, InterruptedException {
         String peerVeth = "jpp" + hostVeth.substring(3);
         host("ip", "link", "add", hostVeth, "type", "veth", "peer", "name", peerVeth, "netns", ns.name());
         if (side.netnsName() != null) {
@@ -103,6 +126,12 @@ public final class PeerHost implements AutoCloseable {
         host(side.ip("link", "set", hostVeth, "up"));
         ns.exec(COMMAND_TIMEOUT, "ip", "link", "set", "lo", "up").ok("lo up");
         ns.exec(COMMAND_TIMEOUT, "ip", "addr", "add", ADDRESS + "/24", "dev", peerVeth).ok("peer address");
+        if (ipv6) {
+            // nodad: usable at once; nothing else is on this link to collide with.
+            host(side.ip("addr", "add", HOST_SIDE_ADDRESS6 + "/64", "dev", hostVeth, "nodad"));
+            ns.exec(COMMAND_TIMEOUT, "ip", "addr", "add", ADDRESS6 + "/64", "dev", peerVeth, "nodad")
+                    .ok("peer IPv6 address");
+        }
         ns.exec(COMMAND_TIMEOUT, "ip", "link", "set", peerVeth, "up").ok("peer link up");
     }
 

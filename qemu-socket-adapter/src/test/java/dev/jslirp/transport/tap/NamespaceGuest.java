@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * A namespace the test made, served by jslirp as {@code jslirp --netns NS} would
- * ({@code tap0} created inside), with its address from busybox udhcpc: the "guest" of
+ * ({@code tap0} created inside), with its address from busybox udhcpc ({@link #start})
+ * or as {@code --netns-static} gives it, IPv6 too ({@link #startStatic}): the "guest" of
  * the tap tests. jslirp's DNS upstream is a local socket that never answers, so no
  * query leaves the machine. Closing stops jslirp and deletes the namespace.
  */
@@ -39,6 +40,21 @@ final class NamespaceGuest implements AutoCloseable {
      */
     static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
             throws Exception {
+        return start(test, workDir, net, dns, nat, false);
+    }
+
+    /**
+     * As {@link #start}, but with {@code --netns-static}: jslirp gives {@code tap0} its
+     * addresses and default routes (10.0.2.15/24 via 10.0.2.2, fec0::15/64 via fe80::2
+     * by default) and no DHCP client runs ({@link #lease()} is empty).
+     */
+    static NamespaceGuest startStatic(Class<?> test, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
+            throws Exception {
+        return start(test, null, net, dns, nat, true);
+    }
+
+    private static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns,
+                                        NatConfig nat, boolean staticAddresses) throws Exception {
         TestNamespace.requireRoot(test);
         TestNamespace ns = TestNamespace.create();
         DatagramSocket silent = null;
@@ -48,8 +64,8 @@ final class NamespaceGuest implements AutoCloseable {
             jslirp = JslirpOnTap.start(net,
                     dns.addUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()))
                             .build(),
-                    nat, TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), IFNAME, false));
-            Map<String, String> lease = ns.dhcp(IFNAME, workDir);
+                    nat, TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), IFNAME, staticAddresses));
+            Map<String, String> lease = staticAddresses ? Map.of() : ns.dhcp(IFNAME, workDir);
             return new NamespaceGuest(ns, silent, jslirp, lease);
         } catch (Exception | AssertionError e) {
             closeAll(jslirp, silent, ns);

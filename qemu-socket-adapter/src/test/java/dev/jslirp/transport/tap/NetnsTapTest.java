@@ -37,18 +37,23 @@ class NetnsTapTest {
     static final Duration COMMAND = Duration.ofSeconds(20);
 
     /** A Python UDP client: sends argv[3] to argv[1]:argv[2] until an answer comes, prints it. */
-    static final String UDP_CLIENT = String.join("\n",
-            "import socket, sys",
-            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-            "s.settimeout(2)",
-            "for attempt in range(5):",
-            "    s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))",
-            "    try:",
-            "        print(s.recvfrom(4096)[0].decode(), flush=True)",
-            "        sys.exit(0)",
-            "    except socket.timeout:",
-            "        pass",
-            "sys.exit(1)");
+    static final String UDP_CLIENT = udpClient("AF_INET");
+
+    /** {@link #UDP_CLIENT} with a socket of {@code family} ({@code AF_INET}, {@code AF_INET6}). */
+    static String udpClient(String family) {
+        return String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket." + family + ", socket.SOCK_DGRAM)",
+                "s.settimeout(2)",
+                "for attempt in range(5):",
+                "    s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))",
+                "    try:",
+                "        print(s.recvfrom(4096)[0].decode(), flush=True)",
+                "        sys.exit(0)",
+                "    except socket.timeout:",
+                "        pass",
+                "sys.exit(1)");
+    }
 
     /** A Python UDP echo server on argv[1]: answers {@code ns-echo:} and the datagram; prints "ready" once bound. */
     static final String UDP_SERVER = String.join("\n",
@@ -93,6 +98,25 @@ class NetnsTapTest {
         assertThat(TestNamespace.host(COMMAND, "ip", "link", "show", "tap0").exit())
                 .as("no tap0 in the host's namespace").isNotZero();
         assertThat(guest.jslirp().transport().describe()).contains("tap tap0 in network namespace " + ns.path());
+    }
+
+    /**
+     * Without {@code --netns-static}, IPv6 is the kernel's to configure from jslirp's
+     * router advertisements, as with slirp4netns {@code --enable-ipv6}: IPv6 is on (the
+     * namespace's default), jslirp takes duplicate address detection out of the way (only
+     * jslirp is on the link) and has router advertisements accepted even if the namespace
+     * forwards.
+     */
+    @Test
+    void tapIsSetUpForSlaacFromJslirpsRouterAdvertisements() throws Exception {
+        for (String[] expected : new String[][] {{"disable_ipv6", "0"}, {"accept_dad", "0"}, {"accept_ra", "2"},
+                {"autoconf", "1"}}) {
+            assertThat(ns.exec(COMMAND, "cat", "/proc/sys/net/ipv6/conf/tap0/" + expected[0]).ok("read sysctl")
+                    .output().trim()).as(expected[0]).isEqualTo(expected[1]);
+        }
+        assertThat(ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0", "scope", "link").ok("ip -6 addr")
+                .output()).contains("inet6 " + Eui64.address("fe80::", Eui64.macOf(ns, "tap0")) + "/64")
+                .doesNotContain("tentative");
     }
 
     @Test

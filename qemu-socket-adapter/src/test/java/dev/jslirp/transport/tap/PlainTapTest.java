@@ -8,6 +8,7 @@ import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -48,6 +49,11 @@ class PlainTapTest {
         return TestNamespace.host(COMMAND, "ip", "link", "show", "dev", name).exit() == 0;
     }
 
+    /** An IPv6 setting of {@code ifname} in the test's own namespace ({@code /proc/sys/net/ipv6/conf/IFNAME/KEY}). */
+    static String ipv6Setting(String ifname, String key) throws IOException {
+        return Files.readString(Path.of("/proc/sys/net/ipv6/conf", ifname, key)).trim();
+    }
+
     /** Deletes a persistent tap the test made, wherever it is now; quietly. */
     static void deleteTap(String name, TestNamespace ns) throws Exception {
         TestNamespace.host(COMMAND, "ip", "link", "delete", name);
@@ -63,6 +69,8 @@ class PlainTapTest {
         try (TestNamespace ns = TestNamespace.create()) {
             try (JslirpOnTap jslirp = start(NetworkConfig.defaults(), TapOptions.tap(name))) {
                 assertThat(jslirp.transport().describe()).isEqualTo("tap " + name + " (persistent)");
+                assertThat(ipv6Setting(name, "accept_ra")).as("a tap jslirp did not make is left as it was")
+                        .isEqualTo(ipv6Setting("default", "accept_ra"));
                 // The descriptor keeps working after the interface changes namespace.
                 TestNamespace.host(COMMAND, "ip", "link", "set", name, "netns", ns.name()).ok("ip link set netns");
                 Map<String, String> lease = ns.dhcp(name, dir);
@@ -88,6 +96,8 @@ class PlainTapTest {
             assertThat(jslirp.transport().describe()).isEqualTo("tap " + name + " (removed when jslirp exits)");
             String link = TestNamespace.host(COMMAND, "ip", "link", "show", "dev", name).ok("ip link show").output();
             assertThat(link).contains("mtu 9000").contains("UP");
+            assertThat(ipv6Setting(name, "accept_ra"))
+                    .as("the host takes no default route from the network jslirp serves behind the tap").isEqualTo("0");
         } finally {
             jslirp.close();
         }
@@ -149,6 +159,57 @@ class PlainTapTest {
             assertThat(ns.exec(COMMAND, "busybox", "ping", "-c", "2", "-W", "3", "10.9.8.2").ok("ping").output())
                     .contains("2 packets received");
             assertThat(jslirp.transport().attachHint("n0")).contains("10.9.8.15/24").contains("via 10.9.8.2");
+        }
+    }
+
+    /** A network without IPv6 switches it off on the namespace's tap: nothing on the link would answer. */
+    @Test
+    void withoutIpv6TheNamespacesTapHasNone() throws Exception {
+        try (TestNamespace ns = TestNamespace.create();
+             JslirpOnTap jslirp = start(NetworkConfig.builder().ipv6(false).build(),
+                     TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), "tap0", true))) {
+            assertIpv4Only(ns, jslirp);
+        }
+    }
+
+    /** {@code --netns-static} gave tap0 IPv4 and nothing of IPv6, and says so. */
+    private static void assertIpv4Only(TestNamespace ns, JslirpOnTap jslirp) throws Exception {
+        assertThat(ns.exec(COMMAND, "cat", "/proc/sys/net/ipv6/conf/tap0/disable_ipv6").ok("sysctl").output().trim())
+                .isEqualTo("1");
+        assertThat(ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0").ok("ip -6 addr").output())
+                .doesNotContain("inet6");
+        assertThat(ns.exec(COMMAND, "ip", "-4", "addr", "show", "dev", "tap0").ok("ip addr").output())
+                .contains("inet 10.0.2.15/24");
+        assertThat(jslirp.transport().attachHint("n0")).isEqualTo(
+                "tap0 has 10.0.2.15/24 and a default route via 10.0.2.2; use nameserver 10.0.2.3");
+    }
+
+    /**
+     * A namespace made with IPv6 off keeps it off (its owner's choice, as slirp4netns
+     * leaves it): {@code --netns-static} then sets IPv4 only, and says so.
+     */
+    @Test
+    void namespaceWithIpv6OffByDefaultKeepsItOff() throws Exception {
+        try (TestNamespace ns = TestNamespace.create()) {
+            ns.exec(COMMAND, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1").ok("sysctl");
+            try (JslirpOnTap jslirp = start(NetworkConfig.defaults(),
+                    TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), "tap0", true))) {
+                assertIpv4Only(ns, jslirp);
+            }
+        }
+    }
+
+    /** Below IPv6's minimum MTU (1280) the kernel keeps IPv6 off the tap: {@code --netns-static} sets IPv4 only. */
+    @Test
+    void mtuBelowIpv6sMinimumGivesIpv4Only() throws Exception {
+        try (TestNamespace ns = TestNamespace.create();
+             JslirpOnTap jslirp = start(NetworkConfig.builder().mtu(1000).build(),
+                     TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), "tap0", true))) {
+            assertThat(ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0").ok("ip -6 addr").output())
+                    .doesNotContain("inet6");
+            assertThat(jslirp.transport().attachHint("n0")).isEqualTo(
+                    "tap0 has 10.0.2.15/24 and a default route via 10.0.2.2; use nameserver 10.0.2.3");
+            assertThat(ns.exec(COMMAND, "busybox", "ping", "-c", "1", "-W", "3", "10.0.2.2").exit()).isZero();
         }
     }
 

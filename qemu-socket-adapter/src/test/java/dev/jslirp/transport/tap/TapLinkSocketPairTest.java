@@ -14,6 +14,8 @@ import dev.jslirp.transport.TestNetwork;
 import dev.jslirp.transport.TransportCounter;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
+import dev.jslirp.core.wire.Ipv6Packet;
 import dev.jslirp.core.wire.EthernetFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -209,6 +211,60 @@ class TapLinkSocketPairTest {
             assertThat(java.util.Arrays.copyOfRange(got, TapDevice.VNET_HEADER, got.length)).isEqualTo(segment);
         }
         assertThat(tn.counters().get(TransportCounter.SEND_ERRORS)).isZero();
+    }
+
+    /**
+     * IPv6 the same way: a segment whose TCP header follows the fixed header says
+     * NEEDS_CSUM from byte 54 (Ethernet + 40); one behind an extension header was not
+     * written by the core, carries its full checksum, and gets a header of zeros so the
+     * guest's kernel checks it.
+     */
+    @Test
+    void withVnetHeadersIpv6TcpSegmentsAreMarkedNeedsChecksumUnlessBehindExtensionHeaders() throws Exception {
+        reattachWithVnetHeader();
+        byte[] plain = bytes(GuestFrames6.tcp(GuestFrames6.HOST6, GuestFrames6.GUEST6,
+                t -> t.from(80).to(40000).seq(1).ack(1).data(new byte[100])));
+        // Destination options (next header TCP, 8 bytes: a PadN option of 4 bytes) before TCP.
+        byte[] destinationOptions = {Ipv6Packet.NH_TCP, 0, 1, 4, 0, 0, 0, 0};
+        ByteBuf seg = io.netty.buffer.Unpooled.wrappedBuffer(plain, 14 + 40, plain.length - 14 - 40);
+        byte[] behindExtension = bytes(GuestFrames6.ipv6(GuestFrames6.HOST6, GuestFrames6.GUEST6,
+                Ipv6Packet.NH_DESTINATION_OPTIONS, 64, destinationOptions, seg.retain()));
+        seg.release();
+        tn.network().eventLoop().submit(() -> {
+            for (byte[] frame : new byte[][] {plain, behindExtension}) {
+                ByteBuf f = tn.network().alloc().directBuffer(FrameSink.HEADROOM + frame.length);
+                f.setIndex(FrameSink.HEADROOM, FrameSink.HEADROOM).writeBytes(frame);
+                tn.network().sendFrame(f);
+            }
+            tn.network().sendFrame(io.netty.buffer.Unpooled.wrappedBuffer(plain));
+        }).syncUninterruptibly();
+        for (String how : new String[] {"from the headroom", "behind an extension header", "through the copy"}) {
+            byte[] got = receive(WAIT);
+            byte[] sent = how.startsWith("behind") ? behindExtension : plain;
+            assertThat(got).as(how).hasSize(TapDevice.VNET_HEADER + sent.length);
+            assertThat(java.util.Arrays.copyOfRange(got, TapDevice.VNET_HEADER, got.length)).as(how).isEqualTo(sent);
+            ByteBuf h = io.netty.buffer.Unpooled.wrappedBuffer(got, 0, TapDevice.VNET_HEADER);
+            if (sent == behindExtension) {
+                assertThat(java.util.Arrays.copyOf(got, TapDevice.VNET_HEADER)).as(how).containsOnly(0);
+                continue;
+            }
+            assertThat(h.getUnsignedByte(0)).as("flags: NEEDS_CSUM, " + how).isEqualTo((short) 1);
+            assertThat(h.getUnsignedByte(1)).as("gso_type: none").isZero();
+            assertThat(h.getUnsignedShortLE(6)).as("csum_start: Ethernet + IPv6 header").isEqualTo(14 + 40);
+            assertThat(h.getUnsignedShortLE(8)).as("csum_offset: TCP's checksum field").isEqualTo(16);
+        }
+        assertThat(tn.counters().get(TransportCounter.SEND_ERRORS)).isZero();
+    }
+
+    /** The readable bytes of {@code b}, which is released. */
+    private static byte[] bytes(ByteBuf b) {
+        try {
+            byte[] out = new byte[b.readableBytes()];
+            b.getBytes(b.readerIndex(), out);
+            return out;
+        } finally {
+            b.release();
+        }
     }
 
     /** An Ethernet frame with an IPv4 header of {@code ihl} words (DF, protocol TCP) and a bare 20-byte TCP header. */

@@ -6,14 +6,10 @@ import com.sun.net.httpserver.HttpServer;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -72,32 +68,9 @@ class TapTcpTest {
 
     @Test
     void tcpHostForwardReachesAnHttpServerInTheNamespace() throws Exception {
-        Path www = Files.createDirectories(dir.resolve("www"));
-        Files.writeString(www.resolve("index.html"), GUEST_PAGE);
-        guest.ns().start("busybox", "httpd", "-f", "-p", Integer.toString(GUEST_HTTP_PORT), "-h", www.toString());
-        String response = null;
-        long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (response == null && System.nanoTime() < end) {
-            response = get(forwardedPort);
-            if (response == null) {
-                Thread.sleep(200);                  // httpd may not listen yet
-            }
-        }
+        String response = NamespaceHttpd.start(guest.ns(), dir, Integer.toString(GUEST_HTTP_PORT), GUEST_PAGE)
+                .getThroughForward(InetAddress.getLoopbackAddress(), forwardedPort);
         assertThat(response).as("HTTP response through the forward").isNotNull()
                 .startsWith("HTTP/1.").endsWith(GUEST_PAGE);
-    }
-
-    /** GET / from 127.0.0.1:{@code port}, the whole response; null if refused, reset or empty. */
-    private static String get(int port) throws InterruptedException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
-            s.setSoTimeout(5000);
-            s.getOutputStream().write("GET / HTTP/1.0\r\nHost: ns\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            String r = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-            return r.isEmpty() ? null : r;
-        } catch (IOException e) {
-            return null;
-        }
     }
 }
