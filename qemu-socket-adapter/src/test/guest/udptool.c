@@ -8,7 +8,8 @@
  *   (dev.jslirp.e2e.nat.Udptool):
  *
  *   udptool send ADDR PORT SIZE [COUNT [TIMEOUT_MS]]
- *     Connects a UDP socket to ADDR:PORT (so the kernel reports ICMP errors for that peer on it),
+ *     Connects a UDP socket to ADDR:PORT, ADDR an IPv4 or IPv6 address (so the kernel reports
+ *     ICMP and ICMPv6 errors for that peer on it),
  *     then COUNT times (default 1): sends one datagram of SIZE bytes (0..65507) and waits up to
  *     TIMEOUT_MS (default 2000) for a datagram back, which must be the same bytes. Each datagram
  *     carries a different pattern (its number and a byte sequence), so a reply to an earlier one
@@ -20,11 +21,12 @@
  *     and finally "sent N ok M"; exits 0 if every datagram came back intact, 1 if not, 2 on bad use.
  *
  *   udptool echo PORT
- *     Binds 0.0.0.0:PORT and sends every datagram back to where it came from, forever, printing
- *     "echo SIZE ADDR:PORT" per datagram (stdout is line-buffered for that).
+ *     Binds [::]:PORT for both families and sends every datagram back to where it came from,
+ *     forever, printing "echo SIZE ADDR:PORT" per datagram (stdout is line-buffered for that):
+ *     an IPv4 peer as a dotted quad, an IPv6 one as [ADDR].
  *
- *   IPv4 only; addresses are dotted quads (no name resolution: a static glibc binary cannot use
- *   NSS, and the tests use addresses anyway).
+ *   Addresses are literals (no name resolution: a static glibc binary cannot use NSS, and the
+ *   tests use addresses anyway).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_UDP_PAYLOAD 65507 /* 65535 - 20 (IPv4 header) - 8 (UDP header) */
+#define MAX_UDP_PAYLOAD 65507 /* 65535 - 20 (IPv4 header) - 8 (UDP header); IPv6 allows 65527 */
 
 static unsigned char out_buf[MAX_UDP_PAYLOAD];
 static unsigned char in_buf[MAX_UDP_PAYLOAD + 1];
@@ -87,16 +89,22 @@ static void fill(unsigned char *b, long size, long n) {
 
 static int send_mode(int argc, char **argv) {
     long port, size, count = 1, timeout_ms = 2000;
-    struct sockaddr_in to = {.sin_family = AF_INET};
-    if (argc < 5 || argc > 7 || inet_pton(AF_INET, argv[2], &to.sin_addr) != 1
+    struct sockaddr_in to4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 to6 = {.sin6_family = AF_INET6};
+    int v6 = argc >= 3 && strchr(argv[2], ':') != NULL;
+    if (argc < 5 || argc > 7
+        || (v6 ? inet_pton(AF_INET6, argv[2], &to6.sin6_addr) : inet_pton(AF_INET, argv[2], &to4.sin_addr)) != 1
         || parse_int(argv[3], 1, 65535, &port) || parse_int(argv[4], 0, MAX_UDP_PAYLOAD, &size)
         || (argc > 5 && parse_int(argv[5], 1, 100000, &count))
         || (argc > 6 && parse_int(argv[6], 1, 600000, &timeout_ms))) {
         return usage();
     }
-    to.sin_port = htons((unsigned short) port);
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    if (s < 0 || connect(s, (struct sockaddr *) &to, sizeof to) < 0) {
+    to4.sin_port = htons((unsigned short) port);
+    to6.sin6_port = htons((unsigned short) port);
+    struct sockaddr *to = v6 ? (struct sockaddr *) &to6 : (struct sockaddr *) &to4;
+    socklen_t to_len = v6 ? sizeof to6 : sizeof to4;
+    int s = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+    if (s < 0 || connect(s, to, to_len) < 0) {
         printf("error %s\n", errno_name(errno));
         return 1;
     }
@@ -157,16 +165,19 @@ static int echo_mode(int argc, char **argv) {
     if (argc != 3 || parse_int(argv[2], 1, 65535, &port)) {
         return usage();
     }
-    struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons((unsigned short) port)};
-    me.sin_addr.s_addr = htonl(INADDR_ANY);
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    if (s < 0 || bind(s, (struct sockaddr *) &me, sizeof me) < 0) {
+    struct sockaddr_in6 me = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short) port)};
+    me.sin6_addr = in6addr_any;
+    int off = 0;
+    int s = socket(AF_INET6, SOCK_DGRAM, 0);
+    /* Both families on one socket: IPv4 peers arrive as ::ffff:a.b.c.d. */
+    if (s < 0 || setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) < 0
+        || bind(s, (struct sockaddr *) &me, sizeof me) < 0) {
         perror("udptool echo");
         return 1;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (;;) {
-        struct sockaddr_in from;
+        struct sockaddr_in6 from;
         socklen_t len = sizeof from;
         ssize_t got = recvfrom(s, in_buf, sizeof in_buf, 0, (struct sockaddr *) &from, &len);
         if (got < 0) {
@@ -179,9 +190,14 @@ static int echo_mode(int argc, char **argv) {
         if (sendto(s, in_buf, (size_t) got, 0, (struct sockaddr *) &from, len) < 0) {
             perror("udptool echo: sendto");
         }
-        char addr[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &from.sin_addr, addr, sizeof addr);
-        printf("echo %ld %s:%u\n", (long) got, addr, ntohs(from.sin_port));
+        char addr[INET6_ADDRSTRLEN];
+        if (IN6_IS_ADDR_V4MAPPED(&from.sin6_addr)) {
+            inet_ntop(AF_INET, &from.sin6_addr.s6_addr[12], addr, sizeof addr);
+            printf("echo %ld %s:%u\n", (long) got, addr, ntohs(from.sin6_port));
+        } else {
+            inet_ntop(AF_INET6, &from.sin6_addr, addr, sizeof addr);
+            printf("echo %ld [%s]:%u\n", (long) got, addr, ntohs(from.sin6_port));
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 package dev.jslirp;
 
+import dev.jslirp.autoconf.Dhcpv6Server;
+import dev.jslirp.autoconf.RouterAdvertiser;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.spi.FrameSink;
@@ -25,9 +27,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The default jslirp network, assembled: the core ({@link GuestNetwork}) with the DHCP
- * server, the DNS service, the TFTP server if one is configured, and the NAT, in that
- * order (the TFTP server takes UDP to the host address on its own ports before the NAT
- * would take it to the host's loopback). The one entry point for library users:
+ * server, with IPv6 on the router advertisements and the stateless DHCPv6 server, the DNS
+ * service, the TFTP server if one is configured, and the NAT, in that order (the TFTP
+ * server takes UDP to the host address on its own ports before the NAT would take it to
+ * the host's loopback). The one entry point for library users:
  *
  * <pre>{@code
  * try (JslirpNetwork net = JslirpNetwork.builder().build()) {
@@ -198,6 +201,10 @@ public final class JslirpNetwork implements AutoCloseable {
                     .alloc(alloc)
                     .hostChannels(hostChannels)
                     .service(dhcpServer);
+            if (network.ipv6()) {
+                // IPv6's counterparts of DHCP, from the same configuration (dnssearch=, bootfile=).
+                b.service(new RouterAdvertiser(dhcp)).service(new Dhcpv6Server(dhcp));
+            }
             if (dnsService) {
                 b.service(new DnsService(dns));
             }

@@ -1,8 +1,7 @@
 package dev.jslirp.dns;
 
 import dev.jslirp.core.config.ConfigException;
-import dev.jslirp.core.wire.Ipv4Address;
-import java.net.Inet4Address;
+import dev.jslirp.core.wire.IpAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -22,7 +21,7 @@ import java.util.Map;
 public final class DnsConfig {
     private final List<InetSocketAddress> upstreams;
     private final Path resolvConf;
-    private final Map<String, Integer> records;
+    private final Map<String, List<IpAddress>> records;
     private final String hostName;
     private final Duration upstreamTimeout;
     private final int maxInFlight;
@@ -34,7 +33,9 @@ public final class DnsConfig {
     private DnsConfig(Builder b) {
         this.upstreams = Collections.unmodifiableList(new ArrayList<>(b.upstreams));
         this.resolvConf = b.resolvConf;
-        this.records = Collections.unmodifiableMap(new LinkedHashMap<>(b.records));
+        Map<String, List<IpAddress>> r = new LinkedHashMap<>();
+        b.records.forEach((name, addresses) -> r.put(name, List.copyOf(addresses)));
+        this.records = Collections.unmodifiableMap(r);
         this.hostName = b.hostName;
         this.upstreamTimeout = b.upstreamTimeout;
         this.maxInFlight = b.maxInFlight;
@@ -64,12 +65,19 @@ public final class DnsConfig {
         return resolvConf;
     }
 
-    /** Names answered locally, lower-case without trailing dot, to IPv4 addresses. */
-    public Map<String, Integer> records() {
+    /**
+     * Names answered locally, lower-case without trailing dot, each to its addresses: at
+     * most one IPv4 address (its A record) and one IPv6 address (its AAAA record), IPv4
+     * first.
+     */
+    public Map<String, List<IpAddress>> records() {
         return records;
     }
 
-    /** The name that resolves to the host (gateway) address, or null for none. */
+    /**
+     * The name that resolves to the host (gateway) address, or null for none: an A record
+     * of the IPv4 host address and, with IPv6 on, an AAAA record of the IPv6 one.
+     */
     public String hostName() {
         return hostName;
     }
@@ -112,7 +120,7 @@ public final class DnsConfig {
     public static final class Builder {
         private final List<InetSocketAddress> upstreams = new ArrayList<>();
         private Path resolvConf = Paths.get("/etc/resolv.conf");
-        private final Map<String, Integer> records = new LinkedHashMap<>();
+        private final Map<String, List<IpAddress>> records = new LinkedHashMap<>();
         private String hostName = "host.jslirp.internal";
         private Duration upstreamTimeout = Duration.ofSeconds(2);
         private int maxInFlight = 256;
@@ -124,28 +132,53 @@ public final class DnsConfig {
         private Builder() {
         }
 
-        /** Adds an upstream resolver: a resolved IPv4 address and port. */
+        /** Adds an upstream resolver: a resolved IPv4 or IPv6 address and a port. */
         public Builder addUpstream(InetSocketAddress upstream) {
-            if (upstream.isUnresolved() || !(upstream.getAddress() instanceof Inet4Address) || upstream.getPort() == 0) {
-                throw new ConfigException("dns-upstream", "'" + upstream + "' (expected an IPv4 address and a port)");
+            if (upstream.isUnresolved() || upstream.getPort() == 0) {
+                throw new ConfigException("dns-upstream", "'" + upstream + "' (expected an IP address and a port)");
             }
             upstreams.add(upstream);
             return this;
         }
 
-        /** Parses {@code --dns-upstream ADDR[:PORT]} (IPv4; port 53 by default). */
+        /**
+         * Parses {@code --dns-upstream ADDR[:PORT]}: {@code a.b.c.d}, {@code a.b.c.d:port},
+         * an IPv6 address, or one in brackets with a port ({@code [::1]:5353}); port 53 by
+         * default.
+         */
         public Builder addUpstream(String spec) {
             String s = spec.trim();
-            int colon = s.lastIndexOf(':');
             try {
-                int addr = Ipv4Address.parse(colon < 0 ? s : s.substring(0, colon));
-                int port = colon < 0 ? 53 : Integer.parseInt(s.substring(colon + 1));
-                if (port < 1 || port > 65535) {
-                    throw new IllegalArgumentException("port");
+                String address = s;
+                int port = 53;
+                if (s.startsWith("[")) {
+                    int close = s.indexOf(']');
+                    if (close < 0) {
+                        throw new IllegalArgumentException("no ']'");
+                    }
+                    address = s.substring(1, close);
+                    String rest = s.substring(close + 1);
+                    if (!rest.isEmpty()) {
+                        if (!rest.startsWith(":")) {
+                            throw new IllegalArgumentException("after ']'");
+                        }
+                        port = Integer.parseInt(rest.substring(1));
+                    }
+                } else if (s.indexOf(':') == s.lastIndexOf(':') && s.indexOf(':') >= 0) {
+                    address = s.substring(0, s.indexOf(':'));          // a.b.c.d:port
+                    port = Integer.parseInt(s.substring(s.indexOf(':') + 1));
                 }
-                return addUpstream(new InetSocketAddress(Ipv4Address.toInetAddress(addr), port));
+                IpAddress a = IpAddress.parse(address);
+                if ((s.startsWith("[") && !a.isIpv6()) || port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("form");
+                }
+                return addUpstream(new InetSocketAddress(a.toInetAddress(), port));
             } catch (IllegalArgumentException e) {
-                throw new ConfigException("dns-upstream", "'" + spec + "' (expected a.b.c.d or a.b.c.d:port)");
+                if (e instanceof ConfigException c) {
+                    throw c;
+                }
+                throw new ConfigException("dns-upstream", "'" + spec
+                        + "' (expected a.b.c.d, a.b.c.d:port, an IPv6 address, or [ipv6]:port)");
             }
         }
 
@@ -155,24 +188,39 @@ public final class DnsConfig {
             return this;
         }
 
-        /** Parses {@code --dns-record name=a.b.c.d}. */
+        /**
+         * Parses {@code --dns-record name=ADDR}: an IPv4 address gives the name an A record,
+         * an IPv6 address an AAAA record; give both to answer both.
+         */
         public Builder addRecord(String spec) {
             int eq = spec.indexOf('=');
+            String form = "'" + spec + "' (expected name=a.b.c.d or name=IPv6 address, e.g. db=10.0.2.50 or db=fec0::50)";
             if (eq <= 0) {
-                throw new ConfigException("dns-record", "'" + spec + "' (expected name=a.b.c.d)");
+                throw new ConfigException("dns-record", form);
             }
-            int addr;
+            IpAddress addr;
             try {
-                addr = Ipv4Address.parse(spec.substring(eq + 1));
+                addr = IpAddress.parse(spec.substring(eq + 1).trim());
             } catch (IllegalArgumentException e) {
-                throw new ConfigException("dns-record", "'" + spec + "' (expected name=a.b.c.d)");
+                throw new ConfigException("dns-record", form);
             }
             return addRecord(spec.substring(0, eq), addr);
         }
 
-        /** Answers {@code name} with {@code address} without asking upstream. */
+        /** Answers {@code name} with IPv4 {@code address} (an A record) without asking upstream. */
         public Builder addRecord(String name, int address) {
-            records.put(normalize("dns-record", name), address);
+            return addRecord(name, IpAddress.ipv4(address));
+        }
+
+        /**
+         * Answers {@code name} with {@code address} without asking upstream: an A record for
+         * an IPv4 address, an AAAA record for an IPv6 one. A later address of the same family
+         * replaces the earlier one.
+         */
+        public Builder addRecord(String name, IpAddress address) {
+            List<IpAddress> list = records.computeIfAbsent(normalize("dns-record", name), n -> new ArrayList<>());
+            list.removeIf(a -> a.isIpv4() == address.isIpv4());
+            list.add(address.isIpv4() ? 0 : list.size(), address);
             return this;
         }
 

@@ -12,19 +12,21 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
- * The DNS server at the network's DNS address (10.0.2.3 by default), port 53.
+ * The DNS server at the network's DNS addresses (10.0.2.3, fec0::3 and fe80::3 by
+ * default), port 53, forwarding to upstreams of either family.
  *
  * <h2>Theory of operation</h2>
- * <p>UDP queries from the guest arrive through {@link #handle}. Only the header and the
+ * <p>UDP queries from the guest to a DNS address of either family (10.0.2.3, fec0::3,
+ * fe80::3; {@link NetworkConfig#isDns}) arrive through {@link #handle}. Only the header and the
  * single question are parsed ({@link DnsMessageView}, bounded against compression
  * loops, long labels and names, truncation). Then, in this order
  * ({@link LocalAnswers}):
  * <ul>
  *   <li>less than a header, a response, or no usable source: dropped and counted;</li>
  *   <li>a bad question: FORMERR; another opcode than QUERY: NOTIMP;</li>
- *   <li>a local name ({@link DnsConfig#hostName()} for the gateway address,
- *       {@link DnsConfig#records()}): answered here, case-insensitively; types other
- *       than A get an empty NOERROR (NODATA);</li>
+ *   <li>a local name ({@link DnsConfig#hostName()} for the host addresses,
+ *       {@link DnsConfig#records()}): answered here, case-insensitively, A and AAAA
+ *       from the name's records; other types get an empty NOERROR (NODATA);</li>
  *   <li>with {@code restrict=on}: REFUSED, nothing leaves the host;</li>
  *   <li>else forwarded to the upstreams ({@link UdpForwarder}), whose answer goes back
  *       to the guest byte for byte but for the ID.</li>
@@ -72,8 +74,7 @@ public final class DnsService implements GuestService {
         this.net = context.config();
         this.counters = context.stats().service("dns", DnsCounter.class);
         upstreams.countIn(counters);
-        this.local = new LocalAnswers(new LocalNames(config, context.config().host()), context.config().restrict(),
-                counters);
+        this.local = new LocalAnswers(new LocalNames(config, context.config()), context.config().restrict(), counters);
         this.toGuest = new GuestDatagrams(context);
         this.udp = new UdpForwarder(context, config, upstreams, toGuest, counters);
         this.tcp = new DnsTcpServer(context, config, upstreams, local, counters);

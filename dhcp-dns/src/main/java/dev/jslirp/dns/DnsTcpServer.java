@@ -93,6 +93,7 @@ final class DnsTcpServer {
                 context.registerTcpEndpoint(context.config().dnsAddress(), GuestDatagrams.DNS_PORT, at);
                 if (context.config().ipv6()) {
                     context.registerTcpEndpoint(context.config().ipv6Dns(), GuestDatagrams.DNS_PORT, at);
+                    context.registerTcpEndpoint(context.config().dnsLinkLocal(), GuestDatagrams.DNS_PORT, at);
                 }
                 LOG.debug("DNS over TCP for {}:53 served at {}", context.config().dnsAddress(), at);
             }

@@ -145,8 +145,8 @@ final class DnsTcpSession extends ChannelInboundHandlerAdapter {
 
     private ByteBuf servfail() {
         server.counters().increment(DnsCounter.SERVFAIL_SENT);
-        ByteBuf out = ctx.alloc().buffer(LocalAnswers.length(view, false));
-        LocalAnswers.write(out, view, view.id(), DnsMessageView.RCODE_SERVFAIL, false, true, LocalNames.NOT_LOCAL);
+        ByteBuf out = ctx.alloc().buffer(LocalAnswers.errorLength(view));
+        LocalAnswers.writeError(out, view, view.id(), DnsMessageView.RCODE_SERVFAIL);
         return out;
     }
 

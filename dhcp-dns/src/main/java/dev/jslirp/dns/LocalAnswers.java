@@ -1,6 +1,7 @@
 package dev.jslirp.dns;
 
 import dev.jslirp.core.stats.Counters;
+import dev.jslirp.core.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -10,8 +11,9 @@ import io.netty.buffer.ByteBuf;
  * <ul>
  *   <li>a question that does not parse: FORMERR (RFC 1035 section 4.1.1);</li>
  *   <li>an opcode other than QUERY: NOTIMP;</li>
- *   <li>a local name ({@link LocalNames}): its A record for type A or ANY, else
- *       NOERROR with no answer (NODATA, RFC 2308 section 2.2), authoritative;</li>
+ *   <li>a local name ({@link LocalNames}): its A record for type A, its AAAA record
+ *       for type AAAA (RFC 3596), both for ANY; NOERROR with no answer (NODATA, RFC
+ *       2308 section 2.2) when it has no record of the type asked; authoritative;</li>
  *   <li>anything else with {@code restrict=on}: REFUSED, since nothing may leave;</li>
  *   <li>anything else goes upstream.</li>
  * </ul>
@@ -21,8 +23,8 @@ import io.netty.buffer.ByteBuf;
 final class LocalAnswers {
     /** TTL of local records: short, as a local record may change with the next start. */
     static final int TTL_SECONDS = 60;
-    /** An A record after the question: compressed name (2), type, class, TTL, RDLENGTH, address. */
-    private static final int A_RECORD_LENGTH = 2 + 2 + 2 + 4 + 2 + 4;
+    /** A resource record after the question: compressed name (2), type, class, TTL, RDLENGTH; then the address. */
+    private static final int RECORD_HEAD_LENGTH = 2 + 2 + 2 + 4 + 2;
     /** Pointer to the question's name at offset 12 (RFC 1035 section 4.1.4). */
     private static final int POINTER_TO_QUESTION = 0xc000 | DnsMessageView.HEADER_LENGTH;
 
@@ -31,7 +33,8 @@ final class LocalAnswers {
     private final Counters<DnsCounter> counters;
     private int rcode;
     private boolean authoritative;
-    private long address;
+    private IpAddress a;
+    private IpAddress aaaa;
 
     LocalAnswers(LocalNames names, boolean restrict, Counters<DnsCounter> counters) {
         this.names = names;
@@ -48,7 +51,8 @@ final class LocalAnswers {
      *         {@link #writeReply} then build the answer), false to ask an upstream
      */
     boolean decide(DnsMessageView q, DnsMessageView.Problem problem) {
-        address = LocalNames.NOT_LOCAL;
+        a = null;
+        aaaa = null;
         authoritative = false;
         if (problem != null) {
             counters.increment(DnsCounter.MALFORMED_QUERIES);
@@ -61,14 +65,15 @@ final class LocalAnswers {
             rcode = DnsMessageView.RCODE_NOTIMP;
             return true;
         }
-        long local = names.lookup(q);
-        if (local != LocalNames.NOT_LOCAL) {
+        LocalNames.Entry local = names.lookup(q);
+        if (local != null) {
             counters.increment(DnsCounter.ANSWERED_LOCALLY);
             rcode = DnsMessageView.RCODE_NOERROR;
             authoritative = true;
-            boolean typeMatches = q.qtype() == DnsMessageView.TYPE_A || q.qtype() == DnsMessageView.TYPE_ANY;
             boolean classMatches = q.qclass() == DnsMessageView.CLASS_IN || q.qclass() == DnsMessageView.CLASS_ANY;
-            address = typeMatches && classMatches ? local : LocalNames.NOT_LOCAL;
+            boolean any = q.qtype() == DnsMessageView.TYPE_ANY;
+            a = classMatches && (any || q.qtype() == DnsMessageView.TYPE_A) ? local.ipv4 : null;
+            aaaa = classMatches && (any || q.qtype() == DnsMessageView.TYPE_AAAA) ? local.ipv6 : null;
             return true;
         }
         if (restrict) {
@@ -81,7 +86,7 @@ final class LocalAnswers {
 
     /** Length of the answer {@link #decide} chose for {@code q}. */
     int replyLength(DnsMessageView q) {
-        return length(q, address != LocalNames.NOT_LOCAL);
+        return length(q, a, aaaa);
     }
 
     /**
@@ -89,23 +94,38 @@ final class LocalAnswers {
      * index, {@link #replyLength} bytes; {@code out} stays the caller's.
      */
     void writeReply(ByteBuf out, DnsMessageView q) {
-        write(out, q, q.id(), rcode, authoritative, !restrict, address);
+        write(out, q, q.id(), rcode, authoritative, !restrict, a, aaaa);
     }
 
-    /** Length of an answer to {@code q} with one A record or none. */
-    static int length(DnsMessageView q, boolean withAddress) {
-        return DnsMessageView.HEADER_LENGTH + q.questionLength() + (withAddress ? A_RECORD_LENGTH : 0);
+    /** Length of an answer to {@code q} without records (an error, or NODATA). */
+    static int errorLength(DnsMessageView q) {
+        return length(q, null, null);
+    }
+
+    /**
+     * Writes an answer to {@code q} without records, with {@code id} and {@code rcode}
+     * (a SERVFAIL, say), recursion available; {@code out} stays the caller's.
+     */
+    static void writeError(ByteBuf out, DnsMessageView q, int id, int rcode) {
+        write(out, q, id, rcode, false, true, null, null);
+    }
+
+    /** Length of an answer to {@code q} with an A record of {@code a} and an AAAA record of {@code aaaa}, each if not null. */
+    static int length(DnsMessageView q, IpAddress a, IpAddress aaaa) {
+        return DnsMessageView.HEADER_LENGTH + q.questionLength() + (a != null ? RECORD_HEAD_LENGTH + 4 : 0)
+                + (aaaa != null ? RECORD_HEAD_LENGTH + 16 : 0);
     }
 
     /**
      * Writes an answer to {@code q} at {@code out}'s writer index: header with
-     * {@code id} and {@code rcode}, the question as sent if it parsed, and one A
-     * record unless {@code address} is {@link LocalNames#NOT_LOCAL}.
-     * {@code out} stays the caller's.
+     * {@code id} and {@code rcode}, the question as sent if it parsed, an A record of
+     * {@code a} and an AAAA record of {@code aaaa}, each if not null (and the question
+     * parsed). {@code out} stays the caller's.
      */
     static void write(ByteBuf out, DnsMessageView q, int id, int rcode, boolean authoritative,
-                      boolean recursionAvailable, long address) {
-        boolean withAddress = address != LocalNames.NOT_LOCAL && q.hasQuestion();
+                      boolean recursionAvailable, IpAddress a, IpAddress aaaa) {
+        boolean withA = a != null && q.hasQuestion();
+        boolean withAaaa = aaaa != null && q.hasQuestion();
         int flags = DnsMessageView.FLAG_QR
                 | (q.flags() & (DnsMessageView.OPCODE_BITS | DnsMessageView.FLAG_RD))   // opcode and RD echoed (RFC 1035 4.1.1)
                 | (authoritative ? DnsMessageView.FLAG_AA : 0)
@@ -114,19 +134,28 @@ final class LocalAnswers {
         out.writeShort(id);
         out.writeShort(flags);
         out.writeShort(q.hasQuestion() ? 1 : 0);
-        out.writeShort(withAddress ? 1 : 0);
+        out.writeShort((withA ? 1 : 0) + (withAaaa ? 1 : 0));
         out.writeShort(0);
         out.writeShort(0);
         if (q.hasQuestion()) {
             out.writeBytes(q.buffer(), q.questionOffset(), q.questionLength());
         }
-        if (withAddress) {
-            out.writeShort(POINTER_TO_QUESTION);
-            out.writeShort(DnsMessageView.TYPE_A);
-            out.writeShort(DnsMessageView.CLASS_IN);
-            out.writeInt(TTL_SECONDS);
-            out.writeShort(4);
-            out.writeInt((int) address);
+        if (withA) {
+            writeRecordHead(out, DnsMessageView.TYPE_A, 4);
+            out.writeInt(a.ipv4());
         }
+        if (withAaaa) {
+            writeRecordHead(out, DnsMessageView.TYPE_AAAA, 16);
+            out.writeLong(aaaa.hi());
+            out.writeLong(aaaa.lo());
+        }
+    }
+
+    private static void writeRecordHead(ByteBuf out, int type, int rdLength) {
+        out.writeShort(POINTER_TO_QUESTION);
+        out.writeShort(type);
+        out.writeShort(DnsMessageView.CLASS_IN);
+        out.writeInt(TTL_SECONDS);
+        out.writeShort(rdLength);
     }
 }

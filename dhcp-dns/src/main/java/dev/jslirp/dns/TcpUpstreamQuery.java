@@ -142,8 +142,8 @@ final class TcpUpstreamQuery {
         server.counters().increment(DnsCounter.SERVFAIL_SENT);
         DnsMessageView q = server.queryView();
         q.wrap(query, query.readerIndex(), query.readableBytes());
-        ByteBuf out = server.context().alloc().buffer(LocalAnswers.length(q, false));
-        LocalAnswers.write(out, q, q.id(), DnsMessageView.RCODE_SERVFAIL, false, true, LocalNames.NOT_LOCAL);
+        ByteBuf out = server.context().alloc().buffer(LocalAnswers.errorLength(q));
+        LocalAnswers.writeError(out, q, q.id(), DnsMessageView.RCODE_SERVFAIL);
         return out;
     }
 

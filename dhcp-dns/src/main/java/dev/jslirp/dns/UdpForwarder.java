@@ -3,7 +3,7 @@ package dev.jslirp.dns;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.LatencyHistogram;
-import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.IpAddress;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
@@ -14,6 +14,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,9 +45,12 @@ import org.slf4j.LoggerFactory;
  * TC bit pass unchanged (a truncated answer makes the guest retry over TCP).
  *
  * <h2>Host sockets</h2>
- * <p>At most two unconnected UDP sockets on the network's event loop, opened on first
- * use: one bound to 127.0.0.1 for loopback upstreams (such as systemd-resolved's
- * 127.0.0.53), one bound to 0.0.0.0 for the others, both on an ephemeral port. They
+ * <p>At most four unconnected UDP sockets on the network's event loop, opened on first
+ * use, one per family and scope of upstream: bound to 127.0.0.1 for IPv4 loopback
+ * upstreams (such as systemd-resolved's 127.0.0.53), to ::1 for IPv6 loopback ones, to
+ * 0.0.0.0 and to :: for the others, each on an ephemeral port (an IPv6 socket bound to
+ * an IPv4 address can only reach IPv4, hence one per family). A host without IPv6 fails
+ * to open the IPv6 ones, which counts as that upstream failing: the query moves on. They
  * read into buffers of 64 KiB, so no answer is ever cut.
  *
  * <h2>Bounds</h2>
@@ -59,10 +63,14 @@ final class UdpForwarder {
     /** Receive buffer size: the largest UDP payload fits (RFC 768 length field, 65535 - 8). */
     private static final int RECEIVE_BUFFER = 65536;
     /** 127.0.0.1 with an ephemeral port, where host sockets towards loopback peers bind. */
-    static final InetSocketAddress LOOPBACK_EPHEMERAL =
-            new InetSocketAddress(Ipv4Address.toInetAddress(Ipv4Address.parse("127.0.0.1")), 0);
-    private static final InetSocketAddress WILDCARD_EPHEMERAL =
-            new InetSocketAddress(Ipv4Address.toInetAddress(Ipv4Address.ANY), 0);
+    static final InetSocketAddress LOOPBACK_EPHEMERAL = new InetSocketAddress(IpAddress.V4_LOOPBACK.toInetAddress(), 0);
+    /** Where the sockets bind, by {@link #socketIndex}: IPv4 loopback, IPv4 wildcard, IPv6 loopback, IPv6 wildcard. */
+    private static final InetSocketAddress[] LOCAL_ADDRESSES = {
+        LOOPBACK_EPHEMERAL,
+        new InetSocketAddress(IpAddress.V4_ANY.toInetAddress(), 0),
+        new InetSocketAddress(IpAddress.V6_LOOPBACK.toInetAddress(), 0),
+        new InetSocketAddress(IpAddress.V6_ANY.toInetAddress(), 0),
+    };
 
     private final GuestContext context;
     private final Upstreams upstreams;
@@ -76,8 +84,8 @@ final class UdpForwarder {
     private final QueryIds ids = new QueryIds();
     private final DnsMessageView answerView = new DnsMessageView();
     private final DnsMessageView queryView = new DnsMessageView();
-    private ChannelFuture loopbackSocket;
-    private ChannelFuture wildcardSocket;
+    /** The host sockets by {@link #socketIndex}, null until first used. */
+    private final ChannelFuture[] sockets = new ChannelFuture[LOCAL_ADDRESSES.length];
     private boolean stopped;
 
     /** One query in flight. */
@@ -221,8 +229,8 @@ final class UdpForwarder {
 
     private void sendServfail(DnsMessageView q, int id, ReplyTo replyTo) {
         counters.increment(DnsCounter.SERVFAIL_SENT);
-        ByteBuf frame = toGuest.newFrame(LocalAnswers.length(q, false));
-        LocalAnswers.write(frame, q, id, DnsMessageView.RCODE_SERVFAIL, false, true, LocalNames.NOT_LOCAL);
+        ByteBuf frame = toGuest.newFrame(LocalAnswers.errorLength(q));
+        LocalAnswers.writeError(frame, q, id, DnsMessageView.RCODE_SERVFAIL);
         toGuest.send(frame, replyTo);
     }
 
@@ -273,17 +281,19 @@ final class UdpForwarder {
     }
 
     private ChannelFuture socketFor(InetSocketAddress upstream) {
-        boolean loopback = upstream.getAddress().isLoopbackAddress();
-        ChannelFuture socket = loopback ? loopbackSocket : wildcardSocket;
+        int i = socketIndex(upstream);
+        ChannelFuture socket = sockets[i];
         if (socket == null || (socket.isDone() && !socket.channel().isOpen())) {
-            socket = open(loopback ? LOOPBACK_EPHEMERAL : WILDCARD_EPHEMERAL);
-            if (loopback) {
-                loopbackSocket = socket;
-            } else {
-                wildcardSocket = socket;
-            }
+            socket = open(LOCAL_ADDRESSES[i]);
+            sockets[i] = socket;
         }
         return socket;
+    }
+
+    /** Which of {@link #LOCAL_ADDRESSES} a socket towards {@code upstream} binds to. */
+    private static int socketIndex(InetSocketAddress upstream) {
+        return (upstream.getAddress() instanceof Inet6Address ? 2 : 0)
+                + (upstream.getAddress().isLoopbackAddress() ? 0 : 1);
     }
 
     private ChannelFuture open(InetSocketAddress local) {
@@ -326,7 +336,7 @@ final class UdpForwarder {
     void stop() {
         clear();
         stopped = true;
-        for (ChannelFuture socket : new ChannelFuture[] {loopbackSocket, wildcardSocket}) {
+        for (ChannelFuture socket : sockets) {
             if (socket != null && socket.channel().isRegistered()) {   // one that failed to register is closed already
                 socket.channel().close();
             }

@@ -54,7 +54,7 @@ final class Upstreams {
             this.resolvConf = config.resolvConf();
             this.current = ResolvConf.read(resolvConf, port);
             if (current.isEmpty()) {
-                LOG.warn("{} lists no IPv4 nameserver: DNS queries the guest sends will fail", resolvConf);
+                LOG.warn("{} lists no usable nameserver: DNS queries the guest sends will fail", resolvConf);
             }
         }
     }

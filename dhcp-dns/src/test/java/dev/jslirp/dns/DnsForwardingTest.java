@@ -1,12 +1,16 @@
 package dev.jslirp.dns;
 
 import static dev.jslirp.dns.GuestDns.TYPE_A;
+import static dev.jslirp.dns.GuestDns.TYPE_AAAA;
 import static dev.jslirp.dns.DnsTestBed.counters;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.dns.TestDnsServer.Behaviour;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +45,40 @@ class DnsForwardingTest {
         assertThat(seen.get(0).from().getAddress().isLoopbackAddress()).isTrue();
         assertThat(counters(g).get(DnsCounter.FORWARDED)).isEqualTo(1);
         assertThat(counters(g).get(DnsCounter.ANSWERS_RELAYED)).isEqualTo(1);
+    }
+
+    @Test
+    void aQueryOverIpv6IsForwardedToAnIpv4UpstreamAndAnsweredFromTheAddressAsked() {
+        TestDnsServer up = bed.server().answer("example.test", "2001:db8::1");
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(up.address()).build());
+        GuestDns.send6(g, GuestFrames6.GUEST6, GuestFrames6.DNS6, GuestDns.query(0x6006, "example.test", TYPE_AAAA));
+        GuestDns.Reply r = GuestDns.expectReply6(g, GuestFrames6.DNS6, GuestFrames6.GUEST6);
+        assertThat(r.id()).isEqualTo(0x6006);
+        assertThat(r.addresses()).containsExactly("2001:db8::1");
+        assertThat(up.received()).extracting(TestDnsServer.Received::transport).containsExactly("udp");
+    }
+
+    @Test
+    void anIpv6UpstreamOnLoopbackIsAskedAndBothFamiliesFailOverToEachOther() throws Exception {
+        TestDnsServer v6 = bed.closeLater(TestDnsServer.start(InetAddress.getByName("::1"), 0))
+                .answer("example.test", "192.0.2.6");
+        VirtualGuest g = bed.guest(DnsConfig.builder().addUpstream(v6.address()).build());
+        GuestDns.send(g, GuestDns.query(1, "example.test", TYPE_A));
+        assertThat(GuestDns.expectReply(g).addresses()).containsExactly("192.0.2.6");
+        assertThat(v6.received()).hasSize(1);
+        assertThat(v6.received().get(0).from().getAddress()).isInstanceOf(Inet6Address.class);
+
+        TestDnsServer silentV6 = bed.closeLater(TestDnsServer.start(InetAddress.getByName("::1"), 0))
+                .behaviour(Behaviour.SILENT);
+        TestDnsServer v4 = bed.server().answer("example.test", "192.0.2.4");
+        TestDnsServer servfailV4 = bed.server().behaviour(Behaviour.SERVFAIL);
+        VirtualGuest g2 = bed.guest(DnsConfig.builder().addUpstream(servfailV4.address())
+                .addUpstream(silentV6.address()).addUpstream(v4.address()).upstreamTimeout(Duration.ofMillis(300))
+                .build());
+        GuestDns.send(g2, GuestDns.query(2, "example.test", TYPE_A));
+        assertThat(GuestDns.expectReply(g2).addresses()).containsExactly("192.0.2.4");
+        assertThat(silentV6.received()).hasSize(1);
+        assertThat(counters(g2).get(DnsCounter.UPSTREAM_TIMEOUTS)).isEqualTo(1);
     }
 
     @Test

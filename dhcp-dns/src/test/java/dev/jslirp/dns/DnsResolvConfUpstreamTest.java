@@ -22,8 +22,10 @@ class DnsResolvConfUpstreamTest {
     Path dir;
 
     @Test
-    void queriesGoToTheResolvConfNameserversAndFollowAChangedFile() throws Exception {
+    void queriesGoToTheResolvConfNameserversOfBothFamiliesAndFollowAChangedFile() throws Exception {
         try (TestDnsServer first = TestDnsServer.start().answer("example.test", "192.0.2.1");
+             TestDnsServer v6 = TestDnsServer.start(InetAddress.getByName("::1"), first.address().getPort())
+                     .answer("example.test", "192.0.2.6");
              TestDnsServer second = TestDnsServer.start(InetAddress.getByName("127.0.0.2"), first.address().getPort())
                      .answer("example.test", "192.0.2.2")) {
             Path conf = Files.writeString(dir.resolve("resolv.conf"),
@@ -32,7 +34,7 @@ class DnsResolvConfUpstreamTest {
                     .resolvConfRecheck(Duration.ofMillis(100)).build();
             try (VirtualGuest g = VirtualGuest.onRealLoop(NetworkConfig.defaults(), new DnsService(cfg))) {
                 GuestDns.send(g, GuestDns.query(1, "example.test", TYPE_A));
-                assertThat(GuestDns.expectReply(g).addresses()).containsExactly("192.0.2.1");
+                assertThat(GuestDns.expectReply(g).addresses()).as("the first nameserver, ::1").containsExactly("192.0.2.6");
 
                 Files.writeString(conf, "nameserver 127.0.0.2\n");
                 String answer = null;
@@ -45,12 +47,13 @@ class DnsResolvConfUpstreamTest {
                 assertThat(g.network().stats().service("dns", DnsCounter.class)
                         .get(DnsCounter.RESOLV_CONF_CHANGES)).isEqualTo(1);
             }
+            assertThat(first.received()).isEmpty();
         }
     }
 
     @Test
-    void aResolvConfWithOnlyIpv6NameserversGivesServfailAtOnce() throws Exception {
-        Path conf = Files.writeString(dir.resolve("resolv.conf"), "nameserver ::1\n");
+    void aResolvConfWithOnlyUnusableNameserversGivesServfailAtOnce() throws Exception {
+        Path conf = Files.writeString(dir.resolve("resolv.conf"), "nameserver fe80::1\nnameserver fe80::2%no-such-if9\n");
         DnsConfig cfg = DnsConfig.builder().resolvConf(conf).build();
         try (VirtualGuest g = VirtualGuest.embedded(new DnsService(cfg))) {
             GuestDns.send(g, GuestDns.query(3, "example.test", TYPE_A));

@@ -8,7 +8,9 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.DropReason;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.testkit.VirtualGuest;
+import dev.jslirp.core.wire.IpAddress;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.List;
@@ -98,9 +100,10 @@ class DnsServiceLocalTest {
     }
 
     @Test
-    void aaaaForALocalNameIsNoDataNotNxdomain() {
-        try (VirtualGuest g = VirtualGuest.embedded(new DnsService(config().build()))) {
-            GuestDns.send(g, GuestDns.query(9, "host.jslirp.internal", TYPE_AAAA));
+    void aaaaForALocalNameWithoutAnIpv6AddressIsNoDataNotNxdomain() {
+        DnsConfig cfg = config().addRecord("printer.lan=192.168.7.7").build();
+        try (VirtualGuest g = VirtualGuest.embedded(new DnsService(cfg))) {
+            GuestDns.send(g, GuestDns.query(9, "printer.lan", TYPE_AAAA));
             GuestDns.Reply r = GuestDns.expectReply(g);
             assertThat(r.id()).isEqualTo(9);
             assertThat(r.rcode()).isZero();
@@ -109,6 +112,70 @@ class DnsServiceLocalTest {
             assertThat(r.questionType()).isEqualTo(TYPE_AAAA);
         }
         assertThat(upstream.received()).isEmpty();
+    }
+
+    @Test
+    void theHostNameHasAnAaaaRecordOfTheIpv6HostAddressAndAnyGetsBoth() {
+        try (VirtualGuest g = VirtualGuest.embedded(new DnsService(config().build()))) {
+            GuestDns.send(g, GuestDns.query(1, "host.jslirp.internal", TYPE_AAAA));
+            GuestDns.Reply r = GuestDns.expectReply(g);
+            assertThat(r.addresses()).containsExactly("fec0::2");
+            assertThat(r.authoritative()).isTrue();
+            GuestDns.send(g, GuestDns.query(2, "host.jslirp.internal", 255));
+            assertThat(GuestDns.expectReply(g).addresses()).containsExactly("10.0.2.2", "fec0::2");
+        }
+        assertThat(upstream.received()).isEmpty();
+    }
+
+    @Test
+    void theHostNameHasOnlyTheRecordsOfTheFamiliesTheNetworkServes() {
+        NetworkConfig v4only = NetworkConfig.builder().ipv6(false).build();
+        try (VirtualGuest g = VirtualGuest.embedded(v4only, new DnsService(config().build()))) {
+            GuestDns.send(g, GuestDns.query(1, "host.jslirp.internal", TYPE_AAAA));
+            GuestDns.Reply r = GuestDns.expectReply(g);
+            assertThat(r.rcode()).isZero();
+            assertThat(r.answerCount()).isZero();
+        }
+        NetworkConfig v6only = NetworkConfig.builder().ipv4(false).ipv6Net("fd00:7::/64").build();
+        try (VirtualGuest g = VirtualGuest.embedded(v6only, new DnsService(config().build()))) {
+            GuestDns.send6(g, GuestFrames6.GUEST6_LL, IpAddress.parse("fd00:7::3"),
+                    GuestDns.query(2, "host.jslirp.internal", 255));
+            GuestDns.Reply r = GuestDns.expectReply6(g, IpAddress.parse("fd00:7::3"), GuestFrames6.GUEST6_LL);
+            assertThat(r.addresses()).containsExactly("fd00:7::2");
+        }
+    }
+
+    @Test
+    void anIpv6DnsRecordIsAnAaaaRecordAndANameMayHaveBoth() {
+        DnsConfig cfg = config().addRecord("v6.lan=fec0::50").addRecord("both.lan=10.0.2.60")
+                .addRecord("both.lan=fd00::60").build();
+        try (VirtualGuest g = VirtualGuest.embedded(new DnsService(cfg))) {
+            GuestDns.send(g, GuestDns.query(1, "v6.lan", TYPE_AAAA));
+            assertThat(GuestDns.expectReply(g).addresses()).containsExactly("fec0::50");
+            GuestDns.send(g, GuestDns.query(2, "v6.lan", TYPE_A));
+            GuestDns.Reply noA = GuestDns.expectReply(g);
+            assertThat(noA.rcode()).isZero();
+            assertThat(noA.answerCount()).isZero();
+            GuestDns.send(g, GuestDns.query(3, "both.lan", TYPE_A));
+            assertThat(GuestDns.expectReply(g).addresses()).containsExactly("10.0.2.60");
+            GuestDns.send(g, GuestDns.query(4, "both.lan", TYPE_AAAA));
+            assertThat(GuestDns.expectReply(g).addresses()).containsExactly("fd00::60");
+        }
+        assertThat(upstream.received()).isEmpty();
+    }
+
+    @Test
+    void queriesToTheIpv6DnsAddressesAreAnsweredFromTheAddressAsked() {
+        try (VirtualGuest g = VirtualGuest.embedded(new DnsService(config().build()))) {
+            for (IpAddress[] pair : new IpAddress[][] {{GuestFrames6.GUEST6, GuestFrames6.DNS6},
+                {GuestFrames6.GUEST6_LL, IpAddress.parse("fe80::3")}}) {
+                GuestDns.send6(g, pair[0], pair[1], GuestDns.query(5, "host.jslirp.internal", TYPE_AAAA));
+                GuestDns.Reply r = GuestDns.expectReply6(g, pair[1], pair[0]);
+                assertThat(r.id()).isEqualTo(5);
+                assertThat(r.addresses()).containsExactly("fec0::2");
+            }
+            assertThat(counters(g).get(DnsCounter.ANSWERED_LOCALLY)).isEqualTo(2);
+        }
     }
 
     @Test

@@ -3,7 +3,10 @@ package dev.jslirp.dns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
+import dev.jslirp.core.testkit.PcapFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
@@ -113,6 +116,33 @@ final class GuestDns {
         g.send(GuestFrames.udp(port, GuestFrames.DNS, 53, message));
     }
 
+    /** Sends {@code message} over IPv6 from the guest's {@code src}, port {@link #GUEST_PORT}, to {@code server} port 53. */
+    static void send6(VirtualGuest g, IpAddress src, IpAddress server, byte[] message) {
+        g.send(GuestFrames6.udp(src, GUEST_PORT, server, 53, message));
+    }
+
+    /**
+     * The next DNS answer to the guest over IPv6, decoded: it must come from
+     * {@code server} port 53 to {@code guest} port {@link #GUEST_PORT}, with a valid UDP
+     * checksum (pcap4j checks it with the IPv6 pseudo-header).
+     */
+    static Reply expectReply6(VirtualGuest g, IpAddress server, IpAddress guest) {
+        try {
+            org.pcap4j.packet.EthernetPacket eth = PcapFrames.decode(g.expectFrame());
+            org.pcap4j.packet.IpV6Packet ip = eth.get(org.pcap4j.packet.IpV6Packet.class);
+            org.pcap4j.packet.UdpPacket udp = eth.get(org.pcap4j.packet.UdpPacket.class);
+            assertThat(ip).as("an IPv6 datagram: %s", eth).isNotNull();
+            assertThat(IpAddress.of(ip.getHeader().getSrcAddr())).isEqualTo(server);
+            assertThat(IpAddress.of(ip.getHeader().getDstAddr())).isEqualTo(guest);
+            assertThat(udp.getHeader().getSrcPort().valueAsInt()).isEqualTo(53);
+            assertThat(udp.getHeader().getDstPort().valueAsInt()).isEqualTo(GUEST_PORT);
+            assertThat(udp.hasValidChecksum(ip.getHeader().getSrcAddr(), ip.getHeader().getDstAddr(), false)).isTrue();
+            return decode(udp.getPayload().getRawData());
+        } catch (org.pcap4j.packet.IllegalRawDataException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /**
      * The next UDP datagram to the guest, reassembled from fragments if need be; checks
      * IP and UDP checksums and that it comes from 10.0.2.3:53.
@@ -187,6 +217,9 @@ final class GuestDns {
                     if (rec.type() == DnsRecordType.A) {
                         ByteBuf c = ((DnsRawRecord) rec).content();
                         addresses.add(Ipv4Address.toString(c.getInt(c.readerIndex())));
+                    } else if (rec.type() == DnsRecordType.AAAA) {
+                        ByteBuf c = ((DnsRawRecord) rec).content();
+                        addresses.add(IpAddress.of(c.getLong(c.readerIndex()), c.getLong(c.readerIndex() + 8)).toString());
                     }
                 }
                 boolean opt = false;

@@ -138,7 +138,7 @@ final class TestDnsServer implements AutoCloseable {
         return (InetSocketAddress) udp.localAddress();
     }
 
-    /** Answers {@code name} with the A record {@code address}. */
+    /** Answers {@code name} with {@code address}: an A record for IPv4, an AAAA record for IPv6. */
     TestDnsServer answer(String name, String address) {
         records.computeIfAbsent(key(name), k -> new ArrayList<>()).add(ipv4(address));
         return this;
@@ -236,14 +236,15 @@ final class TestDnsServer implements AutoCloseable {
             }
             return;
         }
-        List<byte[]> addresses = q.type() == DnsRecordType.A ? records.get(key(q.name())) : null;
-        if (addresses == null) {
+        int wanted = q.type() == DnsRecordType.A ? 4 : q.type() == DnsRecordType.AAAA ? 16 : -1;
+        List<byte[]> addresses = records.getOrDefault(key(q.name()), List.of()).stream()
+                .filter(a -> a.length == wanted).toList();
+        if (addresses.isEmpty()) {
             r.setCode(records.containsKey(key(q.name())) ? DnsResponseCode.NOERROR : DnsResponseCode.NXDOMAIN);
             return;
         }
         for (byte[] a : addresses) {
-            r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), DnsRecordType.A, 60,
-                    Unpooled.wrappedBuffer(a)));
+            r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), q.type(), 60, Unpooled.wrappedBuffer(a)));
         }
     }
 

@@ -107,10 +107,12 @@ final class NetworkSettings {
                     + "prefix, fec0::3).", (b, v, l) -> b.network.ipv6Dns(v)),
             Setting.jslirp("mtu", "BYTES", "IP MTU of the guest link, 576..65520 (default: 1500).",
                     (b, v, l) -> b.network.mtu(Values.integer(l, v))),
-            Setting.jslirp("dns-upstream", "ADDR[:PORT]", "Forward the guest's DNS queries to this resolver (IPv4, "
-                    + "port 53 by default; default: the host's /etc/resolv.conf).",
+            Setting.jslirp("dns-upstream", "ADDR[:PORT]", "Forward the guest's DNS queries to this resolver: "
+                    + "a.b.c.d[:PORT], an IPv6 address or [IPv6]:PORT (port 53 by default; default: the host's "
+                    + "/etc/resolv.conf, nameservers of both families).",
                     (b, v, l) -> b.dns.addUpstream(v)).repeatable(),
-            Setting.jslirp("dns-record", "NAME=ADDR", "Answer NAME with IPv4 address ADDR without asking upstream.",
+            Setting.jslirp("dns-record", "NAME=ADDR", "Answer NAME with ADDR without asking upstream: an A record "
+                    + "for an IPv4 address, an AAAA record for an IPv6 one (give both for both).",
                     (b, v, l) -> b.dns.addRecord(v)).repeatable(),
             Setting.jslirp("host-loopback", null, "Do not let connections to the gateway address reach the host's "
                     + "loopback.", (b, v, l) -> b.network.hostLoopback(Values.flag(l, v)))

@@ -157,7 +157,7 @@ class JslirpCommandTest {
                 "--dns-record", "db.test=10.0.2.50").configs().dns();
         assertThat(dns.upstreams()).containsExactly(new InetSocketAddress("127.0.0.1", 5353),
                 new InetSocketAddress("127.0.0.2", 53));
-        assertThat(dns.records()).containsEntry("db.test", ip("10.0.2.50"));
+        assertThat(dns.records()).containsEntry("db.test", java.util.List.of(dev.jslirp.core.wire.IpAddress.ipv4(ip("10.0.2.50"))));
     }
 
     @Test

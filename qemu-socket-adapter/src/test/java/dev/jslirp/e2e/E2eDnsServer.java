@@ -46,9 +46,10 @@ import java.util.function.Consumer;
 
 /**
  * The upstream DNS server of the end-to-end tests: a real resolver on a loopback address,
- * UDP and TCP on one port, built on Netty's codec-dns. It answers A queries for the names it
- * was given, NOERROR without answers for other types of those names, NXDOMAIN for the rest,
- * and records every query so a test can prove the guest's lookup reached it.
+ * UDP and TCP on one port, built on Netty's codec-dns. It answers A and AAAA queries for the
+ * names it was given (each name with one or more addresses of either family), NOERROR
+ * without answers for other types of those names, NXDOMAIN for the rest, and records every
+ * query so a test can prove the guest's lookup reached it.
  *
  * <p>Two ways to run it: in the test JVM ({@link #start}) as jslirp's {@code --dns-upstream};
  * or as a process of its own ({@link #main}) inside a network namespace, where libslirp, which
@@ -75,14 +76,14 @@ public final class E2eDnsServer implements AutoCloseable {
     }
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final Map<String, byte[]> records = new ConcurrentHashMap<>();
+    private final Map<String, List<byte[]>> records = new ConcurrentHashMap<>();
     private final List<Query> received = new CopyOnWriteArrayList<>();
     private final Consumer<Query> listener;
     private final Channel udp;
     private final Channel tcp;
 
     private E2eDnsServer(InetAddress address, int port, Map<String, String> answers, Consumer<Query> listener) {
-        answers.forEach((name, a) -> records.put(key(name), ipv4(a)));
+        answers.forEach((name, a) -> records.put(key(name), addresses(a)));
         this.listener = listener;
         Channel t = null;
         Channel u = null;
@@ -122,7 +123,8 @@ public final class E2eDnsServer implements AutoCloseable {
     /**
      * A server on 127.0.0.1 and an ephemeral port.
      *
-     * @param answers A records: name to dotted IPv4 address
+     * @param answers name to its addresses, comma-separated literals of either family (A and
+     *                AAAA records)
      */
     public static E2eDnsServer start(Map<String, String> answers) {
         return new E2eDnsServer(InetAddress.getLoopbackAddress(), 0, answers, q -> { });
@@ -151,13 +153,14 @@ public final class E2eDnsServer implements AutoCloseable {
     }
 
     /**
-     * Runs the server as a process: {@code E2eDnsServer ADDRESS PORT [NAME=IPV4]...}. Prints
-     * {@code READY <port>} once it listens and {@code QUERY <transport> <name> <type>} per
+     * Runs the server as a process: {@code E2eDnsServer ADDRESS[,ADDRESS...] PORT
+     * [NAME=ADDR[,ADDR...]]...}, one server on each address and the same port. Prints
+     * {@code READY <port>} once they listen and {@code QUERY <transport> <name> <type>} per
      * query on stdout; exits when its stdin ends, so it never outlives the test that started it.
      */
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: E2eDnsServer ADDRESS PORT [NAME=IPV4]...");
+            System.err.println("usage: E2eDnsServer ADDRESS[,ADDRESS...] PORT [NAME=ADDR[,ADDR...]]...");
             System.exit(2);
         }
         Map<String, String> answers = new ConcurrentHashMap<>();
@@ -166,19 +169,28 @@ public final class E2eDnsServer implements AutoCloseable {
             answers.put(args[i].substring(0, eq), args[i].substring(eq + 1));
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (E2eDnsServer server = new E2eDnsServer(InetAddress.getByName(args[0]), Integer.parseInt(args[1]),
-                answers, q -> {
-                    synchronized (out) {
-                        out.println(q);
-                    }
-                })) {
+        Consumer<Query> print = q -> {
             synchronized (out) {
-                out.println(READY + " " + server.address().getPort());
+                out.println(q);
+            }
+        };
+        List<E2eDnsServer> servers = new ArrayList<>();
+        try {
+            int port = Integer.parseInt(args[1]);
+            for (String address : args[0].split(",")) {
+                E2eDnsServer s = new E2eDnsServer(InetAddress.getByName(address), port, answers, print);
+                servers.add(s);
+                port = s.address().getPort();
+            }
+            synchronized (out) {
+                out.println(READY + " " + port);
             }
             InputStream in = System.in;
             while (in.read() >= 0) {
                 // the parent holds our stdin open for as long as it wants us
             }
+        } finally {
+            servers.forEach(E2eDnsServer::close);
         }
     }
 
@@ -187,16 +199,20 @@ public final class E2eDnsServer implements AutoCloseable {
         return n.endsWith(".") ? n : n + ".";
     }
 
-    private static byte[] ipv4(String literal) {
-        try {
-            byte[] a = InetAddress.getByName(literal).getAddress(); // a literal: no lookup
-            if (a.length != 4) {
-                throw new IllegalArgumentException("not IPv4: " + literal);
+    /** Comma-separated address literals of either family, as bytes (4 or 16). */
+    private static List<byte[]> addresses(String literals) {
+        List<byte[]> out = new ArrayList<>();
+        for (String literal : literals.split(",")) {
+            if (!literal.matches("[0-9a-fA-F:.]+")) {
+                throw new IllegalArgumentException("not an address literal: " + literal);
             }
-            return a;
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(literal, e);
+            try {
+                out.add(InetAddress.getByName(literal).getAddress()); // a literal: no lookup
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException(literal, e);
+            }
         }
+        return out;
     }
 
     /** Records the query's question and returns it, or null if it has none (no answer then). */
@@ -215,12 +231,17 @@ public final class E2eDnsServer implements AutoCloseable {
         r.setRecursionDesired(true);
         r.setRecursionAvailable(true);
         r.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(q.name(), q.type(), q.dnsClass()));
-        byte[] a = records.get(key(q.name()));
-        if (a == null) {
+        List<byte[]> addresses = records.get(key(q.name()));
+        if (addresses == null) {
             r.setCode(DnsResponseCode.NXDOMAIN);
-        } else if (q.type() == DnsRecordType.A) {
-            r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), DnsRecordType.A, 60,
-                    Unpooled.wrappedBuffer(a)));
+            return;
+        }
+        int length = q.type() == DnsRecordType.A ? 4 : q.type() == DnsRecordType.AAAA ? 16 : -1;
+        for (byte[] a : addresses) {
+            if (a.length == length) {
+                r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), q.type(), 60,
+                        Unpooled.wrappedBuffer(a)));
+            }
         }
     }
 

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * and has no option to name another. The tests must never send anything to this machine's
  * resolver, so QEMU runs in a namespace of its own, where {@code ip netns exec} bind-mounts
  * {@code /etc/netns/NAME/resolv.conf} over {@code /etc/resolv.conf}: it names 127.0.0.1, and
- * an {@link E2eDnsServer} process listens there on port 53, inside the namespace. The
+ * an {@link E2eDnsServer} process listens there on port 53, inside the namespace, and on ::1
+ * port 53 too, where libslirp sends queries to its IPv6 DNS address (fec0::3) when resolv.conf
+ * names no IPv6 nameserver (socket.c, sotranslate_out). The
  * namespace has nothing but its own loopback, so whatever libslirp sends can reach nothing
  * else, and its "host loopback" (10.0.2.2) is the namespace's.
  *
@@ -54,11 +56,22 @@ public final class NetnsSandbox implements AutoCloseable {
     }
 
     /**
-     * Creates the namespace and starts the DNS server in it on 127.0.0.1:53.
+     * Creates the namespace and starts the DNS server in it on 127.0.0.1:53 and [::1]:53.
      *
-     * @param answers the DNS server's A records
+     * @param answers the DNS server's records: name to addresses of either family, comma-separated
      */
     public static NetnsSandbox create(Map<String, String> answers) {
+        return create(answers, false);
+    }
+
+    /**
+     * As {@link #create(Map)}, with {@code ipv6Nameserver}: resolv.conf also names ::1, where
+     * the DNS server listens as well. libslirp serves DNS at its IPv6 address (fec0::3) only
+     * then: it forwards those queries to the first IPv6 nameserver of resolv.conf, and with
+     * none it answers them with ICMPv6 "no route to destination" (QEMU 7.2, libslirp 4.7, seen
+     * on the wire), where jslirp forwards to its upstream whatever the family.
+     */
+    public static NetnsSandbox create(Map<String, String> answers, boolean ipv6Nameserver) {
         String name = "jslirp-e2e-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Path etc = Paths.get("/etc/netns", name);
         NetnsSandbox box = null;
@@ -67,7 +80,8 @@ public final class NetnsSandbox implements AutoCloseable {
             box = new NetnsSandbox(name, etc, Files.createTempFile("jslirp-qemu-in-" + name + "-", ".sh"));
             run("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up");
             Files.createDirectories(etc);
-            Files.writeString(etc.resolve("resolv.conf"), "nameserver 127.0.0.1\n");
+            Files.writeString(etc.resolve("resolv.conf"), "nameserver 127.0.0.1\n"
+                    + (ipv6Nameserver ? "nameserver ::1\n" : ""));
             Files.writeString(box.wrapper, "#!/bin/sh\n# QEMU inside the test's network namespace " + name + "\n"
                     + "exec ip netns exec " + name + " " + System.getenv().getOrDefault("JSLIRP_QEMU", "qemu-system-x86_64")
                     + " \"$@\"\n");
@@ -88,7 +102,7 @@ public final class NetnsSandbox implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name,
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                E2eDnsServer.class.getName(), "127.0.0.1", "53"));
+                E2eDnsServer.class.getName(), "127.0.0.1,::1", "53"));
         answers.forEach((n, a) -> cmd.add(n + "=" + a));
         dnsServer = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         dnsOutput = ProcessOutput.follow(dnsServer, "netns-dns-output");

@@ -26,12 +26,13 @@ import java.util.Objects;
  * @param hostLoopback false for jslirp's {@code --no-host-loopback}; QEMU 7.2's {@code -netdev user}
  *                   has no such key (libslirp's {@code disable_host_loopback} is not wired to one)
  * @param tftp       {@code tftp=}, {@code bootfile=} and {@code tftp-server-name=}, or null
+ * @param ipv6Net    {@code ipv6-net=}, e.g. {@code fec0:1::/64}, or null for QEMU's default fec0::/64
  */
 public record UserOptions(String net, String hostname, String domainName, List<String> dnsSearch, boolean restrict,
-                          int mtu, List<String> hostForwards, boolean hostLoopback, Tftp tftp) {
+                          int mtu, List<String> hostForwards, boolean hostLoopback, Tftp tftp, String ipv6Net) {
     /** QEMU's defaults: nothing set. */
     public static final UserOptions DEFAULTS = new UserOptions(null, null, null, List.of(), false, 0, List.of(), true,
-            null);
+            null, null);
 
     /**
      * The TFTP server and what DHCP says about booting.
@@ -52,52 +53,63 @@ public record UserOptions(String net, String hostname, String domainName, List<S
     /** These options with {@code net=}. */
     public UserOptions withNet(String n) {
         return new UserOptions(Objects.requireNonNull(n), hostname, domainName, dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback, tftp);
+                hostLoopback, tftp, ipv6Net);
     }
 
     /** These options with {@code hostname=}. */
     public UserOptions withHostname(String h) {
         return new UserOptions(net, Objects.requireNonNull(h), domainName, dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback, tftp);
+                hostLoopback, tftp, ipv6Net);
     }
 
     /** These options with {@code domainname=}. */
     public UserOptions withDomainName(String d) {
         return new UserOptions(net, hostname, Objects.requireNonNull(d), dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback, tftp);
+                hostLoopback, tftp, ipv6Net);
     }
 
     /** These options with the {@code dnssearch=} list. */
     public UserOptions withDnsSearch(String... domains) {
-        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu, hostForwards, hostLoopback, tftp);
+        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu, hostForwards, hostLoopback,
+                tftp, ipv6Net);
     }
 
     /** These options with {@code restrict=on}. */
     public UserOptions restricted() {
-        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu, hostForwards, hostLoopback, tftp);
+        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu, hostForwards, hostLoopback,
+                tftp, ipv6Net);
     }
 
     /** These options with jslirp's {@code --mtu}. */
     public UserOptions withMtu(int m) {
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m, hostForwards, hostLoopback, tftp);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m, hostForwards, hostLoopback,
+                tftp, ipv6Net);
     }
 
     /** These options with one more {@code hostfwd=}, in QEMU's form. */
     public UserOptions withHostForward(String spec) {
         List<String> all = new ArrayList<>(hostForwards);
         all.add(spec);
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, all, hostLoopback, tftp);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, all, hostLoopback,
+                tftp, ipv6Net);
     }
 
     /** These options with jslirp's {@code --no-host-loopback}. */
     public UserOptions withoutHostLoopback() {
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, false, tftp);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, false,
+                tftp, ipv6Net);
     }
 
     /** These options with a TFTP server ({@code tftp=}, {@code bootfile=}, {@code tftp-server-name=}). */
     public UserOptions withTftp(Path dir, String bootfile, String serverName) {
         return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, hostLoopback,
-                new Tftp(Objects.requireNonNull(dir), bootfile, serverName));
+                new Tftp(Objects.requireNonNull(dir), bootfile, serverName), ipv6Net);
+    }
+
+    /** These options with {@code ipv6-net=}. */
+    public UserOptions withIpv6Net(String prefix) {
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, hostLoopback, tftp,
+                Objects.requireNonNull(prefix));
     }
 
     /**
@@ -117,6 +129,9 @@ public record UserOptions(String net, String hostname, String domainName, List<S
         keys.add("id=" + id);
         if (net != null) {
             keys.add("net=" + net);
+        }
+        if (ipv6Net != null) {
+            keys.add("ipv6-net=" + ipv6Net);
         }
         if (restrict) {
             keys.add("restrict=on");
@@ -149,6 +164,9 @@ public record UserOptions(String net, String hostname, String domainName, List<S
         }
         if (mtu != 0) {
             b.mtu(mtu);
+        }
+        if (ipv6Net != null) {
+            b.ipv6Net(ipv6Net);
         }
         return b.build();
     }

@@ -238,9 +238,20 @@ public final class NetworkConfig {
         return hostAddress.is(hi, lo) || (ipv6 && ipv6Host.is(hi, lo));
     }
 
-    /** True if {@code (hi, lo)} is the DNS address of its family. */
+    /**
+     * The DNS server's link-local address, fe80::3: libslirp answers DNS there too, and a
+     * guest may be configured with it.
+     */
+    public IpAddress dnsLinkLocal() {
+        return DNS_LINK_LOCAL;
+    }
+
+    /**
+     * True if {@code (hi, lo)} is a DNS address of its family: the IPv4 one, and with
+     * IPv6 on, {@link #ipv6Dns()} and {@link #dnsLinkLocal()}.
+     */
     public boolean isDns(long hi, long lo) {
-        return dnsAddress.is(hi, lo) || (ipv6 && ipv6Dns.is(hi, lo));
+        return dnsAddress.is(hi, lo) || (ipv6 && (ipv6Dns.is(hi, lo) || DNS_LINK_LOCAL.is(hi, lo)));
     }
 
     /**

@@ -121,7 +121,8 @@ public final class GuestNetwork implements GuestContext {
 
     /**
      * Attaches the transport frames for the guest go to, replacing none: a network has
-     * at most one guest transport at a time.
+     * at most one guest transport at a time. Tells the services
+     * ({@link GuestService#guestAttached}).
      *
      * @throws IllegalStateException if one is attached already
      */
@@ -135,6 +136,13 @@ public final class GuestNetwork implements GuestContext {
                 throw new IllegalStateException("a guest transport is attached already");
             }
             sender.sink(frameSink);
+            for (GuestService s : services) {
+                try {
+                    s.guestAttached();
+                } catch (RuntimeException e) {
+                    LOG.warn("service {} failed on attach", s, e);
+                }
+            }
         });
     }
 
@@ -485,15 +493,17 @@ public final class GuestNetwork implements GuestContext {
     }
 
     /**
-     * Only duplicate address detection may come from the unspecified address: its
-     * neighbour solicitations and the MLD reports sent before an address is assigned
-     * (RFC 4862 5.4.2, RFC 3810 5.2.13).
+     * Only a host without an address may send from the unspecified address: duplicate
+     * address detection's neighbour solicitations, the MLD reports sent before an address
+     * is assigned (RFC 4862 5.4.2, RFC 3810 5.2.13), and router solicitations (RFC 4861
+     * 6.1.1 lets them come from the unspecified address).
      */
     private void dispatchIpv6(boolean unspecifiedSource, long now) {
         if (unspecifiedSource) {
             int type = packet.protocol() == GuestPacket.PROTO_ICMPV6 && packet.transportLength() >= 1
                     ? packet.buffer().getUnsignedByte(packet.transportOffset()) : -1;
-            if (type != NdpResponder.TYPE_NEIGHBOR_SOLICITATION && !isMld(type)) {
+            if (type != NdpResponder.TYPE_NEIGHBOR_SOLICITATION && type != NdpResponder.TYPE_ROUTER_SOLICITATION
+                    && !isMld(type)) {
                 drop(DropReason.IPV6_BAD_SOURCE, now);
                 return;
             }

@@ -7,6 +7,7 @@ import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.wire.IcmpPacket;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.MacAddress;
+import dev.jslirp.core.wire.NdpOptions;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -42,8 +43,8 @@ final class NdpResponder implements NeighborSolicitor {
     static final int TYPE_NEIGHBOR_ADVERTISEMENT = 136;
     static final int TYPE_REDIRECT = 137;
     /** Option types. */
-    private static final int OPT_SOURCE_LL = 1;
-    private static final int OPT_TARGET_LL = 2;
+    private static final int OPT_SOURCE_LL = NdpOptions.SOURCE_LINK_LAYER;
+    private static final int OPT_TARGET_LL = NdpOptions.TARGET_LINK_LAYER;
     /** Length of a solicitation or advertisement without options: header, reserved/flags, target. */
     private static final int NS_NA_LENGTH = 24;
     /** A link-layer address option for Ethernet: type, length 1 (8 bytes), six bytes of MAC. */
@@ -95,9 +96,9 @@ final class NdpResponder implements NeighborSolicitor {
             stats.drops().increment(DropReason.NDP_INVALID);
             return;
         }
-        long linkLayer = linkLayerOption(b, off + NS_NA_LENGTH, off + icmp.length(),
+        long linkLayer = NdpOptions.linkLayerAddress(b, off + NS_NA_LENGTH, off + icmp.length(),
                 type == TYPE_NEIGHBOR_SOLICITATION ? OPT_SOURCE_LL : OPT_TARGET_LL);
-        if (linkLayer < -1) {
+        if (linkLayer == NdpOptions.MALFORMED) {
             stats.drops().increment(DropReason.NDP_INVALID);
             return;
         }
@@ -197,31 +198,5 @@ final class NdpResponder implements NeighborSolicitor {
 
     static boolean isSolicitedNode(long hi, long lo) {
         return hi == SOLICITED_HI && (lo & 0xffff_ffff_ff00_0000L) == SOLICITED_LO;
-    }
-
-    /**
-     * Walks the options in {@code [from, to)}.
-     *
-     * @return the MAC of the first link-layer option of {@code wanted}; -1 if there is
-     *         none; -2 if the options are malformed
-     */
-    private static long linkLayerOption(ByteBuf b, int from, int to, int wanted) {
-        long found = -1;
-        int i = from;
-        while (i < to) {
-            if (to - i < 2) {
-                return -2;
-            }
-            int type = b.getUnsignedByte(i);
-            int len = b.getUnsignedByte(i + 1) * 8;
-            if (len == 0 || len > to - i) {
-                return -2;
-            }
-            if (type == wanted && found < 0 && len >= LL_OPTION_LENGTH) {
-                found = MacAddress.read(b, i + 2);
-            }
-            i += len;
-        }
-        return found;
     }
 }

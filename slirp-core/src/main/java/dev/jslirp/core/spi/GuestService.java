@@ -27,6 +27,15 @@ public interface GuestService {
      */
     boolean handle(GuestPacket packet);
 
+    /**
+     * A guest transport was attached (QEMU connected, or came back after a restart): the
+     * guest's link is up, so a service that announces itself unasked (router
+     * advertisements) may start now. Called on the event loop after the transport can
+     * take frames.
+     */
+    default void guestAttached() {
+    }
+
     /** The guest transport became writable again, or stopped being writable. */
     default void guestWritabilityChanged(boolean writable) {
     }
