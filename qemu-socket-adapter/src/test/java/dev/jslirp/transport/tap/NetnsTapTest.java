@@ -119,6 +119,35 @@ class NetnsTapTest {
                 .doesNotContain("tentative");
     }
 
+    /**
+     * Kernel SLAAC in the namespace, as a guest of QEMU's {@code -netdev user} gets it: the
+     * kernel solicits a router, takes jslirp's router advertisement, forms its address in
+     * fec0::/64 from the tap's MAC and a default route via fe80::2, and then reaches the
+     * host address. Needs jslirp's router advertisements (branch {@code autoconf}).
+     */
+    @Test
+    void namespaceTakesItsIpv6AddressAndDefaultRouteFromJslirpsRouterAdvertisements() throws Exception {
+        String expected = Eui64.address("fec0::", Eui64.macOf(ns, "tap0"));
+        String addrs = "";
+        String routes = "";
+        long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        do {
+            addrs = ns.exec(COMMAND, "ip", "-6", "addr", "show", "dev", "tap0").ok("ip -6 addr").output();
+            routes = ns.exec(COMMAND, "ip", "-6", "route", "show", "default").ok("ip -6 route").output();
+            if (addrs.contains("inet6 " + expected + "/64") && !addrs.contains("tentative")
+                    && routes.contains("via fe80::2 dev tap0")) {
+                break;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < end);
+        assertThat(addrs).as("SLAAC address from the router advertisement's prefix")
+                .contains("inet6 " + expected + "/64").doesNotContain("tentative");
+        assertThat(routes).as("default route from the router advertisement")
+                .contains("default via fe80::2 dev tap0 proto ra");
+        assertThat(ns.exec(COMMAND, "busybox", "ping", "-6", "-c", "2", "-W", "3", "fec0::2").ok("ping -6 fec0::2")
+                .output()).contains("2 packets received");
+    }
+
     @Test
     void namespacesDhcpClientGetsTheFirstAddressWithGatewayAndDns() throws Exception {
         assertThat(guest.lease()).containsEntry("ip", "10.0.2.15").containsEntry("mask", "24")
