@@ -25,7 +25,8 @@ public final class NatConfig {
     private final Duration tcpTimeWait;
     private final Duration udpIdleTimeout;
     private final List<HostForward> forwards;
-    private final InetAddress outboundAddress;
+    private final InetAddress outboundAddress4;
+    private final InetAddress outboundAddress6;
 
     private NatConfig(Builder b) {
         this.maxTcpFlows = b.maxTcpFlows;
@@ -37,7 +38,8 @@ public final class NatConfig {
         this.tcpTimeWait = b.tcpTimeWait;
         this.udpIdleTimeout = b.udpIdleTimeout;
         this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
-        this.outboundAddress = b.outboundAddress;
+        this.outboundAddress4 = b.outboundAddress4;
+        this.outboundAddress6 = b.outboundAddress6;
     }
 
     /** The defaults. */
@@ -99,28 +101,37 @@ public final class NatConfig {
     }
 
     /**
-     * The host address the NAT's own sockets towards the world are bound to (TCP
-     * connects and UDP flows the guest opens), or null to let the kernel choose by
-     * route, as usual. slirp4netns's {@code --outbound-addr} (libslirp's
-     * {@code outbound_addr}): on a host with several addresses it picks the one the
-     * guest's traffic leaves from. Port forwards' listeners are not affected.
+     * The host addresses the NAT's own sockets towards the world are bound to (TCP
+     * connects and UDP flows the guest opens), at most one per family, in the order
+     * IPv4, IPv6; empty to let the kernel choose by route, as usual. slirp4netns's
+     * {@code --outbound-addr} and {@code --outbound-addr6} (libslirp's
+     * {@code outbound_addr}, {@code outbound_addr6}): on a host with several addresses
+     * they pick the one the guest's traffic leaves from. Port forwards' listeners are
+     * not affected.
      */
-    public InetAddress outboundAddress() {
-        return outboundAddress;
+    public List<InetAddress> outboundAddresses() {
+        List<InetAddress> l = new ArrayList<>(2);
+        if (outboundAddress4 != null) {
+            l.add(outboundAddress4);
+        }
+        if (outboundAddress6 != null) {
+            l.add(outboundAddress6);
+        }
+        return Collections.unmodifiableList(l);
     }
 
     /**
      * Where a host socket connecting to {@code target} is bound first: the outbound
-     * address with any port when one is set and of the target's family, else null
+     * address of the target's family with any port when there is one, else null
      * (unbound; the kernel picks). Every outgoing socket, to the host's loopback too,
      * as libslirp binds them all.
      */
     public InetSocketAddress outboundBinding(InetSocketAddress target) {
-        if (outboundAddress == null || target.getAddress() == null
-                || (outboundAddress instanceof Inet4Address) != (target.getAddress() instanceof Inet4Address)) {
+        if (target.getAddress() == null) {
             return null;
         }
-        return new InetSocketAddress(outboundAddress, 0);
+        InetAddress local = target.getAddress() instanceof Inet4Address ? outboundAddress4 : outboundAddress6;
+        return local == null ? null : new InetSocketAddress(local, 0);
     }
 
     /** Builds a {@link NatConfig}. */
@@ -134,7 +145,8 @@ public final class NatConfig {
         private Duration tcpTimeWait = Duration.ofSeconds(60);
         private Duration udpIdleTimeout = Duration.ofSeconds(240);
         private final List<HostForward> forwards = new ArrayList<>();
-        private InetAddress outboundAddress;
+        private InetAddress outboundAddress4;
+        private InetAddress outboundAddress6;
 
         private Builder() {
         }
@@ -199,16 +211,21 @@ public final class NatConfig {
         }
 
         /**
-         * Binds the NAT's outgoing host sockets to {@code address} (null: the kernel
-         * chooses); see {@link NatConfig#outboundAddress()}. Whether the address is
-         * one of the host's shows when the first socket binds.
+         * Binds the NAT's outgoing host sockets of {@code address}'s family to it,
+         * replacing an earlier address of that family; see
+         * {@link NatConfig#outboundAddresses()}. Whether the address is one of the
+         * host's shows when the first socket binds.
          */
         public Builder outboundAddress(InetAddress address) {
-            if (address != null && (address.isAnyLocalAddress() || address.isMulticastAddress())) {
+            if (address.isAnyLocalAddress() || address.isMulticastAddress()) {
                 throw new ConfigException("outbound-addr", address.getHostAddress()
                         + " is not a unicast address of this host (expected one of its addresses)");
             }
-            this.outboundAddress = address;
+            if (address instanceof Inet4Address) {
+                this.outboundAddress4 = address;
+            } else {
+                this.outboundAddress6 = address;
+            }
             return this;
         }
 

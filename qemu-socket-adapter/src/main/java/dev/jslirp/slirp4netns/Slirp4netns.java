@@ -2,6 +2,7 @@ package dev.jslirp.slirp4netns;
 
 import dev.jslirp.JslirpNetwork;
 import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
 import dev.jslirp.dhcp.DhcpConfig;
@@ -27,14 +28,20 @@ import java.util.concurrent.TimeUnit;
  * <p>What slirp4netns's options become: {@code --cidr} the network (gateway + 2, DNS + 3,
  * DHCP from + 15: {@link SlirpAddresses}), {@code --mtu} the network's and the tap's
  * MTU, {@code --disable-host-loopback} the NAT's host-loopback rule,
- * {@code --disable-dns} a network without the DNS service, {@code --outbound-addr} the
- * NAT's outbound address, {@code --configure} and {@code --macaddress} the tap's setup
+ * {@code --disable-dns} a network without the DNS service, {@code --outbound-addr} and
+ * {@code --outbound-addr6} the NAT's outbound addresses, {@code --enable-ipv6} IPv6 on
+ * slirp4netns's fd00::/64 (the namespace's kernel configures itself from jslirp's router
+ * advertisements, as with slirp4netns), {@code --configure} and {@code --macaddress} the tap's setup
  * in the namespace ({@link TapSetup}: the recommended address + 100, a default route via
  * the gateway, {@code lo} up).
  */
 final class Slirp4netns implements AutoCloseable {
     /** QEMU's and libslirp's DHCP server: 16 addresses from + 15. */
     private static final DhcpConfig DHCP = DhcpConfig.defaults();
+    /** slirp4netns's IPv6 network with {@code -6}: its prefix, router and DNS. */
+    static final String IPV6_NET = "fd00::/64";
+    static final String IPV6_HOST = "fd00::2";
+    static final String IPV6_DNS = "fd00::3";
 
     private final Slirp4netnsOptions options;
     private final EventLoopGroup group;
@@ -68,12 +75,21 @@ final class Slirp4netns implements AutoCloseable {
         try {
             EventLoop loop = group.next();
             SlirpAddresses a = options.addresses();
-            NetworkConfig net = NetworkConfig.builder().net(a.network(), a.prefix()).host(a.gateway()).dns(a.dns())
-                    .dhcpStart(a.dhcpStart()).mtu(options.mtu()).hostLoopback(!options.disableHostLoopback())
-                    // slirp4netns serves IPv6 only with -6, which is not taken yet.
-                    .ipv6(false).build();
-            JslirpNetwork.Builder b = JslirpNetwork.builder().network(net).dhcp(DHCP)
-                    .nat(NatConfig.builder().outboundAddress(options.outboundAddress()).build())
+            NetworkConfig.Builder net = NetworkConfig.builder().net(a.network(), a.prefix()).host(a.gateway())
+                    .dns(a.dns()).dhcpStart(a.dhcpStart()).mtu(options.mtu())
+                    .hostLoopback(!options.disableHostLoopback()).ipv6(options.ipv6());
+            if (options.ipv6()) {
+                // slirp4netns's fixed IPv6 network, whatever --cidr says.
+                net.ipv6Net(IPV6_NET).ipv6Host(IPV6_HOST).ipv6Dns(IPV6_DNS);
+            }
+            NatConfig.Builder nat = NatConfig.builder();
+            if (options.outboundAddress() != null) {
+                nat.outboundAddress(options.outboundAddress());
+            }
+            if (options.outboundAddress6() != null) {
+                nat.outboundAddress(options.outboundAddress6());
+            }
+            JslirpNetwork.Builder b = JslirpNetwork.builder().network(net.build()).dhcp(DHCP).nat(nat.build())
                     .eventLoop(loop, IoTransport.EPOLL.hostChannels());
             if (options.disableDns()) {
                 b.withoutDns();
@@ -131,8 +147,15 @@ final class Slirp4netns implements AutoCloseable {
         if (options.apiSocket() != null) {
             l.add("* API Socket:      " + options.apiSocket());
         }
+        if (options.ipv6()) {
+            l.add("* IPv6 network:    " + IPV6_NET + " (router " + IPV6_HOST + ", DNS " + IPV6_DNS
+                    + (options.disableDns() ? " (disabled)" : "") + ", addresses by SLAAC)");
+        }
         if (options.outboundAddress() != null) {
             l.add("* Outbound IPv4:    " + options.outboundAddress().getHostAddress());
+        }
+        if (options.outboundAddress6() != null) {
+            l.add("* Outbound IPv6:    " + IpAddress.of(options.outboundAddress6()));
         }
         if (options.mac() != -1) {
             l.add("* MAC address:     " + MacAddress.toString(options.mac()));

@@ -103,13 +103,15 @@ public final class Slirp4netnsCommand implements Callable<Integer> {
             "-e, --exit-fd=FD         specify the FD for terminating slirp4netns",
             "-r, --ready-fd=FD        specify the FD to write to when the network is configured",
             "-m, --mtu=MTU            specify MTU (default=1500, max=65520)",
+            "-6, --enable-ipv6        enable IPv6 (fd00::/64, router fd00::2, DNS fd00::3)",
             "-a, --api-socket=PATH    specify API socket path",
             "--cidr=CIDR              specify network address CIDR (default=10.0.2.0/24)",
-            "--disable-host-loopback  prohibit connecting to 127.0.0.1:* on the host namespace",
+            "--disable-host-loopback  prohibit connecting to 127.0.0.1:* (and [::1]:*) on the host namespace",
             "--netns-type=TYPE \t specify network namespace type ([path|pid], default=pid)",
             "--userns-path=PATH\t specify user namespace path",
             "--enable-seccomp         enable seccomp to limit syscalls (a deny-list of what jslirp never needs)",
             "--outbound-addr=IPv4     sets outbound ipv4 address to bound to",
+            "--outbound-addr6=IPv6    sets outbound ipv6 address to bound to",
             "--disable-dns            disables 10.0.2.3 (or configured internal ip) to host dns redirect",
             "--macaddress=MAC         specify the MAC address of the TAP (only valid with -c)",
             "--target-type=TYPE       specify the target type ([netns], default=netns)",
@@ -118,8 +120,8 @@ public final class Slirp4netnsCommand implements Callable<Integer> {
             "",
             // Callers search this text for option names to detect features: the ones jslirp
             // does not apply must not appear in it, not even here.
-            "jslirp has no IPv6 yet, and cannot sandbox a JVM as slirp4netns sandboxes itself: the",
-            "options for those are refused (IPv6) or accepted without effect (sandbox).",
+            "jslirp cannot sandbox a JVM as slirp4netns sandboxes itself: that option is accepted",
+            "without effect.",
             "See README.md, \"Rootless containers\".");
 
     @Override

@@ -1,10 +1,12 @@
 package dev.jslirp.slirp4netns;
 
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.MacAddress;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.tap.TapOptions;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
@@ -30,7 +32,10 @@ import java.util.List;
  * @param mac                 {@code --macaddress}, or -1
  * @param disableHostLoopback {@code --disable-host-loopback}
  * @param disableDns          {@code --disable-dns}
+ * @param ipv6                {@code --enable-ipv6}: IPv6 as slirp4netns gives it (fd00::/64,
+ *                            router fd00::2, DNS fd00::3, addresses by SLAAC)
  * @param outboundAddress     {@code --outbound-addr}, or null
+ * @param outboundAddress6    {@code --outbound-addr6}, or null
  * @param apiSocket           {@code -a}, or null
  * @param readyFd             {@code -r}, or null
  * @param exitFd              {@code -e}, or null
@@ -40,8 +45,8 @@ import java.util.List;
  *                            what it accepts without applying
  */
 record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, SlirpAddresses addresses, boolean configure,
-                          long mac, boolean disableHostLoopback, boolean disableDns, InetAddress outboundAddress,
-                          Path apiSocket, InheritedFd readyFd, InheritedFd exitFd, boolean seccomp,
+                          long mac, boolean disableHostLoopback, boolean disableDns, boolean ipv6,
+                          InetAddress outboundAddress, InetAddress outboundAddress6, Path apiSocket, InheritedFd readyFd, InheritedFd exitFd, boolean seccomp,
                           List<String> warnings) {
     /** slirp4netns's {@code DEFAULT_MTU}. */
     static final int DEFAULT_MTU = 1500;
@@ -74,12 +79,9 @@ record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, Slirp
             warnings.add("WARNING: --create-sandbox is deprecated and will be removed in future releases, please use "
                     + "--enable-sandbox instead.");
         }
-        if (raw.ipv6()) {
-            throw new UsageException("--enable-ipv6 (-6) is not supported: jslirp's slirp4netns mode has no IPv6 "
-                    + "yet (it is being added to jslirp); run without it");
-        }
-        if (raw.outboundAddr6() != null) {
-            throw new UsageException("--outbound-addr6 is not supported: jslirp's slirp4netns mode has no IPv6 yet");
+        if (raw.outboundAddr6() != null && !raw.ipv6()) {
+            // slirp4netns takes it and libslirp never uses it: without -6 there are no IPv6 flows.
+            warnings.add("WARNING: --outbound-addr6 has no effect without --enable-ipv6");
         }
         if (raw.targetType() != null && !raw.targetType().equals("netns")) {
             throw UsageException.invalid("--target-type", raw.targetType(), raw.targetType().equals("bess")
@@ -109,6 +111,7 @@ record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, Slirp
             mac = mac(raw.macaddress());
         }
         InetAddress outbound = raw.outboundAddr() == null ? null : outbound(raw.outboundAddr());
+        InetAddress outbound6 = raw.outboundAddr6() == null ? null : outbound6(raw.outboundAddr6());
         Path api = raw.apiSocket() == null ? null : apiSocket(raw.apiSocket());
         List<String> args = raw.arguments();
         if (args.size() < 2) {
@@ -127,7 +130,8 @@ record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, Slirp
             throw new UsageException("invalid TAPNAME: " + e.getMessage().substring(e.getMessage().indexOf(':') + 2));
         }
         return new Slirp4netnsOptions(target, tap, mtu, addresses, raw.configure(), mac,
-                raw.disableHostLoopback() || raw.deprecatedNoHostLoopback(), raw.disableDns(), outbound, api, ready,
+                raw.disableHostLoopback() || raw.deprecatedNoHostLoopback(), raw.disableDns(), raw.ipv6(), outbound,
+                outbound6, api, ready,
                 exit, raw.seccomp(), Collections.unmodifiableList(warnings));
     }
 
@@ -207,6 +211,45 @@ record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, Slirp
             // As an unknown interface.
         }
         throw UsageException.invalid("--outbound-addr", text, why);
+    }
+
+    /**
+     * An IPv6 address, or the name of an interface whose first IPv6 address beyond the
+     * link is taken (a link-local one cannot reach another network). slirp4netns looks
+     * the name up in {@code --outbound-addr}'s value here, a slip jslirp does not copy.
+     */
+    private static InetAddress outbound6(String text) {
+        String why = "outbound-addr6 has to be valid ipv6 address or interface name.";
+        if (text.contains(":")) {
+            IpAddress a;
+            try {
+                a = IpAddress.parse(text); // a literal only: never a name lookup
+            } catch (IllegalArgumentException e) {
+                throw UsageException.invalid("--outbound-addr6", text, why);
+            }
+            if (!a.isIpv6()) {
+                throw UsageException.invalid("--outbound-addr6", text, why);
+            }
+            if (a.isUnspecified() || a.isMulticast() || a.isLinkLocal()) {
+                throw UsageException.invalid("--outbound-addr6", text, "not a unicast address of this host "
+                        + "beyond the link");
+            }
+            return a.toInetAddress();
+        }
+        try {
+            NetworkInterface nif = NetworkInterface.getByName(text);
+            if (nif != null) {
+                for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+                    if (a instanceof Inet6Address && !a.isLinkLocalAddress()) {
+                        // Without the interface's scope: outbound sockets bind the bare address.
+                        return InetAddress.getByAddress(a.getAddress());
+                    }
+                }
+            }
+        } catch (SocketException | UnknownHostException e) {
+            // As an unknown interface.
+        }
+        throw UsageException.invalid("--outbound-addr6", text, why);
     }
 
     private static Path apiSocket(String text) {

@@ -20,8 +20,7 @@
  *
  * <h2>Differences from slirp4netns</h2>
  * <ul>
- *   <li>IPv6 ({@code -6}, {@code --outbound-addr6}) is refused until jslirp has it;
- *       {@code --enable-sandbox} is accepted with a warning and not applied, and the help
+ *   <li>{@code --enable-sandbox} is accepted with a warning and not applied, and the help
  *       does not list it, so callers that detect features do not ask for it;
  *       {@code --enable-seccomp} installs a deny-list ({@code SyscallFilter}), not
  *       slirp4netns's allow-list; {@code --target-type=bess} and

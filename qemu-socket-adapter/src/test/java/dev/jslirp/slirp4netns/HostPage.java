@@ -20,9 +20,14 @@ final class HostPage implements AutoCloseable {
     private final HttpServer server;
     private final List<String> clients = new CopyOnWriteArrayList<>();
 
-    /** Serves {@code body} at every path. */
+    /** Serves {@code body} at every path, on 127.0.0.1. */
     HostPage(String body) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        this(body, InetAddress.getLoopbackAddress());
+    }
+
+    /** Serves {@code body} at every path, on {@code address} (a loopback address). */
+    HostPage(String body, InetAddress address) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(address, 0), 8);
         server.createContext("/", ex -> {
             clients.add(ex.getRemoteAddress().getAddress().getHostAddress());
             byte[] b = body.getBytes(StandardCharsets.UTF_8);
@@ -33,7 +38,7 @@ final class HostPage implements AutoCloseable {
         server.start();
     }
 
-    /** The port on 127.0.0.1. */
+    /** The port it listens on. */
     int port() {
         return server.getAddress().getPort();
     }

@@ -14,15 +14,16 @@ import org.junit.jupiter.api.Test;
  * unprivileged user ({@link RootlessUser}):
  * <pre>
  * podman --network-cmd-path=jslirp-slirp4netns run --rm \
- *     --network slirp4netns:port_handler=slirp4netns,allow_host_loopback=true,enable_ipv6=false \
+ *     --network slirp4netns:port_handler=slirp4netns,allow_host_loopback=true \
  *     -p 127.0.0.1:PORT:80 IMAGE sh -c '...'
  * </pre>
  * podman detects jslirp's features from its help, runs it with {@code -c -e 3 -r 4
  * --enable-seccomp --netns-type=path PATH tap0} and an API socket from inside its own user namespace
  * (where jslirp may enter the network namespace itself), and publishes the port through
- * the API. The container fetches a page from the host's 127.0.0.1 through 10.0.2.2 and
- * serves one that the test fetches through the published port. {@code enable_ipv6=false}
- * because podman 4 asks for IPv6 by default and jslirp has none yet.
+ * the API. podman 4 asks for IPv6 by default ({@code --enable-ipv6}) and waits for the
+ * container's address from jslirp's router advertisements. The container fetches a page
+ * from the host's 127.0.0.1 through 10.0.2.2 and one from the host's [::1] through
+ * fd00::2, and serves one that the test fetches through the published port.
  *
  * <p>The image is a busybox made here ({@code podman import} of a tar of the host's
  * busybox: nothing is pulled). podman's storage and run directories are the test's own
@@ -40,7 +41,8 @@ class PodmanTest {
         try (RootlessUser user = RootlessUser.setUp(PodmanTest.class, new String[] {"podman", "podman"},
                 new String[] {"runc", "runc"}, new String[] {"newuidmap", "uidmap"},
                 new String[] {"setpriv", "util-linux"}, new String[] {"busybox", "busybox-static"});
-             HostPage host = new HostPage("from-the-host")) {
+             HostPage host = new HostPage("from-the-host");
+             HostPage host6 = new HostPage("from-the-host-over-ipv6", java.net.InetAddress.getByName("::1"))) {
             // Short names: podman refuses a run root of more than 50 characters, and puts the API socket
             // at XDG_RUNTIME_DIR/libpod/tmp/<64 hex digits>.net, which must stay under 108.
             Path podmanDir = user.ownDirectory("p");
@@ -62,11 +64,12 @@ class PodmanTest {
 
                 int published = RootlessKitTest.freePort();
                 String script = "wget -q -O - http://10.0.2.2:" + host.port() + "/ && echo\n"
+                        + "wget -q -O - http://[fd00::2]:" + host6.port() + "/ && echo\n"
                         + "mkdir -p /www && echo from-the-container > /www/index.html\n"
                         // sh, the container's PID 1, ends on podman's SIGTERM only with a handler
                         + "httpd -f -p 80 -h /www & trap 'kill $!; exit 0' TERM; wait\n";
                 Process container = user.asUser(with(podman, "run", "--rm", "--network",
-                        "slirp4netns:port_handler=slirp4netns,allow_host_loopback=true,enable_ipv6=false",
+                        "slirp4netns:port_handler=slirp4netns,allow_host_loopback=true",
                         "-p", "127.0.0.1:" + published + ":80", IMAGE, "sh", "-c", script), xdg)
                         .directory(podmanDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
                 List<ProcessHandle> started = new ArrayList<>();
@@ -74,9 +77,12 @@ class PodmanTest {
                     assertThat(RootlessKitTest.awaitPage(published, container, log)).isEqualTo("from-the-container");
                     assertThat(Files.readString(log)).as("the container fetched from 10.0.2.2").contains("from-the-host");
                     assertThat(host.clients()).containsExactly("127.0.0.1");
+                    assertThat(Files.readString(log)).as("the container fetched from fd00::2")
+                            .contains("from-the-host-over-ipv6");
+                    assertThat(host6.clients()).containsExactly("0:0:0:0:0:0:0:1");
                     ProcessHandle jslirp = jslirp(user);
                     assertThat(jslirp).as("podman ran jslirp as slirp4netns, as the user").isNotNull();
-                    assertThat(jslirp.info().commandLine().orElse("")).contains("--enable-seccomp");
+                    assertThat(jslirp.info().commandLine().orElse("")).contains("--enable-seccomp", "--enable-ipv6");
                     assertThat(Files.readAllLines(Path.of("/proc", Long.toString(jslirp.pid()), "status")))
                             .as("podman asked for seccomp (jslirp's help offers it) and got it").contains("Seccomp:\t2");
                 } finally {

@@ -100,6 +100,8 @@ class Slirp4netnsCommandLineTest {
         assertThat(o.disableHostLoopback()).isFalse();
         assertThat(o.disableDns()).isFalse();
         assertThat(o.outboundAddress()).isNull();
+        assertThat(o.ipv6()).as("IPv6 only with -6, as slirp4netns").isFalse();
+        assertThat(o.outboundAddress6()).isNull();
         assertThat(o.apiSocket()).isNull();
         assertThat(o.readyFd()).isNull();
         assertThat(o.exitFd()).isNull();
@@ -150,6 +152,26 @@ class Slirp4netnsCommandLineTest {
                 .isEqualTo(InetAddress.getByName("127.0.0.2"));
         assertThat(check("--outbound-addr=lo", PID, "tap0").outboundAddress())
                 .isEqualTo(InetAddress.getByName("127.0.0.1"));
+    }
+
+    @Test
+    void enableIpv6IsTakenInEitherSpellingAndAlongsideOtherShortOptions() {
+        assertThat(check("--enable-ipv6", PID, "tap0").ipv6()).isTrue();
+        Slirp4netnsOptions o = check("-c6", PID, "tap0");
+        assertThat(o.ipv6()).isTrue();
+        assertThat(o.configure()).isTrue();
+        assertThat(o.warnings()).isEmpty();
+    }
+
+    @Test
+    void outboundAddr6TakesAnAddressOrAnInterfaceNameAndWarnsWithoutIpv6() throws Exception {
+        Slirp4netnsOptions o = check("-6", "--outbound-addr6=fd00:1::5", PID, "tap0");
+        assertThat(o.outboundAddress6()).isEqualTo(InetAddress.getByName("fd00:1::5"));
+        assertThat(o.warnings()).isEmpty();
+        assertThat(check("-6", "--outbound-addr6=lo", PID, "tap0").outboundAddress6())
+                .as("lo's ::1").isEqualTo(InetAddress.getByName("::1"));
+        assertThat(check("--outbound-addr6=::1", PID, "tap0").warnings())
+                .containsExactly("WARNING: --outbound-addr6 has no effect without --enable-ipv6");
     }
 
     @Test
@@ -228,10 +250,15 @@ class Slirp4netnsCommandLineTest {
                         "invalid --outbound-addr 'no-such-if0': outbound-addr has to be valid ipv4 address or interface name."),
                 Arguments.of(new String[] {"--outbound-addr=300.1.1.1", PID, "tap0"}, "outbound-addr has to be valid ipv4"),
                 Arguments.of(new String[] {"--outbound-addr=0.0.0.0", PID, "tap0"}, "not a unicast address of this host"),
-                Arguments.of(new String[] {"--outbound-addr6=::1", PID, "tap0"},
-                        "--outbound-addr6 is not supported: jslirp's slirp4netns mode has no IPv6 yet"),
-                Arguments.of(new String[] {"--enable-ipv6", PID, "tap0"}, "--enable-ipv6 (-6) is not supported"),
-                Arguments.of(new String[] {"-c6", PID, "tap0"}, "--enable-ipv6 (-6) is not supported"),
+                Arguments.of(new String[] {"-6", "--outbound-addr6=10.0.0.1", PID, "tap0"},
+                        "invalid --outbound-addr6 '10.0.0.1': outbound-addr6 has to be valid ipv6 address or interface name."),
+                Arguments.of(new String[] {"-6", "--outbound-addr6=fd00::zz", PID, "tap0"},
+                        "outbound-addr6 has to be valid ipv6"),
+                Arguments.of(new String[] {"-6", "--outbound-addr6=no-such-if0", PID, "tap0"},
+                        "outbound-addr6 has to be valid ipv6"),
+                Arguments.of(new String[] {"-6", "--outbound-addr6=::", PID, "tap0"}, "not a unicast address of this host"),
+                Arguments.of(new String[] {"-6", "--outbound-addr6=fe80::1", PID, "tap0"},
+                        "not a unicast address of this host beyond the link"),
                 Arguments.of(new String[] {"--target-type=bess", "/tmp/bess.sock"}, "BESS mode is not supported by jslirp"),
                 Arguments.of(new String[] {"--target-type=vde", PID, "tap0"},
                         "--target-type must be either \"netns\" or \"bess\""),
@@ -272,8 +299,9 @@ class Slirp4netnsCommandLineTest {
         // podman's checkSlirpFlags:
         assertThat(help).contains("--mtu", "--outbound-addr");
         assertThat(help).contains("--enable-seccomp"); // rootlesskit and podman then ask for it
+        assertThat(help).contains("--enable-ipv6", "--outbound-addr6"); // rootlesskit --ipv6, podman enable_ipv6
         // Features jslirp does not apply must not be detected:
-        assertThat(help).doesNotContain("--enable-ipv6", "--enable-sandbox", "--outbound-addr6");
+        assertThat(help).doesNotContain("--enable-sandbox");
         assertThat(help).contains("-c, --configure", "-e, --exit-fd=FD", "-r, --ready-fd=FD", "--userns-path=PATH",
                 "--disable-dns", "--macaddress=MAC", "-h, --help", "-v, --version");
         assertThat(execute("-h").out()).isEqualTo(help);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jslirp.transport.tap.TestNamespace;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -115,6 +116,48 @@ class Slirp4netnsNamespaceTest {
             s4n.terminate();
             assertThat(s4n.awaitExit(SHORT)).as("SIGTERM").isEqualTo(143);
             assertThat(s4n.log()).contains("stopped; counters:", "nat.udp.REFUSED_DESTINATION=").doesNotContain("dns.", "LEAK:");
+        }
+    }
+
+    /**
+     * {@code -6}: the namespace's own kernel takes an address in fd00::/64 and a default
+     * route from jslirp's router advertisements (slirp4netns configures no IPv6 itself),
+     * and reaches the host's [::1] through fd00::2, from {@code --outbound-addr6}.
+     */
+    @Test
+    void enableIpv6GivesTheNamespaceSlirp4netnssIpv6NetworkBySlaac() throws Exception {
+        try (HostPage host = new HostPage("from-the-host-over-ipv6", InetAddress.getByName("::1"));
+             TestNamespace ns = TestNamespace.create("jslirp-s4n-");
+             Slirp4netnsProcess s4n = Slirp4netnsProcess.start(work, true, "-c", "-6", "--outbound-addr6=::1",
+                     "--netns-type=path", ns.path().toString(), "tap0")) {
+            s4n.awaitReady(START);
+            assertThat(s4n.log()).contains("* IPv6 network:    fd00::/64 (router fd00::2, DNS fd00::3",
+                    "* Outbound IPv6:    ::1");
+            String addrs = "";
+            String routes = "";
+            long end = System.nanoTime() + SHORT.toNanos();
+            while (System.nanoTime() < end) {
+                addrs = ns.exec(SHORT, "ip", "-6", "addr", "show", "dev", "tap0").ok("ip -6 addr").output();
+                routes = ns.exec(SHORT, "ip", "-6", "route", "show", "default").ok("ip -6 route").output();
+                if (addrs.contains("inet6 fd00::") && !addrs.contains("tentative") && routes.contains("via fe80::2")) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(addrs).as("SLAAC address").containsPattern("inet6 fd00::[0-9a-f:]+/64 scope global");
+            assertThat(addrs).doesNotContain("tentative", "dadfailed");
+            assertThat(routes).as("default route from the router advertisement").contains("via fe80::2 dev tap0");
+
+            String got = ns.exec(SHORT, "busybox", "wget", "-q", "-O", "-",
+                    "http://[fd00::2]:" + host.port() + "/").ok("wget from the namespace over IPv6").output();
+            assertThat(got).isEqualTo("from-the-host-over-ipv6");
+            assertThat(host.clients()).as("the host's ::1, the outbound address").containsExactly("0:0:0:0:0:0:0:1");
+            assertThat(ns.exec(SHORT, "busybox", "ping", "-6", "-c", "1", "-W", "3", "fd00::2").exit())
+                    .as("the router answers ping").isZero();
+
+            s4n.terminate();
+            assertThat(s4n.awaitExit(SHORT)).as("SIGTERM").isEqualTo(143);
+            assertThat(s4n.log()).doesNotContain("LEAK:");
         }
     }
 
