@@ -21,6 +21,11 @@ public final class NatConfig {
     private final Duration tcpIdleTimeout;
     private final Duration tcpTimeWait;
     private final Duration udpIdleTimeout;
+    private final UdpFiltering udpFiltering;
+    private final IcmpEcho icmpEcho;
+    private final int maxIcmpSessions;
+    private final Duration icmpIdleTimeout;
+    private final int icmpEchoRate;
     private final List<HostForward> forwards;
 
     private NatConfig(Builder b) {
@@ -32,6 +37,11 @@ public final class NatConfig {
         this.tcpIdleTimeout = b.tcpIdleTimeout;
         this.tcpTimeWait = b.tcpTimeWait;
         this.udpIdleTimeout = b.udpIdleTimeout;
+        this.udpFiltering = b.udpFiltering;
+        this.icmpEcho = b.icmpEcho;
+        this.maxIcmpSessions = b.maxIcmpSessions;
+        this.icmpIdleTimeout = b.icmpIdleTimeout;
+        this.icmpEchoRate = b.icmpEchoRate;
         this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
     }
 
@@ -88,6 +98,34 @@ public final class NatConfig {
         return udpIdleTimeout;
     }
 
+    /** Which host datagrams reach a guest's UDP flow (default {@link UdpFiltering#ENDPOINT}). */
+    public UdpFiltering udpFiltering() {
+        return udpFiltering;
+    }
+
+    /** How echo requests to other hosts leave (default {@link IcmpEcho#AUTO}). */
+    public IcmpEcho icmpEcho() {
+        return icmpEcho;
+    }
+
+    /**
+     * Echo sessions (guest address and echo identifier) at once, each a ping socket or an
+     * identifier on the shared raw socket; the least recently used makes room for a new one.
+     */
+    public int maxIcmpSessions() {
+        return maxIcmpSessions;
+    }
+
+    /** How long an echo session lives without a request or reply. */
+    public Duration icmpIdleTimeout() {
+        return icmpIdleTimeout;
+    }
+
+    /** Echo requests per second the guest may send to other hosts (a burst of as many is allowed). */
+    public int icmpEchoRate() {
+        return icmpEchoRate;
+    }
+
     /** Port forwards, in the order given. */
     public List<HostForward> forwards() {
         return forwards;
@@ -103,6 +141,12 @@ public final class NatConfig {
         private Duration tcpIdleTimeout = Duration.ofHours(2);
         private Duration tcpTimeWait = Duration.ofSeconds(60);
         private Duration udpIdleTimeout = Duration.ofSeconds(240);
+        private UdpFiltering udpFiltering = UdpFiltering.ENDPOINT;
+        private IcmpEcho icmpEcho = IcmpEcho.AUTO;
+        private int maxIcmpSessions = 128;
+        // Linux conntrack's for ICMP (nf_conntrack_icmp_timeout): pings come every second or so.
+        private Duration icmpIdleTimeout = Duration.ofSeconds(30);
+        private int icmpEchoRate = 1000;
         private final List<HostForward> forwards = new ArrayList<>();
 
         private Builder() {
@@ -153,6 +197,36 @@ public final class NatConfig {
         /** Idle timeout of UDP flows. */
         public Builder udpIdleTimeout(Duration t) {
             this.udpIdleTimeout = positive("udp-idle-timeout", t);
+            return this;
+        }
+
+        /** UDP filtering (RFC 4787). */
+        public Builder udpFiltering(UdpFiltering f) {
+            this.udpFiltering = java.util.Objects.requireNonNull(f, "udpFiltering");
+            return this;
+        }
+
+        /** How echo requests to other hosts leave. */
+        public Builder icmpEcho(IcmpEcho e) {
+            this.icmpEcho = java.util.Objects.requireNonNull(e, "icmpEcho");
+            return this;
+        }
+
+        /** Bound on echo sessions, 1..65536. */
+        public Builder maxIcmpSessions(int n) {
+            this.maxIcmpSessions = range("max-icmp-sessions", n, 1, 65536);
+            return this;
+        }
+
+        /** Idle timeout of echo sessions. */
+        public Builder icmpIdleTimeout(Duration t) {
+            this.icmpIdleTimeout = positive("icmp-idle-timeout", t);
+            return this;
+        }
+
+        /** Echo requests per second to other hosts, 1..1000000. */
+        public Builder icmpEchoRate(int n) {
+            this.icmpEchoRate = range("icmp-echo-rate", n, 1, 1_000_000);
             return this;
         }
 

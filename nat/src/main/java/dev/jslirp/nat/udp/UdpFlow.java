@@ -2,6 +2,8 @@ package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.flow.FlowTable;
+import dev.jslirp.nat.flow.IdleList;
 
 /**
  * One UDP conversation as the guest sees it: its own address and port, and the
@@ -13,7 +15,7 @@ import dev.jslirp.core.wire.IpAddress;
  * host socket; and a {@link ForwardMapping} that a host peer opened through a port
  * forward, sharing the forward's listening socket.
  */
-abstract class UdpFlow {
+abstract class UdpFlow extends IdleList.Entry {
     /** The guest's address. */
     final IpAddress guest;
     /** The guest's port. */
@@ -23,12 +25,6 @@ abstract class UdpFlow {
     /** The port the guest talks to. */
     final int remotePort;
 
-    /** Last datagram either way, on the network's clock. */
-    long lastActiveNanos;
-    /** Links of the {@link IdleList} this flow is on, oldest first. */
-    UdpFlow older;
-    UdpFlow newer;
-    IdleList list;
     /** Set once by {@link #close()}; later host events are ignored. */
     boolean closed;
 
