@@ -25,11 +25,14 @@ import java.nio.channels.DatagramChannel;
  * {@code unreachable}). The JDK keeps them apart ({@link NoRouteToHostException} for
  * EHOSTUNREACH, a plain {@link SocketException} for ENETUNREACH); Netty's epoll
  * transport (4.2, {@code Errors.newConnectException0}) throws a bare
- * {@link NoRouteToHostException} for both. So whenever a failure may be either, a route
- * lookup settles it: connecting a JDK UDP socket to the destination sends nothing but
- * asks the kernel for a route, and fails with ENETUNREACH exactly when there is none
- * (EHOSTUNREACH for an {@code unreachable} route, EACCES for a {@code prohibit} one).
- * It costs three system calls, on failures only.
+ * {@link NoRouteToHostException} for both when a connect fails. Then a route lookup
+ * settles it: connecting a JDK UDP socket to the destination sends nothing but asks the
+ * kernel for a route, and fails with ENETUNREACH exactly when there is none (EHOSTUNREACH
+ * for an {@code unreachable} route, EACCES for a {@code prohibit} one); it costs three
+ * system calls, on failures only. When a route exists the failure came from the way
+ * (no answer to ARP, or a router's ICMP error) and is taken for host unreachable, the
+ * common case; a router's "network unreachable" then reaches the guest as host
+ * unreachable on epoll (the JDK reports it as it is).
  */
 public final class HostErrors {
     private HostErrors() {
@@ -45,24 +48,37 @@ public final class HostErrors {
             return IcmpError.PORT_UNREACHABLE;
         }
         if (cause instanceof NoRouteToHostException) {
-            return routeTo(target);
+            // The JDK's says EHOSTUNREACH; Netty epoll's (bare, under Netty's annotated copy) either.
+            return isBare(cause) ? routeTo(target) : IcmpError.HOST_UNREACHABLE;
         }
         if (cause instanceof Errors.NativeIoException) {
-            // Netty epoll's failed send or read: ICMP errors reported on a connected UDP socket.
+            // Netty epoll's failed send or read: errors reported on a UDP socket.
             int err = ((Errors.NativeIoException) cause).expectedErr();
             if (err == Errors.ERROR_ECONNREFUSED_NEGATIVE) {
                 return IcmpError.PORT_UNREACHABLE;
             }
-            return err == Errors.ERROR_EHOSTUNREACH_NEGATIVE || err == Errors.ERROR_ENETUNREACH_NEGATIVE
-                    ? routeTo(target) : null;
+            return err == Errors.ERROR_EHOSTUNREACH_NEGATIVE ? IcmpError.HOST_UNREACHABLE
+                    : err == Errors.ERROR_ENETUNREACH_NEGATIVE ? IcmpError.NET_UNREACHABLE : null;
         }
         if (cause instanceof ConnectException || cause instanceof BindException) {
             return null;
         }
         if (cause instanceof SocketException && mentionsUnreachable(cause.getMessage())) {
-            return routeTo(target);
+            // The JDK's ENETUNREACH: "Network is unreachable".
+            return IcmpError.NET_UNREACHABLE;
         }
         return null;
+    }
+
+    /** True if the innermost {@link NoRouteToHostException} of {@code cause} has no message: Netty native's. */
+    private static boolean isBare(Throwable cause) {
+        Throwable innermost = cause;
+        for (Throwable t = cause; t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof NoRouteToHostException) {
+                innermost = t;
+            }
+        }
+        return innermost.getMessage() == null;
     }
 
     private static boolean mentionsUnreachable(String message) {

@@ -15,6 +15,7 @@ import dev.jslirp.core.testkit.PcapFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.Await;
 import dev.jslirp.nat.NatService;
 import dev.jslirp.nat.UdpFiltering;
 import dev.jslirp.nat.hostfwd.HostForward;
@@ -30,7 +31,6 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.packet.EthernetPacket;
 import org.pcap4j.packet.IcmpV4CommonPacket;
@@ -128,16 +128,6 @@ abstract class UdpNatTest {
     private static UdpPacket roundTrip(VirtualGuest g, int guestPort, HostPeer server, String text) throws Exception {
         g.send(GuestFrames.udp(guestPort, GATEWAY, server.port(), ascii(text)));
         return expectUdp(g, GATEWAY_INET, guestPort);
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 
     private static byte[] ascii(String s) {
@@ -239,7 +229,7 @@ abstract class UdpNatTest {
                 g.send(f);
             }
 
-            await("the server to get the datagram", () -> echo.requests().size() == 1);
+            Await.until("the server to get the datagram", () -> echo.requests().size() == 1);
             assertThat(echo.requests().get(0)).isEqualTo(data);
 
             List<IpV4Packet> pieces = new ArrayList<>();
@@ -394,7 +384,7 @@ abstract class UdpNatTest {
             }
             assertThat(expectUdp(g, GATEWAY_INET, 40000).getHeader().getSrcPort().valueAsInt()).isEqualTo(x.port());
             y.send(ascii("from y"), hostPort);
-            await("y's datagram to be dropped", () -> counters(g).get(UdpCounter.DROPPED_NEW_SENDER_AT_LIMIT) == 1);
+            Await.until("y's datagram to be dropped", () -> counters(g).get(UdpCounter.DROPPED_NEW_SENDER_AT_LIMIT) == 1);
             g.expectNothing(Duration.ofMillis(50));
             assertThat(counters(g).get(UdpCounter.FLOWS_EVICTED)).isZero();
 
@@ -414,7 +404,7 @@ abstract class UdpNatTest {
             roundTrip(g, 40000, echo, "ping");
             assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(1);
 
-            await("the idle flow to close", () -> counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED) == 1);
+            Await.until("the idle flow to close", () -> counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED) == 1);
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
             assertThat(onLoop(g, nat.udp()::flowCount)).isZero();
 
@@ -593,7 +583,7 @@ abstract class UdpNatTest {
             learnGuest(g);
             peer.send(ascii("hi"), forwardAddresses(nat).get(0));
             expectUdp(g, GATEWAY_INET, 5000);
-            await("the mapping to expire", () -> counters(g).get(UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED) == 1);
+            Await.until("the mapping to expire", () -> counters(g).get(UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED) == 1);
             assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
         }
     }
@@ -682,7 +672,7 @@ abstract class UdpNatTest {
             assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
             assertThat(counters(g).get(UdpCounter.FLOWS_CLOSED_ADMIN)).isEqualTo(2);
             peer.send(ascii("anyone?"), fwd);
-            await("the datagram for a detached guest to be dropped",
+            Await.until("the datagram for a detached guest to be dropped",
                     () -> counters(g).get(UdpCounter.DROPPED_GUEST_DETACHED) == 1);
 
             g.network().attach(g.sink());
