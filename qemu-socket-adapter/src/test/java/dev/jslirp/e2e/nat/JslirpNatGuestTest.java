@@ -235,15 +235,24 @@ class JslirpNatGuestTest extends NatGuestComparison {
     }
 
     /**
-     * The host's kernel reports the failed ARP for the datagram as ICMP host unreachable on the
-     * endpoint socket's error queue, and UdpNat passes it on (the guest's UDP stack then ignores
-     * it, see the test); NIO cannot read the queue.
+     * The host's connect failed (at least once: a SYN the guest sent again as the first connect
+     * failed may open a second flow, which fails too) and the guest got ICMP for it. The
+     * host's kernel reports the failed ARP for the datagram as ICMP host unreachable on the
+     * endpoint socket's error queue, and UdpNat passes it on (the guest's UDP stack then
+     * ignores it, see the test); NIO cannot read the queue.
      */
     @Override
     @Test
     void connectionToAnAddressNobodyHasFailsAsTheHostsConnectDid() {
-        countsOnMain(super::connectionToAnAddressNobodyHasFailsAsTheHostsConnectDid, Map.of(
-                "nat.tcp.HOST_UNREACHABLE", 1L, "nat.udp.ICMP_HOST_UNREACHABLE", io() == IoTransport.NIO ? 0L : 1L));
+        Map<String, Long> before = main().counters();
+        super.connectionToAnAddressNobodyHasFailsAsTheHostsConnectDid();
+        Map<String, Long> after = main().counters();
+        assertThat(growth(before, after, "nat.tcp.HOST_UNREACHABLE")).isPositive();
+        assertThat(growth(before, after, "nat.udp.ICMP_HOST_UNREACHABLE")).isEqualTo(io() == IoTransport.NIO ? 0 : 1);
+    }
+
+    private static long growth(Map<String, Long> before, Map<String, Long> after, String name) {
+        return after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L);
     }
 
     @Override
