@@ -105,7 +105,9 @@ public final class HeadroomRecvAllocator implements MaxMessagesRecvByteBufAlloca
         if (data instanceof OffsetView && ((OffsetView) data).offset + data.readerIndex() >= headroom) {
             // The view shares its buffer's reference count: handing on the buffer hands on the reference.
             OffsetView v = (OffsetView) data;
-            return v.root.setIndex(v.offset + v.readerIndex(), v.offset + v.writerIndex());
+            int from = v.offset + v.readerIndex();
+            int to = v.offset + v.writerIndex();
+            return v.root.setIndex(from, to);
         }
         try {
             int len = data.readableBytes();
@@ -170,11 +172,14 @@ public final class HeadroomRecvAllocator implements MaxMessagesRecvByteBufAlloca
 
     /**
      * {@code size} bytes of {@code root} from {@code offset}, indices at 0: a slice (which
-     * shares {@code root}'s reference count, so releasing either releases both), wrapped
-     * so that {@link #withHeadroom} knows the buffer and the offset under it. A retained
-     * slice of it is such a view too: Netty's epoll read path hands on
-     * {@code retainedSlice(readerIndex, bytesRead)} of the buffer it read into and releases
-     * the buffer.
+     * shares {@code root}'s reference count and leak record, so releasing either releases
+     * both), wrapped so that {@link #withHeadroom} knows the buffer and the offset under it.
+     *
+     * <p>Netty's epoll read path hands on {@code retainedSlice(readerIndex, bytesRead)} of the
+     * buffer it read into and then releases that buffer. A view answers that with itself,
+     * retained and its indices set to the slice's: the read is handed on in the same view,
+     * one reference left, and no object more per datagram. Only the NAT's own read paths ever
+     * see a view.
      */
     private static final class OffsetView extends WrappedByteBuf {
         final ByteBuf root;
@@ -197,7 +202,8 @@ public final class HeadroomRecvAllocator implements MaxMessagesRecvByteBufAlloca
                 throw new IndexOutOfBoundsException("index " + index + ", length " + length + ", capacity " + capacity());
             }
             retain();
-            return new OffsetView(root, offset + index, length).writerIndex(length);
+            setIndex(index, index + length);
+            return this;
         }
     }
 }

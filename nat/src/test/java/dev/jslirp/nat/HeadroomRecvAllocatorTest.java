@@ -114,6 +114,7 @@ class HeadroomRecvAllocatorTest {
             ByteBuf content = view.retainedSlice(view.readerIndex(), 5);
             view.release();                                                 // Netty's finally
             assertThat(content.refCnt()).isEqualTo(1);
+            assertThat(content.readableBytes()).isEqualTo(5);
             assertThat(HeadroomRecvAllocator.hasHeadroom(content, 58)).isTrue();
 
             ByteBuf frame = HeadroomRecvAllocator.withHeadroom(content, 58, POOLED);
