@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Bounds, timeouts and port forwards of the NAT. Every table has a bound and every
@@ -202,13 +203,13 @@ public final class NatConfig {
 
         /** UDP filtering (RFC 4787). */
         public Builder udpFiltering(UdpFiltering f) {
-            this.udpFiltering = java.util.Objects.requireNonNull(f, "udpFiltering");
+            this.udpFiltering = Objects.requireNonNull(f, "udpFiltering");
             return this;
         }
 
         /** How echo requests to other hosts leave. */
         public Builder icmpEcho(IcmpEcho e) {
-            this.icmpEcho = java.util.Objects.requireNonNull(e, "icmpEcho");
+            this.icmpEcho = Objects.requireNonNull(e, "icmpEcho");
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.linux.NativeSockets;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -86,7 +87,7 @@ final class EndpointSocket {
      * ({@code hopLimit}); takes ownership of {@code payload}. A flow's first datagram reports
      * its failure to the flow ({@code first}): a destination without a route fails at once.
      */
-    void send(EndpointFlow flow, io.netty.buffer.ByteBuf payload, int hopLimit, boolean first) {
+    void send(EndpointFlow flow, ByteBuf payload, int hopLimit, boolean first) {
         forwardTtl(hopLimit);
         nat.relay().toHost(channel, payload, flow.target, first ? cause -> nat.firstSendFailed(flow, cause) : null);
     }

@@ -11,9 +11,11 @@ import dev.jslirp.nat.flow.IdleList;
  * of the ones it receives). Kept in the NAT's {@link FlowTable} under that tuple and in
  * an {@link IdleList} by last use.
  *
- * <p>Two kinds: an {@link OutboundFlow} that the guest opened, with its own connected
- * host socket; and a {@link ForwardMapping} that a host peer opened through a port
- * forward, sharing the forward's listening socket.
+ * <p>Three kinds: an {@link EndpointFlow}, sharing its guest endpoint's unconnected host
+ * socket (endpoint-independent filtering, the default), opened by the guest or by a host
+ * sender; an {@link OutboundFlow} the guest opened, with its own connected host socket
+ * (address-and-port-dependent filtering); and a {@link ForwardMapping} that a host peer
+ * opened through a port forward, sharing the forward's listening socket.
  */
 abstract class UdpFlow extends IdleList.Entry {
     /** The guest's address. */

@@ -11,6 +11,7 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.testkit.PcapFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.Ipv4Address;
@@ -336,6 +337,38 @@ abstract class UdpNatTest {
             assertThat(c.get(UdpCounter.HOST_SOCKETS_OPENED)).isEqualTo(1);
             assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
             assertThat(onLoop(g, nat.udp()::endpointSocketCount)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * The same over IPv6: the guest's datagram to fec0::2 reaches the host's ::1, and an
+     * answer from a new port of ::1 reaches the guest from fec0::2 and that port (only with
+     * endpoint-independent filtering).
+     */
+    @Test
+    void ipv6AnswersFromTheHostsLoopbackFollowTheFilteringMode() throws Exception {
+        NatService nat = new NatService(config().build());
+        try (HostPeer server = HostPeer.bind6(); HostPeer other = HostPeer.bind6(); VirtualGuest g = guest(nat)) {
+            g.send(GuestFrames6.udp(40000, GuestFrames6.HOST6, server.port(), ascii("hello six")));
+            HostPeer.Received request = server.receive(Duration.ofSeconds(5));
+            assertThat(request.data()).isEqualTo(ascii("hello six"));
+            assertThat(request.sender().getAddress().isLoopbackAddress()).isTrue();
+
+            server.send(ascii("same port"), request.sender());
+            org.pcap4j.packet.IpV6Packet ip = PcapFrames.decode(g.expectFrame()).get(org.pcap4j.packet.IpV6Packet.class);
+            assertThat(ip.getHeader().getSrcAddr()).isEqualTo(GuestFrames6.HOST6.toInetAddress());
+            UdpPacket reply = ip.get(UdpPacket.class);
+            assertThat(reply.getHeader().getSrcPort().valueAsInt()).isEqualTo(server.port());
+            assertThat(reply.hasValidChecksum(ip.getHeader().getSrcAddr(), ip.getHeader().getDstAddr(), false)).isTrue();
+
+            other.send(ascii("new port"), request.sender());
+            if (filtering() == UdpFiltering.ADDRESS_PORT) {
+                g.expectNothing(QUIET);
+                return;
+            }
+            UdpPacket fromOther = PcapFrames.decode(g.expectFrame()).get(UdpPacket.class);
+            assertThat(fromOther.getHeader().getSrcPort().valueAsInt()).isEqualTo(other.port());
+            assertThat(fromOther.getPayload().getRawData()).isEqualTo(ascii("new port"));
         }
     }
 
