@@ -114,7 +114,8 @@ public final class IcmpNat {
         }
         if (!NativeSockets.isEpollLoop(ctx.eventLoop())) {
             return EchoAvailability.off(IcmpCounter.DROPPED_UNSUPPORTED, "ICMP sockets need Linux's native epoll "
-                    + "transport, and the network runs on " + ctx.hostChannels() + " (the JDK has no ICMP sockets)");
+                    + "transport and JNA, and the network runs on " + ctx.hostChannels()
+                    + " (the JDK has no ICMP sockets)");
         }
         return EchoAvailability.probe(config.icmpEcho(), ipv6);
     }

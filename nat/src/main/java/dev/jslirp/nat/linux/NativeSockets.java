@@ -41,20 +41,36 @@ public final class NativeSockets {
     private static final IntegerUnixChannelOption HOPS =
             new IntegerUnixChannelOption("IPV6_UNICAST_HOPS", SOL_IPV6, IPV6_UNICAST_HOPS);
 
+    private static final boolean AVAILABLE = probe();
+
     private NativeSockets() {
     }
 
     /**
-     * True if native sockets can be used at all: Linux on a 64-bit ABI (the layouts
-     * {@link ErrorQueue} reads) with Netty's native epoll library loaded.
+     * True if native sockets can be used at all: Netty's native epoll library loaded (so
+     * Linux), and JNA's on a 64-bit ABI (the layouts {@link ErrorQueue} reads).
      */
     public static boolean isAvailable() {
-        return Platform.isLinux() && Native.POINTER_SIZE == 8 && Epoll.isAvailable();
+        return AVAILABLE;
     }
 
-    /** True if channels registered on {@code loop} are Netty epoll channels (its I/O handler is epoll's). */
+    private static boolean probe() {
+        if (!Epoll.isAvailable()) {
+            return false;
+        }
+        try {
+            return Platform.isLinux() && Native.POINTER_SIZE == 8;
+        } catch (LinkageError e) {
+            return false;   // JNA's native library cannot load here (a noexec temporary directory, say)
+        }
+    }
+
+    /**
+     * True if channels registered on {@code loop} are Netty epoll channels (its I/O handler is
+     * epoll's) and native sockets are available.
+     */
     public static boolean isEpollLoop(EventLoop loop) {
-        return isAvailable() && loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(EpollIoHandle.class);
+        return loop instanceof IoEventLoop && ((IoEventLoop) loop).isCompatible(EpollIoHandle.class) && isAvailable();
     }
 
     /** The file descriptor of {@code ch}, or -1 if it is not a native channel or is closed. */
