@@ -29,13 +29,15 @@ public final class PacketQuote {
 
     private ByteBuf bytes;
     private int length;
+    private int transportStart;
 
     /** Copies the IP header and the first 8 transport bytes of {@code p} (what does not fit is cut). */
     public void record(GuestPacket p) {
         if (bytes == null) {
             bytes = Unpooled.wrappedBuffer(new byte[MAX]);
         }
-        length = Math.min(MAX, p.transportOffset() - p.ipOffset() + Math.min(TRANSPORT_BYTES, p.transportLength()));
+        transportStart = p.transportOffset() - p.ipOffset();
+        length = Math.min(MAX, transportStart + Math.min(TRANSPORT_BYTES, p.transportLength()));
         bytes.setBytes(0, p.buffer(), p.ipOffset(), length);
     }
 
@@ -53,5 +55,19 @@ public final class PacketQuote {
             return;
         }
         ctx.sendIcmpError(from, guest, error, bytes, 0, length);
+    }
+
+    /**
+     * As {@link #sendError(GuestContext, IpAddress, IpAddress, IcmpError)}, with the 16 bits at
+     * {@code transportOffset} after the transport header's start set to {@code value} first: an
+     * echo request's sequence number (offset 6), for an error about an earlier request than
+     * the last recorded one.
+     */
+    public void sendError(GuestContext ctx, IpAddress from, IpAddress guest, IcmpError error, int transportOffset,
+                          int value) {
+        if (length >= transportStart + transportOffset + 2) {
+            bytes.setShort(transportStart + transportOffset, value);
+        }
+        sendError(ctx, from, guest, error);
     }
 }

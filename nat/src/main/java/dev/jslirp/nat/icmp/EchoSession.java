@@ -1,6 +1,7 @@
 package dev.jslirp.nat.icmp;
 
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.PacketQuote;
 import dev.jslirp.nat.flow.IdleList;
 import io.netty.channel.Channel;
 
@@ -24,6 +25,10 @@ final class EchoSession extends IdleList.Entry {
     int hostId;
     /** Set once closed; later host events are ignored. */
     boolean closed;
+    /** The guest's last request, for an ICMP error about one of its requests. */
+    final PacketQuote quote = new PacketQuote();
+    /** The time to live the session's ping socket sends with, -1 for the host's default. */
+    int ttl = -1;
 
     EchoSession(IpAddress guest, int guestId, EchoTransport transport) {
         this.guest = guest;

@@ -10,6 +10,13 @@ public enum IcmpCounter {
     ECHO_REQUESTS_TO_HOST,
     /** Echo replies passed to the guest. */
     ECHO_REPLIES_TO_GUEST,
+    /**
+     * ICMP errors about the guest's echo requests (unreachable, time exceeded) passed to the
+     * guest, quoting its request: from a ping socket's error queue, or read by the raw socket.
+     */
+    ICMP_ERRORS_TO_GUEST,
+    /** Errors about echo requests not passed on: of a kind the guest does not act on (too big, redirect, local). */
+    HOST_ERRORS_NOT_PASSED,
     /** Echo sessions opened (guest address and identifier): a ping socket, or an identifier on the raw socket. */
     SESSIONS_OPENED,
     /** Sessions closed after {@code icmpIdleTimeout} without a request or reply. */
@@ -55,7 +62,8 @@ public enum IcmpCounter {
     DROPPED_GUEST_DETACHED,
     /**
      * Messages read from a raw socket that belong to no session: replies to other programs'
-     * pings (a raw socket sees every echo reply the host receives), truncated messages.
+     * pings and errors about them (a raw socket sees every echo reply and error the host
+     * receives), truncated messages.
      */
     REPLIES_UNMATCHED,
 }

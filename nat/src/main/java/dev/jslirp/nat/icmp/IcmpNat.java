@@ -9,13 +9,16 @@ import dev.jslirp.core.wire.IcmpPacket;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.HostAddressMapper;
+import dev.jslirp.nat.IcmpErrors;
 import dev.jslirp.nat.IcmpEcho;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.flow.FlowTable;
 import dev.jslirp.nat.flow.IdleList;
 import dev.jslirp.nat.flow.IdleTimer;
+import dev.jslirp.nat.linux.ErrorQueue;
 import dev.jslirp.nat.linux.IcmpSockets;
 import dev.jslirp.nat.linux.NativeSockets;
+import dev.jslirp.nat.linux.SocketError;
 import io.netty.buffer.ByteBuf;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -54,6 +57,13 @@ import org.slf4j.LoggerFactory;
  * per ping); on the NIO transport there are none (the JDK has no ICMP sockets), requests are
  * counted as {@link IcmpCounter#DROPPED_UNSUPPORTED} and the log says so.
  *
+ * <p><b>Errors.</b> The guest's TTL (hop limit) less one goes out with its requests, as a
+ * router's would. An ICMP error about a request (host or network unreachable, prohibited,
+ * time exceeded) reaches the guest quoting that request, so its {@code ping} says
+ * "Destination Host Unreachable" and {@code traceroute -I} shows the hops: a ping socket
+ * hears of them through its error queue ({@code IP_RECVERR}), the raw socket reads them
+ * like replies and matches the request they quote.
+ *
  * <p><b>Floods.</b> At most {@code icmpEchoRate} requests per second leave (a token bucket;
  * the rest is dropped and counted), at most {@code maxIcmpSessions} sockets or identifiers are
  * held, and each socket's queue of requests not yet sent is bounded by its write buffer
@@ -82,6 +92,7 @@ public final class IcmpNat {
     private EchoAvailability available6;
     private EchoTransport transport4;
     private EchoTransport transport6;
+    private ErrorQueue errorQueue;
     private boolean stopped;
 
     /** The ICMP NAT configured by {@code config}. */
@@ -102,6 +113,9 @@ public final class IcmpNat {
         available6 = availability(true);
         transport4 = transport(available4, false);
         transport6 = transport(available6, true);
+        if (transport4 != null || transport6 != null) {
+            errorQueue = new ErrorQueue();
+        }
         log();
     }
 
@@ -205,6 +219,7 @@ public final class IcmpNat {
         } else {
             byUse.touch(session, now);
         }
+        session.quote.record(packet);
         transport.send(session, packet, target);
         return true;
     }
@@ -248,8 +263,8 @@ public final class IcmpNat {
                 counters.increment(IcmpCounter.REPLIES_UNMATCHED);
                 return;
             }
-            IpAddress from = IpAddress.of(sender);
-            if (from.isIpv6() != v6 || net.inNetwork(from.hi(), from.lo()) || from.isLoopback()) {
+            IpAddress from = mapper.guestSideSource(sender, v6);
+            if (from == null) {
                 counters.increment(IcmpCounter.REPLIES_UNMATCHED);
                 return;
             }
@@ -269,6 +284,49 @@ public final class IcmpNat {
         } finally {
             icmp.release();
         }
+    }
+
+    /**
+     * An ICMP or ICMPv6 error ({@code type}, {@code code}) from {@code offender} about request
+     * {@code seq} of {@code session}: to the guest as the error a router passes on, quoting the
+     * request (the guest's identifier, that sequence number): time exceeded from the router
+     * that sent it, so {@code traceroute -I} shows the hops; the others from the gateway.
+     */
+    void hostError(EchoSession session, int type, int code, InetAddress offender, int seq) {
+        boolean v6 = session.guest.isIpv6();
+        IcmpError error = IcmpErrors.of(v6, type, code);
+        if (session.closed || error == null || error == IcmpError.PORT_UNREACHABLE) {
+            counters.increment(IcmpCounter.HOST_ERRORS_NOT_PASSED);
+            return;
+        }
+        IpAddress from = error == IcmpError.TTL_EXCEEDED && offender != null ? mapper.guestSideSource(offender, v6)
+                : null;
+        byUse.touch(session, ctx.nanoTime());
+        counters.increment(IcmpCounter.ICMP_ERRORS_TO_GUEST);
+        // Offset 6 of an echo request: its sequence number (RFC 792, RFC 4443 section 4.1).
+        session.quote.sendError(ctx, from != null ? from : net.hostAddress(v6), session.guest, error, 6, seq);
+    }
+
+    /**
+     * A read or send of a session's ping socket failed: how the socket says its error queue
+     * has entries (each quotes the request from its ICMP header on), else a failed send.
+     */
+    void pingSocketError(EchoSession session, Throwable cause) {
+        int fd = NativeSockets.fd(session.channel);
+        int read = fd >= 0 && errorQueue != null ? errorQueue.drain(fd, e -> queuedError(session, e)) : 0;
+        if (read <= 0) {
+            sendFailed(session, cause);
+        }
+    }
+
+    private void queuedError(EchoSession session, SocketError e) {
+        byte[] echo = e.payload();
+        boolean icmp = e.origin() == SocketError.ORIGIN_ICMP || e.origin() == SocketError.ORIGIN_ICMP6;
+        if (!icmp || echo.length < IcmpPacket.HEADER_LENGTH) {
+            counters.increment(IcmpCounter.HOST_ERRORS_NOT_PASSED);
+            return;
+        }
+        hostError(session, e.icmpType(), e.icmpCode(), e.offender(), ((echo[6] & 0xff) << 8) | (echo[7] & 0xff));
     }
 
     /** A send failed (the void promise's report); {@code session} is null for a shared socket. */

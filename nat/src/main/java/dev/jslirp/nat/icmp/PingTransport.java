@@ -4,6 +4,7 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.nat.linux.ErrnoException;
 import dev.jslirp.nat.linux.IcmpSockets;
+import dev.jslirp.nat.linux.NativeSockets;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * session: the kernel gives the socket an identifier of its own, writes it into every
  * request (and the checksum), and hands the socket only the replies carrying it, so the
  * guest's requests go out as they are (a slice of the guest's frame, not copied) and a
- * reply needs only the guest's identifier written back.
+ * reply needs only the guest's identifier written back. The errors about the requests (host
+ * unreachable, time exceeded) reach a ping socket only through its error queue
+ * ({@code IP_RECVERR}), which the NAT reads.
  */
 final class PingTransport extends EchoTransport {
     private static final Logger LOG = LoggerFactory.getLogger(PingTransport.class);
@@ -35,6 +38,8 @@ final class PingTransport extends EchoTransport {
     boolean open(EchoSession session) {
         try {
             session.channel = register(IcmpSockets.open(ipv6, IcmpSockets.Kind.PING), new Handler(session));
+            // The errors about the requests (unreachable, time exceeded) come only through the queue.
+            NativeSockets.enableErrorQueue(session.channel);
             return true;
         } catch (ErrnoException | RuntimeException e) {
             LOG.debug("echo session {}: cannot open a ping socket", session, e);
@@ -44,6 +49,7 @@ final class PingTransport extends EchoTransport {
 
     @Override
     void send(EchoSession session, GuestPacket packet, InetSocketAddress destination) {
+        session.ttl = NativeSockets.forwardTtl(session.channel, ipv6, session.ttl, packet.hopLimit());
         write(session.channel, packet.buffer().retainedSlice(packet.transportOffset(), packet.transportLength()),
                 destination);
     }
@@ -74,9 +80,10 @@ final class PingTransport extends EchoTransport {
             nat.reply(session, p.content(), p.sender().getAddress());
         }
 
+        /** A failed read or send: how the socket says its error queue has entries. */
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            nat.sendFailed(session, cause);
+            nat.pingSocketError(session, cause);
         }
 
         @Override

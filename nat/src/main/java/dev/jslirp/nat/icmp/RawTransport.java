@@ -6,6 +6,7 @@ import dev.jslirp.core.wire.IcmpPacket;
 import dev.jslirp.nat.flow.FlowTable;
 import dev.jslirp.nat.linux.ErrnoException;
 import dev.jslirp.nat.linux.IcmpSockets;
+import dev.jslirp.nat.linux.NativeSockets;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * IPv4 checksum recomputed; IPv6's the kernel computes), and replies are matched by it.
  *
  * <p>A raw socket receives every echo reply that reaches the host, also those to other
- * programs' pings; one whose identifier is not a session's is dropped and counted. Another
+ * programs' pings; one whose identifier is not a session's is dropped and counted. The
+ * errors about the requests (unreachable, time exceeded) arrive on it the same way and are
+ * matched by the identifier of the request they quote. Another
  * program pinging with an identifier one of ours has at the same time would see its replies
  * reach the guest too, and miss them: the identifiers start at a random point to make that
  * unlikely. The socket opens with the first session and stays until the NAT stops.
@@ -37,6 +40,8 @@ final class RawTransport extends EchoTransport {
     private final FlowTable<EchoSession> byHostId = new FlowTable<>();
     private final int echoReply;
     private Channel channel;
+    /** The time to live the socket sends with, -1 for the host's default. */
+    private int ttl = -1;
     private int nextId = ThreadLocalRandom.current().nextInt(0x10000);
 
     RawTransport(IcmpNat nat, GuestContext ctx, boolean ipv6) {
@@ -54,6 +59,7 @@ final class RawTransport extends EchoTransport {
         if (channel == null) {
             try {
                 channel = register(IcmpSockets.open(ipv6, IcmpSockets.Kind.RAW), new Handler());
+                ttl = -1;
             } catch (ErrnoException | RuntimeException e) {
                 LOG.debug("cannot open a raw ICMP socket", e);
                 return false;
@@ -80,6 +86,7 @@ final class RawTransport extends EchoTransport {
         } else {
             IcmpPacket.writeChecksum(copy, 0, len, 0);
         }
+        ttl = NativeSockets.forwardTtl(channel, ipv6, ttl, packet.hopLimit());
         write(channel, copy, destination);
     }
 
@@ -95,6 +102,40 @@ final class RawTransport extends EchoTransport {
             channel = null;
         }
         byHostId.clear();
+    }
+
+    /**
+     * An ICMP error at {@code off} (destination unreachable or time exceeded: the filter lets
+     * nothing else through): if it quotes an echo request of one of the sessions (RFC 792:
+     * the IP header and at least 8 bytes, so its identifier and sequence number), it goes to
+     * the guest; true if so.
+     */
+    private boolean error(ByteBuf b, int off, int end, int type, java.net.InetAddress from) {
+        int inner = off + IcmpPacket.HEADER_LENGTH;
+        int echo;
+        if (ipv6) {
+            // The quoted IPv6 header, the echo request right after it (ping sends no extension headers).
+            if (end - inner < 40 || b.getUnsignedByte(inner + 6) != GuestPacket.PROTO_ICMPV6) {
+                return false;
+            }
+            echo = inner + 40;
+        } else {
+            int ihl = end - inner >= IPV4_MIN_HEADER ? (b.getUnsignedByte(inner) & 0x0f) * 4 : 0;
+            if (ihl < IPV4_MIN_HEADER || b.getUnsignedByte(inner + 9) != GuestPacket.PROTO_ICMP) {
+                return false;
+            }
+            echo = inner + ihl;
+        }
+        if (end - echo < IcmpPacket.HEADER_LENGTH
+                || b.getUnsignedByte(echo) != (ipv6 ? IcmpNat.TYPE6_ECHO_REQUEST : IcmpPacket.TYPE_ECHO_REQUEST)) {
+            return false;
+        }
+        EchoSession session = byHostId.get(0, 0, b.getUnsignedShort(echo + 4), 0, 0, 0);
+        if (session == null) {
+            return false;
+        }
+        nat.hostError(session, type, b.getUnsignedByte(off + 1), from, b.getUnsignedShort(echo + 6));
+        return true;
     }
 
     /** The socket's events, on the event loop. */
@@ -115,15 +156,20 @@ final class RawTransport extends EchoTransport {
                 int ihl = end - off >= IPV4_MIN_HEADER ? (b.getUnsignedByte(off) & 0x0f) * 4 : 0;
                 off = ihl >= IPV4_MIN_HEADER ? Math.min(end, off + ihl) : end;
             }
-            EchoSession session = end - off >= IcmpPacket.HEADER_LENGTH && b.getUnsignedByte(off) == echoReply
-                    ? byHostId.get(0, 0, b.getUnsignedShort(off + 4), 0, 0, 0) : null;
-            if (session == null) {
-                nat.counters().increment(IcmpCounter.REPLIES_UNMATCHED);
+            int type = end - off >= IcmpPacket.HEADER_LENGTH ? b.getUnsignedByte(off) : -1;
+            if (type == echoReply) {
+                EchoSession session = byHostId.get(0, 0, b.getUnsignedShort(off + 4), 0, 0, 0);
+                if (session != null) {
+                    b.readerIndex(off);
+                    nat.reply(session, b, p.sender().getAddress());
+                    return;
+                }
+            } else if (type >= 0 && error(b, off, end, type, p.sender().getAddress())) {
                 p.release();
                 return;
             }
-            b.readerIndex(off);
-            nat.reply(session, b, p.sender().getAddress());
+            nat.counters().increment(IcmpCounter.REPLIES_UNMATCHED);
+            p.release();
         }
 
         @Override

@@ -129,6 +129,21 @@ public final class NativeSockets {
         }
     }
 
+    /**
+     * Forwards a guest packet's time to live (IPv4) or hop limit (IPv6) less one to what
+     * {@code ch} sends, as a router does (RFC 1812 section 5.3.1), so that the guest's
+     * {@code traceroute} reaches past the gateway; a guest's usual 64 or more leaves the
+     * host's default. One {@code setsockopt} when the value changes, none otherwise.
+     *
+     * @param current   what the socket sends with now, -1 for the host's default
+     * @param hopLimit  the guest packet's TTL or hop limit (2 or more: the core answers 1)
+     * @return what the socket sends with from now on (unchanged on NIO, which cannot)
+     */
+    public static int forwardTtl(Channel ch, boolean ipv6, int current, int hopLimit) {
+        int want = hopLimit >= 64 ? -1 : hopLimit - 1;
+        return want != current && setTtl(ch, ipv6, want) ? want : current;
+    }
+
     /** True for the errors that mean "not allowed" (EACCES, EPERM) rather than "not there". */
     public static boolean isPermissionDenied(int errno) {
         return errno == LibC.EACCES || errno == LibC.EPERM;

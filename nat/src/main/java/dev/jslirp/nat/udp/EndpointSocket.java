@@ -84,25 +84,13 @@ final class EndpointSocket {
 
     /**
      * Sends {@code payload} to {@code flow}'s target with the guest's time to live less one
-     * ({@code hopLimit}); takes ownership of {@code payload}. A flow's first datagram reports
+     * ({@code hopLimit}, {@link NativeSockets#forwardTtl}; epoll only: the JDK has no unicast
+     * TTL option); takes ownership of {@code payload}. A flow's first datagram reports
      * its failure to the flow ({@code first}): a destination without a route fails at once.
      */
     void send(EndpointFlow flow, ByteBuf payload, int hopLimit, boolean first) {
-        forwardTtl(hopLimit);
+        ttl = NativeSockets.forwardTtl(channel, guest.isIpv6(), ttl, hopLimit);
         nat.relay().toHost(channel, payload, flow.target, first ? cause -> nat.firstSendFailed(flow, cause) : null);
-    }
-
-    /**
-     * Forwards the guest's time to live less one, as a router does (RFC 1812 section 5.3.1),
-     * so that the guest's {@code traceroute} reaches past the gateway; a guest's usual 64 or
-     * more leaves the host's default. One {@code setsockopt} when it changes, epoll only
-     * (the JDK has no unicast TTL option).
-     */
-    private void forwardTtl(int hopLimit) {
-        int want = hopLimit >= 64 ? -1 : hopLimit - 1;
-        if (want != ttl && NativeSockets.setTtl(channel, guest.isIpv6(), want)) {
-            ttl = want;
-        }
     }
 
     /** A flow of this endpoint starts using the socket. */

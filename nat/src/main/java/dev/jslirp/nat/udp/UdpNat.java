@@ -281,7 +281,7 @@ public final class UdpNat implements ForwardListenerFactory {
                 break;
             case TTL_EXCEEDED:
                 counters.increment(UdpCounter.ICMP_TIME_EXCEEDED);
-                from = offender == null ? null : showable(mapper.guestSideAddress(offender), flow.guest.isIpv6());
+                from = offender == null ? null : mapper.guestSideSource(offender, flow.guest.isIpv6());
                 break;
             case ADMIN_PROHIBITED:
                 counters.increment(UdpCounter.ICMP_ADMIN_PROHIBITED);
@@ -293,15 +293,6 @@ public final class UdpNat implements ForwardListenerFactory {
                 break;
         }
         flow.sendUnreachable(ctx, from != null ? from : net.hostAddress(flow.guest.isIpv6()), error);
-    }
-
-    /** {@code a} if the guest may see a packet come from it (of its family, outside the virtual network), else null. */
-    private IpAddress showable(IpAddress a, boolean ipv6) {
-        if (a.isIpv6() != ipv6 || (net.inNetwork(a.hi(), a.lo()) && !net.isHost(a.hi(), a.lo()))
-                || net.isDns(a.hi(), a.lo())) {
-            return null;
-        }
-        return a;
     }
 
     // ---------------------------------------------------------------- endpoint sockets (event loop)
@@ -327,7 +318,7 @@ public final class UdpNat implements ForwardListenerFactory {
 
     /** The flow of datagrams from {@code sender} to {@code socket}, opened if new; null if dropped (counted). */
     private EndpointFlow flowOfSender(EndpointSocket socket, InetSocketAddress sender) {
-        IpAddress remote = showable(mapper.guestSideAddress(sender.getAddress()), socket.guest.isIpv6());
+        IpAddress remote = mapper.guestSideSource(sender.getAddress(), socket.guest.isIpv6());
         if (remote == null || sender.getPort() == 0) {
             counters.increment(UdpCounter.DROPPED_SENDER_UNSHOWABLE);
             return null;

@@ -8,6 +8,8 @@ import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.testkit.PcapFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
+import dev.jslirp.core.wire.Checksums;
+import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.EpollTestChannels;
@@ -20,6 +22,7 @@ import io.netty.buffer.ByteBuf;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -195,6 +198,118 @@ class IcmpEchoTest {
             IcmpV4EchoReplyPacket reply = IpV4Helper.defragment(pieces).get(IcmpV4EchoReplyPacket.class);
             assertThat(reply.getHeader().getIdentifier()).isEqualTo((short) 7);
             assertThat(reply.getPayload().getRawData()).isEqualTo(payload);
+        }
+    }
+
+    // ---------------------------------------------------------------- errors about the requests
+
+    /** An echo request from the guest to {@code dst} with time to live {@code ttl} (IPv4 checksum redone). */
+    private static ByteBuf echoWithTtl(int dst, int id, int seq, int ttl) {
+        ByteBuf f = GuestFrames.echoRequest(dst, id, seq, data(16, seq));
+        int ip = f.readerIndex() + EthernetFrame.HEADER_LENGTH;
+        f.setByte(ip + 8, ttl);
+        f.setShort(ip + 10, 0);
+        f.setShort(ip + 10, ~Checksums.fold(Checksums.add(0, f, ip, 20)) & 0xffff);
+        return f;
+    }
+
+    /** The next frame: an ICMP error from {@code from} with type and code, quoting the guest's echo request. */
+    private static void expectErrorAboutEcho(VirtualGuest g, InetAddress from, int type, int code, String dst, int id,
+                                             int seq) throws Exception {
+        IpV4Packet ip = PcapFrames.decode(g.expectFrame(Duration.ofSeconds(5))).get(IpV4Packet.class);
+        assertThat(ip.getHeader().getSrcAddr()).isEqualTo(from);
+        IcmpV4CommonPacket icmp = ip.get(IcmpV4CommonPacket.class);
+        assertThat(icmp.hasValidChecksum(false)).isTrue();
+        assertThat(icmp.getHeader().getType().value() & 0xff).isEqualTo(type);
+        assertThat(icmp.getHeader().getCode().value() & 0xff).isEqualTo(code);
+        byte[] rest = icmp.getPayload().getRawData();
+        byte[] quote = Arrays.copyOfRange(rest, 4, rest.length);
+        assertThat(InetAddress.getByAddress(Arrays.copyOfRange(quote, 16, 20))).isEqualTo(InetAddress.getByName(dst));
+        int ihl = (quote[0] & 0x0f) * 4;
+        assertThat(quote[ihl] & 0xff).as("an echo request quoted").isEqualTo(8);
+        assertThat(((quote[ihl + 4] & 0xff) << 8) | (quote[ihl + 5] & 0xff)).as("the guest's identifier").isEqualTo(id);
+        assertThat(((quote[ihl + 6] & 0xff) << 8) | (quote[ihl + 7] & 0xff)).as("the request's sequence").isEqualTo(seq);
+    }
+
+    @Test
+    void pingThatARouterCannotForwardGetsHostUnreachableThroughPingSockets() throws Exception {
+        pingThatARouterCannotForwardGetsHostUnreachable(IcmpEcho.PING);
+    }
+
+    @Test
+    void pingThatARouterCannotForwardGetsHostUnreachableThroughRawSockets() throws Exception {
+        pingThatARouterCannotForwardGetsHostUnreachable(IcmpEcho.RAW);
+    }
+
+    /** The router's "host unreachable" reaches the guest from the gateway, quoting the request: ping says so. */
+    private void pingThatARouterCannotForwardGetsHostUnreachable(IcmpEcho mode) throws Exception {
+        NatService nat = new NatService(NatConfig.builder().icmpEcho(mode).build());
+        try (VirtualGuest g = guest(nat)) {
+            // The router's "unreachable" shares a per-sender budget with its other ICMP errors
+            // (Linux's ip_error(): a token a second), so a request may go unanswered: ping on.
+            int seq = 5;
+            g.send(GuestFrames.echoRequest(Ipv4Address.parse(RoutedNamespaces.BEHIND_ROUTER), 0x0102, seq, data(16, 5)));
+            while (g.sink().size() == 0 && seq < 8) {
+                Thread.sleep(1200);
+                if (g.sink().size() == 0) {
+                    seq++;
+                    g.send(GuestFrames.echoRequest(Ipv4Address.parse(RoutedNamespaces.BEHIND_ROUTER), 0x0102, seq,
+                            data(16, seq)));
+                }
+            }
+            expectErrorAboutEcho(g, InetAddress.getByName("10.0.2.2"), 3, 1, RoutedNamespaces.BEHIND_ROUTER, 0x0102, seq);
+            assertThat(counters(g).get(IcmpCounter.ICMP_ERRORS_TO_GUEST)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void pingWithTtl2GetsTimeExceededFromTheRouterThroughPingSockets() throws Exception {
+        pingWithTtl2GetsTimeExceededFromTheRouter(IcmpEcho.PING);
+    }
+
+    @Test
+    void pingWithTtl2GetsTimeExceededFromTheRouterThroughRawSockets() throws Exception {
+        pingWithTtl2GetsTimeExceededFromTheRouter(IcmpEcho.RAW);
+    }
+
+    /**
+     * {@code traceroute -I}'s probe: the guest's TTL less one goes out with the request, which
+     * dies at the router; its time exceeded reaches the guest from the router, quoting the
+     * request with the guest's identifier and the probe's sequence number. The usual TTL goes
+     * past the router (and is lost beyond it).
+     */
+    private void pingWithTtl2GetsTimeExceededFromTheRouter(IcmpEcho mode) throws Exception {
+        NatService nat = new NatService(NatConfig.builder().icmpEcho(mode).build());
+        try (VirtualGuest g = guest(nat)) {
+            g.send(echoWithTtl(Ipv4Address.parse(RoutedNamespaces.FAR_AWAY), 0x0303, 1, 2));
+            expectErrorAboutEcho(g, InetAddress.getByName(RoutedNamespaces.ROUTER), 11, 0, RoutedNamespaces.FAR_AWAY,
+                    0x0303, 1);
+
+            g.send(echoWithTtl(Ipv4Address.parse(RoutedNamespaces.FAR_AWAY), 0x0303, 2, 64));
+            g.expectNothing(QUIET);
+            g.send(echoWithTtl(Ipv4Address.parse(RoutedNamespaces.FAR_AWAY), 0x0303, 3, 2));
+            expectErrorAboutEcho(g, InetAddress.getByName(RoutedNamespaces.ROUTER), 11, 0, RoutedNamespaces.FAR_AWAY,
+                    0x0303, 3);
+        }
+    }
+
+    @Test
+    void ping6WithHopLimit2GetsTimeExceededFromTheRouter() throws Exception {
+        NatService nat = new NatService(NatConfig.builder().icmpEcho(IcmpEcho.PING).build());
+        try (VirtualGuest g = guest(nat)) {
+            byte[] body = {0x04, 0x04, 0x00, 0x09, 1, 2, 3, 4};   // identifier 0x0404, sequence 9, data
+            g.send(GuestFrames6.icmpv6(GuestFrames6.GUEST6, IpAddress.parse(RoutedNamespaces.FAR_AWAY6), 2, 128, 0,
+                    body));
+
+            IpV6Packet ip = PcapFrames.decode(g.expectFrame(Duration.ofSeconds(5))).get(IpV6Packet.class);
+            assertThat(ip.getHeader().getSrcAddr()).isEqualTo(InetAddress.getByName(RoutedNamespaces.ROUTER6));
+            IcmpV6CommonPacket icmp = ip.get(IcmpV6CommonPacket.class);
+            assertThat(icmp.hasValidChecksum(ip.getHeader().getSrcAddr(), ip.getHeader().getDstAddr(), false)).isTrue();
+            assertThat(icmp.getHeader().getType().value() & 0xff).as("time exceeded").isEqualTo(3);
+            byte[] quote = Arrays.copyOfRange(icmp.getPayload().getRawData(), 4, icmp.getPayload().getRawData().length);
+            assertThat(quote[40] & 0xff).as("an echo request quoted").isEqualTo(128);
+            assertThat(((quote[44] & 0xff) << 8) | (quote[45] & 0xff)).isEqualTo(0x0404);
+            assertThat(((quote[46] & 0xff) << 8) | (quote[47] & 0xff)).isEqualTo(9);
         }
     }
 
