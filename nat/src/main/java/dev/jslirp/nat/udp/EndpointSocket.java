@@ -11,7 +11,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
 /**
  * The host socket of one guest endpoint (guest address and port) under endpoint-independent
@@ -28,18 +27,6 @@ import java.net.UnknownHostException;
  * about what it sent only that way.
  */
 final class EndpointSocket {
-    private static final InetAddress ANY4;
-    private static final InetAddress ANY6;
-
-    static {
-        try {
-            ANY4 = InetAddress.getByAddress(new byte[4]);
-            ANY6 = InetAddress.getByAddress(new byte[16]);
-        } catch (UnknownHostException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** The guest's address. */
     final IpAddress guest;
     /** The guest's port. */
@@ -70,8 +57,7 @@ final class EndpointSocket {
      */
     void open() {
         channel = nat.relay().newChannel(new HostHandler(), false);
-        // The wildcard of the guest's family: an IPv4 guest's socket then takes IPv4 only.
-        ChannelFuture bound = channel.bind(new InetSocketAddress(guest.isIpv6() ? ANY6 : ANY4, 0));
+        ChannelFuture bound = channel.bind(nat.endpointBinding(guest.isIpv6()));
         if (!bound.isSuccess()) {
             channel.close();
             throw new IllegalStateException("cannot bind a UDP socket: "

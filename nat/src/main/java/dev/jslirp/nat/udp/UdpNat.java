@@ -109,6 +109,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class UdpNat implements ForwardListenerFactory {
     private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
+    private static final InetAddress ANY4 = wildcard(4);
+    private static final InetAddress ANY6 = wildcard(16);
+
+    private static InetAddress wildcard(int bytes) {
+        try {
+            return InetAddress.getByAddress(new byte[bytes]);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError("4 or 16 bytes are an address", e);
+        }
+    }
 
     private final NatConfig config;
     private GuestContext ctx;
@@ -402,6 +412,15 @@ public final class UdpNat implements ForwardListenerFactory {
                 flows.close(f, UdpCounter.SOCKET_FAILED);
             }
         }
+    }
+
+    /**
+     * Where a guest endpoint's socket is bound: any port of the wildcard address of the
+     * guest's family (an IPv4 guest's socket then takes IPv4 only). The one place an outbound
+     * address ({@code --outbound-addr}) of the family belongs.
+     */
+    InetSocketAddress endpointBinding(boolean ipv6) {
+        return new InetSocketAddress(ipv6 ? ANY6 : ANY4, 0);
     }
 
     /** Host sockets of guest endpoints open ({@code --udp-filtering endpoint}); call on the event loop. */
