@@ -3,6 +3,7 @@ package dev.jslirp.bench;
 import dev.jslirp.JslirpNetwork;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.NetworkStats;
+import dev.jslirp.nat.NatConfig;
 import dev.jslirp.transport.IoTransport;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -34,6 +35,11 @@ final class LoopNetwork implements AutoCloseable {
      * @throws IllegalStateException if {@code io} is not available here
      */
     LoopNetwork(String io, ReleasingSink.Inspector inspector) {
+        this(io, inspector, NatConfig.defaults());
+    }
+
+    /** As {@link #LoopNetwork(String, ReleasingSink.Inspector)} with the NAT configured by {@code nat}. */
+    LoopNetwork(String io, ReleasingSink.Inspector inspector, NatConfig nat) {
         IoTransport transport = IoTransport.valueOf(io.toUpperCase(Locale.ROOT));
         if (!transport.isAvailable()) {
             dnsUpstream.close();
@@ -43,6 +49,7 @@ final class LoopNetwork implements AutoCloseable {
         network = JslirpNetwork.builder()
                 .eventLoop(group.next(), transport.hostChannels())
                 .dns(dnsUpstream.config())
+                .nat(nat)
                 .build();
         sink = new ReleasingSink(inspector);
         network.attach(sink);

@@ -6,6 +6,8 @@ import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.UdpPacket;
+import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.UdpFiltering;
 import dev.jslirp.nat.udp.UdpCounter;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
@@ -39,8 +41,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       by the loop into buffers with headroom, headers written in front, frames handed
  *       to the guest's sink, which the benchmark thread awaits.</li>
  * </ul>
- * Both report per datagram. Tear-down checks the NAT's counters: every datagram passed,
- * none dropped, none copied on the way to the guest.
+ * Both report per datagram, for each {@code filtering}: {@code endpoint} (the default: the
+ * flow's host socket is not connected, datagrams carry their address through Netty) and
+ * {@code address-port} (a connected socket per flow). Tear-down checks the NAT's counters:
+ * every datagram passed, none dropped, none copied on the way to the guest.
  */
 public class UdpNatBenchmark extends BenchmarkDefaults {
     /** Datagrams per invocation. */
@@ -54,6 +58,10 @@ public class UdpNatBenchmark extends BenchmarkDefaults {
     /** UDP payload bytes: a small datagram, and the largest without fragments at MTU 1500. */
     @Param({"64", "1472"})
     public int payload;
+
+    /** The NAT's UDP filtering ({@code --udp-filtering}). */
+    @Param({"endpoint", "address-port"})
+    public String filtering;
 
     private LoopNetwork net;
     private DatagramChannel peer;
@@ -70,7 +78,7 @@ public class UdpNatBenchmark extends BenchmarkDefaults {
      */
     @Setup
     public void setUp() throws IOException {
-        net = new LoopNetwork(io, null);
+        net = new LoopNetwork(io, null, NatConfig.builder().udpFiltering(UdpFiltering.parse(filtering)).build());
         try {
             openFlow();
         } catch (IOException | RuntimeException e) {

@@ -81,4 +81,18 @@ public final class HostAddressMapper {
         IpAddress a = IpAddress.of(host);
         return a.isLoopback() ? config.hostAddress(a.isIpv6()) : a;
     }
+
+    /**
+     * The source a packet from host address {@code host} shows the guest ({@link #guestSideAddress}),
+     * or null if the guest must not see it: of the other family than {@code ipv6}, or an address
+     * of the virtual network that is not the gateway (the host's own network overlaps it).
+     */
+    public IpAddress guestSideSource(InetAddress host, boolean ipv6) {
+        IpAddress a = guestSideAddress(host);
+        if (a.isIpv6() != ipv6 || (config.inNetwork(a.hi(), a.lo()) && !config.isHost(a.hi(), a.lo()))
+                || config.isDns(a.hi(), a.lo())) {
+            return null;
+        }
+        return a;
+    }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Bounds, timeouts and port forwards of the NAT. Every table has a bound and every
@@ -24,6 +25,11 @@ public final class NatConfig {
     private final Duration tcpIdleTimeout;
     private final Duration tcpTimeWait;
     private final Duration udpIdleTimeout;
+    private final UdpFiltering udpFiltering;
+    private final IcmpEcho icmpEcho;
+    private final int maxIcmpSessions;
+    private final Duration icmpIdleTimeout;
+    private final int icmpEchoRate;
     private final List<HostForward> forwards;
     private final InetAddress outboundAddress4;
     private final InetAddress outboundAddress6;
@@ -37,6 +43,11 @@ public final class NatConfig {
         this.tcpIdleTimeout = b.tcpIdleTimeout;
         this.tcpTimeWait = b.tcpTimeWait;
         this.udpIdleTimeout = b.udpIdleTimeout;
+        this.udpFiltering = b.udpFiltering;
+        this.icmpEcho = b.icmpEcho;
+        this.maxIcmpSessions = b.maxIcmpSessions;
+        this.icmpIdleTimeout = b.icmpIdleTimeout;
+        this.icmpEchoRate = b.icmpEchoRate;
         this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
         this.outboundAddress4 = b.outboundAddress4;
         this.outboundAddress6 = b.outboundAddress6;
@@ -95,6 +106,34 @@ public final class NatConfig {
         return udpIdleTimeout;
     }
 
+    /** Which host datagrams reach a guest's UDP flow (default {@link UdpFiltering#ENDPOINT}). */
+    public UdpFiltering udpFiltering() {
+        return udpFiltering;
+    }
+
+    /** How echo requests to other hosts leave (default {@link IcmpEcho#AUTO}). */
+    public IcmpEcho icmpEcho() {
+        return icmpEcho;
+    }
+
+    /**
+     * Echo sessions (guest address and echo identifier) at once, each a ping socket or an
+     * identifier on the shared raw socket; the least recently used makes room for a new one.
+     */
+    public int maxIcmpSessions() {
+        return maxIcmpSessions;
+    }
+
+    /** How long an echo session lives without a request or reply. */
+    public Duration icmpIdleTimeout() {
+        return icmpIdleTimeout;
+    }
+
+    /** Echo requests per second the guest may send to other hosts (a burst of as many is allowed). */
+    public int icmpEchoRate() {
+        return icmpEchoRate;
+    }
+
     /** Port forwards, in the order given. */
     public List<HostForward> forwards() {
         return forwards;
@@ -130,7 +169,15 @@ public final class NatConfig {
         if (target.getAddress() == null) {
             return null;
         }
-        InetAddress local = target.getAddress() instanceof Inet4Address ? outboundAddress4 : outboundAddress6;
+        return outboundBinding(!(target.getAddress() instanceof Inet4Address));
+    }
+
+    /**
+     * Where a host socket of the family is bound first: the outbound address of the family
+     * with any port, or null (unbound, or the wildcard: the kernel picks).
+     */
+    public InetSocketAddress outboundBinding(boolean ipv6) {
+        InetAddress local = ipv6 ? outboundAddress6 : outboundAddress4;
         return local == null ? null : new InetSocketAddress(local, 0);
     }
 
@@ -144,6 +191,12 @@ public final class NatConfig {
         private Duration tcpIdleTimeout = Duration.ofHours(2);
         private Duration tcpTimeWait = Duration.ofSeconds(60);
         private Duration udpIdleTimeout = Duration.ofSeconds(240);
+        private UdpFiltering udpFiltering = UdpFiltering.ENDPOINT;
+        private IcmpEcho icmpEcho = IcmpEcho.AUTO;
+        private int maxIcmpSessions = 128;
+        // Linux conntrack's for ICMP (nf_conntrack_icmp_timeout): pings come every second or so.
+        private Duration icmpIdleTimeout = Duration.ofSeconds(30);
+        private int icmpEchoRate = 1000;
         private final List<HostForward> forwards = new ArrayList<>();
         private InetAddress outboundAddress4;
         private InetAddress outboundAddress6;
@@ -196,6 +249,36 @@ public final class NatConfig {
         /** Idle timeout of UDP flows. */
         public Builder udpIdleTimeout(Duration t) {
             this.udpIdleTimeout = positive("udp-idle-timeout", t);
+            return this;
+        }
+
+        /** UDP filtering (RFC 4787). */
+        public Builder udpFiltering(UdpFiltering f) {
+            this.udpFiltering = Objects.requireNonNull(f, "udpFiltering");
+            return this;
+        }
+
+        /** How echo requests to other hosts leave. */
+        public Builder icmpEcho(IcmpEcho e) {
+            this.icmpEcho = Objects.requireNonNull(e, "icmpEcho");
+            return this;
+        }
+
+        /** Bound on echo sessions, 1..65536. */
+        public Builder maxIcmpSessions(int n) {
+            this.maxIcmpSessions = range("max-icmp-sessions", n, 1, 65536);
+            return this;
+        }
+
+        /** Idle timeout of echo sessions. */
+        public Builder icmpIdleTimeout(Duration t) {
+            this.icmpIdleTimeout = positive("icmp-idle-timeout", t);
+            return this;
+        }
+
+        /** Echo requests per second to other hosts, 1..1000000. */
+        public Builder icmpEchoRate(int n) {
+            this.icmpEchoRate = range("icmp-echo-rate", n, 1, 1_000_000);
             return this;
         }
 

@@ -7,6 +7,7 @@ import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
+import dev.jslirp.nat.icmp.IcmpNat;
 import dev.jslirp.nat.tcp.TcpNat;
 import dev.jslirp.nat.udp.UdpNat;
 import io.netty.channel.EventLoop;
@@ -18,8 +19,9 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * NAT of the guest's TCP and UDP onto host sockets, and the host's port forwards into
- * the guest. Routes each packet by protocol to {@link TcpNat} or {@link UdpNat}; the
+ * NAT of the guest's TCP, UDP and ICMP echo onto host sockets, and the host's port forwards
+ * into the guest. Routes each packet by protocol to {@link TcpNat}, {@link UdpNat} or
+ * {@link IcmpNat}; the
  * address rules they share live in {@link HostAddressMapper}, the forwards of both
  * protocols in {@link HostForwards}, behind one API ({@link #addForward},
  * {@link #removeForward}, {@link #forwards}).
@@ -28,6 +30,7 @@ public final class NatService implements GuestService {
     private final NatConfig config;
     private final TcpNat tcp;
     private final UdpNat udp;
+    private final IcmpNat icmp;
     private GuestContext ctx;
     private HostForwards forwards;
 
@@ -36,6 +39,7 @@ public final class NatService implements GuestService {
         this.config = Objects.requireNonNull(config, "config");
         this.tcp = new TcpNat(config);
         this.udp = new UdpNat(config);
+        this.icmp = new IcmpNat(config);
     }
 
     /** The TCP half (counters, flow counts). */
@@ -46,6 +50,11 @@ public final class NatService implements GuestService {
     /** The UDP half (counters, flow counts). */
     public UdpNat udp() {
         return udp;
+    }
+
+    /** The ICMP half (echo to other hosts). */
+    public IcmpNat icmp() {
+        return icmp;
     }
 
     // ---------------------------------------------------------------- port forwards
@@ -145,6 +154,7 @@ public final class NatService implements GuestService {
         HostAddressMapper mapper = new HostAddressMapper(context);
         tcp.start(context, mapper);
         udp.start(context, mapper);
+        icmp.start(context, mapper);
         forwards = new HostForwards(context.config());
         forwards.serve(HostForward.Protocol.TCP, tcp);
         forwards.serve(HostForward.Protocol.UDP, udp);
@@ -165,6 +175,9 @@ public final class NatService implements GuestService {
                 return tcp.handle(packet);
             case GuestPacket.PROTO_UDP:
                 return udp.handle(packet);
+            case GuestPacket.PROTO_ICMP:
+            case GuestPacket.PROTO_ICMPV6:
+                return icmp.handle(packet);
             default:
                 return false;
         }
@@ -179,6 +192,7 @@ public final class NatService implements GuestService {
     public void guestDetached() {
         tcp.guestDetached();
         udp.guestDetached();
+        icmp.guestDetached();
     }
 
     @Override
@@ -188,5 +202,6 @@ public final class NatService implements GuestService {
         }
         tcp.stop();
         udp.stop();
+        icmp.stop();
     }
 }

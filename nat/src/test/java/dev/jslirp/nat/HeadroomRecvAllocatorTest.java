@@ -87,4 +87,65 @@ class HeadroomRecvAllocatorTest {
             out.release();
         }
     }
+
+    /**
+     * The offset form survives what Netty's epoll unconnected read path does to a buffer:
+     * read at the writer index, set the writer index to the byte count, hand on
+     * {@code retainedSlice(readerIndex, count)} and release the buffer. What is handed on
+     * still names the memory after the headroom, and {@link HeadroomRecvAllocator#withHeadroom}
+     * gives that memory back without a copy.
+     */
+    @Test
+    @SuppressWarnings("deprecation")
+    void anOffsetViewSurvivesEpollsUnconnectedReadPathAndComesBackWithoutACopy() {
+        HeadroomRecvAllocator a = HeadroomRecvAllocator.atOffset(58, new FixedRecvByteBufAllocator(1000));
+        RecvByteBufAllocator.Handle h = a.newHandle();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        try {
+            h.reset(ch.config());
+            ByteBuf view = h.allocate(POOLED);
+            assertThat(view.readerIndex()).isZero();
+            assertThat(view.writerIndex()).isZero();
+            assertThat(view.writableBytes()).isEqualTo(1000);
+            long base = view.memoryAddress();
+
+            view.setBytes(view.writerIndex(), new byte[] {1, 2, 3, 4, 5});   // the kernel's read
+            view.writerIndex(5);                                            // writerIndex(bytesReceived)
+            ByteBuf content = view.retainedSlice(view.readerIndex(), 5);
+            view.release();                                                 // Netty's finally
+            assertThat(content.refCnt()).isEqualTo(1);
+            assertThat(content.readableBytes()).isEqualTo(5);
+            assertThat(HeadroomRecvAllocator.hasHeadroom(content, 58)).isTrue();
+
+            ByteBuf frame = HeadroomRecvAllocator.withHeadroom(content, 58, POOLED);
+            try {
+                assertThat(frame.readerIndex()).isEqualTo(58);
+                assertThat(frame.readableBytes()).isEqualTo(5);
+                assertThat(frame.memoryAddress() + 58).as("the same memory, not a copy").isEqualTo(base);
+                assertThat(ByteBufUtil.getBytes(frame)).containsExactly(1, 2, 3, 4, 5);
+                frame.setByte(0, 0x45);   // headers go in front
+            } finally {
+                frame.release();
+            }
+            assertThat(frame.refCnt()).isZero();
+            assertThat(content.refCnt()).as("the view and its buffer share one count").isZero();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void anOffsetViewReleasedUnreadFreesItsBuffer() {
+        RecvByteBufAllocator.Handle h = HeadroomRecvAllocator.atOffset(58, new FixedRecvByteBufAllocator(100)).newHandle();
+        EmbeddedChannel ch = new EmbeddedChannel();
+        try {
+            h.reset(ch.config());
+            ByteBuf view = h.allocate(POOLED);
+            assertThat(view.release()).isTrue();
+            assertThat(view.refCnt()).isZero();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
 }

@@ -4,7 +4,9 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
+import dev.jslirp.nat.IcmpEcho;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.UdpFiltering;
 import dev.jslirp.tftp.TftpConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -117,6 +119,13 @@ final class NetworkSettings {
             Setting.jslirp("host-loopback", null, "Do not let connections to the gateway address reach the host's "
                     + "loopback.", (b, v, l) -> b.network.hostLoopback(Values.flag(l, v)))
                     .asSwitch("--no-host-loopback", "off"),
+            Setting.jslirp("udp-filtering", "endpoint|address-port", "Which host datagrams reach a guest's UDP flow: "
+                    + "endpoint, from anybody to the guest port's host port (as QEMU; TFTP, STUN, SIP need it); "
+                    + "address-port, only from where the guest wrote to (default: endpoint).",
+                    (b, v, l) -> b.nat.udpFiltering(UdpFiltering.parse(v))),
+            Setting.jslirp("icmp-echo", "auto|ping|raw|off", "How the guest's pings to other hosts leave: ping "
+                    + "sockets (net.ipv4.ping_group_range), raw sockets (CAP_NET_RAW), auto (the first allowed), "
+                    + "or off (default: auto).", (b, v, l) -> b.nat.icmpEcho(IcmpEcho.parse(v))),
             Setting.jslirp("dhcp-static", "MAC=ADDR", "Always give address ADDR to MAC aa:bb:cc:dd:ee:ff.",
                     (b, v, l) -> b.dhcp.staticLease(v)).repeatable(),
             Setting.jslirp("dhcp-pool-size", "N", "Addresses in the DHCP pool from --dhcpstart, 1..1024 (default: 16).",

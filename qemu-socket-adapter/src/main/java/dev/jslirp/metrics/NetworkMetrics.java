@@ -89,6 +89,11 @@ public final class NetworkMetrics {
                 "Bytes the TCP flows hold: unacknowledged, out of order, not yet taken by host sockets",
                 nat.tcp().bufferedBytes()));
         gauges.add(new MetricsSnapshot.Gauge("udp_flows", "UDP flows in the NAT's table", nat.udp().flowCount()));
+        gauges.add(new MetricsSnapshot.Gauge("udp_host_sockets",
+                "Host sockets of guest UDP ports (--udp-filtering endpoint: one per guest port)",
+                nat.udp().endpointSocketCount()));
+        gauges.add(new MetricsSnapshot.Gauge("icmp_sessions", "Echo sessions to other hosts (guest address and "
+                + "identifier)", nat.icmp().sessionCount()));
         gauges.add(new MetricsSnapshot.Gauge("dhcp_leases", "DHCP leases held", network.dhcp().activeLeases().size()));
         gauges.add(new MetricsSnapshot.Gauge("dhcp_pool_size", "Addresses in the DHCP pool", network.dhcp().poolSize()));
         gauges.add(new MetricsSnapshot.Gauge("reassembly_bytes", "Bytes of fragments held for reassembly",

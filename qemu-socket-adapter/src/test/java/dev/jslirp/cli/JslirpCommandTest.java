@@ -7,6 +7,8 @@ import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
+import dev.jslirp.nat.IcmpEcho;
+import dev.jslirp.nat.UdpFiltering;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
@@ -185,6 +187,16 @@ class JslirpCommandTest {
         assertThat(plan(LISTEN, "--tcp-buffer", "65536").configs().nat().tcpBufferBytes()).isEqualTo(65536);
     }
 
+    @Test
+    void udpFilteringAndIcmpEcho() {
+        var defaults = plan(LISTEN).configs().nat();
+        assertThat(defaults.udpFiltering()).isEqualTo(UdpFiltering.ENDPOINT);
+        assertThat(defaults.icmpEcho()).isEqualTo(IcmpEcho.AUTO);
+        var nat = plan(LISTEN, "--udp-filtering", "address-port", "--icmp-echo", "RAW").configs().nat();
+        assertThat(nat.udpFiltering()).isEqualTo(UdpFiltering.ADDRESS_PORT);
+        assertThat(nat.icmpEcho()).isEqualTo(IcmpEcho.RAW);
+    }
+
     @ParameterizedTest
     @CsvSource({"debug,debug", "warn,warn", "TRACE,trace", "error,error"})
     void logLevelIsTakenInAnyCase(String given, String level) {
@@ -360,6 +372,8 @@ class JslirpCommandTest {
         "--max-tcp-flows 0;--max-tcp-flows;1..1000000",
         "--max-half-open -1;--max-half-open;1..65536",
         "--max-udp-flows many;--max-udp-flows;not a number",
+        "--udp-filtering open;--udp-filtering;endpoint|address-port",
+        "--icmp-echo always;--icmp-echo;auto|ping|raw|off",
         "--dhcp-pool-size 5000;--dhcp-pool-size;1..1024",
         "--dhcp-static junk;--dhcp-static;aa:bb:cc:dd:ee:ff=a.b.c.d",
         "--dns-record noaddr;--dns-record;name=a.b.c.d",

@@ -109,6 +109,11 @@ public final class NetnsSandbox implements AutoCloseable {
         dnsOutput.awaitLine(E2eDnsServer.READY, Duration.ofSeconds(START_TIMEOUT_SECONDS));
     }
 
+    /** Sets {@code key=value} with sysctl inside the namespace (its own network settings only). */
+    public void sysctl(String key, String value) {
+        run("ip", "netns", "exec", name, "sysctl", "-q", "-w", key + "=" + value);
+    }
+
     /** The namespace's name. */
     public String name() {
         return name;

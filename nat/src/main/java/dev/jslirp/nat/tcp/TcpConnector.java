@@ -1,17 +1,20 @@
 package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.IcmpError;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.core.wire.TcpPacket;
+import dev.jslirp.nat.HostErrors;
 import io.netty.channel.ConnectTimeoutException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 
 /**
  * The handshakes: a guest SYN becomes a host connect, and only the connect's outcome
- * answers the guest (SYN-ACK on success, RST when refused or timed out), so the guest
- * sees the host's real answer, as with a direct connection; and a port forward's host
+ * answers the guest (SYN-ACK on success, RST when refused or timed out, ICMP unreachable
+ * when the host found no way there), so the guest sees the host's real answer, as with a
+ * direct connection; and a port forward's host
  * client becomes a SYN to the guest. Like gVisor's {@code tcp.Forwarder}, the number
  * of handshakes in progress is capped ({@code maxHalfOpen}).
  *
@@ -94,6 +97,7 @@ final class TcpConnector {
         f.rcv.init(t.seq());
         f.snd.init(stack.newIss());
         f.schedule.stateDeadline = now + stack.connectTimeout;
+        f.pendingConnect = new PendingConnect(target, p);
         stack.add(f);
         stack.counters.increment(TcpCounter.CONNECTS);
         stack.hosts.connect(f, target);
@@ -127,12 +131,26 @@ final class TcpConnector {
         // The connect began one connect timeout before its deadline.
         stack.hostConnectLatency.record(now - (f.schedule.stateDeadline - stack.connectTimeout));
         f.schedule.stateDeadline = FlowSchedule.NONE;
+        f.pendingConnect = null;
         f.setState(TcpState.SYN_RECEIVED, "host connected");
         f.snd.sendSyn(TcpPacket.SYN | TcpPacket.ACK, now);
     }
 
-    /** The host connect failed: refuse the guest's SYN. */
+    /** The host connect failed: ICMP unreachable if the host found no way there, else refuse the guest's SYN. */
     void hostConnectFailed(TcpFlow f, Throwable cause, long now) {
+        PendingConnect pending = f.pendingConnect;
+        f.pendingConnect = null;
+        IcmpError error = pending == null ? null : HostErrors.unreachable(cause, pending.target);
+        if (error == IcmpError.NET_UNREACHABLE || error == IcmpError.HOST_UNREACHABLE
+                || error == IcmpError.ADMIN_PROHIBITED) {
+            stack.counters.increment(error == IcmpError.NET_UNREACHABLE
+                    ? TcpCounter.HOST_NET_UNREACHABLE : TcpCounter.HOST_UNREACHABLE);
+            if (stack.ctx.isGuestAttached()) {
+                pending.syn.sendError(stack.ctx, stack.ctx.config().hostAddress(f.guest.isIpv6()), f.guest, error);
+            }
+            f.abort(now, false);
+            return;
+        }
         stack.counters.increment(cause instanceof ConnectException && !(cause instanceof ConnectTimeoutException)
                 ? TcpCounter.HOST_REFUSED : TcpCounter.HOST_CONNECT_FAILED);
         f.abort(now, true);

@@ -15,7 +15,14 @@ public enum TcpCounter {
     REFUSED_BY_RULES,
     /** Host connects refused (ECONNREFUSED): the guest got a RST. */
     HOST_REFUSED,
-    /** Host connects that failed otherwise (unreachable...): the guest got a RST. */
+    /**
+     * Host connects that failed with host unreachable (or a {@code prohibit} route): the
+     * guest got ICMP host unreachable (or administratively prohibited) from the gateway.
+     */
+    HOST_UNREACHABLE,
+    /** Host connects that failed for want of a route: the guest got ICMP network unreachable from the gateway. */
+    HOST_NET_UNREACHABLE,
+    /** Host connects that failed otherwise: the guest got a RST. */
     HOST_CONNECT_FAILED,
     /** Host connects that did not complete within tcp-connect-timeout. */
     HOST_CONNECT_TIMEOUT,

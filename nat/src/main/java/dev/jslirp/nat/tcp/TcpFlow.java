@@ -79,6 +79,8 @@ final class TcpFlow {
     final TcpSender snd;
     final HostHalf host;
     final FlowSchedule schedule;
+    /** The host connect of a guest SYN while it runs, else null. */
+    PendingConnect pendingConnect;
     private TcpState state;
     private boolean removed;
 

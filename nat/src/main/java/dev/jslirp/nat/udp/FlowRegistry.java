@@ -2,12 +2,13 @@ package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
-import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.stats.Counters;
-import io.netty.util.concurrent.ScheduledFuture;
+import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.flow.FlowTable;
+import dev.jslirp.nat.flow.IdleList;
+import dev.jslirp.nat.flow.IdleTimer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Every live UDP flow of one guest: found by its tuple, bounded in number, closed when
@@ -27,35 +28,34 @@ import java.util.concurrent.TimeUnit;
  * that sends from many ports (a resolver picking a random port per query) keeps
  * working, and the flow that goes is the one most likely dead already.
  *
- * <p>Idle timeout ({@code udpIdleTimeout}, re-armed by traffic either way): one timer
- * for all flows, due when the oldest flow of either list would expire. Traffic only
- * moves a flow to the end of its list, so the timer never has to move earlier; when it
- * fires it closes the flows that are really idle, from the head of each list, and is
- * set again for the new heads. Expiry is exact, and the cost is one scheduled task at
- * a time, not one per flow or datagram.
+ * <p>Idle timeout ({@code udpIdleTimeout}, re-armed by traffic either way): one
+ * {@link IdleTimer} for both lists, one scheduled task at a time.
  */
 final class FlowRegistry {
-    private final GuestContext ctx;
     private final Counters<UdpCounter> counters;
     private final int maxPerKind;
-    private final long idleNanos;
     private final FlowTable<UdpFlow> table = new FlowTable<>();
-    private final IdleList outbound = new IdleList();
-    private final IdleList mappings = new IdleList();
-    private final Runnable sweepTask = this::sweep;
-    private ScheduledFuture<?> sweep;
+    private final IdleList<UdpFlow> outbound = new IdleList<>();
+    private final IdleList<UdpFlow> mappings = new IdleList<>();
+    private final IdleTimer idle;
 
     FlowRegistry(GuestContext ctx, Counters<UdpCounter> counters, int maxPerKind, long idleNanos) {
-        this.ctx = ctx;
         this.counters = counters;
         this.maxPerKind = maxPerKind;
-        this.idleNanos = idleNanos;
+        this.idle = new IdleTimer(ctx, idleNanos);
+        idle.watch(outbound, f -> close(f, UdpCounter.FLOWS_IDLE_CLOSED));
+        idle.watch(mappings, f -> close(f, UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED));
     }
 
     /** The flow of guest datagram {@code p} (its addresses and UDP ports), or null; no allocation. */
     UdpFlow find(GuestPacket p) {
         return table.get(p.sourceHi(), p.sourceLo(), p.udp().sourcePort(), p.destinationHi(), p.destinationLo(),
                 p.udp().destinationPort());
+    }
+
+    /** The flow of this tuple, or null; no allocation. */
+    UdpFlow find(IpAddress guest, int guestPort, long remoteHi, long remoteLo, int remotePort) {
+        return table.get(guest.hi(), guest.lo(), guestPort, remoteHi, remoteLo, remotePort);
     }
 
     /** True if no flow has this tuple. */
@@ -79,16 +79,21 @@ final class FlowRegistry {
      */
     List<UdpFlow> first(int max) {
         List<UdpFlow> some = new ArrayList<>(Math.min(outbound.size() + mappings.size(), Math.max(0, max)));
-        for (IdleList list : new IdleList[] {outbound, mappings}) {
-            for (UdpFlow f = list.oldest(); f != null && some.size() < max; f = f.newer) {
+        for (IdleList<UdpFlow> list : List.of(outbound, mappings)) {
+            for (UdpFlow f = list.oldest(); f != null && some.size() < max; f = list.newer(f)) {
                 some.add(f);
             }
         }
         return some;
     }
 
+    /** True if the guest's own flows are at their bound (a new one would evict the least recently used). */
+    boolean outboundFull() {
+        return outbound.size() >= maxPerKind;
+    }
+
     /** Registers a new outbound flow, closing the least recently used one at the bound. */
-    void addOutbound(OutboundFlow flow, long now) {
+    void addOutbound(UdpFlow flow, long now) {
         add(flow, outbound, UdpCounter.FLOWS_EVICTED, now);
         counters.increment(UdpCounter.FLOWS_OPENED);
     }
@@ -99,24 +104,31 @@ final class FlowRegistry {
         counters.increment(UdpCounter.FORWARD_MAPPINGS_OPENED);
     }
 
-    private void add(UdpFlow flow, IdleList list, UdpCounter evicted, long now) {
+    private void add(UdpFlow flow, IdleList<UdpFlow> list, UdpCounter evicted, long now) {
         if (list.size() >= maxPerKind) {
             close(list.oldest(), evicted);
         }
         table.put(flow.guest.hi(), flow.guest.lo(), flow.guestPort, flow.remote.hi(), flow.remote.lo(), flow.remotePort,
                 flow);
         list.add(flow, now);
-        scheduleSweep(now);
+        idle.arm(now);
     }
 
     /** Marks traffic on {@code flow} at {@code now}. */
+    @SuppressWarnings("unchecked")
     void touch(UdpFlow flow, long now) {
         if (!flow.closed) {
-            flow.list.touch(flow, now);
+            ((IdleList<UdpFlow>) flow.list()).touch(flow, now);
         }
     }
 
+    /** How long a flow lives without traffic. */
+    long idleNanos() {
+        return idle.idleNanos();
+    }
+
     /** Unlinks {@code flow}, counts why under {@code reason} and releases its host resources. Idempotent. */
+    @SuppressWarnings("unchecked")
     void close(UdpFlow flow, UdpCounter reason) {
         if (flow.closed) {
             return;
@@ -124,7 +136,7 @@ final class FlowRegistry {
         flow.closed = true;
         table.remove(flow.guest.hi(), flow.guest.lo(), flow.guestPort, flow.remote.hi(), flow.remote.lo(),
                 flow.remotePort);
-        flow.list.remove(flow);
+        ((IdleList<UdpFlow>) flow.list()).remove(flow);
         counters.increment(reason);
         flow.close();
     }
@@ -134,46 +146,13 @@ final class FlowRegistry {
         closeList(outbound);
         closeList(mappings);
         table.clear();
-        if (sweep != null) {
-            sweep.cancel(false);
-            sweep = null;
-        }
+        idle.cancel();
     }
 
-    private void closeList(IdleList list) {
+    private void closeList(IdleList<UdpFlow> list) {
         UdpFlow f;
         while ((f = list.oldest()) != null) {
             close(f, UdpCounter.FLOWS_CLOSED_ADMIN);
         }
-    }
-
-    private void sweep() {
-        sweep = null;
-        long now = ctx.nanoTime();
-        expire(outbound, UdpCounter.FLOWS_IDLE_CLOSED, now);
-        expire(mappings, UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED, now);
-        scheduleSweep(now);
-    }
-
-    private void expire(IdleList list, UdpCounter reason, long now) {
-        UdpFlow f;
-        while ((f = list.oldest()) != null && now - f.lastActiveNanos >= idleNanos) {
-            close(f, reason);
-        }
-    }
-
-    private void scheduleSweep(long now) {
-        if (sweep != null) {
-            return;
-        }
-        long delay = Math.min(dueIn(outbound, now), dueIn(mappings, now));
-        if (delay != Long.MAX_VALUE) {
-            sweep = ctx.eventLoop().schedule(sweepTask, Math.max(0, delay), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private long dueIn(IdleList list, long now) {
-        UdpFlow oldest = list.oldest();
-        return oldest == null ? Long.MAX_VALUE : oldest.lastActiveNanos + idleNanos - now;
     }
 }

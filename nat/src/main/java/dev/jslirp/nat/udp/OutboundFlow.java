@@ -1,7 +1,6 @@
 package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
-import dev.jslirp.core.spi.IcmpError;
 import dev.jslirp.core.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -13,25 +12,26 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 
 /**
- * A flow the guest opened: its own host socket, connected to the remote end, so that
- * only the remote's replies arrive on it and the kernel reports the remote's ICMP
- * errors (port unreachable) on it, which go back to the guest as ICMP about the last
- * datagram sent ({@link DatagramQuote}).
+ * A flow the guest opened under address-and-port-dependent filtering
+ * ({@code --udp-filtering address-port}): its own host socket, connected to the remote
+ * end, so that only the remote's replies arrive on it and the kernel reports the
+ * remote's ICMP errors (port unreachable) on it, which go back to the guest as ICMP
+ * about the last datagram sent ({@link GuestFlow#quote}).
  *
  * <p>Connecting a UDP socket sends nothing and completes at once with the NIO and
  * epoll transports; should it not (another transport), the first datagram waits for it
  * and later ones are dropped until then.
  */
-final class OutboundFlow extends UdpFlow {
+final class OutboundFlow extends GuestFlow {
     private final UdpNat nat;
-    private final DatagramQuote quote = new DatagramQuote();
     private Channel channel;
     private boolean connecting;
     /** The first datagram while {@link #connecting}, owned here. */
     private ByteBuf waiting;
 
-    OutboundFlow(UdpNat nat, IpAddress guest, int guestPort, IpAddress remote, int remotePort) {
-        super(guest, guestPort, remote, remotePort);
+    OutboundFlow(UdpNat nat, IpAddress guest, int guestPort, IpAddress remote, int remotePort,
+                 InetSocketAddress target) {
+        super(guest, guestPort, remote, remotePort, target);
         this.nat = nat;
     }
 
@@ -72,8 +72,7 @@ final class OutboundFlow extends UdpFlow {
     }
 
     @Override
-    void fromGuest(GuestPacket packet) {
-        quote.record(packet);
+    void toHost(GuestPacket packet) {
         if (connecting) {
             if (waiting == null) {
                 waiting = UdpRelay.payloadOf(packet);
@@ -83,11 +82,6 @@ final class OutboundFlow extends UdpFlow {
             return;
         }
         nat.relay().toHost(channel, UdpRelay.payloadOf(packet), null);
-    }
-
-    /** Tells the guest its last datagram was refused with {@code error}, from {@code from}. */
-    void sendUnreachable(IpAddress from, IcmpError error) {
-        quote.sendError(nat.context(), from, guest, error);
     }
 
     @Override

@@ -16,13 +16,26 @@ public enum UdpCounter {
     BYTES_TO_GUEST,
     /**
      * Host datagrams copied into a frame because their socket could not read with
-     * headroom (port-forward listeners); the others went to the guest in the buffer the
-     * kernel filled.
+     * headroom (none does today: a bug if it grows); the others went to the guest in the
+     * buffer the kernel filled.
      */
     DATAGRAMS_COPIED_TO_GUEST,
 
-    /** Flows opened: one host socket each. */
+    /**
+     * Flows opened: by the guest's first datagram to a remote, or by the first datagram of
+     * a host sender ({@link #FLOWS_OPENED_BY_HOST} of them).
+     */
     FLOWS_OPENED,
+    /**
+     * Flows a datagram from a host sender the guest had not written to opened
+     * ({@code --udp-filtering endpoint}).
+     */
+    FLOWS_OPENED_BY_HOST,
+    /**
+     * Host sockets opened: one per guest address and port with {@code --udp-filtering
+     * endpoint}; with {@code address-port} each flow has its own (not counted here).
+     */
+    HOST_SOCKETS_OPENED,
     /** Flows closed after {@code udpIdleTimeout} without traffic. */
     FLOWS_IDLE_CLOSED,
     /** Flows closed to make room for a new one at {@code maxUdpFlows} (the least recently used). */
@@ -58,11 +71,28 @@ public enum UdpCounter {
     DROPPED_GUEST_BUSY,
     /** Host datagrams dropped because no guest was attached. */
     DROPPED_GUEST_DETACHED,
+    /**
+     * Host datagrams to a guest endpoint's socket from a sender the guest could not be
+     * shown: of the other family, port 0, or an address of the virtual network (the host's
+     * own network overlaps it), or a tuple a port forward shows already.
+     */
+    DROPPED_SENDER_UNSHOWABLE,
+    /** Host datagrams from a new sender dropped because the flows were at {@code maxUdpFlows}. */
+    DROPPED_NEW_SENDER_AT_LIMIT,
 
     /** The host reported port unreachable for a flow: sent on to the guest as ICMP. */
     ICMP_PORT_UNREACHABLE,
     /** The host reported host or network unreachable for a flow: sent on to the guest as ICMP. */
     ICMP_HOST_UNREACHABLE,
+    /** The host reported "administratively prohibited" for a flow: sent on to the guest as ICMP. */
+    ICMP_ADMIN_PROHIBITED,
+    /** A router reported time exceeded for a flow's datagram: sent on to the guest as ICMP. */
+    ICMP_TIME_EXCEEDED,
+    /**
+     * Errors in an endpoint socket's error queue not passed on: not an ICMP error the guest
+     * acts on (too big, redirect, local), or about a datagram of no flow still open.
+     */
+    HOST_ERROR_NOT_PASSED,
     /** Other errors of a flow's host socket (logged). */
     HOST_SOCKET_ERROR,
 

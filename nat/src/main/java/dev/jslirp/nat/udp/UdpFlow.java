@@ -2,6 +2,8 @@ package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.flow.FlowTable;
+import dev.jslirp.nat.flow.IdleList;
 
 /**
  * One UDP conversation as the guest sees it: its own address and port, and the
@@ -9,11 +11,13 @@ import dev.jslirp.core.wire.IpAddress;
  * of the ones it receives). Kept in the NAT's {@link FlowTable} under that tuple and in
  * an {@link IdleList} by last use.
  *
- * <p>Two kinds: an {@link OutboundFlow} that the guest opened, with its own connected
- * host socket; and a {@link ForwardMapping} that a host peer opened through a port
- * forward, sharing the forward's listening socket.
+ * <p>Three kinds: an {@link EndpointFlow}, sharing its guest endpoint's unconnected host
+ * socket (endpoint-independent filtering, the default), opened by the guest or by a host
+ * sender; an {@link OutboundFlow} the guest opened, with its own connected host socket
+ * (address-and-port-dependent filtering); and a {@link ForwardMapping} that a host peer
+ * opened through a port forward, sharing the forward's listening socket.
  */
-abstract class UdpFlow {
+abstract class UdpFlow extends IdleList.Entry {
     /** The guest's address. */
     final IpAddress guest;
     /** The guest's port. */
@@ -23,12 +27,6 @@ abstract class UdpFlow {
     /** The port the guest talks to. */
     final int remotePort;
 
-    /** Last datagram either way, on the network's clock. */
-    long lastActiveNanos;
-    /** Links of the {@link IdleList} this flow is on, oldest first. */
-    UdpFlow older;
-    UdpFlow newer;
-    IdleList list;
     /** Set once by {@link #close()}; later host events are ignored. */
     boolean closed;
 

@@ -10,6 +10,13 @@ import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.UdpPacket;
 import dev.jslirp.nat.HostAddressMapper;
+import dev.jslirp.nat.HostErrors;
+import dev.jslirp.nat.IcmpErrors;
+import dev.jslirp.nat.UdpFiltering;
+import dev.jslirp.nat.flow.FlowTable;
+import dev.jslirp.nat.linux.ErrorQueue;
+import dev.jslirp.nat.linux.NativeSockets;
+import dev.jslirp.nat.linux.SocketError;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.hostfwd.ForwardListener;
@@ -22,10 +29,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
-import java.net.PortUnreachableException;
-import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -39,14 +44,25 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Theory of operation</h2>
  * <p><b>Flows.</b> A datagram from the guest belongs to the flow of its tuple
- * {@code (guest ip:port, remote ip:port)}. The first datagram of a tuple opens an
- * {@link OutboundFlow}: one host socket, connected to where {@link HostAddressMapper}
- * says the remote is (the gateway is the host's loopback), so the kernel hands it only
- * that remote's replies and reports the remote's ICMP errors on it. Replies reach the
- * guest from the address and port it sent to (the gateway for the host's loopback).
+ * {@code (guest ip:port, remote ip:port)}; where it goes on the host is what
+ * {@link HostAddressMapper} says of the remote (the gateway is the host's loopback).
+ * How flows meet host sockets depends on {@link UdpFiltering} (RFC 4787):
+ * <ul>
+ *   <li>{@code endpoint} (the default, as libslirp): one {@link EndpointSocket} per guest
+ *       address and port, not connected, shared by the endpoint's {@link EndpointFlow}s.
+ *       Datagrams from anybody to it reach the guest from where they came (a host address,
+ *       or the gateway for the host's loopback) and port; one from a sender the guest has
+ *       not written to opens a flow of its own, so the guest's answers find the same
+ *       socket. A TFTP server answering from a new port, STUN and SIP work.</li>
+ *   <li>{@code address-port}: one {@link OutboundFlow} per tuple with a host socket of its
+ *       own, connected to the remote, so the kernel hands it only that remote's replies
+ *       (and jslirp before this option behaved so).</li>
+ * </ul>
+ * Replies reach the guest from the flow's remote address and port.
  * Flows live in a {@link FlowRegistry}: bounded by {@code maxUdpFlows} (the least
- * recently used is closed to make room) and closed after {@code udpIdleTimeout}
- * without traffic either way.
+ * recently used is closed to make room; a new sender at the bound is dropped instead,
+ * so the host's side cannot push out the guest's own flows) and closed after
+ * {@code udpIdleTimeout} without traffic either way.
  *
  * <p><b>What is never sent.</b> Broadcast (255.255.255.255 and the network's directed
  * broadcast) and multicast from the guest are dropped and counted: a NAT to host
@@ -61,12 +77,16 @@ import org.slf4j.LoggerFactory;
  * application at once with a reason (Linux reports EHOSTUNREACH) rather than after its
  * own timeouts, and cannot be mistaken for a routing problem.
  *
- * <p><b>Errors from the host.</b> Port unreachable reported on a flow's socket (the
- * remote answered ICMP; {@link PortUnreachableException} on read or send) goes to the
- * guest as ICMP port unreachable from the remote, quoting the flow's last datagram;
- * host and network unreachable likewise, from the gateway. A socket that cannot be
- * opened or connected at all ends its flow with ICMP network unreachable, as libslirp
- * answers a failed send.
+ * <p><b>Errors from the host.</b> An ICMP error the host receives about a flow's datagram
+ * goes to the guest as ICMP about the flow's last datagram ({@link GuestFlow#quote}):
+ * port unreachable from the remote itself, time exceeded from the router that sent it (so
+ * the guest's {@code traceroute} sees the hops), host and network unreachable and
+ * "prohibited" from the gateway, the router on the way. A connected socket hears of port
+ * unreachable (and, on epoll, host and network unreachable) as a failed read or send; an
+ * endpoint's socket hears of every error through its error queue ({@code IP_RECVERR}),
+ * which only the epoll transport reads: on NIO, endpoint sockets report no errors. A
+ * socket that cannot be opened at all ends its flow with ICMP network unreachable, as
+ * libslirp answers a failed send.
  *
  * <p><b>Large datagrams.</b> The core reassembles the guest's fragments before the NAT
  * sees them; replies above the MTU are fragmented by the core. Host sockets read up to
@@ -89,6 +109,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class UdpNat implements ForwardListenerFactory {
     private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
+    private static final InetAddress ANY4 = wildcard(4);
+    private static final InetAddress ANY6 = wildcard(16);
+
+    private static InetAddress wildcard(int bytes) {
+        try {
+            return InetAddress.getByAddress(new byte[bytes]);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError("4 or 16 bytes are an address", e);
+        }
+    }
 
     private final NatConfig config;
     private GuestContext ctx;
@@ -97,6 +127,9 @@ public final class UdpNat implements ForwardListenerFactory {
     private Counters<UdpCounter> counters;
     private UdpRelay relay;
     private FlowRegistry flows;
+    /** Endpoint sockets by guest address and port (the remote half of the key is zero). */
+    private final FlowTable<EndpointSocket> endpoints = new FlowTable<>();
+    private ErrorQueue errorQueue;
     /** Listeners open, so that stopping closes them even if their owner did not. */
     private final List<UdpForwardListener> listeners = new ArrayList<>();
     private boolean stopped;
@@ -114,6 +147,9 @@ public final class UdpNat implements ForwardListenerFactory {
         this.counters = context.stats().service("nat.udp", UdpCounter.class);
         this.relay = new UdpRelay(context, counters);
         this.flows = new FlowRegistry(context, counters, config.maxUdpFlows(), config.udpIdleTimeout().toNanos());
+        if (NativeSockets.isEpollLoop(context.eventLoop())) {
+            this.errorQueue = new ErrorQueue();
+        }
     }
 
     /**
@@ -154,7 +190,7 @@ public final class UdpNat implements ForwardListenerFactory {
     }
 
     /** Opens the flow of a guest datagram, or refuses it (counted, ICMP if due) and returns null. */
-    private OutboundFlow open(GuestPacket packet) {
+    private GuestFlow open(GuestPacket packet) {
         UdpPacket udp = packet.udp();
         int srcPort = udp.sourcePort();
         int dstPort = udp.destinationPort();
@@ -173,7 +209,10 @@ public final class UdpNat implements ForwardListenerFactory {
             ctx.sendIcmpError(packet, net.hostAddress(packet.isIpv6()), IcmpError.ADMIN_PROHIBITED);
             return null;
         }
-        OutboundFlow flow = new OutboundFlow(this, packet.source(), srcPort, dst, dstPort);
+        if (config.udpFiltering() == UdpFiltering.ENDPOINT) {
+            return openOnEndpoint(packet, dst, dstPort, target);
+        }
+        OutboundFlow flow = new OutboundFlow(this, packet.source(), srcPort, dst, dstPort, target);
         flows.addOutbound(flow, packet.nanoTime());
         try {
             flow.connect(target, packet);
@@ -181,6 +220,29 @@ public final class UdpNat implements ForwardListenerFactory {
             hostFailed(flow, e);
         }
         return flow.closed ? null : flow;
+    }
+
+    /** A new flow of the guest's endpoint, on the endpoint's socket (opened if it is the first). */
+    private EndpointFlow openOnEndpoint(GuestPacket packet, IpAddress dst, int dstPort, InetSocketAddress target) {
+        int srcPort = packet.udp().sourcePort();
+        EndpointSocket socket = endpoints.get(packet.sourceHi(), packet.sourceLo(), srcPort, 0, 0, 0);
+        if (socket == null) {
+            socket = new EndpointSocket(this, packet.source(), srcPort);
+            try {
+                socket.open();
+            } catch (RuntimeException e) {
+                counters.increment(UdpCounter.SOCKET_FAILED);
+                ctx.sendIcmpError(packet, net.hostAddress(packet.isIpv6()), IcmpError.NET_UNREACHABLE);
+                LOG.debug("UDP endpoint {}: cannot open a host socket", socket, e);
+                return null;
+            }
+            endpoints.put(packet.sourceHi(), packet.sourceLo(), srcPort, 0, 0, 0, socket);
+            counters.increment(UdpCounter.HOST_SOCKETS_OPENED);
+        }
+        // Attached before it is added, so that an eviction to make room cannot close the socket.
+        EndpointFlow flow = new EndpointFlow(socket, dst, dstPort, target);
+        flows.addOutbound(flow, packet.nanoTime());
+        return flow;
     }
 
     // ---------------------------------------------------------------- host events (event loop)
@@ -191,23 +253,21 @@ public final class UdpNat implements ForwardListenerFactory {
         relay.toGuest(flow, data);
     }
 
-    /** A read or send of a flow's socket failed: ICMP to the guest if the host reported one. */
+    /** A read or send of a flow's connected socket failed: ICMP to the guest if the host reported one. */
     void hostError(OutboundFlow flow, Throwable cause) {
-        IcmpError error = unreachable(cause);
+        IcmpError error = HostErrors.unreachable(cause, flow.target);
         if (error == null) {
             counters.increment(UdpCounter.HOST_SOCKET_ERROR);
             LOG.debug("UDP flow {}: host socket error", flow, cause);
             return;
         }
-        counters.increment(error == IcmpError.PORT_UNREACHABLE
-                ? UdpCounter.ICMP_PORT_UNREACHABLE : UdpCounter.ICMP_HOST_UNREACHABLE);
-        sendUnreachable(flow, error);
+        sendError(flow, error, null);
     }
 
     /** A flow's socket could not be opened or connected: ICMP to the guest, and the flow ends. */
     void hostFailed(OutboundFlow flow, Throwable cause) {
-        IcmpError error = unreachable(cause);
-        sendUnreachable(flow, error == null ? IcmpError.NET_UNREACHABLE : error);
+        IcmpError error = HostErrors.unreachable(cause, flow.target);
+        sendError(flow, error == null ? IcmpError.NET_UNREACHABLE : error, null);
         flows.close(flow, UdpCounter.SOCKET_FAILED);
         LOG.debug("UDP flow {}: cannot open a host socket", flow, cause);
     }
@@ -217,24 +277,157 @@ public final class UdpNat implements ForwardListenerFactory {
         flows.close(flow, UdpCounter.SOCKET_FAILED);
     }
 
-    /** Port unreachable comes from the remote itself; the others from the gateway, the router on the way. */
-    private void sendUnreachable(OutboundFlow flow, IcmpError error) {
-        flow.sendUnreachable(error == IcmpError.PORT_UNREACHABLE ? flow.remote
-                : net.hostAddress(flow.guest.isIpv6()), error);
+    /**
+     * Passes an error about {@code flow}'s last datagram on to the guest: port unreachable
+     * from the remote itself, time exceeded from the router that sent it ({@code offender},
+     * if it can be shown to the guest), the others from the gateway, the router on the way.
+     */
+    private void sendError(GuestFlow flow, IcmpError error, InetAddress offender) {
+        IpAddress from;
+        switch (error) {
+            case PORT_UNREACHABLE:
+                counters.increment(UdpCounter.ICMP_PORT_UNREACHABLE);
+                from = flow.remote;
+                break;
+            case TTL_EXCEEDED:
+                counters.increment(UdpCounter.ICMP_TIME_EXCEEDED);
+                from = offender == null ? null : mapper.guestSideSource(offender, flow.guest.isIpv6());
+                break;
+            case ADMIN_PROHIBITED:
+                counters.increment(UdpCounter.ICMP_ADMIN_PROHIBITED);
+                from = null;
+                break;
+            default:
+                counters.increment(UdpCounter.ICMP_HOST_UNREACHABLE);
+                from = null;
+                break;
+        }
+        flow.sendUnreachable(ctx, from != null ? from : net.hostAddress(flow.guest.isIpv6()), error);
     }
 
-    /** The error a socket exception stands for, or null if it is none the host reports. */
-    private static IcmpError unreachable(Throwable cause) {
-        if (cause instanceof PortUnreachableException) {
-            return IcmpError.PORT_UNREACHABLE;
+    // ---------------------------------------------------------------- endpoint sockets (event loop)
+
+    /**
+     * A datagram to guest endpoint {@code socket} from anybody: to the guest, on the flow of
+     * its sender, opened if the guest has not written to it. Takes ownership of {@code packet}.
+     */
+    void fromEndpoint(EndpointSocket socket, DatagramPacket packet) {
+        InetSocketAddress sender = packet.sender();
+        EndpointFlow flow = socket.lastFlowOf(sender);
+        if (flow == null) {
+            flow = flowOfSender(socket, sender);
+            if (flow == null) {
+                packet.release();
+                return;
+            }
+            socket.remember(sender, flow);
         }
-        if (cause instanceof NoRouteToHostException) {
-            return IcmpError.HOST_UNREACHABLE;
+        flows.touch(flow, ctx.nanoTime());
+        relay.toGuest(flow, packet.content());
+    }
+
+    /** The flow of datagrams from {@code sender} to {@code socket}, opened if new; null if dropped (counted). */
+    private EndpointFlow flowOfSender(EndpointSocket socket, InetSocketAddress sender) {
+        IpAddress remote = mapper.guestSideSource(sender.getAddress(), socket.guest.isIpv6());
+        if (remote == null || sender.getPort() == 0) {
+            counters.increment(UdpCounter.DROPPED_SENDER_UNSHOWABLE);
+            return null;
         }
-        if (cause instanceof SocketException) {
-            return IcmpError.NET_UNREACHABLE;
+        UdpFlow known = flows.find(socket.guest, socket.guestPort, remote.hi(), remote.lo(), sender.getPort());
+        if (known != null) {
+            if (known instanceof EndpointFlow && ((EndpointFlow) known).socket == socket) {
+                return (EndpointFlow) known;
+            }
+            // A port forward's mapping shows the guest this tuple already.
+            counters.increment(UdpCounter.DROPPED_SENDER_UNSHOWABLE);
+            return null;
         }
-        return null;
+        if (flows.outboundFull()) {
+            counters.increment(UdpCounter.DROPPED_NEW_SENDER_AT_LIMIT);
+            return null;
+        }
+        EndpointFlow flow = new EndpointFlow(socket, remote, sender.getPort(), sender);
+        flows.addOutbound(flow, ctx.nanoTime());
+        counters.increment(UdpCounter.FLOWS_OPENED_BY_HOST);
+        return flow;
+    }
+
+    /**
+     * A read or send of an endpoint's socket failed. On epoll that is how the socket says its
+     * error queue has entries: each goes to the guest as ICMP about the flow it concerns.
+     */
+    void endpointError(EndpointSocket socket, Throwable cause) {
+        int fd = socket.errorQueueFd();
+        if (fd >= 0 && errorQueue != null) {
+            int n = errorQueue.drain(fd, e -> queuedError(socket, e));
+            if (n > 0) {
+                return;
+            }
+        }
+        counters.increment(UdpCounter.HOST_SOCKET_ERROR);
+        LOG.debug("UDP endpoint {}: host socket error", socket, cause);
+    }
+
+    private void queuedError(EndpointSocket socket, SocketError e) {
+        IcmpError error = e.origin() == SocketError.ORIGIN_ICMP || e.origin() == SocketError.ORIGIN_ICMP6
+                ? IcmpErrors.of(e.origin() == SocketError.ORIGIN_ICMP6, e.icmpType(), e.icmpCode()) : null;
+        UdpFlow flow = null;
+        if (error != null && e.destination() != null) {
+            IpAddress remote = mapper.guestSideAddress(e.destination().getAddress());
+            flow = flows.find(socket.guest, socket.guestPort, remote.hi(), remote.lo(), e.destination().getPort());
+        }
+        if (!(flow instanceof EndpointFlow) || ((EndpointFlow) flow).socket != socket) {
+            counters.increment(UdpCounter.HOST_ERROR_NOT_PASSED);
+            LOG.debug("UDP endpoint {}: host error not passed on: {}", socket, e);
+            return;
+        }
+        sendError((EndpointFlow) flow, error, e.offender());
+    }
+
+    /**
+     * The first datagram of {@code flow} could not be sent: ICMP to the guest if the host
+     * found no way there (as libslirp answers a failed send), and the flow ends.
+     */
+    void firstSendFailed(EndpointFlow flow, Throwable cause) {
+        if (flow.closed) {
+            return;
+        }
+        IcmpError error = HostErrors.unreachable(cause, flow.target);
+        if (error != null) {
+            sendError(flow, error, null);
+        }
+        flows.close(flow, UdpCounter.SOCKET_FAILED);
+        LOG.debug("UDP flow {}: first datagram not sent", flow, cause);
+    }
+
+    /** The last flow of {@code socket} closed; the socket closes. */
+    void endpointUnused(EndpointSocket socket) {
+        endpoints.remove(socket.guest.hi(), socket.guest.lo(), socket.guestPort, 0, 0, 0);
+    }
+
+    /** An endpoint's socket closed by itself: its flows end. */
+    void endpointClosed(EndpointSocket socket) {
+        for (UdpFlow f : flows.first(Integer.MAX_VALUE)) {
+            if (f instanceof EndpointFlow && ((EndpointFlow) f).socket == socket) {
+                flows.close(f, UdpCounter.SOCKET_FAILED);
+            }
+        }
+    }
+
+    /**
+     * Where a guest endpoint's socket is bound: any port of the outbound address of the
+     * guest's family ({@code --outbound-addr}, {@code --outbound-addr6}) if there is one,
+     * as libslirp binds every socket, else of the family's wildcard address (an IPv4 guest's
+     * socket then takes IPv4 only).
+     */
+    InetSocketAddress endpointBinding(boolean ipv6) {
+        InetSocketAddress outbound = config.outboundBinding(ipv6);
+        return outbound != null ? outbound : new InetSocketAddress(ipv6 ? ANY6 : ANY4, 0);
+    }
+
+    /** Host sockets of guest endpoints open ({@code --udp-filtering endpoint}); call on the event loop. */
+    public int endpointSocketCount() {
+        return endpoints.size();
     }
 
     /**
@@ -349,7 +542,7 @@ public final class UdpNat implements ForwardListenerFactory {
         long now = ctx.nanoTime();
         long idle = config.udpIdleTimeout().toNanos();
         for (UdpFlow f : flows.first(max - out.size())) {
-            long left = Math.max(0, f.lastActiveNanos + idle - now);
+            long left = Math.max(0, f.lastActiveNanos() + idle - now);
             out.add(f instanceof ForwardMapping
                     ? new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.remote, f.remotePort,
                             f.guest, f.guestPort, 0, 0, left)

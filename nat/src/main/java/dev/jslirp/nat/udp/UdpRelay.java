@@ -6,9 +6,9 @@ import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.UdpPacket;
 import dev.jslirp.nat.HeadroomRecvAllocator;
+import dev.jslirp.nat.HostChannelSetup;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramChannel;
@@ -32,7 +32,11 @@ import java.util.ArrayDeque;
  * <p>Host sockets read with a {@link HeadroomRecvAllocator}: each datagram lands
  * {@link #HEADROOM} bytes into a pooled buffer big enough for the largest UDP
  * datagram ({@link #MAX_DATAGRAM}), exactly where {@link GuestContext#newFrame}
- * would put the payload. The UDP header is written in front of it and the same buffer
+ * would put the payload. Connected sockets read into the buffer itself; unconnected ones
+ * (a guest endpoint's socket, a forward's listener) into a view that starts at the
+ * headroom ({@link HeadroomRecvAllocator#atOffset}), since Netty's epoll read path for
+ * them does not honour a buffer's writer index: two small objects more per datagram,
+ * beside the sender's address Netty allocates for each of them anyway. The UDP header is written in front of it and the same buffer
  * goes to {@link GuestContext#send}, which adds the checksum, the IP and Ethernet
  * headers in the remaining headroom and fragments it to the MTU if needed. The price of no copy
  * is that a small datagram occupies a 64 KiB buffer until the transport sent it; for
@@ -68,7 +72,8 @@ final class UdpRelay {
     private final Counters<UdpCounter> counters;
     private final HeadroomRecvAllocator connectedAllocator =
             new HeadroomRecvAllocator(HEADROOM, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
-    private final FixedRecvByteBufAllocator listenerAllocator = new FixedRecvByteBufAllocator(MAX_DATAGRAM);
+    private final HeadroomRecvAllocator unconnectedAllocator =
+            HeadroomRecvAllocator.atOffset(HEADROOM, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
     private final ArrayDeque<Channel> toFlush = new ArrayDeque<>();
     private final Runnable flushTask = this::flushAll;
     private Channel lastQueued;
@@ -84,29 +89,17 @@ final class UdpRelay {
      * its pipeline. Called on the event loop, where the registration completes before
      * this returns.
      *
-     * @param connected true for a socket that will be connected: it reads with headroom
-     *                  (zero copy to the guest); an unconnected one reads without, since
-     *                  epoll's unconnected read path cannot ({@link HeadroomRecvAllocator}),
-     *                  and its datagrams are copied once on the way to the guest
+     * @param connected true for a socket that will be connected; both kinds read with
+     *                  headroom (zero copy to the guest), in the form their read path
+     *                  needs ({@link HeadroomRecvAllocator})
      * @throws IllegalStateException if the channel could not be registered (it is closed)
      */
     DatagramChannel newChannel(ChannelHandler handler, boolean connected) {
         DatagramChannel ch = ctx.hostChannels().udp().newChannel();
         ch.config().setAllocator(ctx.alloc());
         ch.config().setReceiveBufferSize(RECEIVE_BUFFER);
-        if (connected) {
-            ch.config().setRecvByteBufAllocator(connectedAllocator);
-        } else {
-            ch.config().setRecvByteBufAllocator(listenerAllocator);
-        }
-        ch.pipeline().addLast(handler);
-        ChannelFuture reg = ctx.eventLoop().register(ch);
-        if (!reg.isSuccess()) {
-            ch.unsafe().closeForcibly();
-            throw new IllegalStateException("cannot register a UDP socket: "
-                    + (reg.isDone() ? reg.cause() : "registration did not complete on the event loop"), reg.cause());
-        }
-        return ch;
+        ch.config().setRecvByteBufAllocator(connected ? connectedAllocator : unconnectedAllocator);
+        return HostChannelSetup.register(ctx, ch, handler, "a UDP socket");
     }
 
     /** The payload of {@code packet}'s UDP datagram as a retained slice; the caller owns it. */
@@ -122,6 +115,17 @@ final class UdpRelay {
      * method does when it drops it.
      */
     void toHost(Channel ch, ByteBuf payload, InetSocketAddress recipient) {
+        toHost(ch, payload, recipient, null);
+    }
+
+    /**
+     * As {@link #toHost(Channel, ByteBuf, InetSocketAddress)}; a failed send goes to
+     * {@code onFailure} (with the exception) instead of the channel's exceptionCaught if it
+     * is not null, which costs a promise: for the first datagram of a flow, whose failure
+     * (no route) must be told apart from its socket's other flows'.
+     */
+    void toHost(Channel ch, ByteBuf payload, InetSocketAddress recipient,
+                java.util.function.Consumer<Throwable> onFailure) {
         if (!ch.isWritable()) {
             ch.flush();
             if (!ch.isWritable()) {
@@ -134,7 +138,16 @@ final class UdpRelay {
         counters.add(UdpCounter.BYTES_TO_HOST, payload.readableBytes());
         // The void promise reports a failed send (PortUnreachableException and the like)
         // to the channel's exceptionCaught, where the flow turns it into ICMP.
-        ch.write(recipient == null ? payload : new DatagramPacket(payload, recipient), ch.voidPromise());
+        Object msg = recipient == null ? payload : new DatagramPacket(payload, recipient);
+        if (onFailure == null) {
+            ch.write(msg, ch.voidPromise());
+        } else {
+            ch.write(msg).addListener(f -> {
+                if (!f.isSuccess()) {
+                    onFailure.accept(f.cause());
+                }
+            });
+        }
         if (ch != lastQueued) {
             toFlush.add(ch);
             lastQueued = ch;
@@ -166,7 +179,7 @@ final class UdpRelay {
             data.release();
             return;
         }
-        if (data.readerIndex() < HEADROOM) {
+        if (!HeadroomRecvAllocator.hasHeadroom(data, HEADROOM)) {
             counters.increment(UdpCounter.DATAGRAMS_COPIED_TO_GUEST);
         }
         ByteBuf frame = HeadroomRecvAllocator.withHeadroom(data, HEADROOM, ctx.alloc());

@@ -34,8 +34,21 @@ final class HostPeer implements AutoCloseable {
 
     /** A socket on 127.0.0.1 and a free port. */
     static HostPeer bind() {
+        return bind(InetAddress.getLoopbackAddress());
+    }
+
+    /** A socket on ::1 and a free port. */
+    static HostPeer bind6() {
         try {
-            return new HostPeer(new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+            return bind(InetAddress.getByName("::1"));
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static HostPeer bind(InetAddress address) {
+        try {
+            return new HostPeer(new DatagramSocket(new InetSocketAddress(address, 0)));
         } catch (SocketException e) {
             throw new UncheckedIOException(e);
         }

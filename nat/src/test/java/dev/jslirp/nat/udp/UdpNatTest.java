@@ -11,11 +11,14 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.GuestFrames6;
 import dev.jslirp.core.testkit.PcapFrames;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.Await;
 import dev.jslirp.nat.NatService;
+import dev.jslirp.nat.UdpFiltering;
 import dev.jslirp.nat.hostfwd.HostForward;
 import io.netty.buffer.ByteBuf;
 import java.net.Inet4Address;
@@ -29,7 +32,6 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.pcap4j.packet.EthernetPacket;
 import org.pcap4j.packet.IcmpV4CommonPacket;
@@ -41,8 +43,10 @@ import org.pcap4j.util.IpV4Helper;
 
 /**
  * The UDP NAT on a real event loop with real UDP peers on 127.0.0.1; frames to the
- * guest are decoded (and fragments reassembled) by pcap4j. Run once per transport by
- * the subclasses ({@link UdpNatNioTest}, {@link UdpNatEpollTest}).
+ * guest are decoded (and fragments reassembled) by pcap4j. Run once per transport and
+ * filtering mode by the subclasses ({@link UdpNatNioTest}, {@link UdpNatEpollTest},
+ * {@link UdpNatNioAddressPortTest}, {@link UdpNatEpollAddressPortTest}); where the modes
+ * differ, a test states what each does.
  */
 abstract class UdpNatTest {
     private static final Inet4Address GATEWAY_INET = (Inet4Address) Ipv4Address.toInetAddress(GATEWAY);
@@ -53,6 +57,21 @@ abstract class UdpNatTest {
 
     /** A guest network on a real event loop of the transport under test, with {@code nat}. */
     abstract VirtualGuest guest(NetworkConfig net, NatService nat);
+
+    /** The filtering under test. */
+    abstract UdpFiltering filtering();
+
+    /**
+     * True if the host's ICMP errors reach the NAT: always for connected sockets
+     * ({@code address-port}); for an endpoint's unconnected socket only through its error
+     * queue, which only the epoll transport reads.
+     */
+    abstract boolean reportsHostErrors();
+
+    /** A configuration with the filtering under test. */
+    NatConfig.Builder config() {
+        return NatConfig.builder().udpFiltering(filtering());
+    }
 
     private VirtualGuest guest(NatService nat) {
         return guest(NetworkConfig.defaults(), nat);
@@ -112,16 +131,6 @@ abstract class UdpNatTest {
         return expectUdp(g, GATEWAY_INET, guestPort);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
     private static byte[] ascii(String s) {
         return s.getBytes(US_ASCII);
     }
@@ -148,7 +157,7 @@ abstract class UdpNatTest {
 
     @Test
     void datagramToGatewayReachesHostLoopbackAndReplyComesFromGateway() throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             UdpPacket reply = roundTrip(g, 40000, echo, "hello host");
             assertThat(reply.getHeader().getSrcPort().valueAsInt()).isEqualTo(echo.port());
@@ -164,10 +173,10 @@ abstract class UdpNatTest {
         }
     }
 
-    /** slirp4netns's --outbound-addr: the flow's socket is bound to the address before it connects. */
+    /** slirp4netns's --outbound-addr: the flow's host socket (connected or the endpoint's) is bound to the address. */
     @Test
     void flowLeavesFromTheOutboundAddress() throws Exception {
-        NatService nat = new NatService(NatConfig.builder()
+        NatService nat = new NatService(config()
                 .outboundAddress(java.net.InetAddress.getByName("127.0.0.2")).build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             roundTrip(g, 40000, echo, "from .2");
@@ -185,7 +194,7 @@ abstract class UdpNatTest {
         // readAllLines, not readString: /proc files report a size that readString trusts.
         long rmemMax = Long.parseLong(java.nio.file.Files.readAllLines(
                 java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (VirtualGuest g = guest(nat)) {
             List<Integer> sizes = new ArrayList<>();
             g.onLoop(() -> {
@@ -203,7 +212,7 @@ abstract class UdpNatTest {
 
     @Test
     void twoGuestPortsToOneServerMapIndependently() throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             UdpPacket first = roundTrip(g, 40001, echo, "one");
             UdpPacket second = roundTrip(g, 40002, echo, "two");
@@ -224,7 +233,7 @@ abstract class UdpNatTest {
     @Test
     void fragmentedDatagramsCrossBothWaysWhole() throws Exception {
         byte[] data = random(4000, 1);
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             List<ByteBuf> fragments = GuestFragments.udp(40000, GATEWAY, echo.port(), data, 1500, 0x4242);
             assertThat(fragments).hasSize(3);
@@ -232,7 +241,7 @@ abstract class UdpNatTest {
                 g.send(f);
             }
 
-            await("the server to get the datagram", () -> echo.requests().size() == 1);
+            Await.until("the server to get the datagram", () -> echo.requests().size() == 1);
             assertThat(echo.requests().get(0)).isEqualTo(data);
 
             List<IpV4Packet> pieces = new ArrayList<>();
@@ -256,7 +265,7 @@ abstract class UdpNatTest {
     @Test
     void largestDatagramFromHostReachesGuestInFragments() throws Exception {
         byte[] big = random(65535 - 20 - 8, 2);   // the largest UDP payload over IPv4
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer server = HostPeer.serve(req -> big); VirtualGuest g = guest(nat)) {
             g.send(GuestFrames.udp(40000, GATEWAY, server.port(), ascii("big please")));
 
@@ -280,25 +289,166 @@ abstract class UdpNatTest {
         try (HostPeer gone = HostPeer.bind()) {
             closedPort = gone.port();
         }
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (VirtualGuest g = guest(nat)) {
             g.send(GuestFrames.udp(40000, GATEWAY, closedPort, ascii("anyone?")));
 
+            if (!reportsHostErrors()) {
+                // NIO's unconnected socket never hears of the host's ICMP error.
+                g.expectNothing(QUIET);
+                assertThat(counters(g).get(UdpCounter.ICMP_PORT_UNREACHABLE)).isZero();
+                return;
+            }
             byte[] quote = expectUnreachable(g, GATEWAY_INET, IcmpV4Code.PORT_UNREACHABLE);
             assertQuotes(quote, GATEWAY, 40000, closedPort);
             assertThat(counters(g).get(UdpCounter.ICMP_PORT_UNREACHABLE)).isEqualTo(1);
+
+            // The socket goes on: a second datagram to a server that is there is answered.
+            try (HostPeer echo = HostPeer.echo()) {
+                assertThat(roundTrip(g, 40000, echo, "and you?").getPayload().getRawData()).isEqualTo(ascii("and you?"));
+            }
+        }
+    }
+
+    /**
+     * TFTP's pattern (RFC 1350 section 4): the server answers a request from a new port, and
+     * the client's next datagram goes to that port. With endpoint-independent filtering the
+     * answer reaches the guest from the gateway and the new port, and the guest's reply to it
+     * leaves from the same host port as the request, as the server checks; with
+     * address-and-port-dependent filtering the kernel drops the answer on the flow's
+     * connected socket.
+     */
+    @Test
+    void anAnswerFromANewHostPortFollowsTheFilteringMode() throws Exception {
+        NatService nat = new NatService(config().build());
+        try (HostPeer server = HostPeer.bind(); HostPeer transfer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
+            g.send(GuestFrames.udp(40000, GATEWAY, server.port(), ascii("RRQ file")));
+            HostPeer.Received request = server.receive(Duration.ofSeconds(5));
+            assertThat(request.data()).isEqualTo(ascii("RRQ file"));
+
+            transfer.send(ascii("DATA 1"), request.sender());
+
+            if (filtering() == UdpFiltering.ADDRESS_PORT) {
+                g.expectNothing(QUIET);
+                assertThat(counters(g).get(UdpCounter.DATAGRAMS_TO_GUEST)).isZero();
+                return;
+            }
+            UdpPacket data = expectUdp(g, GATEWAY_INET, 40000);
+            assertThat(data.getHeader().getSrcPort().valueAsInt()).isEqualTo(transfer.port());
+            assertThat(data.getPayload().getRawData()).isEqualTo(ascii("DATA 1"));
+
+            g.send(GuestFrames.udp(40000, GATEWAY, transfer.port(), ascii("ACK 1")));
+            HostPeer.Received ack = transfer.receive(Duration.ofSeconds(5));
+            assertThat(ack.data()).isEqualTo(ascii("ACK 1"));
+            assertThat(ack.sender()).as("one guest port is one host port").isEqualTo(request.sender());
+
+            Counters<UdpCounter> c = counters(g);
+            assertThat(c.get(UdpCounter.FLOWS_OPENED)).isEqualTo(2);
+            assertThat(c.get(UdpCounter.FLOWS_OPENED_BY_HOST)).isEqualTo(1);
+            assertThat(c.get(UdpCounter.HOST_SOCKETS_OPENED)).isEqualTo(1);
+            assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
+            assertThat(onLoop(g, nat.udp()::endpointSocketCount)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * The same over IPv6: the guest's datagram to fec0::2 reaches the host's ::1, and an
+     * answer from a new port of ::1 reaches the guest from fec0::2 and that port (only with
+     * endpoint-independent filtering).
+     */
+    @Test
+    void ipv6AnswersFromTheHostsLoopbackFollowTheFilteringMode() throws Exception {
+        NatService nat = new NatService(config().build());
+        try (HostPeer server = HostPeer.bind6(); HostPeer other = HostPeer.bind6(); VirtualGuest g = guest(nat)) {
+            g.send(GuestFrames6.udp(40000, GuestFrames6.HOST6, server.port(), ascii("hello six")));
+            HostPeer.Received request = server.receive(Duration.ofSeconds(5));
+            assertThat(request.data()).isEqualTo(ascii("hello six"));
+            assertThat(request.sender().getAddress().isLoopbackAddress()).isTrue();
+
+            server.send(ascii("same port"), request.sender());
+            org.pcap4j.packet.IpV6Packet ip = PcapFrames.decode(g.expectFrame()).get(org.pcap4j.packet.IpV6Packet.class);
+            assertThat(ip.getHeader().getSrcAddr()).isEqualTo(GuestFrames6.HOST6.toInetAddress());
+            UdpPacket reply = ip.get(UdpPacket.class);
+            assertThat(reply.getHeader().getSrcPort().valueAsInt()).isEqualTo(server.port());
+            assertThat(reply.hasValidChecksum(ip.getHeader().getSrcAddr(), ip.getHeader().getDstAddr(), false)).isTrue();
+
+            other.send(ascii("new port"), request.sender());
+            if (filtering() == UdpFiltering.ADDRESS_PORT) {
+                g.expectNothing(QUIET);
+                return;
+            }
+            UdpPacket fromOther = PcapFrames.decode(g.expectFrame()).get(UdpPacket.class);
+            assertThat(fromOther.getHeader().getSrcPort().valueAsInt()).isEqualTo(other.port());
+            assertThat(fromOther.getPayload().getRawData()).isEqualTo(ascii("new port"));
+        }
+    }
+
+    /**
+     * Endpoint-independent mapping (RFC 4787 REQ-1): a guest port keeps its host port towards
+     * every remote, which is what lets STUN find the guest's public port. Address-and-port-
+     * dependent: a host socket, so a host port, per remote.
+     */
+    @Test
+    void oneGuestPortToTwoServersUsesOneHostPortOnlyWithEndpointFiltering() throws Exception {
+        NatService nat = new NatService(config().build());
+        try (HostPeer a = HostPeer.echo(); HostPeer b = HostPeer.echo(); VirtualGuest g = guest(nat)) {
+            roundTrip(g, 40000, a, "to a");
+            roundTrip(g, 40000, b, "to b");
+
+            int portA = a.senders().get(0).getPort();
+            int portB = b.senders().get(0).getPort();
+            if (filtering() == UdpFiltering.ENDPOINT) {
+                assertThat(portB).isEqualTo(portA);
+                assertThat(onLoop(g, nat.udp()::endpointSocketCount)).isEqualTo(1);
+            } else {
+                assertThat(portB).isNotEqualTo(portA);
+                assertThat(onLoop(g, nat.udp()::endpointSocketCount)).isZero();
+            }
+            assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(2);
+        }
+    }
+
+    /**
+     * Senders the guest never wrote to open flows of their own, but never push out the guest's
+     * flows: at the bound their datagrams are dropped and counted. The endpoint's socket closes
+     * with its last flow.
+     */
+    @Test
+    void newHostSendersAtTheFlowBoundAreDroppedAndTheGuestsFlowsStay() throws Exception {
+        NatService nat = new NatService(config().maxUdpFlows(2).build());
+        try (HostPeer server = HostPeer.bind(); HostPeer x = HostPeer.bind(); HostPeer y = HostPeer.bind();
+             VirtualGuest g = guest(nat)) {
+            g.send(GuestFrames.udp(40000, GATEWAY, server.port(), ascii("hello")));
+            InetSocketAddress hostPort = server.receive(Duration.ofSeconds(5)).sender();
+
+            x.send(ascii("from x"), hostPort);
+            if (filtering() == UdpFiltering.ADDRESS_PORT) {
+                g.expectNothing(QUIET);
+                return;
+            }
+            assertThat(expectUdp(g, GATEWAY_INET, 40000).getHeader().getSrcPort().valueAsInt()).isEqualTo(x.port());
+            y.send(ascii("from y"), hostPort);
+            Await.until("y's datagram to be dropped", () -> counters(g).get(UdpCounter.DROPPED_NEW_SENDER_AT_LIMIT) == 1);
+            g.expectNothing(Duration.ofMillis(50));
+            assertThat(counters(g).get(UdpCounter.FLOWS_EVICTED)).isZero();
+
+            server.send(ascii("still yours"), hostPort);
+            assertThat(expectUdp(g, GATEWAY_INET, 40000).getPayload().getRawData()).isEqualTo(ascii("still yours"));
+
+            g.network().detach();
+            assertThat(onLoop(g, nat.udp()::endpointSocketCount)).isZero();
         }
     }
 
     @Test
     void idleFlowIsClosedAfterTheTimeout() throws Exception {
-        NatService nat = new NatService(NatConfig.builder().udpIdleTimeout(Duration.ofMillis(300)).build());
+        NatService nat = new NatService(config().udpIdleTimeout(Duration.ofMillis(300)).build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             long start = System.nanoTime();
             roundTrip(g, 40000, echo, "ping");
             assertThat(onLoop(g, nat.udp()::flowCount)).isEqualTo(1);
 
-            await("the idle flow to close", () -> counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED) == 1);
+            Await.until("the idle flow to close", () -> counters(g).get(UdpCounter.FLOWS_IDLE_CLOSED) == 1);
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
             assertThat(onLoop(g, nat.udp()::flowCount)).isZero();
 
@@ -309,7 +459,7 @@ abstract class UdpNatTest {
 
     @Test
     void trafficKeepsAFlowOpenPastTheTimeout() throws Exception {
-        NatService nat = new NatService(NatConfig.builder().udpIdleTimeout(Duration.ofMillis(800)).build());
+        NatService nat = new NatService(config().udpIdleTimeout(Duration.ofMillis(800)).build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             for (int i = 0; i < 20; i++) {
                 roundTrip(g, 40000, echo, "tick " + i);
@@ -323,7 +473,7 @@ abstract class UdpNatTest {
 
     @Test
     void flowsBeyondTheBoundEvictTheLeastRecentlyUsed() throws Exception {
-        NatService nat = new NatService(NatConfig.builder().maxUdpFlows(2).build());
+        NatService nat = new NatService(config().maxUdpFlows(2).build());
         try (HostPeer echo = HostPeer.echo(); VirtualGuest g = guest(nat)) {
             for (int port : new int[] {1001, 1002, 1001, 1003}) {
                 roundTrip(g, port, echo, "from " + port);
@@ -345,7 +495,7 @@ abstract class UdpNatTest {
 
     @Test
     void broadcastAndMulticastNeverReachTheHost() throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer listener = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             int port = listener.port();
             g.send(GuestFrames.udp(40000, Ipv4Address.BROADCAST, port, ascii("all")));
@@ -386,7 +536,7 @@ abstract class UdpNatTest {
     }
 
     private void assertRefused(NetworkConfig net, int dst) throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer listener = HostPeer.bind(); VirtualGuest g = guest(net, nat)) {
             g.send(GuestFrames.udp(40000, dst, listener.port(), ascii("let me out")));
 
@@ -400,7 +550,7 @@ abstract class UdpNatTest {
 
     @Test
     void portZeroIsDropped() throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (VirtualGuest g = guest(nat)) {
             g.send(GuestFrames.udp(0, GATEWAY, 9, ascii("x")));
             g.send(GuestFrames.udp(40000, GATEWAY, 0, ascii("x")));
@@ -413,7 +563,7 @@ abstract class UdpNatTest {
 
     @Test
     void hostfwdPeersEachGetTheirOwnReplies() throws Exception {
-        NatService nat = new NatService(NatConfig.builder().addForward("udp::0-:5000").build());
+        NatService nat = new NatService(config().addForward("udp::0-:5000").build());
         try (HostPeer a = HostPeer.bind(); HostPeer b = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             learnGuest(g);
             List<InetSocketAddress> listening = forwardAddresses(nat);
@@ -446,7 +596,7 @@ abstract class UdpNatTest {
             assertThat(a.receive(QUIET)).isNull();
             assertThat(b.receive(Duration.ofMillis(50))).isNull();
             assertThat(counters(g).get(UdpCounter.FORWARD_MAPPINGS_OPENED)).isEqualTo(2);
-            assertThat(counters(g).get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).isEqualTo(2);
+            assertThat(counters(g).get(UdpCounter.DATAGRAMS_COPIED_TO_GUEST)).as("zero copy from a listener").isZero();
             assertThat(onLoop(g, nat.udp()::mappingCount)).isEqualTo(2);
             assertThat(counters(g).get(UdpCounter.FLOWS_OPENED)).isZero();
         }
@@ -454,7 +604,7 @@ abstract class UdpNatTest {
 
     @Test
     void hostfwdWorksUnderRestrict() throws Exception {
-        NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000").build());
+        NatService nat = new NatService(config().addForward("udp:127.0.0.1:0-:5000").build());
         try (HostPeer peer = HostPeer.bind();
              VirtualGuest g = guest(NetworkConfig.builder().restrict(true).build(), nat)) {
             learnGuest(g);
@@ -471,20 +621,20 @@ abstract class UdpNatTest {
 
     @Test
     void hostfwdMappingExpiresWhenIdle() throws Exception {
-        NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000")
+        NatService nat = new NatService(config().addForward("udp:127.0.0.1:0-:5000")
                 .udpIdleTimeout(Duration.ofMillis(300)).build());
         try (HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             learnGuest(g);
             peer.send(ascii("hi"), forwardAddresses(nat).get(0));
             expectUdp(g, GATEWAY_INET, 5000);
-            await("the mapping to expire", () -> counters(g).get(UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED) == 1);
+            Await.until("the mapping to expire", () -> counters(g).get(UdpCounter.FORWARD_MAPPINGS_IDLE_CLOSED) == 1);
             assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
         }
     }
 
     @Test
     void hostfwdAddedAndRemovedAtRunTime() throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             learnGuest(g);
             assertThat(forwardAddresses(nat)).isEmpty();
@@ -511,7 +661,7 @@ abstract class UdpNatTest {
 
     @Test
     void hostfwdOnABusyPortFailsNamingHostfwdAndTheAddress() throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (HostPeer busy = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             String spec = "udp:127.0.0.1:" + busy.port() + "-:6000";
             assertThatThrownBy(() -> nat.addForward(HostForward.parse(spec)).get(5, TimeUnit.SECONDS))
@@ -526,7 +676,7 @@ abstract class UdpNatTest {
 
     @Test
     void hostfwdToAnAddressOutsideTheNetworkIsRefused() throws Exception {
-        NatService nat = new NatService(NatConfig.defaults());
+        NatService nat = new NatService(config().build());
         try (VirtualGuest g = guest(nat)) {
             assertThatThrownBy(() -> nat.addForward(HostForward.parse("udp:127.0.0.1:0-10.0.3.5:6000"))
                     .get(5, TimeUnit.SECONDS))
@@ -541,7 +691,7 @@ abstract class UdpNatTest {
     @Test
     void hostfwdOnABusyPortFailsTheStart() throws Exception {
         try (HostPeer busy = HostPeer.bind()) {
-            NatService nat = new NatService(NatConfig.builder()
+            NatService nat = new NatService(config()
                     .addForward("udp:127.0.0.1:0-:5000")
                     .addForward("udp:127.0.0.1:" + busy.port() + "-:6000").build());
             assertThatThrownBy(() -> guest(NetworkConfig.defaults(), nat))
@@ -554,7 +704,7 @@ abstract class UdpNatTest {
 
     @Test
     void guestDetachEndsFlowsButForwardsKeepListening() throws Exception {
-        NatService nat = new NatService(NatConfig.builder().addForward("udp:127.0.0.1:0-:5000").build());
+        NatService nat = new NatService(config().addForward("udp:127.0.0.1:0-:5000").build());
         try (HostPeer echo = HostPeer.echo(); HostPeer peer = HostPeer.bind(); VirtualGuest g = guest(nat)) {
             roundTrip(g, 40000, echo, "out");
             InetSocketAddress fwd = forwardAddresses(nat).get(0);
@@ -566,7 +716,7 @@ abstract class UdpNatTest {
             assertThat(onLoop(g, nat.udp()::mappingCount)).isZero();
             assertThat(counters(g).get(UdpCounter.FLOWS_CLOSED_ADMIN)).isEqualTo(2);
             peer.send(ascii("anyone?"), fwd);
-            await("the datagram for a detached guest to be dropped",
+            Await.until("the datagram for a detached guest to be dropped",
                     () -> counters(g).get(UdpCounter.DROPPED_GUEST_DETACHED) == 1);
 
             g.network().attach(g.sink());

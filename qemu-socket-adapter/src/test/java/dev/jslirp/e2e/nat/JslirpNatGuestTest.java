@@ -31,7 +31,9 @@ class JslirpNatGuestTest extends NatGuestComparison {
             "MLD_IGNORED",
             // The guest's own ICMP errors (e.g. port unreachable for a late UDP reply after
             // udptool gave up): ICMP from the guest that is not an echo request is not acted on.
-            "ICMP_UNSUPPORTED");
+            "ICMP_UNSUPPORTED",
+            // traceroute's first probe (TTL 1), answered with time exceeded from the gateway.
+            "IPV4_TTL_EXPIRED");
     private InProcessNetworks jslirp;
 
     @Override
@@ -136,6 +138,35 @@ class JslirpNatGuestTest extends NatGuestComparison {
         return false;
     }
 
+    /**
+     * true: the NAT sends echo requests from the host's ICMP sockets (ping sockets where
+     * net.ipv4.ping_group_range allows, else a raw socket: the test runs as root).
+     */
+    @Override
+    boolean expectedPingToOtherHostsAnswered() {
+        return true;
+    }
+
+    /**
+     * UNREACHABLE, after the host's ARP attempts: the host connect fails with EHOSTUNREACH and
+     * TcpConnector answers the SYN with ICMP host unreachable, quoting it, so nc says "No
+     * route to host".
+     */
+    @Override
+    TcpOutcome expectedTcpToAnAbsentNeighbour() {
+        return TcpOutcome.UNREACHABLE;
+    }
+
+    /**
+     * 10.0.2.2, then the peer: the core answers TTL 1 with time exceeded from the gateway; the
+     * NAT sends the next probe with TTL 1 (the guest's less one), which reaches the peer one hop
+     * away, and passes its port unreachable from the endpoint socket's error queue.
+     */
+    @Override
+    List<String> expectedTracerouteHops() {
+        return List.of("10.0.2.2", PeerHost.ADDRESS);
+    }
+
     // ------------------------------------------------------------------ jslirp's own checks
 
     /** Every network's core counted only the drops a real guest is expected to cause. */
@@ -184,6 +215,43 @@ class JslirpNatGuestTest extends NatGuestComparison {
         // The core's own account of the wire's: five datagrams reassembled, five replies cut up.
         countsOnMain(super::udpDatagramsOf4000BytesAreFragmentedBothWaysAndArriveWhole,
                 Map.of("traffic.REASSEMBLED", 5L, "traffic.FRAGMENTED", 5L));
+    }
+
+    @Override
+    @Test
+    void pingToThePeerHostIsAnswered() {
+        countsOnMain(super::pingToThePeerHostIsAnswered, expectedPingToOtherHostsAnswered()
+                ? Map.of("nat.icmp.ECHO_REQUESTS_TO_HOST", 3L, "nat.icmp.ECHO_REPLIES_TO_GUEST", 3L)
+                : Map.of("nat.icmp.DROPPED_UNSUPPORTED", 3L));
+    }
+
+    @Override
+    @Test
+    void tftpFromAHostServerAnsweringFromANewPortWorks() {
+        // The request opens the endpoint's socket and a flow; the first answer, from the new port, a second flow.
+        countsOnMain(super::tftpFromAHostServerAnsweringFromANewPortWorks,
+                Map.of("nat.udp.HOST_SOCKETS_OPENED", 1L, "nat.udp.FLOWS_OPENED", 2L, "nat.udp.FLOWS_OPENED_BY_HOST", 1L));
+    }
+
+    /**
+     * The host's connect failed (at least once: a SYN the guest sent again as the first connect
+     * failed may open a second flow, which fails too) and the guest got ICMP for it. The
+     * host's kernel reports the failed ARP for the datagram as ICMP host unreachable on the
+     * endpoint socket's error queue, and UdpNat passes it on (the guest's UDP stack then
+     * ignores it, see the test); NIO cannot read the queue.
+     */
+    @Override
+    @Test
+    void connectionToAnAddressNobodyHasFailsAsTheHostsConnectDid() {
+        Map<String, Long> before = main().counters();
+        super.connectionToAnAddressNobodyHasFailsAsTheHostsConnectDid();
+        Map<String, Long> after = main().counters();
+        assertThat(growth(before, after, "nat.tcp.HOST_UNREACHABLE")).isPositive();
+        assertThat(growth(before, after, "nat.udp.ICMP_HOST_UNREACHABLE")).isEqualTo(io() == IoTransport.NIO ? 0 : 1);
+    }
+
+    private static long growth(Map<String, Long> before, Map<String, Long> after, String name) {
+        return after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L);
     }
 
     @Override

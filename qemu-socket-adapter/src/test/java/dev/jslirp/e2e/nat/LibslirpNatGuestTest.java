@@ -2,6 +2,7 @@ package dev.jslirp.e2e.nat;
 
 import dev.jslirp.e2e.NetnsSandbox;
 import dev.jslirp.e2e.UserOptions;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +23,10 @@ class LibslirpNatGuestTest extends NatGuestComparison {
         // The guest resolves no names here; the sandbox's DNS server only keeps libslirp from
         // ever asking this machine's resolver.
         sandbox = NetnsSandbox.create(Map.of());
+        // libslirp sends echo requests from unprivileged ping sockets, which a new namespace
+        // allows no group ("1 0"); QEMU runs as root here (group 0). Without them libslirp falls
+        // back to a UDP datagram to port 7, which the peer's echo server would answer.
+        sandbox.sysctl("net.ipv4.ping_group_range", "0 2147483647");
         return HostSide.namespace(sandbox.name());
     }
 
@@ -80,6 +85,32 @@ class LibslirpNatGuestTest extends NatGuestComparison {
     @Override
     String expectedRestrictedForwardedEcho(int size) {
         return "nothing";
+    }
+
+    /** true: icmp_input() sends the request from a ping socket (allowed in the sandbox) and reflects the reply. */
+    @Override
+    boolean expectedPingToOtherHostsAnswered() {
+        return true;
+    }
+
+    /**
+     * TIMED_OUT, observed: libslirp answers with ICMP only a connect that fails at once
+     * (tcp_input(), ENETUNREACH and the like); when the host's non-blocking connect fails later
+     * (EHOSTUNREACH once ARP gave up) it drops the socket and the guest's SYN goes unanswered,
+     * so nc waits out its own timeout.
+     */
+    @Override
+    TcpOutcome expectedTcpToAnAbsentNeighbour() {
+        return TcpOutcome.TIMED_OUT;
+    }
+
+    /**
+     * 10.0.2.2, then the peer, observed: libslirp answers TTL 1 with time exceeded itself, sends
+     * the next probe with the guest's TTL and passes the peer's port unreachable back.
+     */
+    @Override
+    List<String> expectedTracerouteHops() {
+        return List.of("10.0.2.2", PeerHost.ADDRESS);
     }
 
     /**

@@ -75,6 +75,10 @@ abstract class NatGuestComparison {
     static final int GUEST_FILE_BYTES = 1 << 20;
     /** Datagrams larger than the 1500-byte MTU: three fragments each way. */
     static final int LARGE_DATAGRAM = 4000;
+    /** The host TFTP server's file: 200 blocks of 512 bytes and a short one. */
+    static final int TFTP_BYTES = 200 * 512 + 100;
+    /** An address on the peer host's link that nobody has: ARP goes unanswered. */
+    static final String ABSENT_NEIGHBOUR = "198.51.100.77";
     static final int GUEST_ADDRESS = Ipv4Address.parse("10.0.2.15");
     /** Connections in a row, and at once. */
     static final int IN_A_ROW = 50;
@@ -88,6 +92,7 @@ abstract class NatGuestComparison {
     BlobHttpServer http;
     Sha256Sink sink;
     UdpEchoServer udpEcho;
+    NewPortTftpServer tftp;
     BannerServer banner;
     int closedPort;
     PeerHost peer;
@@ -159,6 +164,15 @@ abstract class NatGuestComparison {
      */
     abstract boolean expectedForwardKeepsClientPort();
 
+    /** True if the guest's ping to another host (the peer) is answered. */
+    abstract boolean expectedPingToOtherHostsAnswered();
+
+    /** What the guest's TCP connect to an address nobody has on the peer's link sees. */
+    abstract TcpOutcome expectedTcpToAnAbsentNeighbour();
+
+    /** The hops {@code traceroute} to the peer host shows, one address or {@code *} each, up to three. */
+    abstract List<String> expectedTracerouteHops();
+
     // ------------------------------------------------------------------ lifecycle
 
     @BeforeAll
@@ -169,6 +183,8 @@ abstract class NatGuestComparison {
         sink = host.call(() -> Sha256Sink.on(loopbackServer()));
         udpEcho = host.call(() -> UdpEchoServer.on(new DatagramSocket(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))));
+        tftp = host.call(() -> NewPortTftpServer.on(new DatagramSocket(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), Blob.random(6, TFTP_BYTES)));
         banner = host.call(() -> BannerServer.on(loopbackServer()));
         closedPort = host.freeLoopbackTcpPort();
         peer = PeerHost.create(host, 2, PEER_BLOB_BYTES);
@@ -222,7 +238,7 @@ abstract class NatGuestComparison {
             GuestNic.stop(guest);
         } finally {
             try {
-                for (TestServer s : new TestServer[] {http, sink, udpEcho, banner}) {
+                for (TestServer s : new TestServer[] {http, sink, udpEcho, tftp, banner}) {
                     if (s != null) {
                         s.close();
                     }
@@ -546,6 +562,82 @@ abstract class NatGuestComparison {
 
         assertThat(TcpOutcome.of(t)).as(t.output()).isEqualTo(TcpOutcome.REFUSED);
         assertThat(t.seconds()).as("seconds until refused").isLessThan(PROMPT_SECONDS);
+    }
+
+    /** ping to another host: the echo requests leave through the host's ICMP sockets and the replies come back. */
+    @Test
+    void pingToThePeerHostIsAnswered() {
+        mainUp();
+
+        GuestShell.Ping p = sh.ping(mainIf, PeerHost.ADDRESS, 3, 56);
+
+        System.out.printf(Locale.ROOT, "%s: ping %s: %d of %d answered%n", getClass().getSimpleName(), PeerHost.ADDRESS,
+                p.received(), p.transmitted());
+        assertThat(p.transmitted()).as(p.output()).isEqualTo(3);
+        assertThat(p.allAnswered()).as(p.output()).isEqualTo(expectedPingToOtherHostsAnswered());
+    }
+
+    /**
+     * TFTP from a server on the host, which answers each request from a new port (RFC 1350
+     * section 4): the answers must reach the guest although it never wrote to that port, and
+     * the guest's ACKs must leave from the port its request left from.
+     */
+    @Test
+    void tftpFromAHostServerAnsweringFromANewPortWorks() {
+        mainUp();
+        int before = tftp.transfers().size();
+
+        String out = guest.runOk("rm -f /tmp/tftp-got; tftp -g -r file -l /tmp/tftp-got 10.0.2.2 " + tftp.port()
+                + " && sha256sum /tmp/tftp-got", NatShell.TRANSFER_TIMEOUT);
+
+        assertThat(out).startsWith(tftp.blob().sha256());
+        List<NewPortTftpServer.Transfer> done = tftp.transfers().subList(before, tftp.transfers().size());
+        assertThat(done).hasSize(1);
+        assertThat(done.get(0).complete()).isTrue();
+        assertThat(done.get(0).serverPort()).as("answered from a port of its own").isNotEqualTo(tftp.port());
+    }
+
+    /**
+     * traceroute's UDP probes with growing TTL: the first dies at the gateway (time exceeded
+     * from 10.0.2.2); the second needs the guest's TTL less one to go out with it and the
+     * peer's port unreachable to come back.
+     */
+    @Test
+    void tracerouteToThePeerShowsTheGatewayFirst() {
+        mainUp();
+
+        String out = guest.run("traceroute -n -q 1 -w 2 -m 3 " + PeerHost.ADDRESS, GuestShell.NET_TIMEOUT).output();
+
+        List<String> hops = new ArrayList<>();
+        Matcher m = Pattern.compile("(?m)^\\s*(\\d+)\\s+(\\S+)").matcher(out);
+        while (m.find()) {
+            hops.add(m.group(2));
+        }
+        System.out.printf(Locale.ROOT, "%s: traceroute %s: %s%n", getClass().getSimpleName(), PeerHost.ADDRESS, hops);
+        assertThat(hops).as(out).isEqualTo(expectedTracerouteHops());
+    }
+
+    /**
+     * A connection to an address on the peer's link that nobody answers ARP for: the host's
+     * connect fails with "no route to host" after its ARP attempts (three, a second apart). A
+     * datagram there times out in the guest whatever the network does: host unreachable is a
+     * soft error, which Linux reports to a UDP socket only with IP_RECVERR (RFC 1122 4.1.3.3
+     * leaves it to the stack).
+     */
+    @Test
+    void connectionToAnAddressNobodyHasFailsAsTheHostsConnectDid() {
+        mainUp();
+
+        NatShell.Timed t = nat.time("nc -w 15 " + ABSENT_NEIGHBOUR + " 80 < /dev/null", GuestShell.NET_TIMEOUT);
+        NatShell.UdpExchange udp = nat.udpEcho(ABSENT_NEIGHBOUR, 9, 100, 1, 8000);
+        System.out.printf(Locale.ROOT, "%s: TCP to %s: %s after %.2f s (%s); UDP: %s%n", getClass().getSimpleName(),
+                ABSENT_NEIGHBOUR, TcpOutcome.of(t), t.seconds(), t.output().strip(), udp.results());
+
+        assertThat(TcpOutcome.of(t)).as("%s", t).isEqualTo(expectedTcpToAnAbsentNeighbour());
+        if (TcpOutcome.of(t) != TcpOutcome.TIMED_OUT) {
+            assertThat(t.seconds()).as("seconds: the host's ARP attempts, not nc's timeout").isLessThan(10);
+        }
+        assertThat(udp.results()).as(udp.output()).containsExactly("timeout");
     }
 
     // ------------------------------------------------------------------ restrict=on

@@ -1,4 +1,4 @@
-package dev.jslirp.nat.udp;
+package dev.jslirp.nat.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.jslirp.nat.udp;
+package dev.jslirp.nat.flow;
 
 /**
  * A hash map from a pair of endpoints of either family (guest address and port,
@@ -9,12 +9,12 @@ package dev.jslirp.nat.udp;
  * <p>Open addressing with linear probing and backward-shift deletion (no tombstones,
  * so probe chains stay short however many flows come and go). The table doubles when
  * half full; it never holds more entries than its owner puts in, and the owner bounds
- * those ({@code maxUdpFlows}), so its size is bounded too. Not thread-safe: used on
+ * those (e.g. {@code maxUdpFlows}), so its size is bounded too. Not thread-safe: used on
  * the network's event loop only.
  *
  * @param <V> the value type
  */
-final class FlowTable<V> {
+public final class FlowTable<V> {
     private static final int INITIAL_CAPACITY = 64;
 
     private long[] guestHi;
@@ -27,24 +27,24 @@ final class FlowTable<V> {
     private int mask;
     private int size;
 
-    FlowTable() {
+    public FlowTable() {
         allocate(INITIAL_CAPACITY);
     }
 
     /** Entries held. */
-    int size() {
+    public int size() {
         return size;
     }
 
     /** The value under the tuple, or null. */
     @SuppressWarnings("unchecked")
-    V get(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
+    public V get(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
         int i = slotOf(gHi, gLo, gPort, rHi, rLo, rPort);
         return i < 0 ? null : (V) values[i];
     }
 
     /** True if something is stored under the tuple. */
-    boolean contains(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
+    public boolean contains(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
         return slotOf(gHi, gLo, gPort, rHi, rLo, rPort) >= 0;
     }
 
@@ -53,7 +53,7 @@ final class FlowTable<V> {
      *
      * @throws IllegalStateException if the key is taken (a bug in the caller)
      */
-    void put(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort, V value) {
+    public void put(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort, V value) {
         if ((size + 1) * 2 > values.length) {
             grow();
         }
@@ -71,7 +71,7 @@ final class FlowTable<V> {
 
     /** Removes and returns the value under the tuple, or null if there is none. */
     @SuppressWarnings("unchecked")
-    V remove(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
+    public V remove(long gHi, long gLo, int gPort, long rHi, long rLo, int rPort) {
         int i = slotOf(gHi, gLo, gPort, rHi, rLo, rPort);
         if (i < 0) {
             return null;
@@ -83,7 +83,7 @@ final class FlowTable<V> {
     }
 
     /** Removes everything and gives back the memory of a table that had grown. */
-    void clear() {
+    public void clear() {
         allocate(INITIAL_CAPACITY);
         size = 0;
     }
