@@ -22,15 +22,24 @@ import java.net.InetSocketAddress;
  *   <li>with {@code restrict=on} nothing goes out (only port forwards work);</li>
  *   <li>every other destination is connected for real.</li>
  * </ul>
+ * And the other way, where a port forward's host client appears to come from in the
+ * guest ({@link #forwardSource}).
  */
 public final class HostAddressMapper {
     private final GuestContext context;
     private final NetworkConfig config;
+    private final NatConfig.ForwardSource forwardSource;
 
-    /** Rules for the network of {@code context}. */
+    /** Rules for the network of {@code context}, forwarded clients from their own address. */
     public HostAddressMapper(GuestContext context) {
+        this(context, NatConfig.ForwardSource.CLIENT);
+    }
+
+    /** Rules for the network of {@code context}; {@code forwardSource} as {@link NatConfig#forwardSource()}. */
+    public HostAddressMapper(GuestContext context, NatConfig.ForwardSource forwardSource) {
         this.context = context;
         this.config = context.config();
+        this.forwardSource = forwardSource;
     }
 
     /**
@@ -71,6 +80,38 @@ public final class HostAddressMapper {
             return a != Ipv4Address.BROADCAST && (a >>> 24) != 0 && (a >>> 28) != 0xf;
         }
         return !dst.isLinkLocal();
+    }
+
+    /**
+     * The address a port forward's host {@code client} appears to come from to a guest
+     * address of the family {@code toIpv6}: the client's own, as libslirp shows it
+     * ({@code sotranslate_accept}), or null for the gateway of that family. The gateway
+     * stands in for clients the guest could not answer at their own address:
+     * <ul>
+     *   <li>loopback (and unspecified) clients, as in libslirp: they are the host itself;</li>
+     *   <li>a client of the other family (an IPv6 client of a forward to an IPv4 guest
+     *       address; an IPv4-mapped address counts as IPv4);</li>
+     *   <li>addresses no reply can be routed to (multicast, broadcast, IPv6 link-local,
+     *       reserved) and addresses of the virtual network itself (the guest would look
+     *       for them on its own link), where libslirp passes them on;</li>
+     *   <li>every client under {@code restrict=on} (the guest is given no route; libslirp
+     *       passes the address on, and the guest cannot answer) or with
+     *       {@code hostfwd-source=gateway}.</li>
+     * </ul>
+     * A caller that finds the client's address and port already used by another flow to
+     * the same guest endpoint falls back to the gateway too.
+     */
+    public IpAddress forwardSource(InetSocketAddress client, boolean toIpv6) {
+        if (forwardSource != NatConfig.ForwardSource.CLIENT || config.restrict() || client == null
+                || client.getAddress() == null) {
+            return null;
+        }
+        IpAddress a = IpAddress.of(client.getAddress());
+        if (a.isIpv6() != toIpv6 || !routable(a) || config.inNetwork(a.hi(), a.lo())
+                || config.isOwnAddress(a.hi(), a.lo())) {
+            return null;
+        }
+        return a;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Bounds, timeouts and port forwards of the NAT. Every table has a bound and every
@@ -26,6 +27,34 @@ public final class NatConfig {
     private final Duration udpIdleTimeout;
     private final List<HostForward> forwards;
     private final InetAddress outboundAddress;
+    private final ForwardSource forwardSource;
+
+    /** Where a port forward's host client appears to come from in the guest ({@code hostfwd-source=}). */
+    public enum ForwardSource {
+        /**
+         * The client's own address and port, as libslirp shows non-loopback clients
+         * (loopback clients, and those the guest could not answer, from the gateway).
+         */
+        CLIENT,
+        /** Every client from the gateway address and a port of the NAT's choosing. */
+        GATEWAY;
+
+        /**
+         * {@code client} or {@code gateway}, in any case.
+         *
+         * @throws ConfigException naming {@code hostfwd-source} and the accepted values
+         */
+        public static ForwardSource parse(String text) {
+            switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "client":
+                    return CLIENT;
+                case "gateway":
+                    return GATEWAY;
+                default:
+                    throw new ConfigException("hostfwd-source", "'" + text + "' (expected client or gateway)");
+            }
+        }
+    }
 
     private NatConfig(Builder b) {
         this.maxTcpFlows = b.maxTcpFlows;
@@ -38,6 +67,7 @@ public final class NatConfig {
         this.udpIdleTimeout = b.udpIdleTimeout;
         this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
         this.outboundAddress = b.outboundAddress;
+        this.forwardSource = b.forwardSource;
     }
 
     /** The defaults. */
@@ -110,6 +140,15 @@ public final class NatConfig {
     }
 
     /**
+     * Where a port forward's host client appears to come from in the guest: its own
+     * address (the default, as libslirp) or always the gateway. The rule itself lives in
+     * {@link HostAddressMapper#forwardSource}.
+     */
+    public ForwardSource forwardSource() {
+        return forwardSource;
+    }
+
+    /**
      * Where a host socket connecting to {@code target} is bound first: the outbound
      * address with any port when one is set and of the target's family, else null
      * (unbound; the kernel picks). Every outgoing socket, to the host's loopback too,
@@ -135,6 +174,7 @@ public final class NatConfig {
         private Duration udpIdleTimeout = Duration.ofSeconds(240);
         private final List<HostForward> forwards = new ArrayList<>();
         private InetAddress outboundAddress;
+        private ForwardSource forwardSource = ForwardSource.CLIENT;
 
         private Builder() {
         }
@@ -209,6 +249,12 @@ public final class NatConfig {
                         + " is not a unicast address of this host (expected one of its addresses)");
             }
             this.outboundAddress = address;
+            return this;
+        }
+
+        /** Where forwarded connections appear to come from in the guest (default: the client). */
+        public Builder forwardSource(ForwardSource source) {
+            this.forwardSource = java.util.Objects.requireNonNull(source, "source");
             return this;
         }
 

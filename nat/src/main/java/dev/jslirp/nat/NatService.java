@@ -142,7 +142,7 @@ public final class NatService implements GuestService {
     @Override
     public void start(GuestContext context) {
         this.ctx = context;
-        HostAddressMapper mapper = new HostAddressMapper(context);
+        HostAddressMapper mapper = new HostAddressMapper(context, config.forwardSource());
         tcp.start(context, mapper);
         udp.start(context, mapper);
         forwards = new HostForwards(context.config());

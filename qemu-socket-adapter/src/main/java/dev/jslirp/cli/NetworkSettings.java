@@ -115,6 +115,10 @@ final class NetworkSettings {
             Setting.jslirp("host-loopback", null, "Do not let connections to the gateway address reach the host's "
                     + "loopback.", (b, v, l) -> b.network.hostLoopback(Values.flag(l, v)))
                     .asSwitch("--no-host-loopback", "off"),
+            Setting.jslirp("hostfwd-source", "client|gateway", "Where forwarded connections come from in the guest: "
+                    + "client (the client's own address, as QEMU; loopback clients from the gateway) or gateway "
+                    + "(every client from the gateway address; default: client).",
+                    (b, v, l) -> b.nat.forwardSource(NatConfig.ForwardSource.parse(v))),
             Setting.jslirp("dhcp-static", "MAC=ADDR", "Always give address ADDR to MAC aa:bb:cc:dd:ee:ff.",
                     (b, v, l) -> b.dhcp.staticLease(v)).repeatable(),
             Setting.jslirp("dhcp-pool-size", "N", "Addresses in the DHCP pool from --dhcpstart, 1..1024 (default: 16).",

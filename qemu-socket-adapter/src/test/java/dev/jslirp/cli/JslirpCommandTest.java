@@ -7,6 +7,7 @@ import dev.jslirp.capture.CaptureLimits;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
+import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.IoTransport;
@@ -164,6 +165,13 @@ class JslirpCommandTest {
     void noHostLoopback() {
         assertThat(plan(LISTEN).configs().network().hostLoopback()).isTrue();
         assertThat(plan(LISTEN, "--no-host-loopback").configs().network().hostLoopback()).isFalse();
+    }
+
+    @Test
+    void hostfwdSourceIsTheClientUnlessToldGateway() {
+        assertThat(plan(LISTEN).configs().nat().forwardSource()).isEqualTo(NatConfig.ForwardSource.CLIENT);
+        assertThat(plan(LISTEN, "--hostfwd-source", "gateway").configs().nat().forwardSource())
+                .isEqualTo(NatConfig.ForwardSource.GATEWAY);
     }
 
     @Test
@@ -355,6 +363,7 @@ class JslirpCommandTest {
         "--dhcpstart nonsense;--dhcpstart;a.b.c.d",
         "--hostfwd tcp:2222;--hostfwd;[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
         "--restrict maybe;--restrict;on|off",
+        "--hostfwd-source real;--hostfwd-source;client or gateway",
         "--tcp-buffer 1x;--tcp-buffer;BYTES",
         "--tcp-buffer 1k;--tcp-buffer;out of range",
         "--max-tcp-flows 0;--max-tcp-flows;1..1000000",

@@ -37,9 +37,12 @@ import java.net.InetSocketAddress;
  *   <li>The SYN-ACK is retransmitted on the RTO ({@value #MAX_SYN_ACK_RETRIES} times,
  *       Linux's tcp_synack_retries), a forward's SYN {@value #MAX_SYN_RETRIES} times
  *       (tcp_syn_retries); then the connection is given up.</li>
- *   <li>A forward's connection comes from the gateway address and a port from the
- *       dynamic range (RFC 6335 section 6: 49152-65535) not used by another flow to the
- *       same guest endpoint.</li>
+ *   <li>A forward's connection comes from the host client's own address and port
+ *       where {@link dev.jslirp.nat.HostAddressMapper#forwardSource} allows it and no
+ *       other flow to the same guest endpoint uses that address and port (a tuple is one
+ *       connection to the guest, whichever side opened it); else from the gateway address
+ *       and a port from the dynamic range (RFC 6335 section 6: 49152-65535) not used by
+ *       another flow to the same guest endpoint.</li>
  * </ul>
  */
 final class TcpConnector {
@@ -169,18 +172,28 @@ final class TcpConnector {
 
     /**
      * Creates the flow for a host client accepted on a forwarded port, towards
-     * {@code guest:guestPort}, appearing to come from {@code from} (the gateway of the
-     * guest's family). The caller attaches the host socket, then calls
+     * {@code guest:guestPort}, appearing to come from {@code client:clientPort} (the
+     * client's own address, see {@link dev.jslirp.nat.HostAddressMapper#forwardSource})
+     * if that tuple is free, else from the gateway of the guest's family and a port of
+     * the dynamic range. The caller attaches the host socket, then calls
      * {@link #sendForwardSyn}.
      *
+     * @param client the client's address as the guest may see it, or null for the gateway
      * @return the flow, or null if a bound (half-open, flows, free ports) refuses it
      */
-    TcpFlow openToGuest(IpAddress guest, int guestPort, IpAddress from, long now) {
+    TcpFlow openToGuest(IpAddress guest, int guestPort, IpAddress client, int clientPort, long now) {
         if (stack.halfOpen() >= stack.config.maxHalfOpen()
                 || (stack.table.isFull() && !stack.recycleTimeWait(now))) {
             stack.counters.increment(TcpCounter.FORWARD_LIMIT);
             return null;
         }
+        if (client != null) {
+            if (stack.table.get(guest.hi(), guest.lo(), guestPort, client.hi(), client.lo(), clientPort) == null) {
+                return newForwardFlow(guest, guestPort, client, clientPort, now);
+            }
+            stack.counters.increment(TcpCounter.FORWARD_CLIENT_TUPLE_BUSY);
+        }
+        IpAddress from = stack.ctx.config().hostAddress(guest.isIpv6());
         int port = -1;
         for (int i = 0; i < DYNAMIC_PORTS; i++) {
             int candidate = FIRST_DYNAMIC_PORT + nextForwardPort;
@@ -194,7 +207,11 @@ final class TcpConnector {
             stack.counters.increment(TcpCounter.FORWARD_LIMIT);
             return null;
         }
-        TcpFlow f = new TcpFlow(stack, guest, guestPort, from, port, true, TcpState.SYN_SENT, now);
+        return newForwardFlow(guest, guestPort, from, port, now);
+    }
+
+    private TcpFlow newForwardFlow(IpAddress guest, int guestPort, IpAddress from, int fromPort, long now) {
+        TcpFlow f = new TcpFlow(stack, guest, guestPort, from, fromPort, true, TcpState.SYN_SENT, now);
         f.snd.init(stack.newIss());
         stack.add(f);
         stack.counters.increment(TcpCounter.FORWARD_ACCEPTED);

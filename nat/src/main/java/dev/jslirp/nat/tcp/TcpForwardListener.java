@@ -69,12 +69,17 @@ final class TcpForwardListener implements ForwardListener {
         return bound;
     }
 
-    /** A host client connected: open the connection to the guest, or refuse it. */
+    /**
+     * A host client connected: open the connection to the guest, from the client's own
+     * address where the address rules allow ({@link dev.jslirp.nat.HostAddressMapper#forwardSource}),
+     * or refuse it.
+     */
     private void accepted(Channel ch) {
         long now = stack.ctx.nanoTime();
         IpAddress guest = forward.guestAddressIn(stack.ctx.config());
+        InetSocketAddress client = ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
         TcpFlow flow = stack.connector.openToGuest(guest, forward.guestPort(),
-                stack.ctx.config().hostAddress(guest.isIpv6()), now);
+                stack.mapper.forwardSource(client, guest.isIpv6()), client == null ? 0 : client.getPort(), now);
         if (flow == null) {
             ch.config().setOption(ChannelOption.SO_LINGER, 0);
             ch.close();
