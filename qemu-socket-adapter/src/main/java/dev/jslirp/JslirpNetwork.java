@@ -11,6 +11,7 @@ import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.dns.DnsService;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
+import dev.jslirp.nat.guestfwd.GuestForwards;
 import dev.jslirp.tftp.TftpConfig;
 import dev.jslirp.tftp.TftpService;
 import io.netty.buffer.ByteBuf;
@@ -194,7 +195,7 @@ public final class JslirpNetwork implements AutoCloseable {
             DhcpServer dhcpServer = new DhcpServer(dhcp);
             NatService natService = new NatService(nat);
             GuestNetwork.Builder b = GuestNetwork.builder(loop)
-                    .config(network)
+                    .config(GuestForwards.announce(network, nat.guestForwards()))
                     .alloc(alloc)
                     .hostChannels(hostChannels)
                     .service(dhcpServer);

@@ -5,6 +5,9 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.nat.guestfwd.GuestfwdCounter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -17,6 +20,9 @@ import java.net.InetSocketAddress;
  *       loopback is switched off;</li>
  *   <li>the DNS address reaches what a service registered for it (DNS over TCP), and
  *       nothing else;</li>
+ *   <li>a guest forward's server address and port ({@code guestfwd=}, {@code smb=})
+ *       reaches the forward's target, also under {@code restrict=on}, as in libslirp;
+ *       its other ports go nowhere;</li>
  *   <li>any other address of the virtual network, loopback, multicast and broadcast
  *       addresses go nowhere;</li>
  *   <li>with {@code restrict=on} nothing goes out (only port forwards work);</li>
@@ -29,17 +35,39 @@ public final class HostAddressMapper {
     private final GuestContext context;
     private final NetworkConfig config;
     private final NatConfig.ForwardSource forwardSource;
+    private final GuestForwards guestForwards;
+    private final Counters<GuestfwdCounter> guestfwdCounters;
 
-    /** Rules for the network of {@code context}, forwarded clients from their own address. */
+    /** Rules for the network of {@code context}, forwarded clients from their own address, no guest forwards. */
     public HostAddressMapper(GuestContext context) {
-        this(context, NatConfig.ForwardSource.CLIENT);
+        this(context, NatConfig.ForwardSource.CLIENT, GuestForwards.none());
     }
 
-    /** Rules for the network of {@code context}; {@code forwardSource} as {@link NatConfig#forwardSource()}. */
-    public HostAddressMapper(GuestContext context, NatConfig.ForwardSource forwardSource) {
+    /**
+     * Rules for the network of {@code context}; {@code forwardSource} as
+     * {@link NatConfig#forwardSource()}, with the network's {@code guestForwards}.
+     */
+    public HostAddressMapper(GuestContext context, NatConfig.ForwardSource forwardSource, GuestForwards guestForwards) {
         this.context = context;
         this.config = context.config();
         this.forwardSource = forwardSource;
+        this.guestForwards = guestForwards;
+        this.guestfwdCounters = guestForwards.rules().isEmpty() ? null
+                : context.stats().service("nat.guestfwd", GuestfwdCounter.class);
+    }
+
+    /**
+     * Where a guest's TCP connection to {@code dst:port} continues on the host: a guest
+     * forward's target, or the address {@link #hostTarget} gives; null if refused.
+     */
+    public HostTarget tcpTarget(IpAddress dst, int port) {
+        HostTarget forwarded = guestForwards.target(dst.hi(), dst.lo(), port);
+        if (forwarded != null) {
+            guestfwdCounters.increment(GuestfwdCounter.CONNECTS);
+            return forwarded;
+        }
+        InetSocketAddress a = hostTarget(GuestPacket.PROTO_TCP, dst, port);
+        return a == null ? null : new HostTarget.Inet(a);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.jslirp.nat;
 
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.nat.guestfwd.GuestForward;
 import dev.jslirp.nat.hostfwd.HostForward;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -28,6 +29,7 @@ public final class NatConfig {
     private final List<HostForward> forwards;
     private final InetAddress outboundAddress;
     private final ForwardSource forwardSource;
+    private final List<GuestForward> guestForwards;
 
     /** Where a port forward's host client appears to come from in the guest ({@code hostfwd-source=}). */
     public enum ForwardSource {
@@ -68,6 +70,7 @@ public final class NatConfig {
         this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
         this.outboundAddress = b.outboundAddress;
         this.forwardSource = b.forwardSource;
+        this.guestForwards = List.copyOf(b.guestForwards);
     }
 
     /** The defaults. */
@@ -129,6 +132,15 @@ public final class NatConfig {
     }
 
     /**
+     * Guest forwards ({@code guestfwd=}, {@code smb=}), in the order given. Their server
+     * addresses must be service addresses of the network ({@link GuestForward#serverIn},
+     * {@code NetworkConfig.Builder.addServiceAddress}), which {@code JslirpNetwork} adds.
+     */
+    public List<GuestForward> guestForwards() {
+        return guestForwards;
+    }
+
+    /**
      * The host address the NAT's own sockets towards the world are bound to (TCP
      * connects and UDP flows the guest opens), or null to let the kernel choose by
      * route, as usual. slirp4netns's {@code --outbound-addr} (libslirp's
@@ -175,6 +187,7 @@ public final class NatConfig {
         private final List<HostForward> forwards = new ArrayList<>();
         private InetAddress outboundAddress;
         private ForwardSource forwardSource = ForwardSource.CLIENT;
+        private final List<GuestForward> guestForwards = new ArrayList<>();
 
         private Builder() {
         }
@@ -236,6 +249,17 @@ public final class NatConfig {
         /** Adds a port forward in QEMU's syntax. */
         public Builder addForward(String spec) {
             return addForward(HostForward.parse(spec));
+        }
+
+        /** Adds a guest forward. */
+        public Builder addGuestForward(GuestForward forward) {
+            guestForwards.add(java.util.Objects.requireNonNull(forward, "forward"));
+            return this;
+        }
+
+        /** Adds a guest forward in QEMU's syntax, {@code [tcp]:[server]:port-DEV} (see {@link GuestForward}). */
+        public Builder addGuestForward(String spec) {
+            return addGuestForward(GuestForward.parse(spec));
         }
 
         /**

@@ -5,6 +5,9 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.guestfwd.CommandLauncher;
+import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.nat.guestfwd.GuestfwdCounter;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import dev.jslirp.nat.tcp.TcpNat;
@@ -26,14 +29,26 @@ import java.util.concurrent.Callable;
  */
 public final class NatService implements GuestService {
     private final NatConfig config;
+    private final CommandLauncher launcher;
     private final TcpNat tcp;
     private final UdpNat udp;
     private GuestContext ctx;
     private HostForwards forwards;
+    private GuestForwards guestForwards = GuestForwards.none();
 
-    /** A NAT configured by {@code config}. */
+    /** A NAT configured by {@code config}, without {@code cmd:} guest forwards. */
     public NatService(NatConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A NAT configured by {@code config} whose {@code cmd:} guest forwards run on
+     * {@code launcher} (null: none; such forwards then refuse the start). The NAT closes
+     * the launcher when it stops.
+     */
+    public NatService(NatConfig config, CommandLauncher launcher) {
         this.config = Objects.requireNonNull(config, "config");
+        this.launcher = launcher;
         this.tcp = new TcpNat(config);
         this.udp = new UdpNat(config);
     }
@@ -80,6 +95,11 @@ public final class NatService implements GuestService {
     /** The forwards listening, in the order added. Safe from any thread. */
     public List<HostForwards.Active> forwards() {
         return forwards == null ? List.of() : forwards.list();
+    }
+
+    /** The guest forwards ({@code guestfwd=}, {@code smb=}), checked against the network once started. */
+    public GuestForwards guestForwards() {
+        return guestForwards;
     }
 
     private <T> Future<T> onLoop(Callable<T> task) {
@@ -142,8 +162,12 @@ public final class NatService implements GuestService {
     @Override
     public void start(GuestContext context) {
         this.ctx = context;
-        HostAddressMapper mapper = new HostAddressMapper(context, config.forwardSource());
-        tcp.start(context, mapper);
+        guestForwards = GuestForwards.of(config.guestForwards(), context.config(), launcher != null);
+        if (!guestForwards.rules().isEmpty()) {
+            context.stats().service("nat.guestfwd", GuestfwdCounter.class);
+        }
+        HostAddressMapper mapper = new HostAddressMapper(context, config.forwardSource(), guestForwards);
+        tcp.start(context, mapper, launcher);
         udp.start(context, mapper);
         forwards = new HostForwards(context.config());
         forwards.serve(HostForward.Protocol.TCP, tcp);
@@ -188,5 +212,8 @@ public final class NatService implements GuestService {
         }
         tcp.stop();
         udp.stop();
+        if (launcher != null) {
+            launcher.close();
+        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.guestfwd.GuestForwards;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -24,7 +25,7 @@ class ForwardSourceTest {
     private static IpAddress source(NetworkConfig net, NatConfig.ForwardSource mode, String client, boolean toIpv6)
             throws UnknownHostException {
         try (VirtualGuest g = VirtualGuest.embedded(net)) {
-            return new HostAddressMapper(g.network(), mode).forwardSource(client(client), toIpv6);
+            return new HostAddressMapper(g.network(), mode, GuestForwards.none()).forwardSource(client(client), toIpv6);
         }
     }
 

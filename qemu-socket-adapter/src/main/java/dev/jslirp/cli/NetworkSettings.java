@@ -5,6 +5,7 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.nat.guestfwd.GuestForwards;
 import dev.jslirp.tftp.TftpConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -80,6 +81,10 @@ final class NetworkSettings {
             Setting.qemu("hostfwd", "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT",
                     "Forward a host port into the guest, e.g. tcp::2222-:22.",
                     (b, v, l) -> b.nat.addForward(v)).repeatable(),
+            Setting.qemu("guestfwd", "[tcp]:[SERVER]:PORT-DEV", "Connections of the guest to SERVER:PORT (default "
+                    + "server 10.0.2.4) go to DEV on the host: tcp:HOST:PORT, unix:PATH or cmd:COMMAND, each guest "
+                    + "connection a host connection or process of its own.",
+                    (b, v, l) -> b.nat.addGuestForward(v)).repeatable(),
             Setting.qemu("hostname", "NAME", "Host name DHCP gives the guest.", (b, v, l) -> b.dhcp.hostname(v)),
             Setting.qemu("domainname", "NAME", "Domain name DHCP gives the guest.",
                     (b, v, l) -> b.dhcp.domainName(v)),
@@ -197,8 +202,9 @@ final class NetworkSettings {
             }
         }
         try {
-            return new Configs(b.network.build(), b.dhcp.build(), b.dns.build(), b.nat.build(),
-                    b.tftp == null ? null : b.tftp.build());
+            NatConfig nat = b.nat.build();
+            return new Configs(GuestForwards.announce(b.network.build(), nat.guestForwards()), b.dhcp.build(),
+                    b.dns.build(), nat, b.tftp == null ? null : b.tftp.build());
         } catch (ConfigException ce) {
             throw CliException.relabel(ce, sourceOf(ce.option()));
         }

@@ -135,10 +135,8 @@ final class HmpHostfwd {
         if (text.isEmpty()) {
             return null;
         }
-        boolean bracketed = text.startsWith("[") && text.endsWith("]");
         try {
-            IpAddress a = IpAddress.parse(text);
-            return a.isIpv6() == bracketed ? a : BAD;
+            return IpAddress.parseInRule(text);
         } catch (IllegalArgumentException e) {
             return BAD;
         }

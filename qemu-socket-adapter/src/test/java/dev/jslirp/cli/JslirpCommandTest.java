@@ -175,6 +175,17 @@ class JslirpCommandTest {
     }
 
     @Test
+    void guestForwardsAreTakenRepeatedlyAndTheirAddressesAnnounced() {
+        NetworkSettings.Configs c = plan(LISTEN, "--guestfwd", "tcp:10.0.2.100:80-tcp:127.0.0.1:8080",
+                "--netdev-user", "user,guestfwd=tcp::22-unix:/run/ssh.sock").configs();
+
+        assertThat(c.nat().guestForwards()).extracting(Object::toString)
+                .containsExactlyInAnyOrder("tcp:10.0.2.100:80-tcp:127.0.0.1:8080", "tcp::22-unix:/run/ssh.sock");
+        assertThat(c.network().serviceAddresses()).extracting(Object::toString)
+                .containsExactlyInAnyOrder("10.0.2.100", "10.0.2.4");
+    }
+
+    @Test
     void dhcpPoolOptions() {
         var d = plan(LISTEN, "--dhcp-static", "52:54:00:12:34:56=10.0.2.20", "--dhcp-pool-size", "32").configs().dhcp();
         assertThat(d.staticLeases()).containsEntry(MacAddress.parse("52:54:00:12:34:56"), ip("10.0.2.20"));
@@ -243,7 +254,7 @@ class JslirpCommandTest {
     void netdevUserTakesExactlyTheDeclaredKeysAndRefusesQemusOthers() {
         assertThat(NetdevUserString.supportedKeys()).contains("net", "hostfwd", "bootfile", "ipv4", "ipv6")
                 .doesNotContain("mtu", "dns-upstream");
-        assertThat(NetdevUserString.unsupportedKeys()).contains("smb", "guestfwd").doesNotContain("tftp", "ipv6-net")
+        assertThat(NetdevUserString.unsupportedKeys()).contains("ip", "vlan").doesNotContain("tftp", "guestfwd")
                 .doesNotContainAnyElementsOf(NetdevUserString.supportedKeys());
         Result mtu = execute(LISTEN, "--netdev-user", "mtu=1400");
         assertThat(mtu.exitCode()).isEqualTo(2);
@@ -253,9 +264,10 @@ class JslirpCommandTest {
     @Test
     void helpListsTheKeysNetdevUserTakesAndRefuses() {
         String help = execute("--help").out().replaceAll("\\s+", " ");
-        assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch "
-                + "tftp tftp-server-name bootfile ipv4 ipv6 ipv6-net ipv6-prefix ipv6-prefixlen ipv6-host ipv6-dns;")
-                .contains("(guestfwd ip name smb smbserver vlan) are refused")
+        assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd guestfwd hostname domainname "
+                + "dnssearch tftp tftp-server-name bootfile ipv4 ipv6 ipv6-net ipv6-prefix ipv6-prefixlen ipv6-host "
+                + "ipv6-dns;")
+                .contains("(ip name smb smbserver vlan) are refused")
                 .contains("--dnssearch=DOMAIN A DNS search domain DHCP gives the guest. Repeatable.")
                 .contains("--no-host-loopback Do not let");
     }
@@ -324,7 +336,6 @@ class JslirpCommandTest {
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
         "smb=/home;smb",
-        "guestfwd=tcp:10.0.2.100:1234-cmd:cat;guestfwd",
         "ip=10.0.2.0/24;ip",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
@@ -364,6 +375,10 @@ class JslirpCommandTest {
         "--hostfwd tcp:2222;--hostfwd;[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
         "--restrict maybe;--restrict;on|off",
         "--hostfwd-source real;--hostfwd-source;client or gateway",
+        "--guestfwd tcp:10.0.2.100:80;--guestfwd;tcp:HOST:PORT, unix:PATH or cmd:COMMAND",
+        "--guestfwd tcp:10.0.2.100:80-file:/tmp/x;--guestfwd;character devices",
+        "--guestfwd tcp:10.0.3.100:80-tcp:127.0.0.1:80;--guestfwd;not inside net",
+        "--netdev-user guestfwd=tcp:10.0.2.3:53-tcp:127.0.0.1:53;guestfwd= (in --netdev-user);DNS address",
         "--tcp-buffer 1x;--tcp-buffer;BYTES",
         "--tcp-buffer 1k;--tcp-buffer;out of range",
         "--max-tcp-flows 0;--max-tcp-flows;1..1000000",

@@ -112,13 +112,8 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         if (text.isEmpty()) {
             return null;
         }
-        boolean bracketed = text.startsWith("[") && text.endsWith("]");
         try {
-            IpAddress a = IpAddress.parse(text);
-            if (a.isIpv6() != bracketed) {
-                throw new IllegalArgumentException();
-            }
-            return a;
+            return IpAddress.parseInRule(text);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("hostfwd", "'" + spec + "': '" + text + "' is not an address (an IPv4 address "
                     + "a.b.c.d or an IPv6 address in brackets, e.g. [::1]; form " + FORM + ")");

@@ -5,8 +5,8 @@ import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.core.wire.TcpPacket;
 import io.netty.channel.ConnectTimeoutException;
+import dev.jslirp.nat.HostTarget;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 
 /**
  * The handshakes: a guest SYN becomes a host connect, and only the connect's outcome
@@ -85,7 +85,7 @@ final class TcpConnector {
             return;
         }
         IpAddress dst = p.destination();
-        InetSocketAddress target = stack.mapper.hostTarget(GuestPacket.PROTO_TCP, dst, t.destinationPort());
+        HostTarget target = stack.mapper.tcpTarget(dst, t.destinationPort());
         if (target == null) {
             stack.counters.increment(TcpCounter.REFUSED_BY_RULES);
             stack.writer.replyRst(p);

@@ -6,6 +6,7 @@ import dev.jslirp.core.testkit.GuestFrames;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.TcpPacket;
+import dev.jslirp.nat.HostTarget;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class TcpForwardClientAddressTest {
             GuestTcp out = new GuestTcp(r.g, Ipv4Address.parse("198.51.100.7"), CLIENT_PORT, 50000);
             out.syn();
 
-            assertThat(r.host.last().target).isEqualTo(new InetSocketAddress("198.51.100.7", CLIENT_PORT));
+            assertThat(r.host.last().target).isEqualTo(new HostTarget.Inet(new InetSocketAddress("198.51.100.7", CLIENT_PORT)));
             assertThat(r.host.sockets).hasSize(2);
             assertThat(r.nat.flowCount()).isEqualTo(2);
         }
