@@ -11,7 +11,11 @@ import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.dns.DnsService;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
+import dev.jslirp.nat.HostTarget;
+import dev.jslirp.nat.guestfwd.CommandLauncher;
 import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.process.PosixCommandLauncher;
+import dev.jslirp.transport.EpollHostChannels;
 import dev.jslirp.tftp.TftpConfig;
 import dev.jslirp.tftp.TftpService;
 import io.netty.buffer.ByteBuf;
@@ -121,6 +125,7 @@ public final class JslirpNetwork implements AutoCloseable {
         private EventLoop eventLoop;
         private HostChannels hostChannels = HostChannels.nio();
         private ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        private CommandLauncher launcher;
 
         private Builder() {
         }
@@ -178,6 +183,22 @@ public final class JslirpNetwork implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the commands of {@code cmd:} guest forwards ({@code guestfwd=}, {@code smb=})
+         * with {@code launcher}, which the network closes when it closes. By default, on
+         * Netty's epoll transport, a {@link PosixCommandLauncher} is made when the NAT has
+         * such forwards; elsewhere they refuse the start.
+         */
+        public Builder commandLauncher(CommandLauncher launcher) {
+            this.launcher = launcher;
+            return this;
+        }
+
+        private CommandLauncher defaultLauncher() {
+            boolean commands = nat.guestForwards().stream().anyMatch(f -> f.target() instanceof HostTarget.Command);
+            return commands && hostChannels == EpollHostChannels.INSTANCE ? new PosixCommandLauncher() : null;
+        }
+
         /** The buffer allocator. */
         public Builder alloc(ByteBufAllocator alloc) {
             this.alloc = Objects.requireNonNull(alloc);
@@ -193,7 +214,7 @@ public final class JslirpNetwork implements AutoCloseable {
                 loop = owned.next();
             }
             DhcpServer dhcpServer = new DhcpServer(dhcp);
-            NatService natService = new NatService(nat);
+            NatService natService = new NatService(nat, launcher != null ? launcher : defaultLauncher());
             GuestNetwork.Builder b = GuestNetwork.builder(loop)
                     .config(GuestForwards.announce(network, nat.guestForwards()))
                     .alloc(alloc)

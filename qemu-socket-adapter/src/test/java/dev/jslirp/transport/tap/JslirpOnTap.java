@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * one epoll event loop, the assembled network on it, and a {@link TapTransport} on
  * the same loop. Closing takes them down in reverse order.
  */
-final class JslirpOnTap implements AutoCloseable {
+public final class JslirpOnTap implements AutoCloseable {
     private final EventLoopGroup group = IoTransport.EPOLL.newEventLoopGroup(1);
     private JslirpNetwork network;
     private TapTransport transport;
@@ -44,7 +44,7 @@ final class JslirpOnTap implements AutoCloseable {
         }
     }
 
-    JslirpNetwork network() {
+    public JslirpNetwork network() {
         return network;
     }
 

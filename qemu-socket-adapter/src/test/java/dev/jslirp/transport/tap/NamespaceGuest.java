@@ -16,7 +16,7 @@ import java.util.Map;
  * the tap tests. jslirp's DNS upstream is a local socket that never answers, so no
  * query leaves the machine. Closing stops jslirp and deletes the namespace.
  */
-final class NamespaceGuest implements AutoCloseable {
+public final class NamespaceGuest implements AutoCloseable {
     static final String IFNAME = "tap0";
 
     private final TestNamespace ns;
@@ -37,7 +37,7 @@ final class NamespaceGuest implements AutoCloseable {
      * upstreams replaced by the silent socket) and {@code nat}, and runs DHCP inside.
      * Fails unless root. On failure, nothing is left behind.
      */
-    static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
+    public static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
             throws Exception {
         TestNamespace.requireRoot(test);
         TestNamespace ns = TestNamespace.create();
@@ -57,16 +57,16 @@ final class NamespaceGuest implements AutoCloseable {
         }
     }
 
-    TestNamespace ns() {
+    public TestNamespace ns() {
         return ns;
     }
 
-    JslirpOnTap jslirp() {
+    public JslirpOnTap jslirp() {
         return jslirp;
     }
 
     /** The variables of the DHCP lease udhcpc got. */
-    Map<String, String> lease() {
+    public Map<String, String> lease() {
         return lease;
     }
 
