@@ -83,6 +83,24 @@ public final class NatConfig {
         return new Builder();
     }
 
+    /** A builder holding this configuration's values (forwards and guest forwards included). */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxTcpFlows = maxTcpFlows;
+        b.maxHalfOpen = maxHalfOpen;
+        b.maxUdpFlows = maxUdpFlows;
+        b.tcpBufferBytes = tcpBufferBytes;
+        b.tcpConnectTimeout = tcpConnectTimeout;
+        b.tcpIdleTimeout = tcpIdleTimeout;
+        b.tcpTimeWait = tcpTimeWait;
+        b.udpIdleTimeout = udpIdleTimeout;
+        b.forwards.addAll(forwards);
+        b.outboundAddress = outboundAddress;
+        b.forwardSource = forwardSource;
+        b.guestForwards.addAll(guestForwards);
+        return b;
+    }
+
     /** TCP connections at once, per guest. */
     public int maxTcpFlows() {
         return maxTcpFlows;
@@ -254,6 +272,12 @@ public final class NatConfig {
         /** Adds a guest forward. */
         public Builder addGuestForward(GuestForward forward) {
             guestForwards.add(java.util.Objects.requireNonNull(forward, "forward"));
+            return this;
+        }
+
+        /** Adds guest forwards, in order. */
+        public Builder addGuestForwards(List<GuestForward> more) {
+            more.forEach(this::addGuestForward);
             return this;
         }
 

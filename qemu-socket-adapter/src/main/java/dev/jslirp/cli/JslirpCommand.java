@@ -344,6 +344,10 @@ public final class JslirpCommand implements Callable<Integer> {
         SettingOptions.collect(spec, settings);
         NetworkSettings.Configs configs = settings.build();
         if (io != IoTransport.EPOLL) {
+            if (configs.smb() != null) {
+                throw new CliException("invalid smb: smbd runs per connection on the epoll I/O transport (Linux), not "
+                        + "--io " + io.optionName());
+            }
             for (GuestForward f : configs.nat().guestForwards()) {
                 if (f.target() instanceof HostTarget.Command) {
                     throw new CliException("invalid " + f.option() + ": '" + f + "': commands need the epoll I/O "

@@ -39,6 +39,13 @@ public final class NamespaceGuest implements AutoCloseable {
      */
     public static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
             throws Exception {
+        return start(test, workDir, net, dns, nat, b -> { });
+    }
+
+    /** As {@link #start(Class, Path, NetworkConfig, DnsConfig.Builder, NatConfig)}, the network's builder adjusted by {@code more}. */
+    public static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat,
+                                       java.util.function.Consumer<dev.jslirp.JslirpNetwork.Builder> more)
+            throws Exception {
         TestNamespace.requireRoot(test);
         TestNamespace ns = TestNamespace.create();
         DatagramSocket silent = null;
@@ -48,7 +55,7 @@ public final class NamespaceGuest implements AutoCloseable {
             jslirp = JslirpOnTap.start(net,
                     dns.addUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()))
                             .build(),
-                    nat, TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), IFNAME, false));
+                    nat, TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), IFNAME, false), more);
             Map<String, String> lease = ns.dhcp(IFNAME, workDir);
             return new NamespaceGuest(ns, silent, jslirp, lease);
         } catch (Exception | AssertionError e) {
