@@ -92,6 +92,16 @@ public final class NatService implements GuestService {
         return onLoop(() -> forwards.remove(protocol, hostAddress, hostPort));
     }
 
+    /**
+     * Removes the forward listening on the host unix socket at {@code path} (and its socket
+     * file); connections already accepted go on. Safe from any thread.
+     *
+     * @return completes with false if there is no such forward
+     */
+    public Future<Boolean> removeUnixForward(java.nio.file.Path path) {
+        return onLoop(() -> forwards.removeUnix(path));
+    }
+
     /** The forwards listening, in the order added. Safe from any thread. */
     public List<HostForwards.Active> forwards() {
         return forwards == null ? List.of() : forwards.list();
@@ -121,12 +131,18 @@ public final class NatService implements GuestService {
 
     /**
      * The connection table as HMP's {@code info usernet} shows it, at most {@code max}
-     * rows: TCP listeners and flows, then UDP listeners, flows and forward mappings.
+     * rows: TCP listeners (unix sockets' too), guest forwards and TCP flows, then UDP
+     * listeners, flows and forward mappings.
      * Call on the event loop.
      */
     public List<NatConnection> connections(int max) {
         List<NatConnection> rows = new ArrayList<>(Math.min(Math.max(0, max), 256));
         listeners(HostForward.Protocol.TCP, rows, max);
+        for (GuestForwards.Rule r : guestForwards.rules()) {
+            if (rows.size() < max) {
+                rows.add(NatConnection.guestForward(r.server(), r.port(), r.forward().target()));
+            }
+        }
         tcp.connections(rows, max);
         listeners(HostForward.Protocol.UDP, rows, max);
         udp.connections(rows, max);
@@ -139,16 +155,18 @@ public final class NatService implements GuestService {
                 return;
             }
             HostForward f = a.rule();
-            if (f.protocol() == protocol) {
-                out.add(NatConnection.listener(protocol, f.hostAddress(), a.listening().getPort(),
-                        f.guestAddressIn(ctx.config()), f.guestPort()));
+            if (f.protocol() == protocol || (protocol == HostForward.Protocol.TCP
+                    && f.protocol() == HostForward.Protocol.UNIX)) {
+                out.add(NatConnection.listener(f.protocol(), f.hostAddress(), a.listening() == null ? 0
+                        : a.listening().getPort(), f.guestAddressIn(ctx.config()), f.guestPort(), f.hostPath()));
             }
         }
     }
 
     /** How many rows {@link #connections} has without a bound. Call on the event loop. */
     public int connectionCount() {
-        return forwards().size() + tcp.flowCount() + udp.flowCount() + udp.mappingCount();
+        return forwards().size() + guestForwards.rules().size() + tcp.flowCount() + udp.flowCount()
+                + udp.mappingCount();
     }
 
     // ---------------------------------------------------------------- service
@@ -171,6 +189,7 @@ public final class NatService implements GuestService {
         udp.start(context, mapper);
         forwards = new HostForwards(context.config());
         forwards.serve(HostForward.Protocol.TCP, tcp);
+        forwards.serve(HostForward.Protocol.UNIX, tcp);
         forwards.serve(HostForward.Protocol.UDP, udp);
         try {
             for (HostForward f : config.forwards()) {

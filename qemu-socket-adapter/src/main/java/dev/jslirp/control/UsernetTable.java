@@ -49,13 +49,27 @@ final class UsernetTable {
         return out;
     }
 
-    /** One row: libslirp's {@code "%-19s %3d %15s %5d %15s %5d %5d %5d"}. */
+    /**
+     * One row: libslirp's {@code "%-19s %3d %15s %5d %15s %5d %5d %5d"}. A host end that no
+     * address and port say (a unix socket listener's {@code unix:PATH}, a guest forward's
+     * target) takes the address column, which widens as needed, and {@code -} for its port.
+     */
     static String row(NatConnection c) {
         String proto = c.protocol().name();
         String state = c.protocol() == HostForward.Protocol.UDP && !c.isListener()
                 ? TimeUnit.NANOSECONDS.toSeconds(c.expiresInNanos()) + " sec" : c.state();
         String source = c.sourceAddress() == null ? "*" : c.sourceAddress().toString();
-        return String.format(Locale.ROOT, "%-19s %3d %15s %5d %15s %5d %5d %5d", "  " + proto + "[" + state + "]", -1,
-                source, c.sourcePort(), c.destinationAddress(), c.destinationPort(), c.receiveQueue(), c.sendQueue());
+        String sourcePort = Integer.toString(c.sourcePort());
+        String destination = String.valueOf(c.destinationAddress());
+        String destinationPort = Integer.toString(c.destinationPort());
+        if (c.hostEnd() != null && NatConnection.GUEST_FORWARD.equals(c.state())) {
+            destination = c.hostEnd();
+            destinationPort = "-";
+        } else if (c.hostEnd() != null) {
+            source = c.hostEnd();
+            sourcePort = "-";
+        }
+        return String.format(Locale.ROOT, "%-19s %3d %15s %5s %15s %5s %5d %5d", "  " + proto + "[" + state + "]", -1,
+                source, sourcePort, destination, destinationPort, c.receiveQueue(), c.sendQueue());
     }
 }

@@ -175,6 +175,14 @@ class JslirpCommandTest {
     }
 
     @Test
+    void hostfwdTakesAUnixSocketAsQemu() {
+        HostForward f = plan(LISTEN, "--netdev-user", "hostfwd=unix:/run/vm-1/ssh.sock-:22").configs().nat()
+                .forwards().get(0);
+        assertThat(f.protocol()).isEqualTo(HostForward.Protocol.UNIX);
+        assertThat(f.hostPath()).isEqualTo(Path.of("/run/vm-1/ssh.sock"));
+    }
+
+    @Test
     void guestForwardsAreTakenRepeatedlyAndTheirAddressesAnnounced() {
         NetworkSettings.Configs c = plan(LISTEN, "--guestfwd", "tcp:10.0.2.100:80-tcp:127.0.0.1:8080",
                 "--netdev-user", "user,guestfwd=tcp::22-unix:/run/ssh.sock").configs();

@@ -175,8 +175,8 @@ public final class TcpNat implements ForwardListenerFactory {
     // ---------------------------------------------------------------- port forwards
 
     /**
-     * Binds the listener of a TCP forward (see {@link HostForwards}, which checks the rule
-     * first). Call on the event loop.
+     * Binds the listener of a TCP forward, or of a unix socket forward (see
+     * {@link HostForwards}, which checks the rule first). Call on the event loop.
      *
      * @throws ConfigException naming {@code hostfwd} if it cannot listen
      */
@@ -185,8 +185,8 @@ public final class TcpNat implements ForwardListenerFactory {
         if (stack == null || stopped) {
             throw new IllegalStateException("TCP NAT not running");
         }
-        if (forward.protocol() != HostForward.Protocol.TCP) {
-            throw new IllegalArgumentException("not a TCP forward: " + forward);
+        if (forward.protocol() == HostForward.Protocol.UDP) {
+            throw new IllegalArgumentException("not a TCP or unix forward: " + forward);
         }
         TcpForwardListener l = new TcpForwardListener(forward, stack);
         l.bind();
