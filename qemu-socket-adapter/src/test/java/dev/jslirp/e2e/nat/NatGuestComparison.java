@@ -76,6 +76,10 @@ abstract class NatGuestComparison {
     /** Datagrams larger than the 1500-byte MTU: three fragments each way. */
     static final int LARGE_DATAGRAM = 4000;
     static final int GUEST_ADDRESS = Ipv4Address.parse("10.0.2.15");
+    /** The main network's guest forwards: to the host's {@link ShoutServer}, and to a command. */
+    static final String GUESTFWD_TCP = "10.0.2.100";
+    static final String GUESTFWD_CMD = "10.0.2.101";
+    static final int GUESTFWD_PORT = 1234;
     /** Connections in a row, and at once. */
     static final int IN_A_ROW = 50;
     static final int AT_ONCE = 20;
@@ -89,6 +93,7 @@ abstract class NatGuestComparison {
     Sha256Sink sink;
     UdpEchoServer udpEcho;
     BannerServer banner;
+    ShoutServer shout;
     int closedPort;
     PeerHost peer;
     QemuGuest guest;
@@ -165,6 +170,13 @@ abstract class NatGuestComparison {
      */
     abstract boolean expectedForwardKeepsClientPort();
 
+    /**
+     * True if a guest connection to a {@code guestfwd=...-tcp:} forward ends when the host
+     * service closes its end (a host connection of its own per guest connection); false if the
+     * forward is one character device for all, opened at start-up, that never ends.
+     */
+    abstract boolean expectedGuestForwardEndsWithTheHostsConnection();
+
     // ------------------------------------------------------------------ lifecycle
 
     @BeforeAll
@@ -176,6 +188,8 @@ abstract class NatGuestComparison {
         udpEcho = host.call(() -> UdpEchoServer.on(new DatagramSocket(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))));
         banner = host.call(() -> BannerServer.on(loopbackServer()));
+        // Before QEMU starts: its guestfwd tcp: device connects at start-up.
+        shout = host.call(() -> ShoutServer.on(loopbackServer()));
         closedPort = host.freeLoopbackTcpPort();
         peer = PeerHost.create(host, 2, PEER_BLOB_BYTES);
         forwardClient = new ForwardClient(host);
@@ -193,7 +207,9 @@ abstract class NatGuestComparison {
                 .withHostForward("udp:127.0.0.1:" + fwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT)
                 .withHostForward("tcp:" + PeerHost.HOST_SIDE_ADDRESS + ":" + peerFwdSha + "-:" + NatShell.GUEST_SHA_PORT)
                 .withHostForward("udp:" + PeerHost.HOST_SIDE_ADDRESS + ":" + peerFwdUdp + "-:"
-                        + NatShell.GUEST_UDP_ECHO_PORT_2);
+                        + NatShell.GUEST_UDP_ECHO_PORT_2)
+                .withGuestForward("tcp:" + GUESTFWD_TCP + ":" + GUESTFWD_PORT + "-tcp:127.0.0.1:" + shout.port())
+                .withGuestForward("tcp:" + GUESTFWD_CMD + ":" + GUESTFWD_PORT + "-cmd:tr a-z A-Z");
         UserOptions restricted = UserOptions.DEFAULTS.restricted()
                 .withHostForward("tcp:127.0.0.1:" + restrictedFwdHttp + "-:" + NatShell.GUEST_HTTP_PORT)
                 .withHostForward("udp:127.0.0.1:" + restrictedFwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT);
@@ -233,7 +249,7 @@ abstract class NatGuestComparison {
             GuestNic.stop(guest);
         } finally {
             try {
-                for (TestServer s : new TestServer[] {http, sink, udpEcho, banner}) {
+                for (TestServer s : new TestServer[] {http, sink, udpEcho, banner, shout}) {
                     if (s != null) {
                         s.close();
                     }
@@ -503,6 +519,34 @@ abstract class NatGuestComparison {
         assertThat(log.subList(logged, log.size()))
                 .as("the guest's echo server saw the peer's own address")
                 .anyMatch(l -> l.matches("echo 100 " + PeerHost.ADDRESS.replace(".", "\\.") + ":\\d+"));
+    }
+
+    // ------------------------------------------------------------------ guest forwards
+
+    @Test
+    void guestForwardReachesAHostServiceAtAnAddressOfTheGuestsNetwork() {
+        mainUp();
+
+        NatShell.Timed t = nat.time("printf 'hello over guestfwd\\n' | timeout 8 nc " + GUESTFWD_TCP + " "
+                + GUESTFWD_PORT, GuestShell.NET_TIMEOUT);
+
+        assertThat(t.output()).as("%s", t).startsWith("HELLO OVER GUESTFWD\n");
+        // nc ends when the server closes after the guest's FIN; else timeout stops it.
+        assertThat(t.exitCode() == 0).as("the connection ended with the host's: %s", t)
+                .isEqualTo(expectedGuestForwardEndsWithTheHostsConnection());
+    }
+
+    @Test
+    void guestForwardToACommandRunsItForEachConnection() {
+        mainUp();
+
+        String first = guest.runOk("printf 'first\\n' | nc -w 5 " + GUESTFWD_CMD + " " + GUESTFWD_PORT,
+                GuestShell.NET_TIMEOUT);
+        String second = guest.runOk("printf 'second\\n' | nc -w 5 " + GUESTFWD_CMD + " " + GUESTFWD_PORT,
+                GuestShell.NET_TIMEOUT);
+
+        assertThat(first).isEqualTo("FIRST\n");
+        assertThat(second).isEqualTo("SECOND\n");
     }
 
     // ------------------------------------------------------------------ UDP
