@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -100,6 +101,31 @@ class GuestfwdNamespaceTest {
             long started = g.jslirp().network().stats().service("nat.guestfwd", GuestfwdCounter.class)
                     .get(GuestfwdCounter.COMMANDS_STARTED);
             assertThat(started).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void commandThatFloodsItsOutputIsReadAsTheGuestTakesItAndEndsWhenTheGuestLeaves() throws Exception {
+        Path pidFile = dir.resolve("flood.pid");
+        try (NamespaceGuest g = guest(NatConfig.builder().addGuestForward("tcp:10.0.2.100:6666-cmd:echo $$ > " + pidFile
+                + "; exec yes flood").build())) {
+            // The guest reads 4 MiB of an endless stream, then goes: the connection ends, the command with it.
+            TestNamespace.Result r = g.ns().exec(TIMEOUT, "sh", "-c",
+                    "busybox nc 10.0.2.100 6666 < /dev/null | head -c 4194304 | wc -c");
+
+            assertThat(r.output().strip()).isEqualTo("4194304");
+            Path proc = Path.of("/proc", Files.readString(pidFile).strip());
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (Files.exists(proc) && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertThat(proc).as("yes ended with its connection, and was reaped").doesNotExist();
+            var counters = g.jslirp().network().stats().service("nat.guestfwd", GuestfwdCounter.class);
+            // Ended by our signal, or by the broken connection just before it: either way, once.
+            assertThat(counters.get(GuestfwdCounter.COMMANDS_KILLED) + counters.get(GuestfwdCounter.COMMANDS_EXITED))
+                    .isEqualTo(1);
+            assertThat(g.jslirp().network().nat().tcp().bufferedBytes()).as("nothing held for the gone guest")
+                    .isZero();
         }
     }
 }
