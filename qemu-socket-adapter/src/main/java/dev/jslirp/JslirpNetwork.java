@@ -34,7 +34,10 @@ import java.util.concurrent.TimeUnit;
  * The default jslirp network, assembled: the core ({@link GuestNetwork}) with the DHCP
  * server, the DNS service, the TFTP server if one is configured, and the NAT, in that
  * order (the TFTP server takes UDP to the host address on its own ports before the NAT
- * would take it to the host's loopback). The one entry point for library users:
+ * would take it to the host's loopback). The NAT's guest forwards' server addresses are
+ * announced to the core as service addresses; their commands run on a
+ * {@link PosixCommandLauncher} on epoll; an {@code smb=} share ({@link SmbShare}) lives and
+ * goes with the network. The one entry point for library users:
  *
  * <pre>{@code
  * try (JslirpNetwork net = JslirpNetwork.builder().build()) {

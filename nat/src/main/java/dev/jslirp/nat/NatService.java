@@ -21,11 +21,13 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * NAT of the guest's TCP and UDP onto host sockets, and the host's port forwards into
- * the guest. Routes each packet by protocol to {@link TcpNat} or {@link UdpNat}; the
- * address rules they share live in {@link HostAddressMapper}, the forwards of both
- * protocols in {@link HostForwards}, behind one API ({@link #addForward},
- * {@link #removeForward}, {@link #forwards}).
+ * NAT of the guest's TCP and UDP onto host sockets, the host's port forwards into the
+ * guest, and the guest forwards ({@code guestfwd=}) from addresses of the guest's network
+ * to host services. Routes each packet by protocol to {@link TcpNat} or {@link UdpNat}; the
+ * address rules they share live in {@link HostAddressMapper} (guest forwards included),
+ * the port forwards of every protocol in {@link HostForwards}, behind one API
+ * ({@link #addForward}, {@link #removeForward}, {@link #removeUnixForward},
+ * {@link #forwards}).
  */
 public final class NatService implements GuestService {
     private final NatConfig config;

@@ -257,7 +257,7 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         return guestAddress;
     }
 
-    /** Where the host socket listens: the host address (all addresses of both families for none) and port. */
+    /** Where a TCP or UDP forward's socket listens: the host address (all addresses of both families for none) and port. */
     public InetSocketAddress listenAddress() {
         return hostAddress == null ? new InetSocketAddress(hostPort)
                 : new InetSocketAddress(hostAddress.toInetAddress(), hostPort);

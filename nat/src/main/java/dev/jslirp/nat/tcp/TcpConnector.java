@@ -9,7 +9,8 @@ import dev.jslirp.nat.HostTarget;
 import java.net.ConnectException;
 
 /**
- * The handshakes: a guest SYN becomes a host connect, and only the connect's outcome
+ * The handshakes: a guest SYN becomes a host connect (to the {@link HostTarget} the address
+ * rules give: a TCP address, a guest forward's unix socket or command), and only the connect's outcome
  * answers the guest (SYN-ACK on success, RST when refused or timed out), so the guest
  * sees the host's real answer, as with a direct connection; and a port forward's host
  * client becomes a SYN to the guest. Like gVisor's {@code tcp.Forwarder}, the number
