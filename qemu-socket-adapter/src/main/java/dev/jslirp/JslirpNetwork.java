@@ -13,6 +13,13 @@ import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.dns.DnsService;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
+import dev.jslirp.nat.HostTarget;
+import dev.jslirp.nat.guestfwd.CommandLauncher;
+import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.process.PosixCommandLauncher;
+import dev.jslirp.smb.SmbConfig;
+import dev.jslirp.smb.SmbShare;
+import dev.jslirp.transport.EpollHostChannels;
 import dev.jslirp.tftp.TftpConfig;
 import dev.jslirp.tftp.TftpService;
 import io.netty.buffer.ByteBuf;
@@ -30,7 +37,10 @@ import java.util.concurrent.TimeUnit;
  * server, with IPv6 on the router advertisements and the stateless DHCPv6 server, the DNS
  * service, the TFTP server if one is configured, and the NAT, in that order (the TFTP
  * server takes UDP to the host address on its own ports before the NAT would take it to
- * the host's loopback). The one entry point for library users:
+ * the host's loopback). The NAT's guest forwards' server addresses are announced to the
+ * core as service addresses; their commands run on a {@link PosixCommandLauncher} on
+ * epoll; an {@code smb=} share ({@link SmbShare}) lives and goes with the network. The one
+ * entry point for library users:
  *
  * <pre>{@code
  * try (JslirpNetwork net = JslirpNetwork.builder().build()) {
@@ -47,12 +57,15 @@ public final class JslirpNetwork implements AutoCloseable {
     private final DhcpServer dhcp;
     private final NatService nat;
     private final EventLoopGroup ownedGroup;
+    private final SmbShare smb;
 
-    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, NatService nat, EventLoopGroup ownedGroup) {
+    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, NatService nat, EventLoopGroup ownedGroup,
+                          SmbShare smb) {
         this.guest = guest;
         this.dhcp = dhcp;
         this.nat = nat;
         this.ownedGroup = ownedGroup;
+        this.smb = smb;
     }
 
     /** A builder with QEMU's defaults. */
@@ -103,12 +116,22 @@ public final class JslirpNetwork implements AutoCloseable {
         return guest.stats();
     }
 
-    /** Closes the network and, if it created one, its event loop. */
+    /**
+     * Closes the network (its services stop, the commands of its guest forwards end, an
+     * {@code smb=} share's private directory is removed) and, if it created one, its
+     * event loop.
+     */
     @Override
     public void close() {
-        guest.close().syncUninterruptibly();
-        if (ownedGroup != null) {
-            ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            guest.close().syncUninterruptibly();
+        } finally {
+            if (smb != null) {
+                smb.close();
+            }
+            if (ownedGroup != null) {
+                ownedGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            }
         }
     }
 
@@ -123,6 +146,8 @@ public final class JslirpNetwork implements AutoCloseable {
         private EventLoop eventLoop;
         private HostChannels hostChannels = HostChannels.nio();
         private ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        private CommandLauncher launcher;
+        private SmbConfig smb;
 
         private Builder() {
         }
@@ -180,24 +205,73 @@ public final class JslirpNetwork implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the commands of {@code cmd:} guest forwards ({@code guestfwd=}, {@code smb=})
+         * with {@code launcher}, which the network closes when it closes. By default, on
+         * Netty's epoll transport, a {@link PosixCommandLauncher} is made when the NAT has
+         * such forwards; elsewhere they refuse the start.
+         */
+        public Builder commandLauncher(CommandLauncher launcher) {
+            this.launcher = launcher;
+            return this;
+        }
+
+        private CommandLauncher defaultLauncher(NatConfig nat) {
+            boolean commands = nat.guestForwards().stream().anyMatch(f -> f.target() instanceof HostTarget.Command);
+            return commands && hostChannels == EpollHostChannels.INSTANCE ? new PosixCommandLauncher() : null;
+        }
+
         /** The buffer allocator. */
         public Builder alloc(ByteBufAllocator alloc) {
             this.alloc = Objects.requireNonNull(alloc);
             return this;
         }
 
-        /** Assembles and starts the network. */
+        /**
+         * Shares a directory with the guest as QEMU's {@code smb=} does (null, the default:
+         * none): a private smbd per connection to the server's ports 139 and 445, which
+         * needs Netty's epoll transport (see {@link SmbShare}).
+         */
+        public Builder smb(SmbConfig config) {
+            this.smb = config;
+            return this;
+        }
+
+        /**
+         * Assembles and starts the network.
+         *
+         * @throws dev.jslirp.core.config.ConfigException if a service cannot start (a
+         *         forward cannot listen, a guest forward does not fit the network...)
+         */
         public JslirpNetwork build() {
+            SmbShare share = smb == null ? null : SmbShare.create(smb);
             EventLoopGroup owned = null;
-            EventLoop loop = eventLoop;
-            if (loop == null) {
-                owned = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-                loop = owned.next();
+            try {
+                NatConfig natConfig = share == null ? nat : nat.toBuilder().addGuestForwards(share.forwards()).build();
+                EventLoop loop = eventLoop;
+                if (loop == null) {
+                    owned = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+                    loop = owned.next();
+                }
+                JslirpNetwork n = build(loop, natConfig, owned, share);
+                owned = null;
+                share = null;
+                return n;
+            } finally {
+                if (share != null) {
+                    share.close();
+                }
+                if (owned != null) {
+                    owned.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+                }
             }
+        }
+
+        private JslirpNetwork build(EventLoop loop, NatConfig nat, EventLoopGroup owned, SmbShare share) {
             DhcpServer dhcpServer = new DhcpServer(dhcp);
-            NatService natService = new NatService(nat);
+            NatService natService = new NatService(nat, launcher != null ? launcher : defaultLauncher(nat));
             GuestNetwork.Builder b = GuestNetwork.builder(loop)
-                    .config(network)
+                    .config(GuestForwards.announce(network, nat.guestForwards()))
                     .alloc(alloc)
                     .hostChannels(hostChannels)
                     .service(dhcpServer);
@@ -212,7 +286,7 @@ public final class JslirpNetwork implements AutoCloseable {
                 b.service(new TftpService(tftp));
             }
             GuestNetwork g = b.service(natService).build();
-            return new JslirpNetwork(g, dhcpServer, natService, owned);
+            return new JslirpNetwork(g, dhcpServer, natService, owned, share);
         }
     }
 }

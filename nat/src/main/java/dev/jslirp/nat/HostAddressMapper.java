@@ -5,6 +5,9 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.core.stats.Counters;
+import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.nat.guestfwd.GuestfwdCounter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -17,20 +20,54 @@ import java.net.InetSocketAddress;
  *       loopback is switched off;</li>
  *   <li>the DNS address reaches what a service registered for it (DNS over TCP), and
  *       nothing else;</li>
+ *   <li>a guest forward's server address and port ({@code guestfwd=}, {@code smb=})
+ *       reaches the forward's target, also under {@code restrict=on}, as in libslirp;
+ *       its other ports go nowhere;</li>
  *   <li>any other address of the virtual network, loopback, multicast and broadcast
  *       addresses go nowhere;</li>
  *   <li>with {@code restrict=on} nothing goes out (only port forwards work);</li>
  *   <li>every other destination is connected for real.</li>
  * </ul>
+ * And the other way, where a port forward's host client appears to come from in the
+ * guest ({@link #forwardSource}).
  */
 public final class HostAddressMapper {
     private final GuestContext context;
     private final NetworkConfig config;
+    private final NatConfig.ForwardSource forwardSource;
+    private final GuestForwards guestForwards;
+    private final Counters<GuestfwdCounter> guestfwdCounters;
 
-    /** Rules for the network of {@code context}. */
+    /** Rules for the network of {@code context}, forwarded clients from their own address, no guest forwards. */
     public HostAddressMapper(GuestContext context) {
+        this(context, NatConfig.ForwardSource.CLIENT, GuestForwards.none());
+    }
+
+    /**
+     * Rules for the network of {@code context}; {@code forwardSource} as
+     * {@link NatConfig#forwardSource()}, with the network's {@code guestForwards}.
+     */
+    public HostAddressMapper(GuestContext context, NatConfig.ForwardSource forwardSource, GuestForwards guestForwards) {
         this.context = context;
         this.config = context.config();
+        this.forwardSource = forwardSource;
+        this.guestForwards = guestForwards;
+        this.guestfwdCounters = guestForwards.rules().isEmpty() ? null
+                : context.stats().service("nat.guestfwd", GuestfwdCounter.class);
+    }
+
+    /**
+     * Where a guest's TCP connection to {@code dst:port} continues on the host: a guest
+     * forward's target, or the address {@link #hostTarget} gives; null if refused.
+     */
+    public HostTarget tcpTarget(IpAddress dst, int port) {
+        HostTarget forwarded = guestForwards.target(dst.hi(), dst.lo(), port);
+        if (forwarded != null) {
+            guestfwdCounters.increment(GuestfwdCounter.CONNECTS);
+            return forwarded;
+        }
+        InetSocketAddress a = hostTarget(GuestPacket.PROTO_TCP, dst, port);
+        return a == null ? null : new HostTarget.Inet(a);
     }
 
     /**
@@ -71,6 +108,38 @@ public final class HostAddressMapper {
             return a != Ipv4Address.BROADCAST && (a >>> 24) != 0 && (a >>> 28) != 0xf;
         }
         return !dst.isLinkLocal();
+    }
+
+    /**
+     * The address a port forward's host {@code client} appears to come from to a guest
+     * address of the family {@code toIpv6}: the client's own, as libslirp shows it
+     * ({@code sotranslate_accept}), or null for the gateway of that family. The gateway
+     * stands in for clients the guest could not answer at their own address:
+     * <ul>
+     *   <li>loopback (and unspecified) clients, as in libslirp: they are the host itself;</li>
+     *   <li>a client of the other family (an IPv6 client of a forward to an IPv4 guest
+     *       address; an IPv4-mapped address counts as IPv4);</li>
+     *   <li>addresses no reply can be routed to (multicast, broadcast, IPv6 link-local,
+     *       reserved) and addresses of the virtual network itself (the guest would look
+     *       for them on its own link), where libslirp passes them on;</li>
+     *   <li>every client under {@code restrict=on} (the guest is given no route; libslirp
+     *       passes the address on, and the guest cannot answer) or with
+     *       {@code hostfwd-source=gateway}.</li>
+     * </ul>
+     * A caller that finds the client's address and port already used by another flow to
+     * the same guest endpoint falls back to the gateway too.
+     */
+    public IpAddress forwardSource(InetSocketAddress client, boolean toIpv6) {
+        if (forwardSource != NatConfig.ForwardSource.CLIENT || config.restrict() || client == null
+                || client.getAddress() == null) {
+            return null;
+        }
+        IpAddress a = IpAddress.of(client.getAddress());
+        if (a.isIpv6() != toIpv6 || !routable(a) || config.inNetwork(a.hi(), a.lo())
+                || config.isOwnAddress(a.hi(), a.lo())) {
+            return null;
+        }
+        return a;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.jslirp.nat;
 
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.nat.guestfwd.GuestForward;
 import dev.jslirp.nat.hostfwd.HostForward;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -33,6 +35,35 @@ public final class NatConfig {
     private final List<HostForward> forwards;
     private final InetAddress outboundAddress4;
     private final InetAddress outboundAddress6;
+    private final ForwardSource forwardSource;
+    private final List<GuestForward> guestForwards;
+
+    /** Where a port forward's host client appears to come from in the guest ({@code hostfwd-source=}). */
+    public enum ForwardSource {
+        /**
+         * The client's own address and port, as libslirp shows non-loopback clients
+         * (loopback clients, and those the guest could not answer, from the gateway).
+         */
+        CLIENT,
+        /** Every client from the gateway address and a port of the NAT's choosing. */
+        GATEWAY;
+
+        /**
+         * {@code client} or {@code gateway}, in any case.
+         *
+         * @throws ConfigException naming {@code hostfwd-source} and the accepted values
+         */
+        public static ForwardSource parse(String text) {
+            switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "client":
+                    return CLIENT;
+                case "gateway":
+                    return GATEWAY;
+                default:
+                    throw new ConfigException("hostfwd-source", "'" + text + "' (expected client or gateway)");
+            }
+        }
+    }
 
     private NatConfig(Builder b) {
         this.maxTcpFlows = b.maxTcpFlows;
@@ -51,6 +82,8 @@ public final class NatConfig {
         this.forwards = Collections.unmodifiableList(new ArrayList<>(b.forwards));
         this.outboundAddress4 = b.outboundAddress4;
         this.outboundAddress6 = b.outboundAddress6;
+        this.forwardSource = b.forwardSource;
+        this.guestForwards = List.copyOf(b.guestForwards);
     }
 
     /** The defaults. */
@@ -61,6 +94,30 @@ public final class NatConfig {
     /** A builder starting from the defaults. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding this configuration's values (forwards and guest forwards included). */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxTcpFlows = maxTcpFlows;
+        b.maxHalfOpen = maxHalfOpen;
+        b.maxUdpFlows = maxUdpFlows;
+        b.tcpBufferBytes = tcpBufferBytes;
+        b.tcpConnectTimeout = tcpConnectTimeout;
+        b.tcpIdleTimeout = tcpIdleTimeout;
+        b.tcpTimeWait = tcpTimeWait;
+        b.udpIdleTimeout = udpIdleTimeout;
+        b.udpFiltering = udpFiltering;
+        b.icmpEcho = icmpEcho;
+        b.maxIcmpSessions = maxIcmpSessions;
+        b.icmpIdleTimeout = icmpIdleTimeout;
+        b.icmpEchoRate = icmpEchoRate;
+        b.forwards.addAll(forwards);
+        b.outboundAddress4 = outboundAddress4;
+        b.outboundAddress6 = outboundAddress6;
+        b.forwardSource = forwardSource;
+        b.guestForwards.addAll(guestForwards);
+        return b;
     }
 
     /** TCP connections at once, per guest. */
@@ -140,6 +197,15 @@ public final class NatConfig {
     }
 
     /**
+     * Guest forwards ({@code guestfwd=}, {@code smb=}), in the order given. Their server
+     * addresses must be service addresses of the network ({@link GuestForward#serverIn},
+     * {@code NetworkConfig.Builder.addServiceAddress}), which {@code JslirpNetwork} adds.
+     */
+    public List<GuestForward> guestForwards() {
+        return guestForwards;
+    }
+
+    /**
      * The host addresses the NAT's own sockets towards the world are bound to (TCP
      * connects and UDP flows the guest opens), at most one per family, in the order
      * IPv4, IPv6; empty to let the kernel choose by route, as usual. slirp4netns's
@@ -157,6 +223,15 @@ public final class NatConfig {
             l.add(outboundAddress6);
         }
         return Collections.unmodifiableList(l);
+    }
+
+    /**
+     * Where a port forward's host client appears to come from in the guest: its own
+     * address (the default, as libslirp) or always the gateway. The rule itself lives in
+     * {@link HostAddressMapper#forwardSource}.
+     */
+    public ForwardSource forwardSource() {
+        return forwardSource;
     }
 
     /**
@@ -200,6 +275,8 @@ public final class NatConfig {
         private final List<HostForward> forwards = new ArrayList<>();
         private InetAddress outboundAddress4;
         private InetAddress outboundAddress6;
+        private ForwardSource forwardSource = ForwardSource.CLIENT;
+        private final List<GuestForward> guestForwards = new ArrayList<>();
 
         private Builder() {
         }
@@ -293,6 +370,23 @@ public final class NatConfig {
             return addForward(HostForward.parse(spec));
         }
 
+        /** Adds a guest forward. */
+        public Builder addGuestForward(GuestForward forward) {
+            guestForwards.add(Objects.requireNonNull(forward, "forward"));
+            return this;
+        }
+
+        /** Adds guest forwards, in order. */
+        public Builder addGuestForwards(List<GuestForward> more) {
+            more.forEach(this::addGuestForward);
+            return this;
+        }
+
+        /** Adds a guest forward in QEMU's syntax, {@code [tcp]:[server]:port-DEV} (see {@link GuestForward}). */
+        public Builder addGuestForward(String spec) {
+            return addGuestForward(GuestForward.parse(spec));
+        }
+
         /**
          * Binds the NAT's outgoing host sockets of {@code address}'s family to it,
          * replacing an earlier address of that family; see
@@ -309,6 +403,12 @@ public final class NatConfig {
             } else {
                 this.outboundAddress6 = address;
             }
+            return this;
+        }
+
+        /** Where forwarded connections appear to come from in the guest (default: the client). */
+        public Builder forwardSource(ForwardSource source) {
+            this.forwardSource = java.util.Objects.requireNonNull(source, "source");
             return this;
         }
 

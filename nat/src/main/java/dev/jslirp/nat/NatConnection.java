@@ -11,8 +11,10 @@ import java.util.Objects;
  * <p>Endpoints are addresses of either family ({@code null} for "all addresses") and ports:
  * <ul>
  *   <li>a listener ({@link #HOST_FORWARD}): source is where it listens on the host
- *       (the bound port, also for a forward asked with port 0), destination the guest
- *       address and port it forwards to;</li>
+ *       (the bound port, also for a forward asked with port 0; a unix socket's path in
+ *       {@code hostEnd}), destination the guest address and port it forwards to;</li>
+ *   <li>a guest forward ({@link #GUEST_FORWARD}): source is the server address and port
+ *       the guest connects to, destination its target on the host, in {@code hostEnd};</li>
  *   <li>a flow: source is the end that opened it and destination the other, both as the
  *       guest sees them: for a flow the guest opened, the guest's address and port, then
  *       the remote it talks to (the gateway for the host's loopback); for a flow a port
@@ -34,12 +36,26 @@ import java.util.Objects;
  *                           libslirp's {@code so_snd}
  * @param expiresInNanos     for a UDP flow, the time left until it is closed as idle;
  *                           -1 for the other rows
+ * @param hostEnd            the host end in words where no address and port say it:
+ *                           {@code unix:PATH} for a forward from a unix socket, the target of
+ *                           a guest forward ({@code tcp:HOST:PORT}, {@code unix:PATH},
+ *                           {@code cmd:COMMAND}); null for the other rows
  */
 public record NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
                             IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
-                            long expiresInNanos) {
+                            long expiresInNanos, String hostEnd) {
     /** The state of a port forward's listening socket (libslirp's name). */
     public static final String HOST_FORWARD = "HOST_FORWARD";
+    /** The state of a guest forward, which listens in the virtual network (jslirp's name). */
+    public static final String GUEST_FORWARD = "GUEST_FORWARD";
+
+    /** A row whose ends addresses and ports say. */
+    public NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
+                         IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
+                         long expiresInNanos) {
+        this(protocol, state, sourceAddress, sourcePort, destinationAddress, destinationPort, receiveQueue, sendQueue,
+                expiresInNanos, null);
+    }
     /** The state of a UDP flow, which has no states of its own. */
     public static final String UDP_FLOW = "FLOW";
 
@@ -49,14 +65,24 @@ public record NatConnection(HostForward.Protocol protocol, String state, IpAddre
         Objects.requireNonNull(state, "state");
     }
 
-    /** A port forward's listener on {@code hostAddress:boundPort} for {@code guestAddress:guestPort}. */
+    /**
+     * A port forward's listener on {@code hostAddress:boundPort}, or on the unix socket at
+     * {@code hostPath} (non-null), for {@code guestAddress:guestPort}.
+     */
     public static NatConnection listener(HostForward.Protocol protocol, IpAddress hostAddress, int boundPort,
-                                         IpAddress guestAddress, int guestPort) {
-        return new NatConnection(protocol, HOST_FORWARD, hostAddress, boundPort, guestAddress, guestPort, 0, 0, -1);
+                                         IpAddress guestAddress, int guestPort, java.nio.file.Path hostPath) {
+        return new NatConnection(protocol, HOST_FORWARD, hostAddress, boundPort, guestAddress, guestPort, 0, 0, -1,
+                hostPath == null ? null : "unix:" + hostPath);
     }
 
-    /** True for a port forward's listening socket. */
+    /** A guest forward at {@code server:port} in the virtual network to {@code target} on the host. */
+    public static NatConnection guestForward(IpAddress server, int port, HostTarget target) {
+        return new NatConnection(HostForward.Protocol.TCP, GUEST_FORWARD, server, port, null, 0, 0, 0, -1,
+                target.toString());
+    }
+
+    /** True for a port forward's listening socket, or a guest forward. */
     public boolean isListener() {
-        return HOST_FORWARD.equals(state);
+        return HOST_FORWARD.equals(state) || GUEST_FORWARD.equals(state);
     }
 }

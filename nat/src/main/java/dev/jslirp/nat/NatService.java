@@ -5,6 +5,9 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.guestfwd.CommandLauncher;
+import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.nat.guestfwd.GuestfwdCounter;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import dev.jslirp.nat.icmp.IcmpNat;
@@ -19,24 +22,37 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * NAT of the guest's TCP, UDP and ICMP echo onto host sockets, and the host's port forwards
- * into the guest. Routes each packet by protocol to {@link TcpNat}, {@link UdpNat} or
- * {@link IcmpNat}; the
- * address rules they share live in {@link HostAddressMapper}, the forwards of both
- * protocols in {@link HostForwards}, behind one API ({@link #addForward},
- * {@link #removeForward}, {@link #forwards}).
+ * NAT of the guest's TCP, UDP and ICMP echo onto host sockets, the host's port forwards
+ * into the guest, and the guest forwards ({@code guestfwd=}) from addresses of the guest's
+ * network to host services. Routes each packet by protocol to {@link TcpNat},
+ * {@link UdpNat} or {@link IcmpNat}; the address rules they share live in
+ * {@link HostAddressMapper} (guest forwards included), the port forwards of every protocol
+ * in {@link HostForwards}, behind one API ({@link #addForward}, {@link #removeForward},
+ * {@link #removeUnixForward}, {@link #forwards}).
  */
 public final class NatService implements GuestService {
     private final NatConfig config;
+    private final CommandLauncher launcher;
     private final TcpNat tcp;
     private final UdpNat udp;
     private final IcmpNat icmp;
     private GuestContext ctx;
     private HostForwards forwards;
+    private GuestForwards guestForwards = GuestForwards.none();
 
-    /** A NAT configured by {@code config}. */
+    /** A NAT configured by {@code config}, without {@code cmd:} guest forwards. */
     public NatService(NatConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A NAT configured by {@code config} whose {@code cmd:} guest forwards run on
+     * {@code launcher} (null: none; such forwards then refuse the start). The NAT closes
+     * the launcher when it stops.
+     */
+    public NatService(NatConfig config, CommandLauncher launcher) {
         this.config = Objects.requireNonNull(config, "config");
+        this.launcher = launcher;
         this.tcp = new TcpNat(config);
         this.udp = new UdpNat(config);
         this.icmp = new IcmpNat(config);
@@ -86,9 +102,24 @@ public final class NatService implements GuestService {
         return onLoop(() -> forwards.remove(protocol, hostAddress, hostPort));
     }
 
+    /**
+     * Removes the forward listening on the host unix socket at {@code path} (and its socket
+     * file); connections already accepted go on. Safe from any thread.
+     *
+     * @return completes with false if there is no such forward
+     */
+    public Future<Boolean> removeUnixForward(java.nio.file.Path path) {
+        return onLoop(() -> forwards.removeUnix(path));
+    }
+
     /** The forwards listening, in the order added. Safe from any thread. */
     public List<HostForwards.Active> forwards() {
         return forwards == null ? List.of() : forwards.list();
+    }
+
+    /** The guest forwards ({@code guestfwd=}, {@code smb=}), checked against the network once started. */
+    public GuestForwards guestForwards() {
+        return guestForwards;
     }
 
     private <T> Future<T> onLoop(Callable<T> task) {
@@ -110,12 +141,18 @@ public final class NatService implements GuestService {
 
     /**
      * The connection table as HMP's {@code info usernet} shows it, at most {@code max}
-     * rows: TCP listeners and flows, then UDP listeners, flows and forward mappings.
+     * rows: TCP listeners (unix sockets' too), guest forwards and TCP flows, then UDP
+     * listeners, flows and forward mappings.
      * Call on the event loop.
      */
     public List<NatConnection> connections(int max) {
         List<NatConnection> rows = new ArrayList<>(Math.min(Math.max(0, max), 256));
         listeners(HostForward.Protocol.TCP, rows, max);
+        for (GuestForwards.Rule r : guestForwards.rules()) {
+            if (rows.size() < max) {
+                rows.add(NatConnection.guestForward(r.server(), r.port(), r.forward().target()));
+            }
+        }
         tcp.connections(rows, max);
         listeners(HostForward.Protocol.UDP, rows, max);
         udp.connections(rows, max);
@@ -128,16 +165,18 @@ public final class NatService implements GuestService {
                 return;
             }
             HostForward f = a.rule();
-            if (f.protocol() == protocol) {
-                out.add(NatConnection.listener(protocol, f.hostAddress(), a.listening().getPort(),
-                        f.guestAddressIn(ctx.config()), f.guestPort()));
+            if (f.protocol() == protocol || (protocol == HostForward.Protocol.TCP
+                    && f.protocol() == HostForward.Protocol.UNIX)) {
+                out.add(NatConnection.listener(f.protocol(), f.hostAddress(), a.listening() == null ? 0
+                        : a.listening().getPort(), f.guestAddressIn(ctx.config()), f.guestPort(), f.hostPath()));
             }
         }
     }
 
     /** How many rows {@link #connections} has without a bound. Call on the event loop. */
     public int connectionCount() {
-        return forwards().size() + tcp.flowCount() + udp.flowCount() + udp.mappingCount();
+        return forwards().size() + guestForwards.rules().size() + tcp.flowCount() + udp.flowCount()
+                + udp.mappingCount();
     }
 
     // ---------------------------------------------------------------- service
@@ -151,12 +190,17 @@ public final class NatService implements GuestService {
     @Override
     public void start(GuestContext context) {
         this.ctx = context;
-        HostAddressMapper mapper = new HostAddressMapper(context);
-        tcp.start(context, mapper);
+        guestForwards = GuestForwards.of(config.guestForwards(), context.config(), launcher != null);
+        if (!guestForwards.rules().isEmpty()) {
+            context.stats().service("nat.guestfwd", GuestfwdCounter.class);
+        }
+        HostAddressMapper mapper = new HostAddressMapper(context, config.forwardSource(), guestForwards);
+        tcp.start(context, mapper, launcher);
         udp.start(context, mapper);
         icmp.start(context, mapper);
         forwards = new HostForwards(context.config());
         forwards.serve(HostForward.Protocol.TCP, tcp);
+        forwards.serve(HostForward.Protocol.UNIX, tcp);
         forwards.serve(HostForward.Protocol.UDP, udp);
         try {
             for (HostForward f : config.forwards()) {
@@ -203,5 +247,8 @@ public final class NatService implements GuestService {
         tcp.stop();
         udp.stop();
         icmp.stop();
+        if (launcher != null) {
+            launcher.close();
+        }
     }
 }

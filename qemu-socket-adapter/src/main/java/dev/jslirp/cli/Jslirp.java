@@ -11,6 +11,7 @@ import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.hostfwd.HostForward;
+import dev.jslirp.smb.SmbConfig;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.IoTransport;
@@ -81,7 +82,7 @@ final class Jslirp implements AutoCloseable {
             EventLoop loop = group.next();
             NetworkSettings.Configs c = plan.configs();
             network = JslirpNetwork.builder()
-                    .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat()).tftp(c.tftp())
+                    .network(c.network()).dhcp(c.dhcp()).dns(c.dns()).nat(c.nat()).tftp(c.tftp()).smb(c.smb())
                     .eventLoop(loop, plan.io().hostChannels())
                     .build();
             capture = new PacketCapture(network.guest(), plan.capture().limits());
@@ -173,6 +174,11 @@ final class Jslirp implements AutoCloseable {
         if (c.tftp() != null) {
             lines.add("tftp: " + c.tftp().root() + " at the host address, port 69");
         }
+        if (c.smb() != null) {
+            lines.add("smb: " + c.smb().dir() + " as share '" + SmbConfig.SHARE + "' at "
+                    + (c.smb().server() == null ? "the network's .2.4" : c.smb().server()) + ", ports 139 and 445, "
+                    + "with " + c.smb().smbd());
+        }
         if (capture.file() != null) {
             lines.add("pcap: capturing to " + capture.file() + " (" + capture.limits().describe() + ")");
         }
@@ -221,6 +227,9 @@ final class Jslirp implements AutoCloseable {
     private static String describe(NatConfig n) {
         String fwd = n.forwards().isEmpty() ? "no hostfwd"
                 : "hostfwd " + n.forwards().stream().map(HostForward::toString).collect(Collectors.joining(", "));
+        if (!n.guestForwards().isEmpty()) {
+            fwd += "; guestfwd " + n.guestForwards().stream().map(Object::toString).collect(Collectors.joining(", "));
+        }
         return fwd + "; limits: " + n.maxTcpFlows() + " TCP flows (" + n.maxHalfOpen() + " half-open), "
                 + n.maxUdpFlows() + " UDP flows, TCP buffer " + n.tcpBufferBytes() + " bytes";
     }

@@ -11,6 +11,8 @@ import dev.jslirp.supervision.Supervisor;
 import dev.jslirp.supervision.SystemdNotify;
 import dev.jslirp.slirp4netns.Slirp4netnsCommand;
 import dev.jslirp.transport.Endpoint;
+import dev.jslirp.nat.HostTarget;
+import dev.jslirp.nat.guestfwd.GuestForward;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.tap.StaticAddresses;
@@ -345,6 +347,18 @@ public final class JslirpCommand implements Callable<Integer> {
         }
         SettingOptions.collect(spec, settings);
         NetworkSettings.Configs configs = settings.build();
+        if (io != IoTransport.EPOLL) {
+            if (configs.smb() != null) {
+                throw new CliException("invalid smb: smbd runs per connection on the epoll I/O transport (Linux), not "
+                        + "--io " + io.optionName());
+            }
+            for (GuestForward f : configs.nat().guestForwards()) {
+                if (f.target() instanceof HostTarget.Command) {
+                    throw new CliException("invalid " + f.option() + ": '" + f + "': commands need the epoll I/O "
+                            + "transport (Linux), not --io " + io.optionName());
+                }
+            }
+        }
 
         TransportSpec transportSpec;
         if (transport.listen != null) {

@@ -7,6 +7,9 @@ import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.IcmpEcho;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.UdpFiltering;
+import dev.jslirp.nat.guestfwd.GuestForward;
+import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.smb.SmbConfig;
 import dev.jslirp.tftp.TftpConfig;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,8 +47,12 @@ final class NetworkSettings {
         }
     }
 
-    /** The configurations the settings build; {@code tftp} is null without {@code tftp=}. */
-    record Configs(NetworkConfig network, DhcpConfig dhcp, DnsConfig dns, NatConfig nat, TftpConfig tftp) {
+    /**
+     * The configurations the settings build; {@code tftp} is null without {@code tftp=},
+     * {@code smb} without {@code smb=}.
+     */
+    record Configs(NetworkConfig network, DhcpConfig dhcp, DnsConfig dns, NatConfig nat, TftpConfig tftp,
+                   SmbConfig smb) {
     }
 
     /** The builders one application fills. */
@@ -55,6 +62,9 @@ final class NetworkSettings {
         final DnsConfig.Builder dns = DnsConfig.builder();
         final NatConfig.Builder nat = NatConfig.builder();
         TftpConfig.Builder tftp;
+        String smbDir;
+        String smbServer;
+        String smbd;
     }
 
     /**
@@ -82,6 +92,15 @@ final class NetworkSettings {
             Setting.qemu("hostfwd", "[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT",
                     "Forward a host port into the guest, e.g. tcp::2222-:22.",
                     (b, v, l) -> b.nat.addForward(v)).repeatable(),
+            Setting.qemu("guestfwd", "[tcp]:[SERVER]:PORT-DEV", "Connections of the guest to SERVER:PORT (default "
+                    + "server 10.0.2.4) go to DEV on the host: tcp:HOST:PORT, unix:PATH or cmd:COMMAND, each guest "
+                    + "connection a host connection or process of its own.",
+                    (b, v, l) -> b.nat.addGuestForward(v)).repeatable(),
+            Setting.qemu("smb", "DIR", "Share DIR with the guest as \\\\10.0.2.4\\qemu, served by a private smbd "
+                    + "(Samba) per connection to the server's ports 139 and 445, as QEMU's smb=.",
+                    (b, v, l) -> b.smbDir = v),
+            Setting.qemu("smbserver", "ADDR", "The address of smb='s server in the guest's network (default: .4, "
+                    + "10.0.2.4).", (b, v, l) -> b.smbServer = v),
             Setting.qemu("hostname", "NAME", "Host name DHCP gives the guest.", (b, v, l) -> b.dhcp.hostname(v)),
             Setting.qemu("domainname", "NAME", "Domain name DHCP gives the guest.",
                     (b, v, l) -> b.dhcp.domainName(v)),
@@ -126,6 +145,12 @@ final class NetworkSettings {
             Setting.jslirp("icmp-echo", "auto|ping|raw|off", "How the guest's pings to other hosts leave: ping "
                     + "sockets (net.ipv4.ping_group_range), raw sockets (CAP_NET_RAW), auto (the first allowed), "
                     + "or off (default: auto).", (b, v, l) -> b.nat.icmpEcho(IcmpEcho.parse(v))),
+            Setting.jslirp("hostfwd-source", "client|gateway", "Where forwarded connections come from in the guest: "
+                    + "client (the client's own address, as QEMU; loopback clients from the gateway) or gateway "
+                    + "(every client from the gateway address; default: client).",
+                    (b, v, l) -> b.nat.forwardSource(NatConfig.ForwardSource.parse(v))),
+            Setting.jslirp("smbd", "PATH", "The smbd that smb= runs (default: /usr/sbin/smbd, else smbd on PATH).",
+                    (b, v, l) -> b.smbd = v),
             Setting.jslirp("dhcp-static", "MAC=ADDR", "Always give address ADDR to MAC aa:bb:cc:dd:ee:ff.",
                     (b, v, l) -> b.dhcp.staticLease(v)).repeatable(),
             Setting.jslirp("dhcp-pool-size", "N", "Addresses in the DHCP pool from --dhcpstart, 1..1024 (default: 16).",
@@ -204,11 +229,31 @@ final class NetworkSettings {
             }
         }
         try {
-            return new Configs(b.network.build(), b.dhcp.build(), b.dns.build(), b.nat.build(),
-                    b.tftp == null ? null : b.tftp.build());
+            NatConfig nat = b.nat.build();
+            SmbConfig smb = smb(b);
+            // Checked here so a guest forward that does not fit (smb='s too) stops jslirp
+            // before it starts; the command is only a stand-in for this check.
+            List<GuestForward> guestForwards = new ArrayList<>(nat.guestForwards());
+            if (smb != null) {
+                guestForwards.addAll(smb.forwards("smbd"));
+            }
+            NetworkConfig network = GuestForwards.announce(b.network.build(), guestForwards);
+            GuestForwards.of(guestForwards, network, true);
+            return new Configs(network, b.dhcp.build(), b.dns.build(), nat, b.tftp == null ? null : b.tftp.build(), smb);
         } catch (ConfigException ce) {
             throw CliException.relabel(ce, sourceOf(ce.option()));
         }
+    }
+
+    private static SmbConfig smb(Builders b) {
+        if (b.smbDir == null) {
+            if (b.smbServer != null || b.smbd != null) {
+                throw new ConfigException(b.smbServer != null ? "smbserver" : "smbd", "applies to smb= only (give "
+                        + "smb=DIR too)");
+            }
+            return null;
+        }
+        return SmbConfig.of(b.smbDir, b.smbServer, b.smbd);
     }
 
     private String sourceOf(String key) {

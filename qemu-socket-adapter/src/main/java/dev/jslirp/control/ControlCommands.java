@@ -10,7 +10,6 @@ import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.NatService;
 import dev.jslirp.nat.hostfwd.HostForward;
-import dev.jslirp.nat.hostfwd.HostForwards;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -47,8 +46,8 @@ final class ControlCommands {
     /** The commands, as {@code help} lists them. */
     static final List<String> HELP = List.of(
             "hostfwd_add [netdev_id] " + HmpHostfwd.ADD_FORM
-                    + " -- redirect TCP or UDP connections from host to guest",
-            "hostfwd_remove [netdev_id] " + HmpHostfwd.REMOVE_FORM + " -- remove host-to-guest TCP or UDP redirection",
+                    + " -- redirect TCP or UDP connections (or a host unix socket's) from host to guest",
+            "hostfwd_remove [netdev_id] " + HmpHostfwd.REMOVE_FORM + " -- remove host-to-guest redirection",
             "info usernet -- show user network stack connection states",
             "info stats -- show jslirp's counters (counters at zero are left out)",
             "info stats json -- every counter, gauge and latency histogram as one line of JSON",
@@ -142,9 +141,9 @@ final class ControlCommands {
         } catch (RunTimeForwards.Refused e) {
             return notSetUp(rule, e.getMessage());
         }
-        // The address as asked (all addresses: both families), the port as bound.
+        // The address as asked (all addresses: both families), the port as bound; or the unix socket.
         return ControlReply.ok("host forwarding rule for " + rule + " added: listening on "
-                + HostForwards.hostText(forward.hostAddress()) + ":" + bound.getPort());
+                + forward.hostEnd(bound == null ? 0 : bound.getPort()));
     }
 
     private ControlReply hostfwdRemove(List<String> args) {
@@ -159,7 +158,8 @@ final class ControlCommands {
         } catch (HmpHostfwd.BadRule e) {
             return ControlReply.error(e.getMessage());
         }
-        boolean removed = RunTimeForwards.remove(network, end.protocol(), end.hostAddress(), end.hostPort());
+        boolean removed = end.hostPath() != null ? RunTimeForwards.removeUnix(network, end.hostPath())
+                : RunTimeForwards.remove(network, end.protocol(), end.hostAddress(), end.hostPort());
         // QEMU's own words, "host forwarding rule for RULE removed" or "... not found".
         String what = "host forwarding rule for " + rule;
         // Replied once the loop polled again: on NIO, closing a registered socket closes its

@@ -2,6 +2,9 @@ package dev.jslirp.control;
 
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.HostForward;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -15,16 +18,20 @@ import java.util.Locale;
  * <p>Differences from QEMU: ports are decimal (QEMU's {@code qemu_strtoi} with base 0
  * also takes {@code 0x50} and reads {@code 022} as octal; jslirp's {@code --hostfwd}
  * takes decimal only, and so does this); addresses are dotted quads (QEMU's
- * {@code inet_aton} also takes {@code 127.1}); {@code unix:} forwards are not supported.
- * The protocol name is accepted in any case, as by {@code --hostfwd}. Beyond QEMU
- * (whose rules are IPv4 only), either address may be IPv6 in brackets:
- * {@code tcp:[::1]:2222-:22}.
+ * {@code inet_aton} also takes {@code 127.1}). The protocol name is accepted in any case,
+ * as by {@code --hostfwd}. Beyond QEMU (whose rules are IPv4 only), either address may be
+ * IPv6 in brackets: {@code tcp:[::1]:2222-:22}.
+ *
+ * <p>{@code unix:PATH-[guestaddr]:guestport} forwards a host unix socket, with QEMU's
+ * reasons for its mistakes (QEMU 7.1 with libslirp 4.7); unlike QEMU's, PATH may contain
+ * {@code -} (the guest part follows the last one), and {@code hostfwd_remove unix:PATH}
+ * removes such a forward (QEMU's cannot).
  */
 final class HmpHostfwd {
     /** The rule of {@code hostfwd_add}. */
-    static final String ADD_FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport";
+    static final String ADD_FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport | unix:PATH-[guestaddr]:guestport";
     /** The rule of {@code hostfwd_remove}. */
-    static final String REMOVE_FORM = "[tcp|udp]:[hostaddr]:hostport";
+    static final String REMOVE_FORM = "[tcp|udp]:[hostaddr]:hostport | unix:PATH";
 
     private HmpHostfwd() {
     }
@@ -38,8 +45,11 @@ final class HmpHostfwd {
         }
     }
 
-    /** The host end of a forward, as {@code hostfwd_remove} names it. */
-    record HostEnd(HostForward.Protocol protocol, IpAddress hostAddress, int hostPort) {
+    /** The host end of a forward, as {@code hostfwd_remove} names it; a unix socket by its path. */
+    record HostEnd(HostForward.Protocol protocol, IpAddress hostAddress, int hostPort, Path hostPath) {
+        HostEnd(HostForward.Protocol protocol, IpAddress hostAddress, int hostPort) {
+            this(protocol, hostAddress, hostPort, null);
+        }
     }
 
     /**
@@ -53,10 +63,12 @@ final class HmpHostfwd {
         if (proto == null) {
             throw invalid(rule, "No : separators");
         }
+        if (proto.equalsIgnoreCase("unix")) {
+            return parseUnix(rule, c.rest());
+        }
         HostForward.Protocol protocol = protocol(proto);
         if (protocol == null) {
-            throw invalid(rule, proto.equalsIgnoreCase("unix") ? "unix forwarding is not supported by jslirp"
-                    : "Bad protocol name");
+            throw invalid(rule, "Bad protocol name");
         }
         String hostAddr = c.until(':');
         if (hostAddr == null) {
@@ -74,6 +86,12 @@ final class HmpHostfwd {
         if (hostPort < 0) {
             throw invalid(rule, "Bad host port");
         }
+        IpAddress guest = guestAddress(rule, c);
+        return new HostForward(protocol, host, hostPort, guest, guestPort(rule, c));
+    }
+
+    /** The guest part, {@code [guestaddr]:guestport}, which the cursor stands at. */
+    private static IpAddress guestAddress(String rule, Cursor c) throws BadRule {
         String guestAddr = c.until(':');
         if (guestAddr == null) {
             throw invalid(rule, "Missing guest address");
@@ -82,11 +100,45 @@ final class HmpHostfwd {
         if (guest == BAD) {
             throw invalid(rule, "Bad guest address");
         }
+        return guest;
+    }
+
+    private static int guestPort(String rule, Cursor c) throws BadRule {
         int guestPort = port(c.rest());
         if (guestPort < 1) {
             throw invalid(rule, "Bad guest port");
         }
-        return new HostForward(protocol, host, hostPort, guest, guestPort);
+        return guestPort;
+    }
+
+    /** {@code PATH-[guestaddr]:guestport} after {@code unix:}, with QEMU's reasons. */
+    private static HostForward parseUnix(String rule, String rest) throws BadRule {
+        int dash = rest.lastIndexOf('-');
+        if (dash < 0) {
+            throw invalid(rule, "Missing - separator");
+        }
+        String path = unixPath(rule, rest.substring(0, dash));
+        Cursor c = new Cursor(rest.substring(dash + 1));
+        IpAddress guest = guestAddress(rule, c);
+        int guestPort = guestPort(rule, c);
+        try {
+            return HostForward.unix(Path.of(path), guest, guestPort);
+        } catch (InvalidPathException e) {
+            throw invalid(rule, "Bad unix socket path");
+        }
+    }
+
+    private static String unixPath(String rule, String path) throws BadRule {
+        if (path.isEmpty()) {
+            throw invalid(rule, "Missing unix socket path");
+        }
+        if (!path.startsWith("/")) {
+            throw invalid(rule, "unix socket path must be absolute");
+        }
+        if (path.getBytes(StandardCharsets.UTF_8).length > HostForward.MAX_UNIX_PATH) {
+            throw invalid(rule, "Unix socket path is too long");
+        }
+        return path;
     }
 
     /**
@@ -95,6 +147,16 @@ final class HmpHostfwd {
      * @throws BadRule with QEMU's {@code invalid format}, and the form expected
      */
     static HostEnd parseRemove(String rule) throws BadRule {
+        if (rule.regionMatches(true, 0, "unix:", 0, 5) && rule.length() > 5) {
+            String path = rule.substring(5);
+            try {
+                if (path.startsWith("/") && path.getBytes(StandardCharsets.UTF_8).length <= HostForward.MAX_UNIX_PATH) {
+                    return new HostEnd(HostForward.Protocol.UNIX, null, 0, Path.of(path));
+                }
+            } catch (InvalidPathException e) {
+                // invalid format, below
+            }
+        }
         Cursor c = new Cursor(rule);
         String proto = c.until(':');
         HostForward.Protocol protocol = proto == null ? null : protocol(proto);
@@ -135,10 +197,8 @@ final class HmpHostfwd {
         if (text.isEmpty()) {
             return null;
         }
-        boolean bracketed = text.startsWith("[") && text.endsWith("]");
         try {
-            IpAddress a = IpAddress.parse(text);
-            return a.isIpv6() == bracketed ? a : BAD;
+            return IpAddress.parseInRule(text);
         } catch (IllegalArgumentException e) {
             return BAD;
         }

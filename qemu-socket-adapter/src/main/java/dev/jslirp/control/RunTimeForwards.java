@@ -33,7 +33,7 @@ public final class RunTimeForwards {
      * Adds {@code forward} to {@code network}'s NAT (no guest address: the first DHCP
      * address, as in QEMU).
      *
-     * @return where the host listens (port 0 replaced by the one the system chose)
+     * @return where the host listens (port 0 replaced by the one the system chose); null for a unix socket
      * @throws Refused if the guest address is not a guest's, the host address and port
      *                 are forwarded already, or the listener cannot be bound; the message
      *                 reads {@code hostfwd: why}
@@ -62,6 +62,16 @@ public final class RunTimeForwards {
     public static boolean remove(JslirpNetwork network, HostForward.Protocol protocol, IpAddress hostAddress,
                                  int hostPort) {
         return done(network.nat().removeForward(protocol, hostAddress, hostPort));
+    }
+
+    /**
+     * Removes the forward listening on the host unix socket at {@code path} (and its file);
+     * connections it accepted go on.
+     *
+     * @return false if there is none
+     */
+    public static boolean removeUnix(JslirpNetwork network, java.nio.file.Path path) {
+        return done(network.nat().removeUnixForward(path));
     }
 
     /** The result of a future that completed on this loop; its failure rethrown. */

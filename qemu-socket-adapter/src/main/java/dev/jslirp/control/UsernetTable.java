@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * columns of the whole table, header included, widen to the longest address listed,
  * still right-aligned: the columns stay aligned for a reader, and every row keeps the
  * same whitespace-separated fields in the same order for a script (an IPv6 address has
- * no spaces; its port stays in the port column, so no brackets).
+ * no spaces; its port stays in the port column, so no brackets). A unix socket path or a
+ * guest forward's target in an address column widens it the same way.
  *
  * <pre>
  * Hub -1 (n0):
@@ -58,7 +59,7 @@ final class UsernetTable {
     static List<String> lines(String id, List<NatConnection> rows, int total) {
         int width = ADDRESS_WIDTH;
         for (NatConnection c : rows) {
-            width = Math.max(width, Math.max(source(c).length(), String.valueOf(c.destinationAddress()).length()));
+            width = Math.max(width, Math.max(source(c).length(), destination(c).length()));
         }
         List<String> out = new ArrayList<>(rows.size() + 3);
         // QEMU prints the hub a netdev is on, -1 for none: a -netdev with its own -device has none.
@@ -81,18 +82,39 @@ final class UsernetTable {
 
     /**
      * One row with address columns {@code width} wide: libslirp's
-     * {@code "%-19s %3d %15s %5d %15s %5d %5d %5d"} for 15.
+     * {@code "%-19s %3d %15s %5d %15s %5d %5d %5d"} for 15. A host end that no address and
+     * port say (a unix socket listener's {@code unix:PATH}, a guest forward's target) takes
+     * the address column, and {@code -} its port.
      */
     static String row(NatConnection c, int width) {
         String proto = c.protocol().name();
         String state = c.protocol() == HostForward.Protocol.UDP && !c.isListener()
                 ? TimeUnit.NANOSECONDS.toSeconds(c.expiresInNanos()) + " sec" : c.state();
-        return format(width, "  " + proto + "[" + state + "]", -1, source(c), c.sourcePort(),
-                c.destinationAddress(), c.destinationPort(), c.receiveQueue(), c.sendQueue());
+        return format(width, "  " + proto + "[" + state + "]", -1, source(c), sourcePort(c), destination(c),
+                destinationPort(c), c.receiveQueue(), c.sendQueue());
+    }
+
+    private static boolean hostEndIsDestination(NatConnection c) {
+        return c.hostEnd() != null && NatConnection.GUEST_FORWARD.equals(c.state());
     }
 
     private static String source(NatConnection c) {
+        if (c.hostEnd() != null && !hostEndIsDestination(c)) {
+            return c.hostEnd();
+        }
         return c.sourceAddress() == null ? "*" : c.sourceAddress().toString();
+    }
+
+    private static String sourcePort(NatConnection c) {
+        return c.hostEnd() != null && !hostEndIsDestination(c) ? "-" : Integer.toString(c.sourcePort());
+    }
+
+    private static String destination(NatConnection c) {
+        return hostEndIsDestination(c) ? c.hostEnd() : String.valueOf(c.destinationAddress());
+    }
+
+    private static String destinationPort(NatConnection c) {
+        return hostEndIsDestination(c) ? "-" : Integer.toString(c.destinationPort());
     }
 
     private static String format(int width, Object... columns) {

@@ -8,6 +8,7 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
 import dev.jslirp.nat.IcmpEcho;
+import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.UdpFiltering;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.transport.Endpoint;
@@ -169,6 +170,32 @@ class JslirpCommandTest {
     }
 
     @Test
+    void hostfwdSourceIsTheClientUnlessToldGateway() {
+        assertThat(plan(LISTEN).configs().nat().forwardSource()).isEqualTo(NatConfig.ForwardSource.CLIENT);
+        assertThat(plan(LISTEN, "--hostfwd-source", "gateway").configs().nat().forwardSource())
+                .isEqualTo(NatConfig.ForwardSource.GATEWAY);
+    }
+
+    @Test
+    void hostfwdTakesAUnixSocketAsQemu() {
+        HostForward f = plan(LISTEN, "--netdev-user", "hostfwd=unix:/run/vm-1/ssh.sock-:22").configs().nat()
+                .forwards().get(0);
+        assertThat(f.protocol()).isEqualTo(HostForward.Protocol.UNIX);
+        assertThat(f.hostPath()).isEqualTo(Path.of("/run/vm-1/ssh.sock"));
+    }
+
+    @Test
+    void guestForwardsAreTakenRepeatedlyAndTheirAddressesAnnounced() {
+        NetworkSettings.Configs c = plan(LISTEN, "--guestfwd", "tcp:10.0.2.100:80-tcp:127.0.0.1:8080",
+                "--netdev-user", "user,guestfwd=tcp::22-unix:/run/ssh.sock").configs();
+
+        assertThat(c.nat().guestForwards()).extracting(Object::toString)
+                .containsExactlyInAnyOrder("tcp:10.0.2.100:80-tcp:127.0.0.1:8080", "tcp::22-unix:/run/ssh.sock");
+        assertThat(c.network().serviceAddresses()).extracting(Object::toString)
+                .containsExactlyInAnyOrder("10.0.2.100", "10.0.2.4");
+    }
+
+    @Test
     void dhcpPoolOptions() {
         var d = plan(LISTEN, "--dhcp-static", "52:54:00:12:34:56=10.0.2.20", "--dhcp-pool-size", "32").configs().dhcp();
         assertThat(d.staticLeases()).containsEntry(MacAddress.parse("52:54:00:12:34:56"), ip("10.0.2.20"));
@@ -247,7 +274,7 @@ class JslirpCommandTest {
     void netdevUserTakesExactlyTheDeclaredKeysAndRefusesQemusOthers() {
         assertThat(NetdevUserString.supportedKeys()).contains("net", "hostfwd", "bootfile", "ipv4", "ipv6")
                 .doesNotContain("mtu", "dns-upstream");
-        assertThat(NetdevUserString.unsupportedKeys()).contains("smb", "guestfwd").doesNotContain("tftp", "ipv6-net")
+        assertThat(NetdevUserString.unsupportedKeys()).contains("ip", "vlan").doesNotContain("tftp", "guestfwd", "smb")
                 .doesNotContainAnyElementsOf(NetdevUserString.supportedKeys());
         Result mtu = execute(LISTEN, "--netdev-user", "mtu=1400");
         assertThat(mtu.exitCode()).isEqualTo(2);
@@ -257,9 +284,10 @@ class JslirpCommandTest {
     @Test
     void helpListsTheKeysNetdevUserTakesAndRefuses() {
         String help = execute("--help").out().replaceAll("\\s+", " ");
-        assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd hostname domainname dnssearch "
-                + "tftp tftp-server-name bootfile ipv4 ipv6 ipv6-net ipv6-prefix ipv6-prefixlen ipv6-host ipv6-dns;")
-                .contains("(guestfwd ip name smb smbserver vlan) are refused")
+        assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd guestfwd smb smbserver hostname "
+                + "domainname dnssearch tftp tftp-server-name bootfile ipv4 ipv6 ipv6-net ipv6-prefix ipv6-prefixlen "
+                + "ipv6-host ipv6-dns;")
+                .contains("(ip name vlan) are refused")
                 .contains("--dnssearch=DOMAIN A DNS search domain DHCP gives the guest. Repeatable.")
                 .contains("--no-host-loopback Do not let");
     }
@@ -327,9 +355,8 @@ class JslirpCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
-        "smb=/home;smb",
-        "guestfwd=tcp:10.0.2.100:1234-cmd:cat;guestfwd",
         "ip=10.0.2.0/24;ip",
+        "vlan=1;vlan",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void unsupportedQemuKeysAreRefusedByName(String setting, String key) {
@@ -367,6 +394,14 @@ class JslirpCommandTest {
         "--dhcpstart nonsense;--dhcpstart;a.b.c.d",
         "--hostfwd tcp:2222;--hostfwd;[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
         "--restrict maybe;--restrict;on|off",
+        "--hostfwd-source real;--hostfwd-source;client or gateway",
+        "--guestfwd tcp:10.0.2.100:80;--guestfwd;tcp:HOST:PORT, unix:PATH or cmd:COMMAND",
+        "--guestfwd tcp:10.0.2.100:80-file:/tmp/x;--guestfwd;character devices",
+        "--guestfwd tcp:10.0.3.100:80-tcp:127.0.0.1:80;--guestfwd;not inside net",
+        "--netdev-user guestfwd=tcp:10.0.2.3:53-tcp:127.0.0.1:53;guestfwd= (in --netdev-user);DNS address",
+        "--smb /no/such/dir;--smb;not a readable directory",
+        "--netdev-user smb=/no/such/dir;smb= (in --netdev-user);not a readable directory",
+        "--smbserver 10.0.2.4;--smbserver;applies to smb= only",
         "--tcp-buffer 1x;--tcp-buffer;BYTES",
         "--tcp-buffer 1k;--tcp-buffer;out of range",
         "--max-tcp-flows 0;--max-tcp-flows;1..1000000",
@@ -468,6 +503,45 @@ class JslirpCommandTest {
         Result twice = execute(LISTEN, "--mtu", "1500", "--mtu", "1400");
         assertThat(twice.exitCode()).isEqualTo(2);
         assertThat(twice.err()).contains("--mtu");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void smbWithoutSmbdSaysWhatToInstall() {
+        Result r = execute(LISTEN, "--smb", "/tmp", "--smbd", "/nonexistent/smbd");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--smbd").contains("/nonexistent/smbd").contains("not an executable");
+        assertThat(r.err().lines()).hasSize(1);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void smbServerAddressThatDoesNotFitTheNetworkIsRefusedNamingSmbserver() {
+        Result outside = execute(LISTEN, "--netdev-user", "smb=/tmp,smbserver=10.0.3.4");
+        assertThat(outside.exitCode()).isEqualTo(2);
+        assertThat(outside.err()).contains("smbserver= (in --netdev-user)").contains("not inside net");
+        Result taken = execute(LISTEN, "--smb", "/tmp", "--guestfwd", "tcp::445-tcp:127.0.0.1:445");
+        assertThat(taken.exitCode()).isEqualTo(2);
+        assertThat(taken.err()).contains("10.0.2.4:445 is forwarded already");
+    }
+
+    @Test
+    void smbIsPlannedWithItsServerAndShare() {
+        NetworkSettings.Configs c = plan(LISTEN, "--netdev-user", "smb=/tmp,smbserver=10.0.2.9").configs();
+        assertThat(c.smb().dir()).isEqualTo(Path.of("/tmp"));
+        assertThat(c.smb().server()).hasToString("10.0.2.9");
+        assertThat(c.network().serviceAddresses()).extracting(Object::toString).containsExactly("10.0.2.9");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void commandsAndSmbOnNioAreRefusedNamingEpoll() {
+        Result cmd = execute(LISTEN, "--io", "nio", "--guestfwd", "tcp::80-cmd:cat");
+        assertThat(cmd.exitCode()).isEqualTo(2);
+        assertThat(cmd.err()).contains("guestfwd").contains("epoll");
+        Result smb = execute(LISTEN, "--io", "nio", "--smb", "/tmp");
+        assertThat(smb.exitCode()).isEqualTo(2);
+        assertThat(smb.err()).contains("smb").contains("epoll");
     }
 
     @Test

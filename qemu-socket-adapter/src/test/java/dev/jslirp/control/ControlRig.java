@@ -44,12 +44,18 @@ final class ControlRig implements AutoCloseable {
 
     /** A rig whose loop, host sockets and control socket use {@code io}. */
     ControlRig(Path dir, IoTransport io) throws IOException {
+        this(dir, io, dev.jslirp.nat.NatConfig.defaults());
+    }
+
+    /** A rig whose loop, host sockets and control socket use {@code io}, with the NAT of {@code nat}. */
+    ControlRig(Path dir, IoTransport io, dev.jslirp.nat.NatConfig nat) throws IOException {
         this.io = io;
         this.group = io.newEventLoopGroup(1);
         this.socket = dir.resolve("control.sock");
         // An upstream on loopback that the tests never query: jslirp then never reads the host's resolv.conf.
         network = JslirpNetwork.builder()
                 .dns(DnsConfig.builder().addUpstream("127.0.0.1:9").build())
+                .nat(nat)
                 .eventLoop(group.next(), io.hostChannels())
                 .build();
         capture = new PacketCapture(network.guest(), CaptureLimits.defaults());

@@ -139,6 +139,43 @@ class ControlServerTest {
     }
 
     @Test
+    void unixSocketForwardAddedAtRunTimeOpensConnectionsToTheGuestAndGoesWithItsFileOnceRemoved() throws Exception {
+        rig.guestSpeaks();
+        Path sock = dir.resolve("vm-ssh.sock");
+
+        assertThat(rig.ok("hostfwd_add unix:" + sock + "-:22")).isEqualTo("host forwarding rule for unix:" + sock
+                + "-:22 added: listening on unix:" + sock);
+        try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+            ControlRig.Tcp syn = rig.expectTcp();
+            assertThat(syn.flags()).isEqualTo(TcpPacket.SYN);
+            assertThat(syn.dstPort()).isEqualTo(22);
+            assertThat(syn.srcIp()).as("a unix client has no address: the gateway").isEqualTo(GuestFrames.GATEWAY);
+            assertThat(rig.ok("info usernet").lines().map(String::trim).map(l -> l.split(" +")))
+                    .anySatisfy(f -> assertThat(f).containsExactly("UNIX[HOST_FORWARD]", "-1", "unix:" + sock, "-",
+                            "10.0.2.15", "22", "0", "0"));
+        }
+
+        assertThat(rig.ok("hostfwd_remove unix:" + sock)).isEqualTo("host forwarding rule for unix:" + sock + " removed");
+        assertThat(sock).doesNotExist();
+        assertThat(rig.send("hostfwd_remove unix:" + sock).error()).endsWith(" not found");
+    }
+
+    @Test
+    void infoUsernetListsGuestForwardsWithTheirTargets() throws Exception {
+        rig.close();
+        rig = new ControlRig(dir, io(), dev.jslirp.nat.NatConfig.builder()
+                .addGuestForward("tcp:10.0.2.100:1234-tcp:127.0.0.1:8080")
+                .addGuestForward("tcp::22-unix:/run/vm/ssh.sock").build());
+
+        // The unix path is wider than 15: both address columns widen to it (as for IPv6 addresses).
+        assertThat(rig.ok("info usernet").lines()).containsExactly(
+                "Hub -1 (n0):",
+                "  Protocol[State]    FD        Source Address  Port         Dest. Address  Port RecvQ SendQ",
+                "  TCP[GUEST_FORWARD]  -1            10.0.2.100  1234    tcp:127.0.0.1:8080     -     0     0",
+                "  TCP[GUEST_FORWARD]  -1              10.0.2.4    22 unix:/run/vm/ssh.sock     -     0     0");
+    }
+
+    @Test
     void infoUsernetShowsALiveGuestConnectionWithItsEndpointsAndQueue() throws Exception {
         rig.guestSpeaks();
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -219,8 +256,8 @@ class ControlServerTest {
         assertThat(rig.send("hostfwd_add sctp::2222-:22").error())
                 .isEqualTo("Invalid host forwarding rule 'sctp::2222-:22' (Bad protocol name)");
         assertThat(rig.send("hostfwd_remove tcp:2222").error()).startsWith("invalid format: 'tcp:2222'");
-        assertThat(rig.send("hostfwd_add").error())
-                .isEqualTo("usage: hostfwd_add [netdev_id] [tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport");
+        assertThat(rig.send("hostfwd_add").error()).isEqualTo("usage: hostfwd_add [netdev_id] "
+                + "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport | unix:PATH-[guestaddr]:guestport");
         assertThat(rig.send("hostfwd_add n0 tcp::1-:2 extra").error()).startsWith("usage: hostfwd_add");
         assertThat(rig.send("frobnicate").error()).isEqualTo("unknown command: 'frobnicate' (try help)");
         assertThat(rig.send("info").error()).isEqualTo("usage: info usernet|stats|stats json");

@@ -27,7 +27,11 @@ class HmpHostfwdTest {
     @CsvSource(delimiter = '|', value = {
         "tcp                  | No : separators",
         "sctp::1-:2           | Bad protocol name",
-        "unix:/tmp/s-:22      | unix forwarding is not supported by jslirp",
+        "unix:/tmp/s          | Missing - separator",
+        "unix:-:22            | Missing unix socket path",
+        "unix:tmp/s-:22       | unix socket path must be absolute",
+        "unix:/tmp/s-22       | Missing guest address",
+        "unix:/tmp/s-:0       | Bad guest port",
         "tcp:2222-22          | Missing : separator",
         "tcp:1.2.3:2222-:22   | Bad host address",
         "tcp:host:2222-:22    | Bad host address",
@@ -47,6 +51,17 @@ class HmpHostfwdTest {
     }
 
     @Test
+    void unixRulesReadAsQemuReadsThemDashesInThePathToo() throws Exception {
+        assertThat(HmpHostfwd.parseAdd("unix:/run/vm-1/ssh.sock-:22"))
+                .isEqualTo(HostForward.unix(java.nio.file.Path.of("/run/vm-1/ssh.sock"), null, 22));
+        assertThat(HmpHostfwd.parseAdd("unix:/s-10.0.2.16:80").guestAddress()).hasToString("10.0.2.16");
+        assertThatThrownBy(() -> HmpHostfwd.parseAdd("unix:/" + "x".repeat(200) + "-:22"))
+                .hasMessageContaining("Unix socket path is too long");
+        assertThat(HmpHostfwd.parseRemove("unix:/run/vm-1/ssh.sock"))
+                .isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.UNIX, null, 0, java.nio.file.Path.of("/run/vm-1/ssh.sock")));
+    }
+
+    @Test
     void removeNamesTheHostEnd() throws Exception {
         assertThat(HmpHostfwd.parseRemove("tcp::2222")).isEqualTo(new HmpHostfwd.HostEnd(HostForward.Protocol.TCP, null, 2222));
         assertThat(HmpHostfwd.parseRemove(":127.0.0.1:22"))
@@ -56,9 +71,9 @@ class HmpHostfwdTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"tcp:2222", "2222", "icmp::1", "tcp:bad:22", "tcp::", "tcp::99999", "tcp::2222-:22"})
+    @CsvSource({"tcp:2222", "2222", "icmp::1", "tcp:bad:22", "tcp::", "tcp::99999", "tcp::2222-:22", "unix:relative"})
     void removeWithABadArgumentIsQemusInvalidFormat(String arg) {
         assertThatThrownBy(() -> HmpHostfwd.parseRemove(arg)).isInstanceOf(HmpHostfwd.BadRule.class)
-                .hasMessage("invalid format: '" + arg + "' (expected [tcp|udp]:[hostaddr]:hostport, e.g. tcp::2222)");
+                .hasMessage("invalid format: '" + arg + "' (expected [tcp|udp]:[hostaddr]:hostport | unix:PATH, e.g. tcp::2222)");
     }
 }

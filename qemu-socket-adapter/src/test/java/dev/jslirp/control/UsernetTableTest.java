@@ -28,7 +28,7 @@ class UsernetTableTest {
     @Test
     void ipv4TableIsQemusToTheByte() {
         List<String> lines = UsernetTable.lines("n0", List.of(
-                NatConnection.listener(Protocol.TCP, null, 2222, GUEST, 22),
+                NatConnection.listener(Protocol.TCP, null, 2222, GUEST, 22, null),
                 tcp(GUEST, 40512, GATEWAY, 8080),
                 udp(GUEST, 35061, GATEWAY, 5353)), 3);
         assertThat(lines).containsExactly(
@@ -43,7 +43,7 @@ class UsernetTableTest {
     @Test
     void anIpv6AddressWiderThanFifteenWidensBothAddressColumnsOfTheWholeTable() {
         List<String> lines = UsernetTable.lines("n0", List.of(
-                NatConnection.listener(Protocol.TCP, IpAddress.V6_LOOPBACK, 2222, IpAddress.parse("fec0::15"), 22),
+                NatConnection.listener(Protocol.TCP, IpAddress.V6_LOOPBACK, 2222, IpAddress.parse("fec0::15"), 22, null),
                 tcp(GUEST6, 40512, HOST6, 8080),
                 tcp(GUEST, 40514, GATEWAY, 8080),
                 udp(GUEST6, 35061, IpAddress.parse("fec0::3"), 53)), 5);
@@ -74,5 +74,23 @@ class UsernetTableTest {
         }
         assertThat(lines.get(2).trim().split(" +")).containsExactly("TCP[ESTABLISHED]", "-1", longest.toString(), "1",
                 "fec0::2", "2", "5", "0");
+    }
+
+    /** A unix listener's path and a guest forward's target take an address column, widened like an address, with - for the port. */
+    @Test
+    void unixPathsAndGuestForwardTargetsTakeTheAddressColumnWithADashForThePort() {
+        List<String> lines = UsernetTable.lines("n0", List.of(
+                NatConnection.listener(Protocol.UNIX, null, 0, GUEST, 22, java.nio.file.Path.of("/run/vm/ssh.sock")),
+                NatConnection.guestForward(IpAddress.parse("10.0.2.100"), 1234,
+                        new dev.jslirp.nat.HostTarget.Unix(java.nio.file.Path.of("/run/a.sock")))), 2);
+        assertThat(lines.get(1)).isEqualTo(
+                "  Protocol[State]    FD        Source Address  Port         Dest. Address  Port RecvQ SendQ");
+        assertThat(lines.get(2).trim().split(" +")).containsExactly("UNIX[HOST_FORWARD]", "-1",
+                "unix:/run/vm/ssh.sock", "-", "10.0.2.15", "22", "0", "0");
+        assertThat(lines.get(3).trim().split(" +")).containsExactly("TCP[GUEST_FORWARD]", "-1", "10.0.2.100", "1234",
+                "unix:/run/a.sock", "-", "0", "0");
+        // The state names are one wider than libslirp's first column (as in QEMU): the rest shifts by one.
+        int destEnd = lines.get(1).indexOf("Dest. Address") + "Dest. Address".length();
+        assertThat(lines.get(3).substring(0, destEnd + 1)).endsWith("unix:/run/a.sock");
     }
 }

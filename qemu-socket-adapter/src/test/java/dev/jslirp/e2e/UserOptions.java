@@ -26,13 +26,15 @@ import java.util.Objects;
  * @param hostLoopback false for jslirp's {@code --no-host-loopback}; QEMU 7.2's {@code -netdev user}
  *                   has no such key (libslirp's {@code disable_host_loopback} is not wired to one)
  * @param tftp       {@code tftp=}, {@code bootfile=} and {@code tftp-server-name=}, or null
+ * @param guestForwards {@code guestfwd=} values in QEMU's form, e.g. {@code tcp:10.0.2.100:1234-cmd:cat}
  * @param ipv6Net    {@code ipv6-net=}, e.g. {@code fec0:1::/64}, or null for QEMU's default fec0::/64
  */
 public record UserOptions(String net, String hostname, String domainName, List<String> dnsSearch, boolean restrict,
-                          int mtu, List<String> hostForwards, boolean hostLoopback, Tftp tftp, String ipv6Net) {
+                          int mtu, List<String> hostForwards, boolean hostLoopback, Tftp tftp,
+                          List<String> guestForwards, String ipv6Net) {
     /** QEMU's defaults: nothing set. */
     public static final UserOptions DEFAULTS = new UserOptions(null, null, null, List.of(), false, 0, List.of(), true,
-            null, null);
+            null, List.of(), null);
 
     /**
      * The TFTP server and what DHCP says about booting.
@@ -48,68 +50,71 @@ public record UserOptions(String net, String hostname, String domainName, List<S
     public UserOptions {
         dnsSearch = List.copyOf(dnsSearch);
         hostForwards = List.copyOf(hostForwards);
+        guestForwards = List.copyOf(guestForwards);
     }
 
     /** These options with {@code net=}. */
     public UserOptions withNet(String n) {
         return new UserOptions(Objects.requireNonNull(n), hostname, domainName, dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback, tftp, ipv6Net);
+                hostLoopback, tftp, guestForwards, ipv6Net);
     }
 
     /** These options with {@code hostname=}. */
     public UserOptions withHostname(String h) {
         return new UserOptions(net, Objects.requireNonNull(h), domainName, dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback, tftp, ipv6Net);
+                hostLoopback, tftp, guestForwards, ipv6Net);
     }
 
     /** These options with {@code domainname=}. */
     public UserOptions withDomainName(String d) {
         return new UserOptions(net, hostname, Objects.requireNonNull(d), dnsSearch, restrict, mtu, hostForwards,
-                hostLoopback, tftp, ipv6Net);
+                hostLoopback, tftp, guestForwards, ipv6Net);
     }
 
     /** These options with the {@code dnssearch=} list. */
     public UserOptions withDnsSearch(String... domains) {
-        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu, hostForwards, hostLoopback,
-                tftp, ipv6Net);
+        return new UserOptions(net, hostname, domainName, List.of(domains), restrict, mtu, hostForwards, hostLoopback, tftp, guestForwards, ipv6Net);
     }
 
     /** These options with {@code restrict=on}. */
     public UserOptions restricted() {
-        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu, hostForwards, hostLoopback,
-                tftp, ipv6Net);
+        return new UserOptions(net, hostname, domainName, dnsSearch, true, mtu, hostForwards, hostLoopback, tftp, guestForwards, ipv6Net);
     }
 
     /** These options with jslirp's {@code --mtu}. */
     public UserOptions withMtu(int m) {
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m, hostForwards, hostLoopback,
-                tftp, ipv6Net);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, m, hostForwards, hostLoopback, tftp, guestForwards, ipv6Net);
     }
 
     /** These options with one more {@code hostfwd=}, in QEMU's form. */
     public UserOptions withHostForward(String spec) {
         List<String> all = new ArrayList<>(hostForwards);
         all.add(spec);
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, all, hostLoopback,
-                tftp, ipv6Net);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, all, hostLoopback, tftp, guestForwards, ipv6Net);
+    }
+
+    /** These options with one more {@code guestfwd=}, in QEMU's form. */
+    public UserOptions withGuestForward(String spec) {
+        List<String> all = new ArrayList<>(guestForwards);
+        all.add(spec);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, hostLoopback, tftp, all, ipv6Net);
     }
 
     /** These options with jslirp's {@code --no-host-loopback}. */
     public UserOptions withoutHostLoopback() {
-        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, false,
-                tftp, ipv6Net);
+        return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, false, tftp, guestForwards, ipv6Net);
     }
 
     /** These options with a TFTP server ({@code tftp=}, {@code bootfile=}, {@code tftp-server-name=}). */
     public UserOptions withTftp(Path dir, String bootfile, String serverName) {
         return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, hostLoopback,
-                new Tftp(Objects.requireNonNull(dir), bootfile, serverName), ipv6Net);
+                new Tftp(Objects.requireNonNull(dir), bootfile, serverName), guestForwards, ipv6Net);
     }
 
     /** These options with {@code ipv6-net=}. */
     public UserOptions withIpv6Net(String prefix) {
         return new UserOptions(net, hostname, domainName, dnsSearch, restrict, mtu, hostForwards, hostLoopback, tftp,
-                Objects.requireNonNull(prefix));
+                guestForwards, Objects.requireNonNull(prefix));
     }
 
     /**
@@ -144,6 +149,7 @@ public record UserOptions(String net, String hostname, String domainName, List<S
         }
         dnsSearch.forEach(d -> keys.add("dnssearch=" + d));
         hostForwards.forEach(f -> keys.add("hostfwd=" + f));
+        guestForwards.forEach(f -> keys.add("guestfwd=" + f.replace(",", ",,")));
         if (tftp != null) {
             keys.add("tftp=" + tftp.dir().toString().replace(",", ",,"));
             if (tftp.bootfile() != null) {
@@ -171,10 +177,11 @@ public record UserOptions(String net, String hostname, String domainName, List<S
         return b.build();
     }
 
-    /** jslirp's NAT configuration for these options: its port forwards. */
+    /** jslirp's NAT configuration for these options: its port and guest forwards. */
     public NatConfig natConfig() {
         NatConfig.Builder b = NatConfig.builder();
         hostForwards.forEach(b::addForward);
+        guestForwards.forEach(b::addGuestForward);
         return b.build();
     }
 

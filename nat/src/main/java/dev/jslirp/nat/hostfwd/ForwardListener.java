@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 
 /** The host side of one port forward: a socket listening for the forward's protocol. */
 public interface ForwardListener {
-    /** Where it listens, with the port the system chose for host port 0. */
+    /** Where it listens, with the port the system chose for host port 0; null for a unix socket. */
     InetSocketAddress boundAddress();
 
     /**

@@ -4,29 +4,50 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.IpAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
  * One port forward from the host into the guest, in QEMU's syntax
  * {@code hostfwd=[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport}, where either
- * address may be IPv6 in brackets ({@code tcp:[::1]:2222-:22}).
+ * address may be IPv6 in brackets ({@code tcp:[::1]:2222-:22}), or, from a host unix
+ * socket, {@code hostfwd=unix:PATH-[guestaddr]:guestport} (QEMU 7.1 with libslirp 4.7):
+ * connections to the unix socket at PATH become TCP connections to the guest's port.
  *
  * <p>As in QEMU, an empty protocol means TCP, an empty host address means all host
- * addresses and an empty guest address means the first DHCP address.
+ * addresses and an empty guest address means the first DHCP address. A unix PATH must be
+ * absolute and fit a socket address (107 bytes); a socket file already there is replaced,
+ * any other file is an error, as in QEMU; beyond QEMU, PATH may contain {@code -} (the
+ * guest part starts after the last one).
  *
- * @param protocol     TCP or UDP
- * @param hostAddress  where the host listens, null for all addresses
- * @param hostPort     the host port; 0 asks the system for a free one
+ * @param protocol     TCP, UDP, or UNIX (a stream socket on the host, TCP in the guest)
+ * @param hostAddress  where the host listens, null for all addresses (null for UNIX)
+ * @param hostPort     the host port; 0 asks the system for a free one (0 for UNIX)
  * @param guestAddress the guest address, or null for "the first DHCP address"
  * @param guestPort    the guest port
+ * @param hostPath     the unix socket's path for UNIX, else null
  */
 public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort, IpAddress guestAddress,
-                          int guestPort) {
-    /** The protocols a forward carries. */
-    public enum Protocol { TCP, UDP }
+                          int guestPort, Path hostPath) {
+    /** The protocols a forward carries; UNIX listens on a unix socket and carries TCP to the guest. */
+    public enum Protocol { TCP, UDP, UNIX }
 
-    private static final String FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport";
+    private static final String FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport or "
+            + "unix:PATH-[guestaddr]:guestport";
+    /** The longest path a {@code struct sockaddr_un} holds, with its terminating NUL (Linux: 108 bytes). */
+    public static final int MAX_UNIX_PATH = 107;
+
+    /** A forward of TCP or UDP. */
+    public HostForward(Protocol protocol, IpAddress hostAddress, int hostPort, IpAddress guestAddress, int guestPort) {
+        this(protocol, hostAddress, hostPort, guestAddress, guestPort, null);
+    }
+
+    /** A forward from the host unix socket at {@code path} to the guest's TCP port. */
+    public static HostForward unix(Path path, IpAddress guestAddress, int guestPort) {
+        return new HostForward(Protocol.UNIX, null, 0, guestAddress, guestPort, path);
+    }
 
     /** A forward from IPv4 int addresses, 0 meaning unset (for callers of the IPv4-only era). */
     public HostForward(Protocol protocol, int hostAddress, int hostPort, int guestAddress, int guestPort) {
@@ -34,11 +55,31 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
                 guestAddress == 0 ? null : IpAddress.ipv4(guestAddress), guestPort);
     }
 
-    /** Checks ports. */
+    /** Checks ports, and that a path comes with UNIX and only with it. */
     public HostForward {
         Objects.requireNonNull(protocol, "protocol");
         if (hostPort < 0 || hostPort > 65535 || guestPort < 1 || guestPort > 65535) {
             throw new ConfigException("hostfwd", "port out of range (expected " + FORM + ", ports 1..65535)");
+        }
+        if ((protocol == Protocol.UNIX) != (hostPath != null) || (hostPath != null && (hostAddress != null
+                || hostPort != 0))) {
+            throw new IllegalArgumentException("a unix forward has a path and no host address or port; others no path");
+        }
+        if (hostPath != null) {
+            checkPath(hostPath.toString(), hostPath.toString());
+        }
+    }
+
+    private static void checkPath(String spec, String path) {
+        if (path.isEmpty()) {
+            throw new ConfigException("hostfwd", "'" + spec + "': no unix socket path (expected " + FORM + ")");
+        }
+        if (!path.startsWith("/")) {
+            throw new ConfigException("hostfwd", "'" + spec + "': the unix socket path must be absolute");
+        }
+        if (path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_UNIX_PATH) {
+            throw new ConfigException("hostfwd", "'" + spec + "': the unix socket path is too long (at most "
+                    + MAX_UNIX_PATH + " bytes)");
         }
     }
 
@@ -49,6 +90,9 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
      */
     public static HostForward parse(String spec) {
         String s = spec.trim();
+        if (s.regionMatches(true, 0, "unix:", 0, 5)) {
+            return parseUnix(spec, s.substring(5));
+        }
         int dash = s.indexOf('-');
         if (dash < 0) {
             throw bad(spec);
@@ -82,6 +126,25 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         return new HostForward(proto, hostAddr, hostPort, guestAddr, guestPort);
     }
 
+    /** {@code PATH-[guestaddr]:guestport}, the guest part after the last {@code -}. */
+    private static HostForward parseUnix(String spec, String rest) {
+        int dash = rest.lastIndexOf('-');
+        if (dash < 0) {
+            throw bad(spec);
+        }
+        String path = rest.substring(0, dash);
+        checkPath(spec, path);
+        String[] g = splitBracketed(rest.substring(dash + 1), 2);
+        if (g == null) {
+            throw bad(spec);
+        }
+        try {
+            return unix(Path.of(path), address(spec, g[0]), port(spec, g[1], false));
+        } catch (InvalidPathException e) {
+            throw new ConfigException("hostfwd", "'" + spec + "': '" + path + "' is not a path");
+        }
+    }
+
     /**
      * Splits at colons outside brackets into exactly {@code parts} pieces (an IPv6
      * address keeps its colons inside {@code [...]}), or null.
@@ -112,13 +175,8 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         if (text.isEmpty()) {
             return null;
         }
-        boolean bracketed = text.startsWith("[") && text.endsWith("]");
         try {
-            IpAddress a = IpAddress.parse(text);
-            if (a.isIpv6() != bracketed) {
-                throw new IllegalArgumentException();
-            }
-            return a;
+            return IpAddress.parseInRule(text);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("hostfwd", "'" + spec + "': '" + text + "' is not an address (an IPv4 address "
                     + "a.b.c.d or an IPv6 address in brackets, e.g. [::1]; form " + FORM + ")");
@@ -144,8 +202,17 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
     /** QEMU's form, with addresses spelled out where set (IPv6 in brackets). */
     @Override
     public String toString() {
+        String guest = "-" + (guestAddress == null ? "" : guestAddress.toUriString()) + ":" + guestPort;
+        if (hostPath != null) {
+            return "unix:" + hostPath + guest;
+        }
         return protocol.name().toLowerCase(Locale.ROOT) + ":" + (hostAddress == null ? "" : hostAddress.toUriString())
-                + ":" + hostPort + "-" + (guestAddress == null ? "" : guestAddress.toUriString()) + ":" + guestPort;
+                + ":" + hostPort + guest;
+    }
+
+    /** How messages and listings name the host end: {@code unix:PATH}, or {@code ADDRESS:PORT} ({@code *} for all addresses). */
+    public String hostEnd(int boundPort) {
+        return hostPath != null ? "unix:" + hostPath : HostForwards.hostText(hostAddress) + ":" + boundPort;
     }
 
     /**
@@ -153,7 +220,12 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
      * address (null for all addresses) and the configured or the {@code boundPort}.
      */
     public boolean listensOn(IpAddress address, int port, int boundPort) {
-        return java.util.Objects.equals(hostAddress, address) && (hostPort == port || boundPort == port);
+        return hostPath == null && java.util.Objects.equals(hostAddress, address) && (hostPort == port || boundPort == port);
+    }
+
+    /** True if this forward listens on the unix socket at {@code path}. */
+    public boolean listensOn(Path path) {
+        return hostPath != null && hostPath.equals(path);
     }
 
     /**
@@ -185,7 +257,7 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         return guestAddress;
     }
 
-    /** Where the host socket listens: the host address (all addresses of both families for none) and port. */
+    /** Where a TCP or UDP forward's socket listens: the host address (all addresses of both families for none) and port. */
     public InetSocketAddress listenAddress() {
         return hostAddress == null ? new InetSocketAddress(hostPort)
                 : new InetSocketAddress(hostAddress.toInetAddress(), hostPort);

@@ -4,6 +4,7 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.IpAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -27,9 +28,14 @@ public final class HostForwards {
      * A forward that is listening.
      *
      * @param rule      the forward as given
-     * @param listening where it listens (the bound port for host port 0)
+     * @param listening where it listens (the bound port for host port 0); null for a unix
+     *                  socket, whose path is the rule's
      */
     public record Active(HostForward rule, InetSocketAddress listening) {
+        /** How listings name where it listens: {@code unix:PATH}, or {@code ADDRESS:PORT} with the bound port. */
+        public String hostEnd() {
+            return rule.hostEnd(listening == null ? rule.hostPort() : listening.getPort());
+        }
     }
 
     private final NetworkConfig net;
@@ -51,7 +57,7 @@ public final class HostForwards {
     /**
      * Starts listening for {@code forward}. Call on the event loop.
      *
-     * @return where it listens (with the port the system chose for host port 0)
+     * @return where it listens (with the port the system chose for host port 0; null for a unix socket)
      * @throws ConfigException naming {@code hostfwd}: a guest address outside the
      *         network, a host address and port forwarded already, or a failed bind
      * @throws IllegalStateException if nobody serves the forward's protocol (the NAT is
@@ -65,11 +71,13 @@ public final class HostForwards {
         forward.guestAddressIn(net);
         for (Map.Entry<HostForward, ForwardListener> e : listeners.entrySet()) {
             HostForward f = e.getKey();
-            if (forward.hostPort() != 0 && f.protocol() == forward.protocol()
-                    && f.listensOn(forward.hostAddress(), forward.hostPort(), e.getValue().boundAddress().getPort())) {
-                throw new ConfigException("hostfwd", "'" + forward + "': " + forward.protocol().name()
-                        .toLowerCase(Locale.ROOT) + " " + hostText(forward.hostAddress()) + ":" + forward.hostPort()
-                        + " is forwarded already");
+            boolean taken = forward.hostPath() != null ? f.listensOn(forward.hostPath())
+                    : forward.hostPort() != 0 && f.protocol() == forward.protocol()
+                    && f.listensOn(forward.hostAddress(), forward.hostPort(), boundPort(e.getValue()));
+            if (taken) {
+                throw new ConfigException("hostfwd", "'" + forward + "': " + (forward.hostPath() != null
+                        ? forward.hostEnd(0) : forward.protocol().name().toLowerCase(Locale.ROOT) + " "
+                        + forward.hostEnd(forward.hostPort())) + " is forwarded already");
             }
         }
         ForwardListener l = factory.listen(forward);
@@ -88,7 +96,7 @@ public final class HostForwards {
         for (Iterator<Map.Entry<HostForward, ForwardListener>> it = listeners.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<HostForward, ForwardListener> e = it.next();
             HostForward f = e.getKey();
-            if (f.protocol() == protocol && f.listensOn(hostAddress, hostPort, e.getValue().boundAddress().getPort())) {
+            if (f.protocol() == protocol && f.listensOn(hostAddress, hostPort, boundPort(e.getValue()))) {
                 it.remove();
                 e.getValue().close();
                 publish();
@@ -96,6 +104,30 @@ public final class HostForwards {
             }
         }
         return false;
+    }
+
+    /**
+     * Stops the forward listening on the unix socket at {@code path} (beyond QEMU, whose
+     * {@code hostfwd_remove} cannot). Call on the event loop.
+     *
+     * @return false if there is no such forward
+     */
+    public boolean removeUnix(Path path) {
+        for (Iterator<Map.Entry<HostForward, ForwardListener>> it = listeners.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<HostForward, ForwardListener> e = it.next();
+            if (e.getKey().listensOn(path)) {
+                it.remove();
+                e.getValue().close();
+                publish();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int boundPort(ForwardListener l) {
+        InetSocketAddress a = l.boundAddress();
+        return a == null ? 0 : a.getPort();
     }
 
     /** The forwards listening, in the order added. Safe from any thread. */

@@ -1,6 +1,6 @@
 package dev.jslirp.nat.tcp;
 
-import java.net.InetSocketAddress;
+import dev.jslirp.nat.HostTarget;
 
 /** Opens host connections for guest flows: Netty channels in production, fakes in tests. */
 interface HostConnector {
@@ -10,5 +10,5 @@ interface HostConnector {
      * outcome through {@link HostHalf#onConnected} or {@link HostHalf#onConnectFailed}
      * (possibly before this returns).
      */
-    void connect(TcpFlow flow, InetSocketAddress target);
+    void connect(TcpFlow flow, HostTarget target);
 }

@@ -254,6 +254,19 @@ final class HostHalf implements SegmentAssembler.Sink {
         flow.hostError(cause, now);
     }
 
+    /**
+     * The socket closed right after the host's EOF (a transport that cannot half-close,
+     * see {@link NettyHostSocket#channelInactive}): not a reset; the guest's FIN is on
+     * its way.
+     */
+    void onClosedAfterEof(long now) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        flow.hostClosed(false, now);
+    }
+
     /** The socket closed; unasked, that is a reset for the guest. */
     void onClosed(long now) {
         if (closed) {

@@ -15,8 +15,12 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
+import java.net.SocketAddress;
 
 /**
  * A flow's host socket: one Netty channel on the guest's event loop, the only handler
@@ -47,23 +51,32 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
     private final GuestContext ctx;
     private Channel channel;
     private boolean readPending;
+    /** Aborted before a launched channel came: close it when it does. */
+    private boolean abandoned;
+    /** The channel reported an error (a close after one is a reset). */
+    private boolean errorSeen;
 
     NettyHostSocket(TcpFlow flow, GuestContext ctx) {
         this.flow = flow;
         this.ctx = ctx;
     }
 
-    /** Options every accepted host channel of a flow gets (connected ones get the same from the connector's template). */
+    /**
+     * Options every accepted (or launched) host channel of a flow gets; connected ones get
+     * the same from the connector's templates. TCP_NODELAY where the channel is TCP.
+     */
     static void configure(Channel ch, int bufferBytes, ByteBufAllocator alloc) {
         ch.config().setAllocator(alloc);
         ch.config().setAutoRead(false);
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+        if (ch instanceof SocketChannel) {
+            ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+        }
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(bufferBytes / 4, bufferBytes / 2));
     }
 
     /** Connects to {@code target} with a channel from {@code template}; the outcome goes to the flow. */
-    void connect(Bootstrap template, InetSocketAddress target) {
+    void connect(Bootstrap template, SocketAddress target) {
         ChannelFuture f = template.clone()
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new HostReadAllocator(flow))
                 .handler(this)
@@ -77,6 +90,34 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
                 flow.host.onConnectFailed(done.cause(), now);
             }
         });
+    }
+
+    /**
+     * Takes over the channel a command launcher is starting (see
+     * {@link dev.jslirp.nat.guestfwd.CommandLauncher#launch}); its start is the connect.
+     * A flow that ended meanwhile closes the channel as soon as it comes, which ends the
+     * process.
+     */
+    void launched(Future<Channel> started) {
+        started.addListener((GenericFutureListener<Future<Channel>>) done -> {
+            long now = ctx.nanoTime();
+            if (!done.isSuccess()) {
+                flow.host.onConnectFailed(done.cause(), now);
+                return;
+            }
+            Channel ch = done.getNow();
+            if (abandoned) {
+                ch.close();
+                return;
+            }
+            adopt(ch, flow.stack.bufferBytes);
+            flow.host.onConnected(now);
+        });
+    }
+
+    /** Fails the connect on a later turn of the loop, as a failed connect reports. */
+    void failLater(Throwable cause) {
+        ctx.eventLoop().execute(() -> flow.host.onConnectFailed(cause, ctx.nanoTime()));
     }
 
     /** Takes over a channel accepted on a forwarded port. */
@@ -104,13 +145,16 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
 
     @Override
     public long pendingBytes() {
+        if (channel == null) {
+            return 0;
+        }
         ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
         return out == null ? 0 : out.totalPendingWriteBytes();
     }
 
     @Override
     public void read() {
-        if (!readPending && channel.isActive()) {
+        if (!readPending && channel != null && channel.isActive()) {
             readPending = true;
             channel.read();
         }
@@ -128,6 +172,10 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
 
     @Override
     public void abort() {
+        if (channel == null) {
+            abandoned = true;
+            return;
+        }
         if (channel.isOpen()) {
             try {
                 channel.config().setOption(ChannelOption.SO_LINGER, 0);
@@ -168,11 +216,23 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
 
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        errorSeen = true;
         flow.host.onError(cause, ctx.nanoTime());
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext c) {
-        flow.host.onClosed(ctx.nanoTime());
+        long now = ctx.nanoTime();
+        if (c.channel() instanceof NioDomainSocketChannel && !errorSeen) {
+            // Netty's NIO byte channels honour ALLOW_HALF_CLOSURE only for a
+            // SocketChannelConfig (AbstractNioByteChannel.isAllowHalfClosure, 4.2), which a
+            // unix socket's config is not: the peer's EOF closes the channel. A close without
+            // an error before it is that EOF, not a reset: the guest gets a FIN after the
+            // data, and what it sends afterwards finds the socket closed (then a RST).
+            flow.host.onEof(now);
+            flow.host.onClosedAfterEof(now);
+            return;
+        }
+        flow.host.onClosed(now);
     }
 }

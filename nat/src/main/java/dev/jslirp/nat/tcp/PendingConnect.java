@@ -12,7 +12,7 @@ import java.net.InetSocketAddress;
  * must be the SYN's). Held from the SYN until the connect's outcome.
  */
 final class PendingConnect {
-    /** Where the host connect goes. */
+    /** Where the host connect goes if it is a TCP address, else null. */
     final InetSocketAddress target;
     /** The guest's SYN, for an ICMP error. */
     final PacketQuote syn = new PacketQuote();

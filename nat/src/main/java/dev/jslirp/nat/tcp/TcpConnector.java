@@ -6,15 +6,16 @@ import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.nat.HostErrors;
+import dev.jslirp.nat.HostTarget;
 import io.netty.channel.ConnectTimeoutException;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 
 /**
- * The handshakes: a guest SYN becomes a host connect, and only the connect's outcome
- * answers the guest (SYN-ACK on success, RST when refused or timed out, ICMP unreachable
- * when the host found no way there), so the guest sees the host's real answer, as with a
- * direct connection; and a port forward's host
+ * The handshakes: a guest SYN becomes a host connect (to the {@link HostTarget} the address
+ * rules give: a TCP address, a guest forward's unix socket or command), and only the
+ * connect's outcome answers the guest (SYN-ACK on success, RST when refused or timed out,
+ * ICMP unreachable when the host found no way there), so the guest sees the host's real
+ * answer, as with a direct connection; and a port forward's host
  * client becomes a SYN to the guest. Like gVisor's {@code tcp.Forwarder}, the number
  * of handshakes in progress is capped ({@code maxHalfOpen}).
  *
@@ -40,9 +41,12 @@ import java.net.InetSocketAddress;
  *   <li>The SYN-ACK is retransmitted on the RTO ({@value #MAX_SYN_ACK_RETRIES} times,
  *       Linux's tcp_synack_retries), a forward's SYN {@value #MAX_SYN_RETRIES} times
  *       (tcp_syn_retries); then the connection is given up.</li>
- *   <li>A forward's connection comes from the gateway address and a port from the
- *       dynamic range (RFC 6335 section 6: 49152-65535) not used by another flow to the
- *       same guest endpoint.</li>
+ *   <li>A forward's connection comes from the host client's own address and port
+ *       where {@link dev.jslirp.nat.HostAddressMapper#forwardSource} allows it and no
+ *       other flow to the same guest endpoint uses that address and port (a tuple is one
+ *       connection to the guest, whichever side opened it); else from the gateway address
+ *       and a port from the dynamic range (RFC 6335 section 6: 49152-65535) not used by
+ *       another flow to the same guest endpoint.</li>
  * </ul>
  */
 final class TcpConnector {
@@ -85,7 +89,7 @@ final class TcpConnector {
             return;
         }
         IpAddress dst = p.destination();
-        InetSocketAddress target = stack.mapper.hostTarget(GuestPacket.PROTO_TCP, dst, t.destinationPort());
+        HostTarget target = stack.mapper.tcpTarget(dst, t.destinationPort());
         if (target == null) {
             stack.counters.increment(TcpCounter.REFUSED_BY_RULES);
             stack.writer.replyRst(p);
@@ -97,7 +101,8 @@ final class TcpConnector {
         f.rcv.init(t.seq());
         f.snd.init(stack.newIss());
         f.schedule.stateDeadline = now + stack.connectTimeout;
-        f.pendingConnect = new PendingConnect(target, p);
+        // Only a TCP address can be unreachable in ICMP's sense; unix sockets and commands fail otherwise.
+        f.pendingConnect = new PendingConnect(target instanceof HostTarget.Inet i ? i.address() : null, p);
         stack.add(f);
         stack.counters.increment(TcpCounter.CONNECTS);
         stack.hosts.connect(f, target);
@@ -140,7 +145,8 @@ final class TcpConnector {
     void hostConnectFailed(TcpFlow f, Throwable cause, long now) {
         PendingConnect pending = f.pendingConnect;
         f.pendingConnect = null;
-        IcmpError error = pending == null ? null : HostErrors.unreachable(cause, pending.target);
+        IcmpError error = pending == null || pending.target == null ? null
+                : HostErrors.unreachable(cause, pending.target);
         if (error == IcmpError.NET_UNREACHABLE || error == IcmpError.HOST_UNREACHABLE
                 || error == IcmpError.ADMIN_PROHIBITED) {
             stack.counters.increment(error == IcmpError.NET_UNREACHABLE
@@ -187,18 +193,28 @@ final class TcpConnector {
 
     /**
      * Creates the flow for a host client accepted on a forwarded port, towards
-     * {@code guest:guestPort}, appearing to come from {@code from} (the gateway of the
-     * guest's family). The caller attaches the host socket, then calls
+     * {@code guest:guestPort}, appearing to come from {@code client:clientPort} (the
+     * client's own address, see {@link dev.jslirp.nat.HostAddressMapper#forwardSource})
+     * if that tuple is free, else from the gateway of the guest's family and a port of
+     * the dynamic range. The caller attaches the host socket, then calls
      * {@link #sendForwardSyn}.
      *
+     * @param client the client's address as the guest may see it, or null for the gateway
      * @return the flow, or null if a bound (half-open, flows, free ports) refuses it
      */
-    TcpFlow openToGuest(IpAddress guest, int guestPort, IpAddress from, long now) {
+    TcpFlow openToGuest(IpAddress guest, int guestPort, IpAddress client, int clientPort, long now) {
         if (stack.halfOpen() >= stack.config.maxHalfOpen()
                 || (stack.table.isFull() && !stack.recycleTimeWait(now))) {
             stack.counters.increment(TcpCounter.FORWARD_LIMIT);
             return null;
         }
+        if (client != null) {
+            if (stack.table.get(guest.hi(), guest.lo(), guestPort, client.hi(), client.lo(), clientPort) == null) {
+                return newForwardFlow(guest, guestPort, client, clientPort, now);
+            }
+            stack.counters.increment(TcpCounter.FORWARD_CLIENT_TUPLE_BUSY);
+        }
+        IpAddress from = stack.ctx.config().hostAddress(guest.isIpv6());
         int port = -1;
         for (int i = 0; i < DYNAMIC_PORTS; i++) {
             int candidate = FIRST_DYNAMIC_PORT + nextForwardPort;
@@ -212,7 +228,11 @@ final class TcpConnector {
             stack.counters.increment(TcpCounter.FORWARD_LIMIT);
             return null;
         }
-        TcpFlow f = new TcpFlow(stack, guest, guestPort, from, port, true, TcpState.SYN_SENT, now);
+        return newForwardFlow(guest, guestPort, from, port, now);
+    }
+
+    private TcpFlow newForwardFlow(IpAddress guest, int guestPort, IpAddress from, int fromPort, long now) {
+        TcpFlow f = new TcpFlow(stack, guest, guestPort, from, fromPort, true, TcpState.SYN_SENT, now);
         f.snd.init(stack.newIss());
         stack.add(f);
         stack.counters.increment(TcpCounter.FORWARD_ACCEPTED);

@@ -106,6 +106,11 @@ public enum TcpCounter {
     FORWARD_TIMEOUT,
     /** Forwarded connections closed because no gateway port or flow slot was free. */
     FORWARD_LIMIT,
+    /**
+     * Forwarded connections shown to the guest from the gateway because another flow to
+     * the same guest endpoint already used the client's own address and port.
+     */
+    FORWARD_CLIENT_TUPLE_BUSY,
     /** Flows aborted because the guest went away or the network stopped. */
     ABORTED_DETACH,
 }

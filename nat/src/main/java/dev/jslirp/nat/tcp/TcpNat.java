@@ -9,6 +9,7 @@ import dev.jslirp.core.wire.TcpPacket;
 import dev.jslirp.nat.HostAddressMapper;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatConnection;
+import dev.jslirp.nat.guestfwd.CommandLauncher;
 import dev.jslirp.nat.hostfwd.ForwardListener;
 import dev.jslirp.nat.hostfwd.ForwardListenerFactory;
 import dev.jslirp.nat.hostfwd.HostForward;
@@ -77,12 +78,21 @@ public final class TcpNat implements ForwardListenerFactory {
         this.connectorOverride = hosts;
     }
 
-    /** Starts the TCP NAT; called on the event loop. Forwards are opened through {@link #listen}. */
+    /** Starts the TCP NAT without {@code cmd:} guest forwards; see {@link #start(GuestContext, HostAddressMapper, CommandLauncher)}. */
     public void start(GuestContext context, HostAddressMapper mapper) {
+        start(context, mapper, null);
+    }
+
+    /**
+     * Starts the TCP NAT; called on the event loop. Forwards are opened through
+     * {@link #listen}; {@code launcher} runs the commands of {@code cmd:} guest forwards
+     * (null: none here).
+     */
+    public void start(GuestContext context, HostAddressMapper mapper, CommandLauncher launcher) {
         this.ctx = context;
         this.delayedAcks = new DelayedAcks(context.eventLoop(), context::nanoTime);
         HostConnector hosts = connectorOverride != null ? connectorOverride
-                : new NettyHostConnector(context, config);
+                : new NettyHostConnector(context, config, launcher);
         this.stack = new TcpStack(context, config, mapper, hosts, scheduler);
     }
 
@@ -165,8 +175,8 @@ public final class TcpNat implements ForwardListenerFactory {
     // ---------------------------------------------------------------- port forwards
 
     /**
-     * Binds the listener of a TCP forward (see {@link HostForwards}, which checks the rule
-     * first). Call on the event loop.
+     * Binds the listener of a TCP forward, or of a unix socket forward (see
+     * {@link HostForwards}, which checks the rule first). Call on the event loop.
      *
      * @throws ConfigException naming {@code hostfwd} if it cannot listen
      */
@@ -175,8 +185,8 @@ public final class TcpNat implements ForwardListenerFactory {
         if (stack == null || stopped) {
             throw new IllegalStateException("TCP NAT not running");
         }
-        if (forward.protocol() != HostForward.Protocol.TCP) {
-            throw new IllegalArgumentException("not a TCP forward: " + forward);
+        if (forward.protocol() == HostForward.Protocol.UDP) {
+            throw new IllegalArgumentException("not a TCP or unix forward: " + forward);
         }
         TcpForwardListener l = new TcpForwardListener(forward, stack);
         l.bind();

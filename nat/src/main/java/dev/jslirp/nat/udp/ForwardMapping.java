@@ -6,9 +6,10 @@ import java.net.InetSocketAddress;
 
 /**
  * One host peer of a UDP port forward, as the guest sees it: datagrams from the peer
- * reach the guest's forwarded port from the gateway address and a port of the gateway
- * given to this peer alone, and what the guest sends back to that port leaves through
- * the forward's listening socket to the peer.
+ * reach the guest's forwarded port from the peer's own address and port, or from the
+ * gateway address and a port of the gateway given to this peer alone (see
+ * {@link UdpNat}), and what the guest sends back there leaves through the forward's
+ * listening socket to the peer.
  */
 final class ForwardMapping extends UdpFlow {
     private final UdpNat nat;
@@ -17,14 +18,14 @@ final class ForwardMapping extends UdpFlow {
     private final Object peerKey;
 
     /**
-     * @param gateway     the gateway address the peer appears as
-     * @param gatewayPort the port of the gateway given to this peer
+     * @param from        the address the peer appears as: its own, or the gateway
+     * @param fromPort    the port the peer appears as: its own, or one of the gateway's
      * @param peer        the peer's address, as the host socket reported it
      * @param peerKey     the peer's key in {@code forwarder}'s map
      */
-    ForwardMapping(UdpNat nat, UdpForwardListener forwarder, IpAddress gateway, int gatewayPort, InetSocketAddress peer,
+    ForwardMapping(UdpNat nat, UdpForwardListener forwarder, IpAddress from, int fromPort, InetSocketAddress peer,
                    Object peerKey) {
-        super(forwarder.guest(), forwarder.guestPort(), gateway, gatewayPort);
+        super(forwarder.guest(), forwarder.guestPort(), from, fromPort);
         this.nat = nat;
         this.forwarder = forwarder;
         this.peer = peer;

@@ -104,6 +104,11 @@ public enum UdpCounter {
     FORWARD_MAPPINGS_EVICTED,
     /** Datagrams from a host peer dropped: no free port on the gateway for its mapping. */
     FORWARD_NO_PORT,
+    /**
+     * Host peers shown to the guest from the gateway because a flow of the guest endpoint
+     * already used the peer's own address and port.
+     */
+    FORWARD_PEER_TUPLE_BUSY,
     /** Datagrams from a host peer that is not IPv4 (the guest network is IPv4 only): dropped. */
     FORWARD_PEER_NOT_IPV4,
 }

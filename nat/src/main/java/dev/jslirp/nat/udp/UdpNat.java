@@ -94,9 +94,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Port forwards.</b> Each UDP forward listens on its host address and port
  * ({@link UdpForwardListener}). Each host peer gets a {@link ForwardMapping}: its datagrams
- * reach the guest's port from the gateway address and a gateway port of its own (the
- * peer's port if free), and the guest's replies to that port leave through the
- * listening socket to the peer. Mappings share the flow table, so a reply is found like
+ * reach the guest's port from the peer's own address and port (as libslirp; loopback
+ * peers and the others {@link HostAddressMapper#forwardSource} names come from the
+ * gateway address and a gateway port of their own, the peer's port if free), and the
+ * guest's replies to that address and port leave through the listening socket to the
+ * peer. Mappings share the flow table, so a reply is found like
  * any flow (also under {@code restrict=on}, where only forwards work), and are bounded
  * and expired like flows, with a bound of their own. A listening socket is not
  * connected and so reads without headroom (see {@link UdpRelay}): datagrams from peers
@@ -454,15 +456,29 @@ public final class UdpNat implements ForwardListenerFactory {
         relay.toGuest(m, packet.content());
     }
 
+    /**
+     * The mapping of a new host peer: from the peer's own address and port where the
+     * address rules allow ({@link HostAddressMapper#forwardSource}) and no flow of the
+     * guest endpoint uses that tuple yet (a flow the guest opened to that very address
+     * and port keeps it), else from the gateway.
+     */
     private ForwardMapping openMapping(UdpForwardListener fw, InetSocketAddress peer) {
-        IpAddress gateway = net.hostAddress(fw.guest().isIpv6());
-        int port = freeGatewayPort(fw, gateway, peer.getPort());
+        IpAddress from = mapper.forwardSource(peer, fw.guest().isIpv6());
+        int port = peer.getPort();
+        if (from != null && !flows.isFree(fw.guest(), fw.guestPort(), from, port)) {
+            counters.increment(UdpCounter.FORWARD_PEER_TUPLE_BUSY);
+            from = null;
+        }
+        if (from == null) {
+            from = net.hostAddress(fw.guest().isIpv6());
+            port = freeGatewayPort(fw, from, peer.getPort());
+        }
         if (port < 0) {
             counters.increment(UdpCounter.FORWARD_NO_PORT);
             return null;
         }
         Object key = UdpForwardListener.peerKey(peer);
-        ForwardMapping m = new ForwardMapping(this, fw, gateway, port, peer, key);
+        ForwardMapping m = new ForwardMapping(this, fw, from, port, peer, key);
         flows.addMapping(m, ctx.nanoTime());
         fw.remember(key, m);
         return m;

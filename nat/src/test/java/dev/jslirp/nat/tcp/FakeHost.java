@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
+import dev.jslirp.nat.HostTarget;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ final class FakeHost implements HostConnector {
     }
 
     @Override
-    public void connect(TcpFlow flow, InetSocketAddress target) {
+    public void connect(TcpFlow flow, HostTarget target) {
         Socket s = new Socket(flow, target);
         flow.host.attach(s);
         sockets.add(s);
@@ -39,7 +39,8 @@ final class FakeHost implements HostConnector {
     /** One fake host connection. */
     final class Socket implements HostSocket {
         final TcpFlow flow;
-        final InetSocketAddress target;
+        /** Where the flow connected (null for a port forward's accepted client). */
+        final HostTarget target;
         /** Written by the flow, not yet "taken by the kernel". */
         final ArrayDeque<ByteBuf> unflushed = new ArrayDeque<>();
         final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
@@ -61,7 +62,7 @@ final class FakeHost implements HostConnector {
         /** Bytes in unflushed and pending (kept as a count: pendingBytes is on the hot path). */
         private long pendingCount;
 
-        Socket(TcpFlow flow, InetSocketAddress target) {
+        Socket(TcpFlow flow, HostTarget target) {
             this.flow = flow;
             this.target = target;
         }

@@ -63,6 +63,11 @@ final class LoopbackRig implements AutoCloseable {
         return onLoop(() -> service.forwards.remove(dev.jslirp.nat.hostfwd.HostForward.Protocol.TCP, address, port));
     }
 
+    /** Removes the unix socket forward on {@code path}; call through {@link #onLoop}. */
+    boolean removeUnixForward(java.nio.file.Path path) {
+        return service.forwards.removeUnix(path);
+    }
+
     /** The forwards listening. */
     java.util.List<dev.jslirp.nat.hostfwd.HostForwards.Active> forwards() {
         return service.forwards.list();

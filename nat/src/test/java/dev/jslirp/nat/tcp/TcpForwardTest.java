@@ -207,8 +207,7 @@ class TcpForwardTest {
             r.g.onLoop(() -> {
                 TcpStack stack = r.nat.stackForTests();
                 long now = stack.ctx.nanoTime();
-                TcpFlow f = stack.connector.openToGuest(IpAddress.ipv4(GuestFrames.GUEST_IP), 22,
-                        stack.ctx.config().hostAddress(), now);
+                TcpFlow f = stack.connector.openToGuest(IpAddress.ipv4(GuestFrames.GUEST_IP), 22, null, 0, now);
                 socket[0] = r.host.new Socket(f, null);
                 r.host.sockets.add(socket[0]);
                 f.host.attach(socket[0]);

@@ -24,6 +24,7 @@ final class TcpOnlyService implements GuestService {
         tcp.start(context, new HostAddressMapper(context));
         forwards = new HostForwards(context.config());
         forwards.serve(HostForward.Protocol.TCP, tcp);
+        forwards.serve(HostForward.Protocol.UNIX, tcp);
         try {
             for (HostForward f : tcp.config().forwards()) {
                 forwards.add(f);

@@ -82,12 +82,12 @@ public final class HostSide {
         });
     }
 
-    /** A TCP client socket connected to 127.0.0.1:{@code port} here (a forwarded port, say). */
-    public Socket connectLoopback(int port, int timeoutMillis) {
+    /** A TCP client socket connected from here to {@code address:port} (a forwarded port, say). */
+    public Socket connect(InetAddress address, int port, int timeoutMillis) {
         return call(() -> {
             Socket s = new Socket();
             try {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), timeoutMillis);
+                s.connect(new InetSocketAddress(address, port), timeoutMillis);
                 return s;
             } catch (IOException e) {
                 s.close();
@@ -96,9 +96,9 @@ public final class HostSide {
         });
     }
 
-    /** An unconnected UDP socket on 127.0.0.1 here. */
-    public DatagramSocket loopbackUdpSocket() {
-        return call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+    /** An unconnected UDP socket here, bound to {@code address} (null: all addresses). */
+    public DatagramSocket udpSocket(InetAddress address) {
+        return call(() -> new DatagramSocket(new InetSocketAddress(address, 0)));
     }
 
     @Override

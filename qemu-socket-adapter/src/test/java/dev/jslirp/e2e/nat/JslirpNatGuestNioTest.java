@@ -1,12 +1,21 @@
 package dev.jslirp.e2e.nat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jslirp.JslirpNetwork;
+import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.nat.NatConfig;
 import dev.jslirp.transport.IoTransport;
+import io.netty.channel.EventLoopGroup;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@link JslirpNatGuestTest} once more on the JDK's NIO instead of native epoll, as jslirp
  * runs where epoll is absent (macOS, Windows): the guest's stream socket (unix), the NAT's
- * host sockets and the event loop all on NIO, with the same checks.
+ * host sockets and the event loop all on NIO, with the same checks, but for guest forwards
+ * to a command, which need epoll and refuse to start here, and for what needs the kernel's
+ * ICMP and TTL options (ping to other hosts, traceroute past the gateway).
  */
 class JslirpNatGuestNioTest extends JslirpNatGuestTest {
     @Override
@@ -27,5 +36,23 @@ class JslirpNatGuestNioTest extends JslirpNatGuestTest {
     @Override
     boolean expectedPingToOtherHostsAnswered() {
         return false;
+    }
+    @Override
+    boolean runsCommands() {
+        return false;
+    }
+
+    @Override
+    void commandForwardIsRefused() {
+        EventLoopGroup group = IoTransport.NIO.newEventLoopGroup(1);
+        try {
+            assertThatThrownBy(() -> JslirpNetwork.builder()
+                    .nat(NatConfig.builder().addGuestForward(COMMAND_FORWARD).build())
+                    .eventLoop(group.next(), IoTransport.NIO.hostChannels()).build().close())
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("guestfwd").hasMessageContaining("epoll");
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }

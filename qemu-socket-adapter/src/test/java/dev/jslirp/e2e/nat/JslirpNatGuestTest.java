@@ -133,6 +133,12 @@ class JslirpNatGuestTest extends NatGuestComparison {
      * dynamic range (RFC 6335: 49152-65535), not the host client's port, which another flow
      * to the same guest endpoint may already use.
      */
+    /** Every guest connection gets a host connection of its own, which the host ends after the guest's FIN. */
+    @Override
+    boolean expectedGuestForwardEndsWithTheHostsConnection() {
+        return true;
+    }
+
     @Override
     boolean expectedForwardKeepsClientPort() {
         return false;

@@ -80,6 +80,11 @@ abstract class NatGuestComparison {
     /** An address on the peer host's link that nobody has: ARP goes unanswered. */
     static final String ABSENT_NEIGHBOUR = "198.51.100.77";
     static final int GUEST_ADDRESS = Ipv4Address.parse("10.0.2.15");
+    /** The main network's guest forwards: to the host's {@link ShoutServer}, and to a command. */
+    static final String GUESTFWD_TCP = "10.0.2.100";
+    static final String GUESTFWD_CMD = "10.0.2.101";
+    static final int GUESTFWD_PORT = 1234;
+    static final String COMMAND_FORWARD = "tcp:" + GUESTFWD_CMD + ":" + GUESTFWD_PORT + "-cmd:tr a-z A-Z";
     /** Connections in a row, and at once. */
     static final int IN_A_ROW = 50;
     static final int AT_ONCE = 20;
@@ -94,6 +99,7 @@ abstract class NatGuestComparison {
     UdpEchoServer udpEcho;
     NewPortTftpServer tftp;
     BannerServer banner;
+    ShoutServer shout;
     int closedPort;
     PeerHost peer;
     QemuGuest guest;
@@ -109,6 +115,12 @@ abstract class NatGuestComparison {
     int fwdHttp;
     int fwdSha;
     int fwdUdp;
+    /**
+     * The main network's forwards on the host side's address on the peer's link, for clients on
+     * "another machine" (the peer host): TCP to the sha256sum server, UDP to the second echo.
+     */
+    int peerFwdSha;
+    int peerFwdUdp;
     /** The restricted network's forwards. */
     int restrictedFwdHttp;
     int restrictedFwdUdp;
@@ -173,6 +185,18 @@ abstract class NatGuestComparison {
     /** The hops {@code traceroute} to the peer host shows, one address or {@code *} each, up to three. */
     abstract List<String> expectedTracerouteHops();
 
+    /** False where the backend cannot run {@code guestfwd=...-cmd:} (jslirp on NIO); the command forward is left out then. */
+    boolean runsCommands() {
+        return true;
+    }
+
+    /**
+     * True if a guest connection to a {@code guestfwd=...-tcp:} forward ends when the host
+     * service closes its end (a host connection of its own per guest connection); false if the
+     * forward is one character device for all, opened at start-up, that never ends.
+     */
+    abstract boolean expectedGuestForwardEndsWithTheHostsConnection();
+
     // ------------------------------------------------------------------ lifecycle
 
     @BeforeAll
@@ -186,6 +210,8 @@ abstract class NatGuestComparison {
         tftp = host.call(() -> NewPortTftpServer.on(new DatagramSocket(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), Blob.random(6, TFTP_BYTES)));
         banner = host.call(() -> BannerServer.on(loopbackServer()));
+        // Before QEMU starts: its guestfwd tcp: device connects at start-up.
+        shout = host.call(() -> ShoutServer.on(loopbackServer()));
         closedPort = host.freeLoopbackTcpPort();
         peer = PeerHost.create(host, 2, PEER_BLOB_BYTES);
         forwardClient = new ForwardClient(host);
@@ -193,12 +219,21 @@ abstract class NatGuestComparison {
         fwdHttp = host.freeLoopbackTcpPort();
         fwdSha = host.freeLoopbackTcpPort();
         fwdUdp = host.freeLoopbackUdpPort();
+        peerFwdSha = host.freeLoopbackTcpPort();
+        peerFwdUdp = host.freeLoopbackUdpPort();
         restrictedFwdHttp = host.freeLoopbackTcpPort();
         restrictedFwdUdp = host.freeLoopbackUdpPort();
         UserOptions main = UserOptions.DEFAULTS
                 .withHostForward("tcp:127.0.0.1:" + fwdHttp + "-:" + NatShell.GUEST_HTTP_PORT)
                 .withHostForward("tcp:127.0.0.1:" + fwdSha + "-:" + NatShell.GUEST_SHA_PORT)
-                .withHostForward("udp:127.0.0.1:" + fwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT);
+                .withHostForward("udp:127.0.0.1:" + fwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT)
+                .withHostForward("tcp:" + PeerHost.HOST_SIDE_ADDRESS + ":" + peerFwdSha + "-:" + NatShell.GUEST_SHA_PORT)
+                .withHostForward("udp:" + PeerHost.HOST_SIDE_ADDRESS + ":" + peerFwdUdp + "-:"
+                        + NatShell.GUEST_UDP_ECHO_PORT_2)
+                .withGuestForward("tcp:" + GUESTFWD_TCP + ":" + GUESTFWD_PORT + "-tcp:127.0.0.1:" + shout.port());
+        if (runsCommands()) {
+            main = main.withGuestForward(COMMAND_FORWARD);
+        }
         UserOptions restricted = UserOptions.DEFAULTS.restricted()
                 .withHostForward("tcp:127.0.0.1:" + restrictedFwdHttp + "-:" + NatShell.GUEST_HTTP_PORT)
                 .withHostForward("udp:127.0.0.1:" + restrictedFwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT);
@@ -238,7 +273,7 @@ abstract class NatGuestComparison {
             GuestNic.stop(guest);
         } finally {
             try {
-                for (TestServer s : new TestServer[] {http, sink, udpEcho, tftp, banner}) {
+                for (TestServer s : new TestServer[] {http, sink, udpEcho, tftp, banner, shout}) {
                     if (s != null) {
                         s.close();
                     }
@@ -441,24 +476,110 @@ abstract class NatGuestComparison {
     void tcpForwardCarriesAnUploadAnsweredAfterTheHostsFin() {
         mainUp();
         Blob data = Blob.random(3, 1 << 20);
-        List<String> seenByGuest = new ArrayList<>();
 
+        ForwardedUpload up = uploadToTheShaServer(forwardClient, fwdSha, data);
+
+        // sha256sum in the guest prints its sum once its stdin, the connection, reached the FIN.
+        assertThat(up.answer()).isEqualTo(data.sha256() + "  -\n");
+        Matcher peerOfGuest = Pattern.compile("(?:::ffff:)?10\\.0\\.2\\.15:" + NatShell.GUEST_SHA_PORT + " +(?:::ffff:)?10\\.0\\.2\\.2:(\\d+)")
+                .matcher(up.guestNetstat());
+        assertThat(peerOfGuest.find()).as("the guest sees the forwarded connection from 10.0.2.2: %s", up).isTrue();
+        assertThat(Integer.parseInt(peerOfGuest.group(1)) == up.clientPort()).as("%s", up)
+                .isEqualTo(expectedForwardKeepsClientPort());
+    }
+
+    @Test
+    void forwardedConnectionFromAnotherMachineComesFromThatMachinesAddress() throws Exception {
+        mainUp();
+        ForwardClient fromPeer = new ForwardClient(HostSide.namespace(peer.name()),
+                InetAddress.getByName(PeerHost.HOST_SIDE_ADDRESS));
+        Blob data = Blob.random(4, 256 << 10);
+
+        ForwardedUpload up = uploadToTheShaServer(fromPeer, peerFwdSha, data);
+
+        // The guest's answer went to the peer's own address, through its default route, and the
+        // network took it back to the peer's connection.
+        assertThat(up.answer()).isEqualTo(data.sha256() + "  -\n");
+        assertThat(up.guestNetstat()).as("the guest sees the peer's own address and port").containsPattern(
+                "(?:::ffff:)?10\\.0\\.2\\.15:" + NatShell.GUEST_SHA_PORT + " +(?:::ffff:)?"
+                        + PeerHost.ADDRESS.replace(".", "\\.") + ":" + up.clientPort() + " ");
+    }
+
+    /** What {@link #uploadToTheShaServer} saw: the server's answer, the guest's netstat while open, the client's port. */
+    record ForwardedUpload(String answer, String guestNetstat, int clientPort) {
+    }
+
+    /**
+     * Sends {@code data} through the TCP forward on {@code port} to the guest's sha256sum server,
+     * half-closes, and reads the answer; while the connection is open, the guest's netstat line
+     * of it.
+     */
+    ForwardedUpload uploadToTheShaServer(ForwardClient client, int port, Blob data) {
+        String[] seen = new String[1];
+        int[] clientPort = new int[1];
         // The host's connect completes in the kernel before the backend has even accepted, let
         // alone opened the guest's side: the guest looks until its side is established (5 s).
         String established = "netstat -tn | grep ':" + NatShell.GUEST_SHA_PORT + " .*ESTABLISHED'";
-        String answer = forwardClient.sendThenHalfClose(fwdSha, data.bytes(), clientPort -> seenByGuest.add(
-                guest.runOk("i=0; until " + established + " || [ $i -ge 50 ]; do sleep 0.1; i=$((i+1)); done; true")
-                        + " (host client port " + clientPort + ")"));
+        String answer = client.sendThenHalfClose(port, data.bytes(), p -> {
+            clientPort[0] = p;
+            seen[0] = guest.runOk("i=0; until " + established + " || [ $i -ge 50 ]; do sleep 0.1; i=$((i+1)); done; true");
+        });
+        return new ForwardedUpload(answer, seen[0], clientPort[0]);
+    }
 
-        // sha256sum in the guest prints its sum once its stdin, the connection, reached the FIN.
-        assertThat(answer).isEqualTo(data.sha256() + "  -\n");
-        Matcher peerOfGuest = Pattern.compile("(?:::ffff:)?10\\.0\\.2\\.15:" + NatShell.GUEST_SHA_PORT + " +(?:::ffff:)?10\\.0\\.2\\.2:(\\d+)")
-                .matcher(seenByGuest.get(0));
-        assertThat(peerOfGuest.find()).as("the guest sees the forwarded connection from 10.0.2.2: %s", seenByGuest)
-                .isTrue();
-        int clientPort = Integer.parseInt(seenByGuest.get(0).replaceAll("(?s).*host client port (\\d+)\\).*", "$1"));
-        assertThat(Integer.parseInt(peerOfGuest.group(1)) == clientPort).as("%s", seenByGuest)
-                .isEqualTo(expectedForwardKeepsClientPort());
+    @Test
+    void forwardedDatagramsFromAnotherMachineComeFromThatMachinesAddressAndTheRepliesReachIt() throws Exception {
+        mainUp();
+        ForwardClient fromPeer = new ForwardClient(HostSide.namespace(peer.name()),
+                InetAddress.getByName(PeerHost.HOST_SIDE_ADDRESS));
+        int logged = nat.udpEcho2Log().size();
+        Blob payload = Blob.random(5, 100);
+
+        byte[] reply = fromPeer.udpRoundTrip(peerFwdUdp, payload.bytes(), 3000);
+
+        List<String> log = nat.udpEcho2Log();
+        assertThat(reply).as("the guest's echo, back at the peer from the forwarded address (guest's log: %s)", log)
+                .isEqualTo(payload.bytes());
+        assertThat(log.subList(logged, log.size()))
+                .as("the guest's echo server saw the peer's own address")
+                .anyMatch(l -> l.matches("echo 100 " + PeerHost.ADDRESS.replace(".", "\\.") + ":\\d+"));
+    }
+
+    // ------------------------------------------------------------------ guest forwards
+
+    @Test
+    void guestForwardReachesAHostServiceAtAnAddressOfTheGuestsNetwork() {
+        mainUp();
+
+        NatShell.Timed t = nat.time("printf 'hello over guestfwd\\n' | timeout 8 nc " + GUESTFWD_TCP + " "
+                + GUESTFWD_PORT, GuestShell.NET_TIMEOUT);
+
+        assertThat(t.output()).as("%s", t).startsWith("HELLO OVER GUESTFWD\n");
+        // nc ends when the server closes after the guest's FIN; else timeout stops it.
+        assertThat(t.exitCode() == 0).as("the connection ended with the host's: %s", t)
+                .isEqualTo(expectedGuestForwardEndsWithTheHostsConnection());
+    }
+
+    @Test
+    void guestForwardToACommandRunsItForEachConnection() {
+        if (!runsCommands()) {
+            commandForwardIsRefused();
+            return;
+        }
+        mainUp();
+
+        String first = guest.runOk("printf 'first\\n' | nc -w 5 " + GUESTFWD_CMD + " " + GUESTFWD_PORT,
+                GuestShell.NET_TIMEOUT);
+        String second = guest.runOk("printf 'second\\n' | nc -w 5 " + GUESTFWD_CMD + " " + GUESTFWD_PORT,
+                GuestShell.NET_TIMEOUT);
+
+        assertThat(first).isEqualTo("FIRST\n");
+        assertThat(second).isEqualTo("SECOND\n");
+    }
+
+    /** Where commands cannot run: the command forward refuses the network's start, naming why. */
+    void commandForwardIsRefused() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " runs commands");
     }
 
     // ------------------------------------------------------------------ UDP

@@ -23,6 +23,11 @@ public final class NatShell {
     public static final int GUEST_SHA_PORT = 7777;
     /** The guest's UDP echo server (udptool echo) port. */
     public static final int GUEST_UDP_ECHO_PORT = 7000;
+    /**
+     * A second UDP echo server, for a forward of its own: libslirp sends a guest's datagram from
+     * a port two UDP forwards lead to through whichever of their sockets it finds first.
+     */
+    public static final int GUEST_UDP_ECHO_PORT_2 = 7001;
     /** The file the guest's HTTP server serves, under its document root. */
     public static final String GUEST_FILE = "/file";
     private static final Pattern SHA = Pattern.compile("(?m)^([0-9a-f]{64})\\b");
@@ -48,9 +53,10 @@ public final class NatShell {
                 + " && httpd -p " + GUEST_HTTP_PORT + " -h /tmp/www"
                 + " && { setsid nc -ll -p " + GUEST_SHA_PORT + " -e sha256sum > /dev/null 2>&1 & }"
                 + " && { setsid udptool echo " + GUEST_UDP_ECHO_PORT + " > /tmp/udp-echo.log 2>&1 & }"
+                + " && { setsid udptool echo " + GUEST_UDP_ECHO_PORT_2 + " > /tmp/udp-echo-2.log 2>&1 & }"
                 + " && sleep 0.2 && netstat -lnut", TRANSFER_TIMEOUT);
         for (String listening : List.of(":" + GUEST_HTTP_PORT + " ", ":" + GUEST_SHA_PORT + " ",
-                ":" + GUEST_UDP_ECHO_PORT + " ")) {
+                ":" + GUEST_UDP_ECHO_PORT + " ", ":" + GUEST_UDP_ECHO_PORT_2 + " ")) {
             if (!out.contains(listening)) {
                 throw new AssertionError("guest server on " + listening + " is not listening:\n" + out);
             }
@@ -137,7 +143,16 @@ public final class NatShell {
 
     /** The guest's UDP echo server's log: {@code echo SIZE ADDRESS:PORT} per datagram. */
     public List<String> udpEchoLog() {
-        String out = guest.runOk("cat /tmp/udp-echo.log");
+        return log("/tmp/udp-echo.log");
+    }
+
+    /** The second UDP echo server's log ({@link #GUEST_UDP_ECHO_PORT_2}). */
+    public List<String> udpEcho2Log() {
+        return log("/tmp/udp-echo-2.log");
+    }
+
+    private List<String> log(String file) {
+        String out = guest.runOk("cat " + file);
         return out.isBlank() ? List.of() : List.of(out.strip().split("\n"));
     }
 

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * one epoll event loop, the assembled network on it, and a {@link TapTransport} on
  * the same loop. Closing takes them down in reverse order.
  */
-final class JslirpOnTap implements AutoCloseable {
+public final class JslirpOnTap implements AutoCloseable {
     private final EventLoopGroup group = IoTransport.EPOLL.newEventLoopGroup(1);
     private JslirpNetwork network;
     private TapTransport transport;
@@ -25,13 +25,20 @@ final class JslirpOnTap implements AutoCloseable {
 
     /** Starts a network with the given configurations on a tap set up by {@code options}; nothing stays open on failure. */
     static JslirpOnTap start(NetworkConfig net, DnsConfig dns, NatConfig nat, TapOptions options) throws IOException {
+        return start(net, dns, nat, options, b -> { });
+    }
+
+    /** As {@link #start(NetworkConfig, DnsConfig, NatConfig, TapOptions)}, the network's builder adjusted by {@code more}. */
+    static JslirpOnTap start(NetworkConfig net, DnsConfig dns, NatConfig nat, TapOptions options,
+                             java.util.function.Consumer<JslirpNetwork.Builder> more) throws IOException {
         JslirpOnTap j = new JslirpOnTap();
         boolean started = false;
         try {
-            j.network = JslirpNetwork.builder()
+            JslirpNetwork.Builder b = JslirpNetwork.builder()
                     .network(net).dns(dns).nat(nat)
-                    .eventLoop(j.group.next(), IoTransport.EPOLL.hostChannels())
-                    .build();
+                    .eventLoop(j.group.next(), IoTransport.EPOLL.hostChannels());
+            more.accept(b);
+            j.network = b.build();
             TapTransport t = new TapTransport(j.network.guest(), options, LinkBuffers.DEFAULT);
             t.start();
             j.transport = t;
@@ -44,7 +51,7 @@ final class JslirpOnTap implements AutoCloseable {
         }
     }
 
-    JslirpNetwork network() {
+    public JslirpNetwork network() {
         return network;
     }
 

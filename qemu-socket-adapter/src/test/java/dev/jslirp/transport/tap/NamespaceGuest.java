@@ -17,7 +17,7 @@ import java.util.Map;
  * the tap tests. jslirp's DNS upstream is a local socket that never answers, so no
  * query leaves the machine. Closing stops jslirp and deletes the namespace.
  */
-final class NamespaceGuest implements AutoCloseable {
+public final class NamespaceGuest implements AutoCloseable {
     static final String IFNAME = "tap0";
 
     private final TestNamespace ns;
@@ -38,9 +38,16 @@ final class NamespaceGuest implements AutoCloseable {
      * upstreams replaced by the silent socket) and {@code nat}, and runs DHCP inside.
      * Fails unless root. On failure, nothing is left behind.
      */
-    static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
+    public static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
             throws Exception {
-        return start(test, workDir, net, dns, nat, false);
+        return start(test, workDir, net, dns, nat, b -> { });
+    }
+
+    /** As {@link #start(Class, Path, NetworkConfig, DnsConfig.Builder, NatConfig)}, the network's builder adjusted by {@code more}. */
+    public static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat,
+                                       java.util.function.Consumer<dev.jslirp.JslirpNetwork.Builder> more)
+            throws Exception {
+        return start(test, workDir, net, dns, nat, false, more);
     }
 
     /**
@@ -50,11 +57,13 @@ final class NamespaceGuest implements AutoCloseable {
      */
     static NamespaceGuest startStatic(Class<?> test, NetworkConfig net, DnsConfig.Builder dns, NatConfig nat)
             throws Exception {
-        return start(test, null, net, dns, nat, true);
+        return start(test, null, net, dns, nat, true, b -> { });
     }
 
     private static NamespaceGuest start(Class<?> test, Path workDir, NetworkConfig net, DnsConfig.Builder dns,
-                                        NatConfig nat, boolean staticAddresses) throws Exception {
+                                        NatConfig nat, boolean staticAddresses,
+                                        java.util.function.Consumer<dev.jslirp.JslirpNetwork.Builder> more)
+            throws Exception {
         TestNamespace.requireRoot(test);
         TestNamespace ns = TestNamespace.create();
         DatagramSocket silent = null;
@@ -64,7 +73,7 @@ final class NamespaceGuest implements AutoCloseable {
             jslirp = JslirpOnTap.start(net,
                     dns.addUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort()))
                             .build(),
-                    nat, TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), IFNAME, staticAddresses));
+                    nat, TapOptions.inNamespace(NetworkNamespace.of(ns.path().toString()), IFNAME, staticAddresses), more);
             Map<String, String> lease = staticAddresses ? Map.of() : ns.dhcp(IFNAME, workDir);
             return new NamespaceGuest(ns, silent, jslirp, lease);
         } catch (Exception | AssertionError e) {
@@ -73,16 +82,16 @@ final class NamespaceGuest implements AutoCloseable {
         }
     }
 
-    TestNamespace ns() {
+    public TestNamespace ns() {
         return ns;
     }
 
-    JslirpOnTap jslirp() {
+    public JslirpOnTap jslirp() {
         return jslirp;
     }
 
     /** The variables of the DHCP lease udhcpc got. */
-    Map<String, String> lease() {
+    public Map<String, String> lease() {
         return lease;
     }
 

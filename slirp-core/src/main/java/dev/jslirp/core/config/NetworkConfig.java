@@ -3,6 +3,8 @@ package dev.jslirp.core.config;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Addressing and limits of one virtual network, with QEMU's {@code -netdev user}
@@ -39,6 +41,10 @@ public final class NetworkConfig {
     private final IpAddress ipv6Dns;
     private final IpAddress hostAddress;
     private final IpAddress dnsAddress;
+    /** Service addresses (see {@link #serviceAddresses()}), IPv4 ones as ints for the ARP path. */
+    private final List<IpAddress> serviceAddresses;
+    private final int[] serviceIpv4;
+    private final IpAddress[] serviceIpv6;
 
     private NetworkConfig(Builder b) {
         this.network = b.network;
@@ -60,6 +66,15 @@ public final class NetworkConfig {
         this.ipv6Dns = b.ipv6Dns;
         this.hostAddress = IpAddress.ipv4(host);
         this.dnsAddress = IpAddress.ipv4(dns);
+        List<IpAddress> services = new ArrayList<>();
+        for (Builder.ServiceAddress a : b.serviceAddresses) {
+            if (!services.contains(a.address())) {
+                services.add(a.address());
+            }
+        }
+        this.serviceAddresses = List.copyOf(services);
+        this.serviceIpv4 = services.stream().filter(IpAddress::isIpv4).mapToInt(IpAddress::ipv4).toArray();
+        this.serviceIpv6 = services.stream().filter(IpAddress::isIpv6).toArray(IpAddress[]::new);
     }
 
     /** The defaults of QEMU's {@code -netdev user}. */
@@ -97,6 +112,9 @@ public final class NetworkConfig {
         b.ipv6Dns = ipv6Dns;
         b.ipv6HostSet = true;
         b.ipv6DnsSet = true;
+        for (IpAddress a : serviceAddresses) {
+            b.serviceAddresses.add(new Builder.ServiceAddress(a, "service address"));
+        }
         return b;
     }
 
@@ -170,9 +188,28 @@ public final class NetworkConfig {
         return (addr & netmask()) == network;
     }
 
-    /** True if {@code addr} is one the network itself answers for (gateway or DNS). */
+    /** True if {@code addr} is one the network itself answers for (gateway, DNS or a service address). */
     public boolean isOwnAddress(int addr) {
-        return addr == host || addr == dns;
+        if (addr == host || addr == dns) {
+            return true;
+        }
+        for (int a : serviceIpv4) {
+            if (a == addr) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Addresses of the virtual network that services answer at besides the gateway and
+     * the DNS address: guest forwards ({@code guestfwd=}, {@code smb=}'s 10.0.2.4). The
+     * network answers ARP and neighbour solicitations for them, counts them among its
+     * own ({@link #isOwnAddress(long, long)}: no DHCP lease, no port forward goes there)
+     * and leaves what the guest sends them to the services.
+     */
+    public List<IpAddress> serviceAddresses() {
+        return serviceAddresses;
     }
 
     /** True if the network speaks IPv4 ({@code ipv4=on}, the default). */
@@ -263,8 +300,18 @@ public final class NetworkConfig {
         if (IpAddress.isIpv4(hi, lo)) {
             return isOwnAddress((int) lo);
         }
-        return ipv6 && (ipv6Host.is(hi, lo) || ipv6Dns.is(hi, lo) || ROUTER_LINK_LOCAL.is(hi, lo)
-                || DNS_LINK_LOCAL.is(hi, lo));
+        if (!ipv6) {
+            return false;
+        }
+        if (ipv6Host.is(hi, lo) || ipv6Dns.is(hi, lo) || ROUTER_LINK_LOCAL.is(hi, lo) || DNS_LINK_LOCAL.is(hi, lo)) {
+            return true;
+        }
+        for (IpAddress a : serviceIpv6) {
+            if (a.is(hi, lo)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True if {@code (hi, lo)} lies in the IPv4 network or the IPv6 prefix. */
@@ -296,7 +343,8 @@ public final class NetworkConfig {
                 + (!hostLoopback ? ",host-loopback=off" : "")
                 + (!ipv4 ? ",ipv4=off" : "")
                 + (ipv6 ? ",ipv6-net=" + ipv6Prefix + "/" + ipv6PrefixLength + ",ipv6-host=" + ipv6Host
-                        + ",ipv6-dns=" + ipv6Dns : ",ipv6=off");
+                        + ",ipv6-dns=" + ipv6Dns : ",ipv6=off")
+                + (serviceAddresses.isEmpty() ? "" : ",services=" + serviceAddresses);
     }
 
     /** Builds a {@link NetworkConfig}; unset addresses follow {@code net=} as in QEMU. */
@@ -323,8 +371,26 @@ public final class NetworkConfig {
         private IpAddress ipv6Dns;
         private boolean ipv6HostSet;
         private boolean ipv6DnsSet;
+        private final List<ServiceAddress> serviceAddresses = new ArrayList<>();
+
+        /** A service address and the option that asked for it, for the error if it does not fit. */
+        private record ServiceAddress(IpAddress address, String option) {
+        }
 
         private Builder() {
+        }
+
+        /**
+         * Adds a service address ({@link NetworkConfig#serviceAddresses()}); the same
+         * address twice counts once. Checked by {@link #build()}: an address of the
+         * network (IPv4) or the prefix (IPv6) that is not the network, broadcast, gateway,
+         * DNS or first DHCP address.
+         *
+         * @param option names the setting that asked for it in errors ({@code guestfwd}, {@code smbserver})
+         */
+        public Builder addServiceAddress(IpAddress address, String option) {
+            serviceAddresses.add(new ServiceAddress(java.util.Objects.requireNonNull(address, "address"), option));
+            return this;
         }
 
         /** Sets {@code ipv4=on|off}. */
@@ -573,7 +639,35 @@ public final class NetworkConfig {
             if (ipv6Dns.equals(ipv6Host)) {
                 throw new ConfigException("ipv6-dns", ipv6Dns + " is the IPv6 host address; pick another address");
             }
+            for (ServiceAddress a : serviceAddresses) {
+                checkServiceAddress(a, bcast);
+            }
             return new NetworkConfig(this);
+        }
+
+        private void checkServiceAddress(ServiceAddress s, int bcast) {
+            IpAddress a = s.address();
+            if (a.isIpv4() ? !ipv4 : !ipv6) {
+                throw new ConfigException(s.option(), a + " is an " + (a.isIpv4() ? "IPv4" : "IPv6")
+                        + " address, and the network serves " + (a.isIpv4() ? "ipv4=off" : "ipv6=off"));
+            }
+            if (a.isIpv4()) {
+                checkInNet(s.option(), a.ipv4(), network, Ipv4Address.mask(prefixLength), bcast);
+                int v = a.ipv4();
+                if (v == host || v == dns || v == dhcpStart) {
+                    throw new ConfigException(s.option(), a + " is the " + (v == host ? "host" : v == dns ? "DNS"
+                            : "first DHCP") + " address; pick another address in net " + Ipv4Address.toString(network)
+                            + "/" + prefixLength);
+                }
+                return;
+            }
+            if (!a.inPrefix(ipv6Prefix, ipv6PrefixLength)) {
+                throw new ConfigException(s.option(), a + " is not inside ipv6-net " + ipv6Prefix + "/" + ipv6PrefixLength);
+            }
+            if (a.equals(ipv6Host) || a.equals(ipv6Dns) || a.equals(ipv6Prefix)) {
+                throw new ConfigException(s.option(), a + " is the IPv6 " + (a.equals(ipv6Prefix) ? "prefix's own"
+                        : a.equals(ipv6Host) ? "host" : "DNS") + " address; pick another address");
+            }
         }
 
         private static void checkInNet(String option, int addr, int network, int mask, int bcast) {

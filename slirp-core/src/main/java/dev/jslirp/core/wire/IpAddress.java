@@ -105,6 +105,22 @@ public final class IpAddress implements Comparable<IpAddress> {
         return parseIpv6(text, s);
     }
 
+    /**
+     * Parses an address as the {@code host:port} rules of QEMU's options write it
+     * ({@code hostfwd=}, {@code guestfwd=}): an IPv4 address bare, an IPv6 address in
+     * brackets ({@code [fec0::4]}), so the colons of the rule stay unambiguous.
+     *
+     * @throws IllegalArgumentException for anything else, a bare IPv6 or a bracketed IPv4 address
+     */
+    public static IpAddress parseInRule(String text) {
+        boolean bracketed = text.startsWith("[") && text.endsWith("]");
+        IpAddress a = parse(text);
+        if (a.isIpv6() != bracketed) {
+            throw new IllegalArgumentException("'" + text + "' (expected a.b.c.d, or an IPv6 address in brackets)");
+        }
+        return a;
+    }
+
     /** RFC 4291 section 2.2 text forms, including a trailing dotted quad; no zone index. */
     private static IpAddress parseIpv6(String text, String s) {
         String bad = "'" + text + "' is not an IPv6 address (expected e.g. fec0::2 or ::ffff:10.0.2.2)";

@@ -3,6 +3,7 @@ package dev.jslirp.core.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,5 +67,45 @@ class NetworkConfigTest {
                 .hasMessageStartingWith("invalid " + option + ":")
                 .hasMessageContaining(hint)
                 .satisfies(e -> assertThat(((ConfigException) e).option()).isEqualTo(option));
+    }
+
+    @Test
+    void serviceAddressesAreTheNetworksOwnAndSurviveToBuilder() {
+        NetworkConfig net = NetworkConfig.builder()
+                .addServiceAddress(IpAddress.parse("10.0.2.4"), "smbserver")
+                .addServiceAddress(IpAddress.parse("fec0::4"), "guestfwd")
+                .addServiceAddress(IpAddress.parse("10.0.2.4"), "guestfwd")
+                .build();
+
+        assertThat(net.serviceAddresses()).extracting(IpAddress::toString).containsExactly("10.0.2.4", "fec0::4");
+        assertThat(net.isOwnAddress(Ipv4Address.parse("10.0.2.4"))).isTrue();
+        IpAddress v6 = IpAddress.parse("fec0::4");
+        assertThat(net.isOwnAddress(v6.hi(), v6.lo())).isTrue();
+        assertThat(net.isOwnAddress(Ipv4Address.parse("10.0.2.5"))).isFalse();
+        assertThat(net.toBuilder().build().serviceAddresses()).isEqualTo(net.serviceAddresses());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        "10.0.3.4;   not inside net",
+        "10.0.2.255; broadcast",
+        "10.0.2.2;   host address",
+        "10.0.2.3;   DNS address",
+        "10.0.2.15;  first DHCP address",
+        "fec1::4;    not inside ipv6-net",
+        "fec0::2;    IPv6 host address",
+    })
+    void serviceAddressesThatDoNotFitNameTheirOption(String address, String hint) {
+        assertThatThrownBy(() -> NetworkConfig.builder().addServiceAddress(IpAddress.parse(address), "guestfwd").build())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("invalid guestfwd:")
+                .hasMessageContaining(hint);
+    }
+
+    @Test
+    void serviceAddressOfAFamilyTheNetworkDoesNotServeIsRefused() {
+        assertThatThrownBy(() -> NetworkConfig.builder().ipv6(false)
+                .addServiceAddress(IpAddress.parse("fec0::4"), "guestfwd").build())
+                .hasMessageContaining("ipv6=off");
     }
 }
