@@ -99,7 +99,9 @@ final class TestDnsServer implements AutoCloseable {
             int port = ((InetSocketAddress) t.localAddress()).getPort();
             try {
                 u = udpChannel(new InetSocketAddress(lo, port));
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
+                // syncUninterruptibly rethrows the bind's BindException unchecked, undeclared:
+                // the UDP port beside the TCP one may be taken (another test's wildcard socket).
                 t.close().syncUninterruptibly();
                 if (tries == 10 || fixedPort != 0) {
                     throw e;

@@ -79,6 +79,9 @@ final class NetworkSettings {
 
     /** The settings, in the order of {@code --help} and of application. The one place a setting is declared. */
     static final List<Setting> DECLARED = List.of(
+            // Before net=, so that net= wins when both are given, as in QEMU's net_init_slirp.
+            Setting.qemu("ip", "ADDR", "QEMU's legacy spelling of net=ADDR/24.",
+                    (b, v, l) -> b.network.net(v.trim() + "/24")),
             Setting.qemu("net", "ADDR/LEN", "The guest network, a.b.c.d/len or a.b.c.d/m.m.m.m (default: 10.0.2.0/24).",
                     (b, v, l) -> b.network.net(v)),
             Setting.qemu("host", "ADDR", "The gateway, which also stands for the host (default: .2 of the network, "

@@ -328,6 +328,15 @@ class JslirpCommandTest {
                 HostForward.parse("tcp::2222-:22"));
     }
 
+    /** QEMU's legacy ip=ADDR is net=ADDR/24; net= wins when both are given, as in QEMU. */
+    @Test
+    void legacyIpKeyIsANetOfLength24() {
+        assertThat(plan(LISTEN, "--netdev-user", "ip=192.168.77.0").configs().network().network())
+                .isEqualTo(ip("192.168.77.0"));
+        assertThat(plan(LISTEN, "--netdev-user", "net=10.1.0.0/16,ip=192.168.77.0").configs().network().network())
+                .isEqualTo(ip("10.1.0.0"));
+    }
+
     @Test
     void netdevUserStringTakesQemusEscapesAndHarmlessKeys() {
         Jslirp.Plan p = plan(LISTEN, "--netdev-user", "type=user,id=x,ipv4=on,ipv6=off,bootfile=a,,b");
