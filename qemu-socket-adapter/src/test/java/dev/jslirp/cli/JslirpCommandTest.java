@@ -272,9 +272,9 @@ class JslirpCommandTest {
 
     @Test
     void netdevUserTakesExactlyTheDeclaredKeysAndRefusesQemusOthers() {
-        assertThat(NetdevUserString.supportedKeys()).contains("net", "hostfwd", "bootfile", "ipv4", "ipv6")
+        assertThat(NetdevUserString.supportedKeys()).contains("ip", "net", "hostfwd", "bootfile", "ipv4", "ipv6")
                 .doesNotContain("mtu", "dns-upstream");
-        assertThat(NetdevUserString.unsupportedKeys()).contains("ip", "vlan").doesNotContain("tftp", "guestfwd", "smb")
+        assertThat(NetdevUserString.unsupportedKeys()).contains("name", "vlan").doesNotContain("tftp", "guestfwd", "smb")
                 .doesNotContainAnyElementsOf(NetdevUserString.supportedKeys());
         Result mtu = execute(LISTEN, "--netdev-user", "mtu=1400");
         assertThat(mtu.exitCode()).isEqualTo(2);
@@ -284,10 +284,10 @@ class JslirpCommandTest {
     @Test
     void helpListsTheKeysNetdevUserTakesAndRefuses() {
         String help = execute("--help").out().replaceAll("\\s+", " ");
-        assertThat(help).contains("Keys: net host dns dhcpstart restrict hostfwd guestfwd smb smbserver hostname "
+        assertThat(help).contains("Keys: ip net host dns dhcpstart restrict hostfwd guestfwd smb smbserver hostname "
                 + "domainname dnssearch tftp tftp-server-name bootfile ipv4 ipv6 ipv6-net ipv6-prefix ipv6-prefixlen "
                 + "ipv6-host ipv6-dns;")
-                .contains("(ip name vlan) are refused")
+                .contains("(name vlan) are refused")
                 .contains("--dnssearch=DOMAIN A DNS search domain DHCP gives the guest. Repeatable.")
                 .contains("--no-host-loopback Do not let");
     }
@@ -364,7 +364,7 @@ class JslirpCommandTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = ';', value = {
-        "ip=10.0.2.0/24;ip",
+        "name=n0;name",
         "vlan=1;vlan",
     })
     @Timeout(value = 10, unit = TimeUnit.SECONDS)

@@ -108,7 +108,7 @@ public final class E2eDnsServer implements AutoCloseable {
                             }
                         })
                         .bind(address, bound).syncUninterruptibly().channel();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // the BindException comes through unchecked
                 t.close().syncUninterruptibly();
                 if (port != 0 || attempt == 10) {
                     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -64,7 +64,10 @@ class PodmanTest {
 
                 int published = RootlessKitTest.freePort();
                 String script = "wget -q -O - http://10.0.2.2:" + host.port() + "/ && echo\n"
-                        + "wget -q -O - http://[fd00::2]:" + host6.port() + "/ && echo\n"
+                        // podman waits a while for the address from the router advertisement, not for ever:
+                        // on a loaded machine SLAAC and duplicate address detection may still be under way
+                        + "for i in $(seq 20); do wget -q -O - http://[fd00::2]:" + host6.port()
+                        + "/ && echo && break; sleep 0.5; done\n"
                         + "mkdir -p /www && echo from-the-container > /www/index.html\n"
                         // sh, the container's PID 1, ends on podman's SIGTERM only with a handler
                         + "httpd -f -p 80 -h /www & trap 'kill $!; exit 0' TERM; wait\n";
@@ -119,7 +122,7 @@ class PodmanTest {
     private static Path busyboxImage(Path dir) throws Exception {
         Path root = Files.createDirectories(dir.resolve("image/bin"));
         Files.copy(Path.of(busyboxPath()), root.resolve("busybox"));
-        for (String applet : List.of("sh", "wget", "httpd", "mkdir", "echo")) {
+        for (String applet : List.of("sh", "wget", "httpd", "mkdir", "echo", "seq", "sleep")) {
             Files.createSymbolicLink(root.resolve(applet), Path.of("busybox"));
         }
         Path tar = dir.resolve("image.tar");
