@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -42,6 +43,8 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
     private final List<String> checkNames = new ArrayList<>();
     private final List<Check> checks = new ArrayList<>();
     private IntConsumer actions = arg -> { };
+    private Consumer<ByteBuf> rewriter = b -> { };
+    private Consumer<ByteBuf> observer = b -> { };
     private long framesToGuest;
     private int step;
 
@@ -78,6 +81,22 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
         return this;
     }
 
+    /**
+     * Changes each frame of the script before it is sent (and before its checksums are
+     * repaired): to make fields relative to what the network chose, such as its TCP
+     * initial sequence numbers, so that an input means the same thing on every run.
+     */
+    public FuzzNetwork rewriting(Consumer<ByteBuf> r) {
+        this.rewriter = r;
+        return this;
+    }
+
+    /** Shows each frame the network sends the guest to {@code o} before it is released. */
+    public FuzzNetwork observing(Consumer<ByteBuf> o) {
+        this.observer = o;
+        return this;
+    }
+
     /** Adds an invariant checked after every step. */
     public FuzzNetwork check(String name, Check c) {
         checkNames.add(name);
@@ -104,6 +123,7 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
     public void frame(byte[] frame, boolean repaired) {
         ByteBuf b = alloc.heapBuffer(Math.max(frame.length, 1));
         b.writeBytes(frame);
+        rewriter.accept(b);
         if (repaired) {
             ChecksumRepair.repair(b);
         }
@@ -155,7 +175,11 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
         ByteBuf f;
         while ((f = guest.sink().poll()) != null) {
             framesToGuest++;
-            f.release();
+            try {
+                observer.accept(f);
+            } finally {
+                f.release();
+            }
         }
     }
 
