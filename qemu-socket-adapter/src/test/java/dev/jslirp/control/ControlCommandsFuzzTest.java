@@ -73,6 +73,37 @@ class ControlCommandsFuzzTest {
         }
     }
 
+    /**
+     * HMP's rules alone: refused with {@link HmpHostfwd.BadRule} and a message, never
+     * another exception; a rule {@code hostfwd_add} accepts is the forward the command
+     * line's {@code hostfwd=} reads from its printed form.
+     */
+    @ValueSource(strings = {"tcp::2222-:22", "udp:127.0.0.1:5353-10.0.2.15:53", "tcp:[::1]:8080-[fec0::15]:80",
+            "tcp:127.0.0.1:2222", "unix:/tmp/x-:22", "tcp::-:", "::1-:1"})
+    @FuzzTest(maxDuration = "10m")
+    void hmpRules(@NotNull String rule) {
+        try {
+            HostForward f = HmpHostfwd.parseAdd(rule);
+            HostForward again = HostForward.parse(f.toString());
+            if (!again.equals(f)) {
+                throw new AssertionError("'" + rule + "' added " + f + ", whose printed form reads as " + again);
+            }
+        } catch (HmpHostfwd.BadRule e) {
+            requireMessage(e);
+        }
+        try {
+            HmpHostfwd.parseRemove(rule);
+        } catch (HmpHostfwd.BadRule e) {
+            requireMessage(e);
+        }
+    }
+
+    private static void requireMessage(HmpHostfwd.BadRule e) {
+        if (e.getMessage() == null || e.getMessage().isBlank()) {
+            throw new AssertionError("a rule refused without a message", e);
+        }
+    }
+
     /** False for a hostfwd_add that would listen beyond loopback (its rule is parsed instead). */
     private static boolean safeToRun(String line) {
         String[] words = line.trim().split("[ \t]+");
