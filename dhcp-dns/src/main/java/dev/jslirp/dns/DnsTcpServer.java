@@ -122,11 +122,6 @@ final class DnsTcpServer {
         }
     }
 
-    /** The address the listener is bound to, or null before it is. */
-    InetSocketAddress localAddress() {
-        return listener != null && listener.isActive() ? (InetSocketAddress) listener.localAddress() : null;
-    }
-
     GuestContext context() {
         return context;
     }

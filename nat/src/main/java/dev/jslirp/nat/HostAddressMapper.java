@@ -5,7 +5,6 @@ import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.wire.IpAddress;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -71,14 +70,5 @@ public final class HostAddressMapper {
             return a != Ipv4Address.BROADCAST && (a >>> 24) != 0 && (a >>> 28) != 0xf;
         }
         return !dst.isLinkLocal();
-    }
-
-    /**
-     * The guest-side address a reply from {@code host} appears to come from: the
-     * gateway of its family for the host's loopback, the address itself otherwise.
-     */
-    public IpAddress guestSideAddress(InetAddress host) {
-        IpAddress a = IpAddress.of(host);
-        return a.isLoopback() ? config.hostAddress(a.isIpv6()) : a;
     }
 }
