@@ -61,6 +61,20 @@ class TcpFlowFuzzTest {
         assertThat(host.sockets.get(0).receivedBytes()).isEqualTo(hello);
     }
 
+    @Test
+    void theSeedFromTheRealGuestsCaptureCarriesItsLineToTheHost() throws java.io.IOException {
+        byte[] script;
+        try (java.io.InputStream in = getClass().getResourceAsStream(
+                "TcpFlowFuzzTestInputs/segmentsAgainstAScriptedHost/guest-tcp")) {
+            script = in.readAllBytes();
+        }
+        FakeHost host = run(script);
+        assertThat(host.sockets).hasSize(1);
+        assertThat(new String(host.sockets.get(0).receivedBytes(), java.nio.charset.StandardCharsets.US_ASCII))
+                .isEqualTo("hello from the guest\n");
+        assertThat(host.sockets.get(0).outputShut).as("the guest's FIN reached the host").isTrue();
+    }
+
     /** Runs {@code script} and returns the host side, all its buffers released. */
     private static FakeHost run(byte[] script) {
         NatConfig config = NatConfig.builder().maxTcpFlows(MAX_FLOWS).maxHalfOpen(4).tcpBufferBytes(BUFFER)
