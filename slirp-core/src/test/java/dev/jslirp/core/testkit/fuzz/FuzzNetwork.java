@@ -24,6 +24,7 @@ import java.util.function.IntConsumer;
  *       {@link NetworkStats#framesAccountedFor()} &gt;= frames received;</li>
  *   <li>memory is bounded: the bytes reassembly holds stay within the configured limit,
  *       and the checks a target adds ({@link #check(String, Check)}) hold;</li>
+ *   <li>every frame sent to the guest is well-formed ({@link OutboundFrames});</li>
  *   <li>no leak: once closed, every buffer the network allocated (and every frame the
  *       script sent) was released ({@link TrackingAllocator}).</li>
  * </ul>
@@ -176,6 +177,11 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
         while ((f = guest.sink().poll()) != null) {
             framesToGuest++;
             try {
+                String bad = OutboundFrames.problem(f, config.mtu());
+                if (bad != null) {
+                    throw new AssertionError("the network sent the guest a malformed frame (" + bad + "): "
+                            + io.netty.buffer.ByteBufUtil.hexDump(f));
+                }
                 observer.accept(f);
             } finally {
                 f.release();

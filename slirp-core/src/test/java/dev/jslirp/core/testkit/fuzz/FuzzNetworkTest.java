@@ -53,6 +53,28 @@ class FuzzNetworkTest {
     }
 
     @Test
+    void aMalformedFrameToTheGuestFailsTheRun() {
+        GuestService badSender = new GuestService() {
+            private dev.jslirp.core.spi.GuestContext ctx;
+
+            @Override
+            public void start(dev.jslirp.core.spi.GuestContext context) {
+                ctx = context;
+            }
+
+            @Override
+            public boolean handle(GuestPacket p) {
+                ByteBuf reply = GuestFrames.udp(7, GuestFrames.GUEST_IP, 1000, new byte[10]);
+                reply.setShort(14 + 10, reply.getUnsignedShort(14 + 10) ^ 0xffff);   // spoil the header checksum
+                ctx.sendFrame(reply);
+                return true;
+            }
+        };
+        assertThatThrownBy(() -> FuzzNetwork.of(NetworkConfig.defaults(), badSender).run(udpScript()))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("malformed frame (IPv4 header checksum)");
+    }
+
+    @Test
     void aTargetCheckThatFailsFailsTheRun() {
         assertThatThrownBy(() -> FuzzNetwork.of(NetworkConfig.defaults())
                 .check("nothing sent", () -> "always wrong").run(udpScript()))
