@@ -3,6 +3,7 @@ package dev.jslirp.control;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.code_intelligence.jazzer.mutation.annotation.NotNull;
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.core.testkit.fuzz.BugLog;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.nat.hostfwd.HostForward;
@@ -53,6 +54,8 @@ class ControlCommandsFuzzTest {
             "hostfwd_add unix:/tmp/x-:22", "pcap start /tmp/x.pcap", "pcap", "info", "nonsense words"})
     @FuzzTest(maxDuration = "10m")
     void commandLines(@NotNull String input) {
+        BugLog.install();
+        BugLog.assertNone("before the input ran");
         String[] lines = input.split("\n", 9);
         for (int i = 0; i < Math.min(8, lines.length); i++) {
             String line = lines[i];
@@ -71,6 +74,7 @@ class ControlCommandsFuzzTest {
         if (!network.nat().forwards().isEmpty()) {
             throw new AssertionError("forwards left: " + network.nat().forwards());
         }
+        BugLog.assertNone("after the commands");
     }
 
     /**

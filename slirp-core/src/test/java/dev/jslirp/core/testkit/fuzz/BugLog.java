@@ -18,10 +18,18 @@ public final class BugLog {
     private BugLog() {
     }
 
-    /** Starts watching (idempotent); everything still reaches the real standard error. */
+    /**
+     * Starts watching (idempotent); everything still reaches the real standard error.
+     * Also fails unless Netty's leak detector is at paranoid level, as the build sets it
+     * for every test JVM: a fuzzing run must not go without it.
+     */
     public static synchronized void install() {
         if (installed) {
             return;
+        }
+        if (io.netty.util.ResourceLeakDetector.getLevel() != io.netty.util.ResourceLeakDetector.Level.PARANOID) {
+            throw new IllegalStateException("fuzz targets run with -Dio.netty.leakDetection.level=paranoid (the "
+                    + "build's surefire argLine); the leak detector is at " + io.netty.util.ResourceLeakDetector.getLevel());
         }
         installed = true;
         PrintStream real = System.err;
