@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * real socket can produce in the connection's state are delivered.
  *
  * <p>Beyond {@link FuzzNetwork}'s invariants: flows and half-open flows within their
- * configured bounds, and the bytes the flows hold within a few buffers' worth each.
+ * configured bounds, the bytes the flows hold within a few buffers' worth each, and no
+ * host socket left open once the network closed.
  */
 class TcpFlowFuzzTest {
     private static final int PORT = 8080;
@@ -98,6 +99,11 @@ class TcpFlowFuzzTest {
                 .run(script);
         for (FakeHost.Socket s : host.sockets) {
             s.releaseAll();
+            // No socket outlives its network: each was closed or aborted, unless its connect
+            // failed (Netty closes a channel whose connect failed itself).
+            if (!s.closed && !s.aborted && !hostScript.refused(s)) {
+                throw new AssertionError("host socket to " + s.target + " left open after the network closed");
+            }
         }
         return host;
     }
@@ -109,11 +115,17 @@ class TcpFlowFuzzTest {
         private final FakeHost host;
         private final FuzzNetwork net;
         private final Map<FakeHost.Socket, State> states = new IdentityHashMap<>();
+        private final java.util.Set<FakeHost.Socket> refusedSockets =
+                java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         private boolean guestWritable = true;
 
         HostScript(FakeHost host, FuzzNetwork net) {
             this.host = host;
             this.net = net;
+        }
+
+        boolean refused(FakeHost.Socket s) {
+            return refusedSockets.contains(s);
         }
 
         void act(int arg) {
@@ -140,6 +152,7 @@ class TcpFlowFuzzTest {
                 case 1:
                     if (st == State.CONNECTING) {
                         states.put(s, State.DONE);
+                        refusedSockets.add(s);
                         s.refuse();
                     }
                     break;
