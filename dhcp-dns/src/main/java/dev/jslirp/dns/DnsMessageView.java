@@ -300,9 +300,4 @@ final class DnsMessageView {
     static void setId(ByteBuf b, int off, int id) {
         b.setShort(off + ID, id);
     }
-
-    /** The ID of the message at {@code off} (at least 2 bytes long). */
-    static int getId(ByteBuf b, int off) {
-        return b.getUnsignedShort(off + ID);
-    }
 }

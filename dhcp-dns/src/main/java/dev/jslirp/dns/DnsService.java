@@ -8,7 +8,6 @@ import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.UdpPacket;
 import io.netty.buffer.ByteBuf;
-import java.net.InetSocketAddress;
 import java.util.Objects;
 
 /**
@@ -138,10 +137,5 @@ public final class DnsService implements GuestService {
     /** UDP queries in flight (for tests). */
     int udpInFlight() {
         return udp.inFlight();
-    }
-
-    /** Where DNS over TCP is served on the host, or null before the listener is bound (for tests). */
-    InetSocketAddress tcpAddress() {
-        return tcp.localAddress();
     }
 }

@@ -123,11 +123,6 @@ final class DnsTcpServer {
         }
     }
 
-    /** The address the listener is bound to, or null before it is. */
-    InetSocketAddress localAddress() {
-        return listener != null && listener.isActive() ? (InetSocketAddress) listener.localAddress() : null;
-    }
-
     GuestContext context() {
         return context;
     }

@@ -2,6 +2,7 @@ package dev.jslirp.tftp;
 
 import dev.jslirp.core.stats.Counters;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.time.Duration;
@@ -25,8 +26,12 @@ final class ServerRig implements TftpServer.Transport<String>, AutoCloseable {
     }
 
     ServerRig(TftpConfig config) {
-        server = new TftpServer<>(config, 1468, files, this, counters, PooledByteBufAllocator.DEFAULT,
-                () -> now, new SplittableRandom(42));
+        this(config, PooledByteBufAllocator.DEFAULT);
+    }
+
+    /** A rig whose server allocates from {@code alloc} (a fuzz target's tracking allocator). */
+    ServerRig(TftpConfig config, ByteBufAllocator alloc) {
+        server = new TftpServer<>(config, 1468, files, this, counters, alloc, () -> now, new SplittableRandom(42));
     }
 
     /** Delivers {@code message} from {@code peer:peerPort} to {@code port}, then lets the files answer. */

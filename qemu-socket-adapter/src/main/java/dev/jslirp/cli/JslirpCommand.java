@@ -132,13 +132,13 @@ public final class JslirpCommand implements Callable<Integer> {
 
     /** Where QEMU's frames come from: exactly one. */
     static final class TransportOptions {
-        @Option(names = "--listen", paramLabel = "unix:PATH|tcp:HOST:PORT", order = 1, description = {
+        @Option(names = "--listen", paramLabel = TransportSpec.STREAM_FORM, order = 1, description = {
             "Listen for QEMU started with -netdev stream,server=off (QEMU >= 7.2) or -netdev socket,connect= "
                 + "(TCP only). One QEMU at a time; the network (leases, forwards) outlives VM restarts. "
                 + "A stale socket file is replaced and removed at exit. Port 0 picks a free port."})
         String listen;
 
-        @Option(names = "--connect", paramLabel = "unix:PATH|tcp:HOST:PORT", order = 2, description = {
+        @Option(names = "--connect", paramLabel = TransportSpec.STREAM_FORM, order = 2, description = {
             "Connect to QEMU started with -netdev stream,server=on or -netdev socket,listen=, and reconnect "
                 + "when the connection fails or ends."})
         String connect;

@@ -18,6 +18,7 @@ import org.pcap4j.packet.ArpPacket;
 import org.pcap4j.packet.EthernetPacket;
 import org.pcap4j.packet.IpV4Packet;
 import org.pcap4j.packet.Packet;
+import org.pcap4j.packet.TcpPacket;
 import org.pcap4j.packet.namednumber.ArpOperation;
 
 /**
@@ -32,7 +33,7 @@ class CaptureReplayTest {
     private static final String GUEST_MAC = "52:54:00:12:34:56";
 
     @Test
-    void arpAndEchoAnswersMatchTheCapturedOnes() throws Exception {
+    void arpEchoAndResetAnswersMatchTheCapturedOnes() throws Exception {
         List<PcapFile.Frame> capture;
         try (InputStream in = getClass().getResourceAsStream("/captures/guest-arp-ping-syn.pcap")) {
             capture = PcapFile.read(in);
@@ -52,7 +53,7 @@ class CaptureReplayTest {
         try (JslirpNetwork net = JslirpNetwork.builder().dns(dns).build()) {
             net.attach(sink);
             for (EthernetPacket e : fromGuest) {
-                if (isArpOrIcmp(e)) {
+                if (isArpIcmpOrTcp(e)) {
                     net.receiveFromGuest(Unpooled.wrappedBuffer(e.getRawData()));
                 }
             }
@@ -82,6 +83,8 @@ class CaptureReplayTest {
             List<byte[]> gotEcho = echoReplies(answers);
             assertThat(gotEcho).hasSize(2);
             assertThat(gotEcho).containsExactlyElementsOf(expEcho);
+            // the SYN to the host's closed port 1 is reset as libslirp reset it
+            assertThat(resetTo(answers)).isNotNull().isEqualTo(resetTo(libslirpAnswers));
             for (EthernetPacket e : answers) {
                 IpV4Packet ip = e.get(IpV4Packet.class);
                 if (ip != null) {
@@ -90,18 +93,36 @@ class CaptureReplayTest {
                 }
             }
         } catch (AssertionError e) {
-            Path out = Paths.get("target", "replay", "arp-and-echo-actual.pcap");
+            Path out = Paths.get("target", "replay", "arp-echo-reset-actual.pcap");
             PcapFile.write(out, sent);
             throw new AssertionError(e.getMessage() + "\n(jslirp's frames written to " + out.toAbsolutePath() + ")", e);
         }
     }
 
-    private static boolean isArpOrIcmp(EthernetPacket e) {
+    private static boolean isArpIcmpOrTcp(EthernetPacket e) {
         if (e.contains(ArpPacket.class)) {
             return true;
         }
         IpV4Packet ip = e.get(IpV4Packet.class);
-        return ip != null && ip.getHeader().getProtocol().value() == 1;
+        return ip != null && (ip.getHeader().getProtocol().value() == 1 || ip.getHeader().getProtocol().value() == 6);
+    }
+
+    /**
+     * The RST answering the guest's SYN to 10.0.2.2:1 (nothing listens on the host's port
+     * 1): ports, flags, sequence and acknowledgment numbers. A SYN carries no ACK, so the
+     * reset is SEQ=0, ACK=the SYN's sequence number plus one (RFC 9293 section 3.10.7.1).
+     */
+    private static String resetTo(List<EthernetPacket> frames) {
+        for (EthernetPacket e : frames) {
+            TcpPacket tcp = e.get(TcpPacket.class);
+            if (tcp != null && tcp.getHeader().getRst()) {
+                TcpPacket.TcpHeader h = tcp.getHeader();
+                return h.getSrcPort().valueAsInt() + "->" + h.getDstPort().valueAsInt() + " rst ack=" + h.getAck()
+                        + " ackno=" + Integer.toUnsignedString(h.getAcknowledgmentNumber()) + " seq="
+                        + Integer.toUnsignedString(h.getSequenceNumber()) + " data=" + (tcp.getPayload() != null);
+            }
+        }
+        return null;
     }
 
     private static List<EthernetPacket> only(List<EthernetPacket> frames, Class<? extends Packet> type) {

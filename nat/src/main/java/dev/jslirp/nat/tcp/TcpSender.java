@@ -328,7 +328,9 @@ final class TcpSender {
     private int retransmitAt(int seq, long now) {
         int end = dataEnd();
         int sentEnd = finSent() ? finSeq : sndMax;
-        int len = Math.max(0, Math.min(mss(), Math.min(end, sentEnd) - seq));
+        // Room for the SACK blocks the segment will carry, as new data leaves it: sized by
+        // mss() alone, a resent full segment went out above the MTU (found by fuzzing).
+        int len = Math.max(0, Math.min(flow.maxPayload(true), Math.min(end, sentEnd) - seq));
         if (flow.negotiated.sackOn) {
             len = Math.min(len, sacked.nextSackedAfter(seq, end) - seq);
         }

@@ -54,11 +54,6 @@ enum TcpState {
      */
     CLOSED;
 
-    /** True once the three-way handshake completed (RFC 9293's synchronized states). */
-    boolean synchronizedState() {
-        return ordinal() >= ESTABLISHED.ordinal() && this != CLOSED;
-    }
-
     /** True while the half-open bound counts the flow. */
     boolean halfOpen() {
         return this == CONNECTING || this == SYN_SENT || this == SYN_RECEIVED;

@@ -195,6 +195,34 @@ class TcpHostToGuestTest {
         }
     }
 
+    /**
+     * Found by fuzzing (TcpFlowFuzzTest, input crash-33f7b81d...): a retransmission was
+     * sized for the timestamps alone, then carried a SACK block for the guest's
+     * out-of-order data too, and went out 12 bytes above the MTU (a 1512-byte packet with
+     * DF), which a guest's card drops.
+     */
+    @Test
+    void retransmissionWhileSackingTheGuestsDataStaysWithinTheMtu() {
+        try (EmbeddedRig r = new EmbeddedRig()) {
+            GuestTcp c = r.established();
+            r.socket().send(random(4 * SEG, 3));
+            Seg first = c.expect();
+            assertThat(first.ipTotalLength).as("a full segment with timestamps").isEqualTo(1500);
+            while (r.g.sink().size() > 0) {
+                c.expect();
+            }
+            c.sendAt(1000, new byte[100]);       // out of order: jslirp now SACKs it
+            Seg ack = c.expect();
+            assertThat(ack.options.sackBlocks).isEqualTo(1);
+            r.advanceMillis(1500);               // the RTO: the first segment again
+            Seg again = c.expect();
+            assertThat(again.seq).isEqualTo(first.seq);
+            assertThat(again.options.sackBlocks).isEqualTo(1);
+            assertThat(again.ipTotalLength).as("within the MTU with its SACK block").isLessThanOrEqualTo(1500);
+            assertThat(again.len()).isEqualTo(first.len() - 12);
+        }
+    }
+
     @Test
     void hostDataAndEofDuringTheHandshakeReachTheGuestAfterIt() {
         try (EmbeddedRig r = new EmbeddedRig()) {

@@ -143,11 +143,6 @@ final class TapFrameSink implements FrameSink {
         return header > 0;
     }
 
-    /** Frames waiting for the tap to take them (for tests and stats). */
-    int queuedFrames() {
-        return queue.size();
-    }
-
     /** The tap is writable again: writes out the queue as far as the kernel takes it. */
     void drain() {
         ByteBuf head;

@@ -5,7 +5,6 @@ import static dev.jslirp.transport.TestNetwork.await;
 import static dev.jslirp.transport.TestNetwork.isArpReplyFromGateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.transport.Endpoint;
@@ -129,7 +128,7 @@ class DatagramTransportTest {
 
     @Test
     void unixDatagramFramesGoBothWaysOnEpoll() throws Exception {
-        assumeTrue(IoTransport.EPOLL.isAvailable(), "epoll");
+        assertThat(IoTransport.EPOLL.isAvailable()).as("unix datagram sockets need epoll (Linux)").isTrue();
         IoTransport io = IoTransport.EPOLL;
         Path mine = dir.resolve("jslirp.dgram");
         Path qemuPath = dir.resolve("qemu.dgram");
@@ -150,7 +149,7 @@ class DatagramTransportTest {
 
     @Test
     void unixDatagramPeerIsLearnedFromItsBoundAddress() throws Exception {
-        assumeTrue(IoTransport.EPOLL.isAvailable(), "epoll");
+        assertThat(IoTransport.EPOLL.isAvailable()).as("unix datagram sockets need epoll (Linux)").isTrue();
         IoTransport io = IoTransport.EPOLL;
         Path mine = dir.resolve("jslirp.dgram");
         try (TestNetwork tn = new TestNetwork(io); UnixDatagramPeer qemu = new UnixDatagramPeer(dir.resolve("qemu.dgram"));
@@ -177,7 +176,7 @@ class DatagramTransportTest {
 
     @Test
     void sendingBeforeQemuIsThereCountsErrorsAndKeepsTheLinkUp() throws Exception {
-        assumeTrue(IoTransport.EPOLL.isAvailable(), "epoll");
+        assertThat(IoTransport.EPOLL.isAvailable()).as("unix datagram sockets need epoll (Linux)").isTrue();
         IoTransport io = IoTransport.EPOLL;
         Path qemuPath = dir.resolve("qemu.dgram");
         try (TestNetwork tn = new TestNetwork(io);

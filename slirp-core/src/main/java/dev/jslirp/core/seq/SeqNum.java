@@ -34,11 +34,6 @@ public final class SeqNum {
         return Integer.compareUnsigned(x - start, size) < 0;
     }
 
-    /** The distance from {@code from} to {@code to}, {@code to - from}, as a signed int. */
-    public static int diff(int to, int from) {
-        return to - from;
-    }
-
     /** The later of two sequence numbers. */
     public static int max(int a, int b) {
         return gt(a, b) ? a : b;

@@ -8,8 +8,6 @@ package dev.jslirp.core.stats;
 public enum DropReason {
     /** Shorter than an Ethernet II header. */
     ETHERNET_TRUNCATED,
-    /** Larger than the configured MTU plus the Ethernet header. */
-    FRAME_TOO_LARGE,
     /** An EtherType the network does not speak (VLAN tags, IPX, ...). */
     ETHERTYPE_UNSUPPORTED,
     /** IPv6 frames while the network's IPv6 is switched off ({@code ipv6=off}). */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,6 +35,23 @@ class NetworkConfigTest {
     void netAcceptsADottedMaskAndABareClassfulAddress() {
         assertThat(NetworkConfig.builder().net("10.1.0.0/255.255.0.0").build().prefixLength()).isEqualTo(16);
         assertThat(NetworkConfig.builder().net("192.168.5.0").build().prefixLength()).isEqualTo(24);
+    }
+
+    @Test
+    void toBuilderKeepsEverySetting() throws Exception {
+        NetworkConfig c = NetworkConfig.builder().net("192.168.76.0/24").host("192.168.76.9").dns("192.168.76.8")
+                .dhcpStart("192.168.76.100").mtu(9000).restrict(true).reassemblyLimits(4096, 3, Duration.ofSeconds(7))
+                .ipv6Net("fd00:1::/64").ipv6Host("fd00:1::9").ipv6Dns("fd00:1::8").ipv4(false).build();
+        NetworkConfig copy = c.toBuilder().build();
+        // Every value the configuration exposes: a field toBuilder forgets shows here.
+        for (Method m : NetworkConfig.class.getMethods()) {
+            if (m.getParameterCount() == 0 && m.getDeclaringClass() == NetworkConfig.class
+                    && !Modifier.isStatic(m.getModifiers()) && !m.getName().equals("toBuilder")) {
+                assertThat(m.invoke(copy)).as(m.getName()).isEqualTo(m.invoke(c));
+            }
+        }
+        assertThat(c.toBuilder().mtu(1500).build().mtu()).as("a copy can still be changed").isEqualTo(1500);
+        assertThat(c.mtu()).isEqualTo(9000);
     }
 
     @Test

@@ -5,6 +5,8 @@ import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.spi.HostChannels;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -35,10 +37,10 @@ public final class VirtualGuest implements AutoCloseable {
     private final QueueSink sink = new QueueSink();
 
     private VirtualGuest(EmbeddedChannel embedded, EventLoopGroup group, EventLoop loop, NetworkConfig config,
-                         HostChannels hostChannels, GuestService... services) {
+                         HostChannels hostChannels, ByteBufAllocator alloc, GuestService... services) {
         this.embedded = embedded;
         this.group = group;
-        GuestNetwork.Builder b = GuestNetwork.builder(loop).config(config).hostChannels(hostChannels);
+        GuestNetwork.Builder b = GuestNetwork.builder(loop).config(config).hostChannels(hostChannels).alloc(alloc);
         for (GuestService s : services) {
             b.service(s);
         }
@@ -48,9 +50,14 @@ public final class VirtualGuest implements AutoCloseable {
 
     /** A network on a deterministic embedded loop with a frozen, test-driven clock. */
     public static VirtualGuest embedded(NetworkConfig config, GuestService... services) {
+        return embedded(config, PooledByteBufAllocator.DEFAULT, services);
+    }
+
+    /** As {@link #embedded(NetworkConfig, GuestService...)} with the network's buffers from {@code alloc}. */
+    public static VirtualGuest embedded(NetworkConfig config, ByteBufAllocator alloc, GuestService... services) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.freezeTime();
-        return new VirtualGuest(ch, null, ch.eventLoop(), config, HostChannels.nio(), services);
+        return new VirtualGuest(ch, null, ch.eventLoop(), config, HostChannels.nio(), alloc, services);
     }
 
     /** As {@link #embedded(NetworkConfig, GuestService...)} with QEMU's defaults. */
@@ -72,7 +79,7 @@ public final class VirtualGuest implements AutoCloseable {
                                           GuestService... services) {
         EventLoopGroup g = new MultiThreadIoEventLoopGroup(1, io);
         try {
-            return new VirtualGuest(null, g, g.next(), config, hostChannels, services);
+            return new VirtualGuest(null, g, g.next(), config, hostChannels, PooledByteBufAllocator.DEFAULT, services);
         } catch (RuntimeException | Error e) {
             g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             throw e;

@@ -29,6 +29,7 @@ class TcpPacketTest {
         assertThat(tcp.seq()).isEqualTo(0x6342be86);
         assertThat(tcp.flags()).isEqualTo(TcpPacket.SYN);
         assertThat(tcp.window()).isEqualTo(64240);
+        assertThat(tcp.urgentPointer()).isZero();
         assertThat(tcp.headerLength()).isEqualTo(40);
         assertThat(tcp.payloadLength()).isZero();
         assertThat(tcp.sequenceLength()).isEqualTo(1);
