@@ -561,7 +561,7 @@ public final class JslirpCommand implements Callable<Integer> {
         }
         List<String> lines = jslirp.startupLines();
         lines.forEach(log::info);
-        if (runAs != null && !dropPrivileges(runAs, jslirp, log, err)) {
+        if (runAs != null && !dropPrivileges(runAs, supervisor, jslirp, log, err)) {
             return 1;
         }
         AtomicBoolean stopping = new AtomicBoolean();
@@ -590,16 +590,19 @@ public final class JslirpCommand implements Callable<Integer> {
 
     /**
      * {@code --runas}, once everything is bound and before jslirp says it serves (so a
-     * supervisor that sees it ready sees it unprivileged). On failure jslirp is closed.
+     * supervisor that sees it ready sees it unprivileged); the pid file is written just
+     * before, while root may still write its directory. On failure jslirp is closed.
      *
      * @return false if the drop failed
      */
-    private static boolean dropPrivileges(PrivilegeDrop.Decision runAs, Jslirp jslirp, Logger log, PrintWriter err) {
+    private static boolean dropPrivileges(PrivilegeDrop.Decision runAs, Supervisor supervisor, Jslirp jslirp,
+                                          Logger log, PrintWriter err) {
         if (runAs.drop() == null) {
             log.warn("{}", runAs.warning());
             return true;
         }
         try {
+            supervisor.writePidFile();
             log.info("{}", runAs.drop().apply());
             return true;
         } catch (IOException e) {

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Timeout;
  * network goes on working unprivileged: the namespace reaches servers on the host's
  * 127.0.0.1 and ::1 through 10.0.2.2 and fec0::2 (new host sockets, made after the drop),
  * the forward bound at start-up reaches the namespace, and one added over the control
- * socket afterwards does too. The tests of a namespace need root (fail otherwise).
+ * socket afterwards does too. The pid file is written before the drop, in a directory
+ * only root may write. The tests of a namespace need root (fail otherwise).
  */
 class RunAsProcessTest extends JslirpProcessTest {
     private static final Duration COMMAND = Duration.ofSeconds(20);
@@ -100,14 +101,17 @@ class RunAsProcessTest extends JslirpProcessTest {
             NamespaceHttpd httpd = NamespaceHttpd.start(ns, dir, Integer.toString(GUEST_HTTP_PORT), "namespace-page");
             int forward = freeLoopbackPort();
             Path control = dir.resolve("control.sock");
+            Path pidFile = dir.resolve("jslirp.pid");
 
             jslirp = JslirpProcess.start("--netns", ns.name(), "--netns-static", "--runas", "nobody",
                     "--hostfwd", "tcp:127.0.0.1:" + forward + "-:" + GUEST_HTTP_PORT,
-                    "--control", "unix:" + control, "--dns-upstream", "127.0.0.1:9");
+                    "--control", "unix:" + control, "--pid-file", pidFile.toString(), "--dns-upstream", "127.0.0.1:9");
             String dropped = jslirp.awaitLine("dropped root");
             assertThat(dropped).contains("now nobody:nogroup (uid 65534, gid 65534), was uid 0 gid 0")
                     .contains("now no supplementary groups and CapPrm=CapEff=CapAmb=0, checked in all");
 
+            assertThat(Files.readString(pidFile)).as("written as root, in a directory only root may write")
+                    .isEqualTo(jslirp.process().pid() + "\n");
             List<String> threads = threadCredentials(jslirp.process().pid());
             assertThat(threads).as("the JVM's threads: main, event loop, GC, JIT...").hasSizeGreaterThan(5);
             assertThat(threads).allSatisfy(t -> assertThat(t).isEqualTo(
