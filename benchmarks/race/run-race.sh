@@ -190,17 +190,9 @@ NS_GUEST="jsrace$$g"
 TRIAL_PIDS=()
 CLK_TCK="$(getconf CLK_TCK)"
 
-stop_pid() {
-    local pid="$1" i
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 1 30); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    return 0
-}
+# stop_pid PID: SIGTERM, 3 s, SIGKILL.
+# shellcheck source=../lib/stop-pid.sh
+source "$HERE/../lib/stop-pid.sh"
 
 teardown_trial() {
     local pid

@@ -6,9 +6,12 @@ import dev.jslirp.control.ControlServer;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.metrics.MetricsServer;
 import dev.jslirp.supervision.PidFile;
+import dev.jslirp.supervision.PrivilegeDrop;
 import dev.jslirp.supervision.ReadyFd;
+import dev.jslirp.supervision.RunAs;
 import dev.jslirp.supervision.Supervisor;
 import dev.jslirp.supervision.SystemdNotify;
+import dev.jslirp.supervision.ThreadCredentials;
 import dev.jslirp.slirp4netns.Slirp4netnsCommand;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.nat.HostTarget;
@@ -257,6 +260,12 @@ public final class JslirpCommand implements Callable<Integer> {
                 + "(e.g. --ready-fd 3 3>&1). With NOTIFY_SOCKET set (systemd Type=notify), jslirp also sends "
                 + "READY=1 there."})
         String readyFd;
+
+        @Option(names = "--runas", paramLabel = RunAs.FORM, order = 74, description = {
+            "With --netns or --tap, started as root: once the tap is set up and every socket bound, become USER "
+                + "(a name or uid) and GROUP (a name or gid; default: USER's primary group) with no supplementary "
+                + "groups and no capabilities, as passt and pasta do. Checked in every thread and logged."})
+        String runas;
     }
 
     /** The levels {@code --log-level} takes. */
@@ -498,6 +507,31 @@ public final class JslirpCommand implements Callable<Integer> {
     }
 
     /**
+     * {@code --runas}, checked against the transport and this process: null without it.
+     *
+     * @throws ParameterException naming {@code --runas}: not a tap, an unknown user or
+     *                            group, or a process that cannot change its user
+     */
+    PrivilegeDrop.Decision runAs(Jslirp.Plan plan) {
+        String value = supervision == null ? null : supervision.runas;
+        if (value == null) {
+            return null;
+        }
+        if (!(plan.transport() instanceof TransportSpec.Tap)) {
+            throw new ParameterException(spec.commandLine(), "--runas applies to --netns and --tap only (a QEMU "
+                    + "socket needs no root to begin with: start jslirp as the user)");
+        }
+        try {
+            return PrivilegeDrop.decide(RunAs.parse(value), ThreadCredentials.current());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --runas: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "invalid --runas: cannot read this process's "
+                    + "credentials: " + e.getMessage());
+        }
+    }
+
+    /**
      * Opens {@code --log-file} for appending, or returns null without one.
      *
      * @throws ParameterException naming {@code --log-file} if it cannot be opened
@@ -522,6 +556,7 @@ public final class JslirpCommand implements Callable<Integer> {
         configureLogging();
         Jslirp.Plan plan = plan();
         Supervisor supervisor = supervisor();
+        PrivilegeDrop.Decision runAs = runAs(plan);
         PrintWriter err = spec.commandLine().getErr();
         PrintStream logFile = openLogFile();
         if (logFile != null) {
@@ -540,6 +575,9 @@ public final class JslirpCommand implements Callable<Integer> {
         }
         List<String> lines = jslirp.startupLines();
         lines.forEach(log::info);
+        if (runAs != null && !dropPrivileges(runAs, supervisor, jslirp, log, err)) {
+            return 1;
+        }
         AtomicBoolean stopping = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -562,6 +600,32 @@ public final class JslirpCommand implements Callable<Integer> {
         exitWhenTheTapEnds(jslirp, log, stopping);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * {@code --runas}, once everything is bound and before jslirp says it serves (so a
+     * supervisor that sees it ready sees it unprivileged); the pid file is written just
+     * before, while root may still write its directory. On failure jslirp is closed.
+     *
+     * @return false if the drop failed
+     */
+    private static boolean dropPrivileges(PrivilegeDrop.Decision runAs, Supervisor supervisor, Jslirp jslirp,
+                                          Logger log, PrintWriter err) {
+        if (runAs.drop() == null) {
+            log.warn("{}", runAs.warning());
+            return true;
+        }
+        try {
+            supervisor.writePidFile();
+            log.info("{}", runAs.drop().apply());
+            return true;
+        } catch (IOException e) {
+            log.error("{}", e.getMessage());
+            err.println("jslirp: " + e.getMessage());
+            err.flush();
+            jslirp.close();
+            return false;
+        }
     }
 
     /**

@@ -20,6 +20,7 @@ public final class Supervisor {
     private final PidFile pidFile;
     private final ReadyFd readyFd;
     private final SystemdNotify notify;
+    private boolean pidFileWritten;
 
     /** Tells those given; any may be null. */
     public Supervisor(PidFile pidFile, ReadyFd readyFd, SystemdNotify notify) {
@@ -35,9 +36,7 @@ public final class Supervisor {
      * @throws IOException if the pid file cannot be written
      */
     public void serving(String status) throws IOException {
-        if (pidFile != null) {
-            pidFile.write();
-        }
+        writePidFile();
         if (readyFd != null) {
             try {
                 readyFd.signal();
@@ -51,6 +50,19 @@ public final class Supervisor {
             } catch (IOException e) {
                 LOG.warn("{}", e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Writes the pid file now if there is one, ahead of {@link #serving}: {@code --runas}
+     * writes it while still root, since the user it becomes may not write its directory.
+     *
+     * @throws IOException if the pid file cannot be written
+     */
+    public void writePidFile() throws IOException {
+        if (pidFile != null && !pidFileWritten) {
+            pidFile.write();
+            pidFileWritten = true;
         }
     }
 

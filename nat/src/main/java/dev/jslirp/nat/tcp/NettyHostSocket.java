@@ -21,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import java.net.SocketAddress;
+import java.nio.channels.NotYetConnectedException;
 
 /**
  * A flow's host socket: one Netty channel on the guest's event loop, the only handler
@@ -214,8 +215,20 @@ final class NettyHostSocket extends ChannelInboundHandlerAdapter implements Host
         flow.host.onWritabilityChanged(ctx.nanoTime());
     }
 
+    /**
+     * A host socket error: a reset for the guest, except a read while the connect is still
+     * pending. Netty's epoll transport reads a socket on EPOLLIN or EPOLLERR whatever the
+     * state of its connect, and such a read fails with ENOTCONN ({@link NotYetConnectedException});
+     * the connect goes on, and its outcome (connected, refused, timed out) is what the flow
+     * acts on. Found by the endurance soak: about 1 in 200 guest connections to the host's
+     * loopback were reset while connecting, each of which completed normally some 60 ms
+     * later once this read error was left to the connect.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+        if (cause instanceof NotYetConnectedException && !c.channel().isActive()) {
+            return;
+        }
         errorSeen = true;
         flow.host.onError(cause, ctx.nanoTime());
     }

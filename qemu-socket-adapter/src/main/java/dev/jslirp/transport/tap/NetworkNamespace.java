@@ -3,6 +3,7 @@ package dev.jslirp.transport.tap;
 import com.sun.jna.LastErrorException;
 import dev.jslirp.core.config.ConfigException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -143,12 +144,13 @@ public final class NetworkNamespace {
     }
 
     /**
-     * What identifies the namespace behind the path now (the nsfs inode), or null if
-     * the path names nothing: compared later by {@link #isStill}.
+     * What identifies the namespace behind the path now (the nsfs inode; for a
+     * {@code /proc/PID/...} path also the process's start time), or null if the path
+     * names nothing: compared later by {@link #isStill}.
      */
     public Object identity() {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            return new Identity(Files.readAttributes(path, BasicFileAttributes.class).fileKey(), processStart());
         } catch (IOException e) {
             return null;
         }
@@ -158,10 +160,48 @@ public final class NetworkNamespace {
      * True while the path still names the namespace {@code identity} was taken from:
      * false once {@code ip netns delete} removed it, or the process whose
      * {@code /proc/PID/ns/net} it was has exited (a new process with the same PID has
-     * another namespace).
+     * another namespace, and another start time).
+     *
+     * <p>A {@code /proc/PID/ns/net} link may only be followed with ptrace access to PID
+     * (proc(5)), which jslirp loses when {@code --runas} made it another user than the
+     * namespace's process: then the process's start time, which anyone may read, says
+     * whether it is still the same process.
      */
     public boolean isStill(Object identity) {
-        return identity != null && identity.equals(identity());
+        if (!(identity instanceof Identity then)) {
+            return false;
+        }
+        try {
+            return then.fileKey().equals(Files.readAttributes(path, BasicFileAttributes.class).fileKey());
+        } catch (AccessDeniedException e) {
+            return then.processStart() != null && then.processStart().equals(processStart());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The nsfs inode and, for a path below {@code /proc/PID}, that process's start time (else null). */
+    private record Identity(Object fileKey, String processStart) {
+    }
+
+    /**
+     * For a path {@code /proc/PID/...}: field 22 of {@code /proc/PID/stat}, the process's
+     * start time in clock ticks since boot (proc(5)); null for other paths or a process
+     * that is gone.
+     */
+    private String processStart() {
+        if (path.getNameCount() < 2 || !path.isAbsolute() || !path.getName(0).toString().equals("proc")
+                || !path.getName(1).toString().chars().allMatch(Character::isDigit)) {
+            return null;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", path.getName(1).toString(), "stat"));
+            // The command name (field 2) is in parentheses and may hold spaces: count from its end.
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return after.length > 19 ? after[19] : null;
+        } catch (IOException | StringIndexOutOfBoundsException e) {
+            return null;
+        }
     }
 
     /** Moves the calling thread into this namespace. */

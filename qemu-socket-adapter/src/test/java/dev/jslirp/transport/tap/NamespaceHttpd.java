@@ -15,7 +15,7 @@ import java.time.Duration;
  * through a TCP port forward: the "into the namespace" half of the tap tests. The
  * namespace's {@link TestNamespace#close()} stops the server.
  */
-final class NamespaceHttpd {
+public final class NamespaceHttpd {
     /** How long the client keeps trying while httpd starts and the guest's neighbour is learnt. */
     private static final Duration READY = Duration.ofSeconds(15);
 
@@ -23,7 +23,7 @@ final class NamespaceHttpd {
     }
 
     /** Starts httpd in {@code ns} on {@code listen} ({@code PORT} or {@code [::]:PORT}) serving {@code page} as /. */
-    static NamespaceHttpd start(TestNamespace ns, Path workDir, String listen, String page) throws IOException {
+    public static NamespaceHttpd start(TestNamespace ns, Path workDir, String listen, String page) throws IOException {
         Path www = Files.createDirectories(workDir.resolve("www-" + listen.replaceAll("[^0-9]", "")));
         Files.writeString(www.resolve("index.html"), page);
         ns.start("busybox", "httpd", "-f", "-p", listen, "-h", www.toString());
@@ -34,7 +34,7 @@ final class NamespaceHttpd {
      * GET / from {@code host:port} (the forward's host side) until a response comes or
      * {@link #READY} passed: the whole response, or null if none came.
      */
-    String getThroughForward(InetAddress host, int port) throws InterruptedException {
+    public String getThroughForward(InetAddress host, int port) throws InterruptedException {
         long end = System.nanoTime() + READY.toNanos();
         String response = null;
         while (response == null && System.nanoTime() < end) {
