@@ -1,8 +1,10 @@
 package dev.jslirp;
 
 import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.HostChannels;
 import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.dhcp.DhcpConfig;
@@ -80,19 +82,34 @@ public final class JslirpNetwork implements AutoCloseable {
         return guest.eventLoop();
     }
 
-    /** Attaches the sink for frames towards the guest; see {@link GuestNetwork#attach}. */
-    public void attach(FrameSink sink) {
-        guest.attach(sink);
+    /** Attaches a guest whose frames go to {@code sink}: a new port; see {@link GuestNetwork#attach(FrameSink)}. */
+    public GuestPort attach(FrameSink sink) {
+        return guest.attach(sink);
     }
 
-    /** Detaches the guest transport; see {@link GuestNetwork#detach}. */
+    /** Attaches a guest as a port treated as {@code options} say; see {@link GuestNetwork#attach(FrameSink, PortOptions)}. */
+    public GuestPort attach(FrameSink sink, PortOptions options) {
+        return guest.attach(sink, options);
+    }
+
+    /** Detaches one guest; see {@link GuestNetwork#detach(GuestPort)}. */
+    public void detach(GuestPort port) {
+        guest.detach(port);
+    }
+
+    /** Detaches every guest; see {@link GuestNetwork#detach()}. */
     public void detach() {
         guest.detach();
     }
 
-    /** Takes one frame from the guest and releases it; see {@link GuestNetwork#receiveFromGuest}. */
+    /** Takes one frame from the (first) guest and releases it; see {@link GuestNetwork#receiveFromGuest(ByteBuf)}. */
     public void receiveFromGuest(ByteBuf frame) {
         guest.receiveFromGuest(frame);
+    }
+
+    /** Takes one frame from the guest on {@code port} and releases it; see {@link GuestNetwork#receiveFromGuest(GuestPort, ByteBuf)}. */
+    public void receiveFromGuest(GuestPort port, ByteBuf frame) {
+        guest.receiveFromGuest(port, frame);
     }
 
     /** Counters of the network and its services. */

@@ -2,6 +2,7 @@ package dev.jslirp.dns;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.config.NetworkConfig;
@@ -51,6 +52,7 @@ public final class DnsService implements GuestService {
     private final DnsConfig config;
     private final Upstreams upstreams;
     private final DnsMessageView query = new DnsMessageView();
+    private GuestContext context;
     private NetworkConfig net;
     private Counters<DnsCounter> counters;
     private LocalAnswers local;
@@ -69,6 +71,7 @@ public final class DnsService implements GuestService {
 
     @Override
     public void start(GuestContext context) {
+        this.context = context;
         this.net = context.config();
         this.counters = context.stats().service("dns", DnsCounter.class);
         upstreams.countIn(counters);
@@ -117,10 +120,14 @@ public final class DnsService implements GuestService {
         return true;
     }
 
-    /** The guest is gone: queries in flight for it are forgotten. */
+    /**
+     * A guest is gone: once none is left, queries in flight are forgotten; while others
+     * remain, an answer for the leaving guest finds no port and is dropped (the query
+     * table is bounded and times out either way).
+     */
     @Override
-    public void guestDetached() {
-        if (udp != null) {
+    public void guestDetached(GuestPort port) {
+        if (udp != null && !context.isGuestAttached()) {
             udp.clear();
         }
     }

@@ -19,7 +19,8 @@ import java.net.InetSocketAddress;
  *       nothing else;</li>
  *   <li>any other address of the virtual network, loopback, multicast and broadcast
  *       addresses go nowhere;</li>
- *   <li>with {@code restrict=on} nothing goes out (only port forwards work);</li>
+ *   <li>with {@code restrict=on}, for the network or the guest's port, nothing goes out
+ *       (only port forwards and the network's own services work);</li>
  *   <li>every other destination is connected for real.</li>
  * </ul>
  */
@@ -36,11 +37,15 @@ public final class HostAddressMapper {
     /**
      * The host address for a guest flow to {@code dst:port}, or null if the flow is refused.
      *
-     * @param protocol {@link GuestPacket#PROTO_TCP} or {@link GuestPacket#PROTO_UDP}
+     * @param protocol   {@link GuestPacket#PROTO_TCP} or {@link GuestPacket#PROTO_UDP}
+     * @param restricted the guest's port has {@code restrict=on}
      */
-    public InetSocketAddress hostTarget(int protocol, IpAddress dst, int port) {
+    public InetSocketAddress hostTarget(int protocol, IpAddress dst, int port, boolean restricted) {
         long hi = dst.hi();
         long lo = dst.lo();
+        if (restricted && !config.isDns(hi, lo)) {
+            return null;
+        }
         if (config.isHost(hi, lo)) {
             if (!config.hostLoopback()) {
                 return null;

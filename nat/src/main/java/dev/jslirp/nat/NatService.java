@@ -3,6 +3,7 @@ package dev.jslirp.nat;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.HostForward;
@@ -171,14 +172,14 @@ public final class NatService implements GuestService {
     }
 
     @Override
-    public void guestWritabilityChanged(boolean writable) {
-        tcp.guestWritabilityChanged(writable);
+    public void guestWritabilityChanged(GuestPort port, boolean writable) {
+        tcp.guestWritabilityChanged(port, writable);
     }
 
     @Override
-    public void guestDetached() {
-        tcp.guestDetached();
-        udp.guestDetached();
+    public void guestDetached(GuestPort port) {
+        tcp.guestDetached(port);
+        udp.guestDetached(port);
     }
 
     @Override

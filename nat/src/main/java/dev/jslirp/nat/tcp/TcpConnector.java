@@ -82,7 +82,8 @@ final class TcpConnector {
             return;
         }
         IpAddress dst = p.destination();
-        InetSocketAddress target = stack.mapper.hostTarget(GuestPacket.PROTO_TCP, dst, t.destinationPort());
+        InetSocketAddress target = stack.mapper.hostTarget(GuestPacket.PROTO_TCP, dst, t.destinationPort(),
+                p.port().isRestricted());
         if (target == null) {
             stack.counters.increment(TcpCounter.REFUSED_BY_RULES);
             stack.writer.replyRst(p);
@@ -90,6 +91,7 @@ final class TcpConnector {
         }
         TcpFlow f = new TcpFlow(stack, p.source(), t.sourcePort(), dst, t.destinationPort(), false,
                 TcpState.CONNECTING, now);
+        f.port = p.port();
         f.negotiated.negotiate(p.tcpOptions());
         f.rcv.init(t.seq());
         f.snd.init(stack.newIss());
@@ -195,6 +197,7 @@ final class TcpConnector {
             return null;
         }
         TcpFlow f = new TcpFlow(stack, guest, guestPort, from, port, true, TcpState.SYN_SENT, now);
+        f.port = stack.ctx.portOf(guest);
         f.snd.init(stack.newIss());
         stack.add(f);
         stack.counters.increment(TcpCounter.FORWARD_ACCEPTED);

@@ -3,6 +3,7 @@ package dev.jslirp.nat.tcp;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.TcpPacket;
@@ -129,17 +130,29 @@ public final class TcpNat implements ForwardListenerFactory {
                 && dst != ctx.config().broadcast() && p.ipv4().source() != Ipv4Address.ANY;
     }
 
-    /** The guest transport's writability changed: blocked flows resume when it is writable. */
-    public void guestWritabilityChanged(boolean writable) {
+    /** {@code port}'s writability changed: its blocked flows resume when it is writable. */
+    public void guestWritabilityChanged(GuestPort port, boolean writable) {
         if (writable && stack != null && !stopped) {
-            stack.guestWritable(ctx.nanoTime());
+            stack.guestWritable(port, ctx.nanoTime());
         }
     }
 
-    /** The guest went away: every flow is aborted (host sockets reset); forwards keep listening. */
-    public void guestDetached() {
-        if (stack != null) {
-            abortAll();
+    /**
+     * The guest of {@code port} went away: its flows are aborted (host sockets reset),
+     * and so are forwards' flows no guest answered yet once no port is left; other
+     * guests' flows go on, and forwards keep listening.
+     */
+    public void guestDetached(GuestPort port) {
+        if (stack == null) {
+            return;
+        }
+        long now = ctx.nanoTime();
+        boolean none = !ctx.isGuestAttached();
+        for (TcpFlow f : stack.table.snapshot()) {
+            if (f.port == port || (f.port == null && none)) {
+                stack.counters.increment(TcpCounter.ABORTED_DETACH);
+                f.abort(now, false);
+            }
         }
     }
 

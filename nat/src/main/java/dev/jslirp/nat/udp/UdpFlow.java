@@ -1,6 +1,7 @@
 package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.wire.IpAddress;
 
 /**
@@ -23,6 +24,13 @@ abstract class UdpFlow {
     /** The port the guest talks to. */
     final int remotePort;
 
+    /**
+     * The guest's port: datagrams for the guest are dropped while it is not writable, and
+     * the flow ends when it detaches. The port of the datagram that opened an outbound
+     * flow; for a forward's mapping, the port its address is bound to, else the port of
+     * the guest's first reply.
+     */
+    GuestPort port;
     /** Last datagram either way, on the network's clock. */
     long lastActiveNanos;
     /** Links of the {@link IdleList} this flow is on, oldest first. */
@@ -31,6 +39,11 @@ abstract class UdpFlow {
     IdleList list;
     /** Set once by {@link #close()}; later host events are ignored. */
     boolean closed;
+
+    /** True if the flow belongs to {@code leaving}'s guest (or, once no port is left, to nobody's). */
+    boolean endsWith(GuestPort leaving, boolean noneLeft) {
+        return port == leaving || (port == null && noneLeft);
+    }
 
     UdpFlow(IpAddress guest, int guestPort, IpAddress remote, int remotePort) {
         this.guest = guest;

@@ -4,6 +4,7 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.spi.IcmpError;
 import dev.jslirp.core.wire.IpAddress;
@@ -82,8 +83,8 @@ import org.slf4j.LoggerFactory;
  * connected and so reads without headroom (see {@link UdpRelay}): datagrams from peers
  * are copied once into the guest's frame.
  *
- * <p><b>Lifetime.</b> {@link #guestDetached()} ends flows and mappings and keeps the
- * forwards listening for the guest's return; {@link #stop()} closes everything. All of
+ * <p><b>Lifetime.</b> {@link #guestDetached(GuestPort)} ends the flows and mappings of
+ * the guest that left and keeps the forwards listening for its return; {@link #stop()} closes everything. All of
  * it runs on the network's event loop; only the forward methods may be called from any
  * thread.
  */
@@ -148,6 +149,9 @@ public final class UdpNat implements ForwardListenerFactory {
             }
         } else {
             flows.touch(flow, packet.nanoTime());
+            if (flow.port == null) {
+                flow.port = packet.port();
+            }
         }
         flow.fromGuest(packet);
         return true;
@@ -167,13 +171,14 @@ public final class UdpNat implements ForwardListenerFactory {
             return null;
         }
         IpAddress dst = packet.destination();
-        InetSocketAddress target = mapper.hostTarget(GuestPacket.PROTO_UDP, dst, dstPort);
+        InetSocketAddress target = mapper.hostTarget(GuestPacket.PROTO_UDP, dst, dstPort, packet.port().isRestricted());
         if (target == null) {
             counters.increment(UdpCounter.REFUSED_DESTINATION);
             ctx.sendIcmpError(packet, net.hostAddress(packet.isIpv6()), IcmpError.ADMIN_PROHIBITED);
             return null;
         }
         OutboundFlow flow = new OutboundFlow(this, packet.source(), srcPort, dst, dstPort);
+        flow.port = packet.port();
         flows.addOutbound(flow, packet.nanoTime());
         try {
             flow.connect(target, packet);
@@ -270,6 +275,7 @@ public final class UdpNat implements ForwardListenerFactory {
         }
         Object key = UdpForwardListener.peerKey(peer);
         ForwardMapping m = new ForwardMapping(this, fw, gateway, port, peer, key);
+        m.port = ctx.portOf(fw.guest());
         flows.addMapping(m, ctx.nanoTime());
         fw.remember(key, m);
         return m;
@@ -360,10 +366,10 @@ public final class UdpNat implements ForwardListenerFactory {
 
     // ---------------------------------------------------------------- lifetime
 
-    /** The guest went away: its flows and mappings end; forwards keep listening. */
-    public void guestDetached() {
+    /** The guest of {@code port} went away: its flows and mappings end; forwards keep listening. */
+    public void guestDetached(GuestPort port) {
         if (flows != null) {
-            flows.closeAll();
+            flows.closeOf(port, !ctx.isGuestAttached());
         }
     }
 

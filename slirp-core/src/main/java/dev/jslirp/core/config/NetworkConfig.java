@@ -16,6 +16,10 @@ import java.time.Duration;
 public final class NetworkConfig {
     /** The MAC prefix of the network's own addresses, as libslirp: 52:55 then the IPv4 address. */
     public static final long OWN_MAC_PREFIX = 0x5255_0000_0000L;
+    /** Guests one network takes at once unless configured otherwise. */
+    public static final int DEFAULT_MAX_PORTS = 64;
+    /** The most {@link Builder#maxPorts} accepts. */
+    public static final int MAX_PORTS_LIMIT = 1024;
     private static final IpAddress ROUTER_LINK_LOCAL = IpAddress.parse("fe80::2");
     /** The DNS server's link-local address, fe80::3 as libslirp answers for. */
     private static final IpAddress DNS_LINK_LOCAL = IpAddress.parse("fe80::3");
@@ -39,6 +43,7 @@ public final class NetworkConfig {
     private final IpAddress ipv6Dns;
     private final IpAddress hostAddress;
     private final IpAddress dnsAddress;
+    private final int maxPorts;
 
     private NetworkConfig(Builder b) {
         this.network = b.network;
@@ -60,6 +65,7 @@ public final class NetworkConfig {
         this.ipv6Dns = b.ipv6Dns;
         this.hostAddress = IpAddress.ipv4(host);
         this.dnsAddress = IpAddress.ipv4(dns);
+        this.maxPorts = b.maxPorts;
     }
 
     /** The defaults of QEMU's {@code -netdev user}. */
@@ -97,6 +103,7 @@ public final class NetworkConfig {
         b.ipv6Dns = ipv6Dns;
         b.ipv6HostSet = true;
         b.ipv6DnsSet = true;
+        b.maxPorts = maxPorts;
         return b;
     }
 
@@ -264,6 +271,11 @@ public final class NetworkConfig {
         return ipv6 && IpAddress.masked(hi, lo, ipv6PrefixLength, ipv6Prefix.hi(), ipv6Prefix.lo());
     }
 
+    /** Guests (ports of the network's switch) attached at once at most ({@code --max-ports}). */
+    public int maxPorts() {
+        return maxPorts;
+    }
+
     /** The MAC the network uses for its own address {@code addr}: 52:55 then the address. */
     public long macOf(int addr) {
         return OWN_MAC_PREFIX | (addr & 0xffffffffL);
@@ -312,6 +324,7 @@ public final class NetworkConfig {
         private IpAddress ipv6Dns;
         private boolean ipv6HostSet;
         private boolean ipv6DnsSet;
+        private int maxPorts = DEFAULT_MAX_PORTS;
 
         private Builder() {
         }
@@ -501,6 +514,15 @@ public final class NetworkConfig {
         /** Whether the host address reaches the host's loopback (default on). */
         public Builder hostLoopback(boolean on) {
             this.hostLoopback = on;
+            return this;
+        }
+
+        /** Sets how many guests may be attached at once, 1..{@value #MAX_PORTS_LIMIT} (default {@value #DEFAULT_MAX_PORTS}). */
+        public Builder maxPorts(int n) {
+            if (n < 1 || n > MAX_PORTS_LIMIT) {
+                throw new ConfigException("max-ports", n + " out of range (expected 1.." + MAX_PORTS_LIMIT + ")");
+            }
+            this.maxPorts = n;
             return this;
         }
 

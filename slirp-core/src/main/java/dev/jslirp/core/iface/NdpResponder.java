@@ -42,8 +42,8 @@ final class NdpResponder implements NeighborSolicitor {
     static final int TYPE_NEIGHBOR_ADVERTISEMENT = 136;
     static final int TYPE_REDIRECT = 137;
     /** Option types. */
-    private static final int OPT_SOURCE_LL = 1;
-    private static final int OPT_TARGET_LL = 2;
+    static final int OPT_SOURCE_LL = 1;
+    static final int OPT_TARGET_LL = 2;
     /** Length of a solicitation or advertisement without options: header, reserved/flags, target. */
     private static final int NS_NA_LENGTH = 24;
     /** A link-layer address option for Ethernet: type, length 1 (8 bytes), six bytes of MAC. */
@@ -121,8 +121,9 @@ final class NdpResponder implements NeighborSolicitor {
             }
         }
         if (!config.isOwnAddress(targetHi, targetLo)) {
-            if (probe || IpAddress.isIpv4(targetHi, targetLo)) {
-                stats.traffic().increment(NetworkStats.Traffic.NDP_ACCEPTED);   // another's DAD probe, or its own
+            if (probe || IpAddress.isIpv4(targetHi, targetLo) || network.isShared()) {
+                // another's DAD probe, or its own; or a question for another guest on the LAN
+                stats.traffic().increment(NetworkStats.Traffic.NDP_ACCEPTED);
             } else {
                 stats.drops().increment(DropReason.NDP_NOT_FOR_US);
             }
@@ -205,7 +206,7 @@ final class NdpResponder implements NeighborSolicitor {
      * @return the MAC of the first link-layer option of {@code wanted}; -1 if there is
      *         none; -2 if the options are malformed
      */
-    private static long linkLayerOption(ByteBuf b, int from, int to, int wanted) {
+    static long linkLayerOption(ByteBuf b, int from, int to, int wanted) {
         long found = -1;
         int i = from;
         while (i < to) {

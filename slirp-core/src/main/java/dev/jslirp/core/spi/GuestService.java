@@ -27,15 +27,20 @@ public interface GuestService {
      */
     boolean handle(GuestPacket packet);
 
-    /** The guest transport became writable again, or stopped being writable. */
-    default void guestWritabilityChanged(boolean writable) {
+    /**
+     * {@code port}'s transport became writable again, or stopped being writable: flows of
+     * that port that paused resume (and only those; other guests' ports are unaffected).
+     */
+    default void guestWritabilityChanged(GuestPort port, boolean writable) {
     }
 
     /**
-     * The guest is gone (QEMU disconnected): connections it had are dead. Leases and
-     * listeners may stay for when it comes back; flows towards it should end.
+     * The guest of {@code port} is gone (QEMU disconnected): the connections it had are
+     * dead and its flows should end; other ports' flows go on. Leases and listeners stay
+     * for when it comes back (as a new port). {@link GuestContext#isGuestAttached()} says
+     * whether any port is left.
      */
-    default void guestDetached() {
+    default void guestDetached(GuestPort port) {
     }
 
     /** The network is closing: release every buffer, socket and timer. */
