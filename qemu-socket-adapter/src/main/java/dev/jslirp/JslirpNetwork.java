@@ -11,6 +11,7 @@ import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dhcp.DhcpServer;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.dns.DnsService;
+import dev.jslirp.dns.GuestNames;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
 import dev.jslirp.tftp.TftpConfig;
@@ -27,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The default jslirp network, assembled: the core ({@link GuestNetwork}) with the DHCP
- * server, the DNS service, the TFTP server if one is configured, and the NAT, in that
- * order (the TFTP server takes UDP to the host address on its own ports before the NAT
+ * server, the DNS service (which answers the guests' names the DHCP server registers in
+ * their shared {@link GuestNames}), the TFTP server if one is configured, and the NAT, in
+ * that order (the TFTP server takes UDP to the host address on its own ports before the NAT
  * would take it to the host's loopback). The one entry point for library users:
  *
  * <pre>{@code
@@ -44,12 +46,15 @@ import java.util.concurrent.TimeUnit;
 public final class JslirpNetwork implements AutoCloseable {
     private final GuestNetwork guest;
     private final DhcpServer dhcp;
+    private final GuestNames names;
     private final NatService nat;
     private final EventLoopGroup ownedGroup;
 
-    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, NatService nat, EventLoopGroup ownedGroup) {
+    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, GuestNames names, NatService nat,
+                          EventLoopGroup ownedGroup) {
         this.guest = guest;
         this.dhcp = dhcp;
+        this.names = names;
         this.nat = nat;
         this.ownedGroup = ownedGroup;
     }
@@ -67,6 +72,11 @@ public final class JslirpNetwork implements AutoCloseable {
     /** The DHCP server, for its lease table ({@link DhcpServer#activeLeases()}, on the event loop). */
     public DhcpServer dhcp() {
         return dhcp;
+    }
+
+    /** The guests' DNS names from their DHCP leases (on the event loop). */
+    public GuestNames names() {
+        return names;
     }
 
     /**
@@ -208,7 +218,8 @@ public final class JslirpNetwork implements AutoCloseable {
                 owned = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
                 loop = owned.next();
             }
-            DhcpServer dhcpServer = new DhcpServer(dhcp);
+            GuestNames guestNames = new GuestNames(dhcp.domainName());
+            DhcpServer dhcpServer = new DhcpServer(dhcp, guestNames);
             NatService natService = new NatService(nat);
             GuestNetwork.Builder b = GuestNetwork.builder(loop)
                     .config(network)
@@ -216,13 +227,13 @@ public final class JslirpNetwork implements AutoCloseable {
                     .hostChannels(hostChannels)
                     .service(dhcpServer);
             if (dnsService) {
-                b.service(new DnsService(dns));
+                b.service(new DnsService(dns, guestNames));
             }
             if (tftp != null) {
                 b.service(new TftpService(tftp));
             }
             GuestNetwork g = b.service(natService).build();
-            return new JslirpNetwork(g, dhcpServer, natService, owned);
+            return new JslirpNetwork(g, dhcpServer, guestNames, natService, owned);
         }
     }
 }

@@ -24,8 +24,9 @@ import java.util.Objects;
  *   <li>less than a header, a response, or no usable source: dropped and counted;</li>
  *   <li>a bad question: FORMERR; another opcode than QUERY: NOTIMP;</li>
  *   <li>a local name ({@link DnsConfig#hostName()} for the gateway address,
- *       {@link DnsConfig#records()}): answered here, case-insensitively; types other
- *       than A get an empty NOERROR (NODATA);</li>
+ *       {@link DnsConfig#records()}), or a guest's name from its DHCP lease and its
+ *       address's reverse name ({@link GuestNames}): answered here, case-insensitively;
+ *       other types get an empty NOERROR (NODATA);</li>
  *   <li>with {@code restrict=on}: REFUSED, nothing leaves the host;</li>
  *   <li>else forwarded to the upstreams ({@link UdpForwarder}), whose answer goes back
  *       to the guest byte for byte but for the ID.</li>
@@ -50,6 +51,7 @@ public final class DnsService implements GuestService {
     static final int MAX_QUERY_LENGTH = 4096;
 
     private final DnsConfig config;
+    private final GuestNames guests;
     private final Upstreams upstreams;
     private final DnsMessageView query = new DnsMessageView();
     private GuestContext context;
@@ -65,6 +67,16 @@ public final class DnsService implements GuestService {
      * names no upstream, so call it off the event loop.
      */
     public DnsService(DnsConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A DNS service that also answers the guests' names from their DHCP leases
+     * ({@code guests}, which the DHCP server fills; null for none). Reads resolv.conf if
+     * {@code config} names no upstream, so call it off the event loop.
+     */
+    public DnsService(DnsConfig config, GuestNames guests) {
+        this.guests = guests;
         this.config = Objects.requireNonNull(config, "config");
         this.upstreams = new Upstreams(config);
     }
@@ -75,8 +87,8 @@ public final class DnsService implements GuestService {
         this.net = context.config();
         this.counters = context.stats().service("dns", DnsCounter.class);
         upstreams.countIn(counters);
-        this.local = new LocalAnswers(new LocalNames(config, context.config().host()), context.config().restrict(),
-                counters);
+        this.local = new LocalAnswers(new LocalNames(config, context.config().host()), guests, context::nanoTime,
+                context.config().restrict(), counters);
         this.toGuest = new GuestDatagrams(context);
         this.udp = new UdpForwarder(context, config, upstreams, toGuest, counters);
         this.tcp = new DnsTcpServer(context, config, upstreams, local, counters);
