@@ -7,6 +7,8 @@ import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.HostChannels;
 import dev.jslirp.core.stats.NetworkStats;
+import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.core.wire.MacAddress;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dhcp.DhcpServer;
 import dev.jslirp.dns.DnsConfig;
@@ -220,7 +222,12 @@ public final class JslirpNetwork implements AutoCloseable {
             }
             GuestNames guestNames = new GuestNames(dhcp.domainName());
             DhcpServer dhcpServer = new DhcpServer(dhcp, guestNames);
-            NatService natService = new NatService(nat);
+            NatService natService = new NatService(nat).locator(guest -> {
+                // Forwards that follow a VM: by its MAC's lease, or its lease's host name.
+                int a = guest.contains(":") ? dhcpServer.addressOf(MacAddress.parse(guest))
+                        : dhcpServer.addressOfHost(guest);
+                return a == 0 ? null : IpAddress.ipv4(a);
+            });
             GuestNetwork.Builder b = GuestNetwork.builder(loop)
                     .config(network)
                     .alloc(alloc)

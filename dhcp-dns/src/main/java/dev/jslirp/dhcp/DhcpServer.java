@@ -440,6 +440,11 @@ public final class DhcpServer implements GuestService {
         return 0;
     }
 
+    /** The address of the guest whose lease has host name {@code name} (bare or qualified), or 0. */
+    public int addressOfHost(String name) {
+        return names == null ? 0 : names.addressOf(name, context.nanoTime());
+    }
+
     /** Addresses in the dynamic pool. */
     public int poolSize() {
         return table.size();

@@ -34,10 +34,21 @@ import java.util.Objects;
  *                           libslirp's {@code so_snd}
  * @param expiresInNanos     for a UDP flow, the time left until it is closed as idle;
  *                           -1 for the other rows
+ * @param guestPort          the id of the guest's port the flow belongs to
+ *                           ({@link dev.jslirp.core.spi.GuestPort#id()}), 0 for a listener or
+ *                           a forward's flow no guest answered yet
  */
 public record NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
                             IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
-                            long expiresInNanos) {
+                            long expiresInNanos, int guestPort) {
+    /** A row of no guest's port. */
+    public NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
+                         IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
+                         long expiresInNanos) {
+        this(protocol, state, sourceAddress, sourcePort, destinationAddress, destinationPort, receiveQueue, sendQueue,
+                expiresInNanos, 0);
+    }
+
     /** The state of a port forward's listening socket (libslirp's name). */
     public static final String HOST_FORWARD = "HOST_FORWARD";
     /** The state of a UDP flow, which has no states of its own. */

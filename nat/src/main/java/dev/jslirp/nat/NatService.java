@@ -6,6 +6,7 @@ import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import dev.jslirp.nat.tcp.TcpNat;
@@ -31,12 +32,24 @@ public final class NatService implements GuestService {
     private final UdpNat udp;
     private GuestContext ctx;
     private HostForwards forwards;
+    private GuestLocator locator;
 
     /** A NAT configured by {@code config}. */
     public NatService(NatConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.tcp = new TcpNat(config);
         this.udp = new UdpNat(config);
+    }
+
+    /**
+     * Where forwards that follow a guest by name or MAC find its address ({@link HostForward#guestName()});
+     * without one they refuse every connection. Set before the network starts.
+     */
+    public NatService locator(GuestLocator l) {
+        this.locator = l;
+        tcp.locator(l);
+        udp.locator(l);
+        return this;
     }
 
     /** The TCP half (counters, flow counts). */
@@ -121,8 +134,9 @@ public final class NatService implements GuestService {
             }
             HostForward f = a.rule();
             if (f.protocol() == protocol) {
+                IpAddress guest = f.guestAddressNow(ctx.config(), locator);
                 out.add(NatConnection.listener(protocol, f.hostAddress(), a.listening().getPort(),
-                        f.guestAddressIn(ctx.config()), f.guestPort()));
+                        guest != null ? guest : IpAddress.ipv4(0), f.guestPort()));
             }
         }
     }

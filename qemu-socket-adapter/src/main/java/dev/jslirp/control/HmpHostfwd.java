@@ -78,7 +78,9 @@ final class HmpHostfwd {
         if (guestAddr == null) {
             throw invalid(rule, "Missing guest address");
         }
-        IpAddress guest = address(guestAddr);
+        // jslirp's addition: a guest by its DHCP host name or MAC, which the forward follows.
+        String name = HostForward.guestName(guestAddr);
+        IpAddress guest = name != null ? null : address(guestAddr);
         if (guest == BAD) {
             throw invalid(rule, "Bad guest address");
         }
@@ -86,7 +88,7 @@ final class HmpHostfwd {
         if (guestPort < 1) {
             throw invalid(rule, "Bad guest port");
         }
-        return new HostForward(protocol, host, hostPort, guest, guestPort);
+        return new HostForward(protocol, host, hostPort, guest, guestPort, name);
     }
 
     /**

@@ -14,11 +14,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * Hub -1 (n0):
- *   Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ
- *   TCP[HOST_FORWARD]  -1               *  2222       10.0.2.15    22     0     0
- *   TCP[ESTABLISHED]   -1       10.0.2.15 40512        10.0.2.2  8080     0     0
- *   UDP[236 sec]       -1       10.0.2.15 35061        10.0.2.2  5353     0     0
+ *   Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ    VM
+ *   TCP[HOST_FORWARD]  -1               *  2222       10.0.2.15    22     0     0     -
+ *   TCP[ESTABLISHED]   -1       10.0.2.15 40512        10.0.2.2  8080     0     0     1
+ *   UDP[236 sec]       -1       10.0.2.15 35061        10.0.2.2  5353     0     0     2
  * </pre>
+ *
+ * <p>One column is jslirp's: {@code VM}, the port of the guest each flow belongs to (the
+ * numbers {@code info ports} lists), {@code -} for listeners and forwards' flows no guest
+ * answered yet; a script reading QEMU's eight columns reads them unchanged.
  *
  * <p>The FD column is -1 (libslirp's value for a socket without a descriptor): jslirp's
  * sockets are Netty channels whose descriptors it does not expose. {@code *} stands for
@@ -26,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class UsernetTable {
     /** The column header, as libslirp writes it. */
-    static final String HEADER = "  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ";
+    static final String HEADER = "  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ    VM";
 
     private UsernetTable() {
     }
@@ -55,7 +59,8 @@ final class UsernetTable {
         String state = c.protocol() == HostForward.Protocol.UDP && !c.isListener()
                 ? TimeUnit.NANOSECONDS.toSeconds(c.expiresInNanos()) + " sec" : c.state();
         String source = c.sourceAddress() == null ? "*" : c.sourceAddress().toString();
-        return String.format(Locale.ROOT, "%-19s %3d %15s %5d %15s %5d %5d %5d", "  " + proto + "[" + state + "]", -1,
-                source, c.sourcePort(), c.destinationAddress(), c.destinationPort(), c.receiveQueue(), c.sendQueue());
+        return String.format(Locale.ROOT, "%-19s %3d %15s %5d %15s %5d %5d %5d %5s", "  " + proto + "[" + state + "]", -1,
+                source, c.sourcePort(), c.destinationAddress(), c.destinationPort(), c.receiveQueue(), c.sendQueue(),
+                c.guestPort() == 0 ? "-" : Integer.toString(c.guestPort()));
     }
 }

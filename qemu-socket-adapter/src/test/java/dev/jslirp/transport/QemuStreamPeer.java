@@ -144,14 +144,19 @@ public final class QemuStreamPeer implements AutoCloseable {
      * other guests' frames it may see on the way (floods) are skipped.
      */
     public void assertArpRoundTrip(long mac, int ip) throws IOException, InterruptedException {
-        send(TestNetwork.arpRequestForGateway(mac, ip));
+        assertArpRoundTrip(mac, ip, GuestFrames.GATEWAY);
+    }
+
+    /** As {@link #assertArpRoundTrip(long, int)} on a network whose gateway is {@code gateway}. */
+    public void assertArpRoundTrip(long mac, int ip, int gateway) throws IOException, InterruptedException {
+        send(TestNetwork.arpRequestForGateway(mac, ip, gateway));
         long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (true) {
             byte[] reply = receive(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
             if (reply == null) {
                 throw new AssertionError("no ARP reply within 5 s");
             }
-            if (TestNetwork.isArpReplyFromGateway(reply, mac, ip)) {
+            if (TestNetwork.isArpReplyFromGateway(reply, mac, ip, gateway)) {
                 return;
             }
         }

@@ -135,7 +135,12 @@ public final class TestNetwork implements AutoCloseable {
 
     /** An ARP request for the gateway from a guest at {@code mac} with address {@code ip}. */
     public static byte[] arpRequestForGateway(long mac, int ip) {
-        ByteBuf b = GuestFrames.arpRequest(mac, ip, GuestFrames.GATEWAY);
+        return arpRequestForGateway(mac, ip, GuestFrames.GATEWAY);
+    }
+
+    /** An ARP request for {@code gateway} from a guest at {@code mac} with address {@code ip}. */
+    public static byte[] arpRequestForGateway(long mac, int ip, int gateway) {
+        ByteBuf b = GuestFrames.arpRequest(mac, ip, gateway);
         try {
             return ByteBufUtil.getBytes(b);
         } finally {
@@ -150,6 +155,11 @@ public final class TestNetwork implements AutoCloseable {
 
     /** True if {@code frame} is the network's ARP reply for the gateway to the guest at {@code mac}, {@code ip}. */
     public static boolean isArpReplyFromGateway(byte[] frame, long mac, int ip) {
+        return isArpReplyFromGateway(frame, mac, ip, GuestFrames.GATEWAY);
+    }
+
+    /** As {@link #isArpReplyFromGateway(byte[], long, int)} for a network whose gateway is {@code gateway}. */
+    public static boolean isArpReplyFromGateway(byte[] frame, long mac, int ip, int gateway) {
         ByteBuf b = Unpooled.wrappedBuffer(frame);
         EthernetFrame eth = new EthernetFrame();
         ArpPacket arp = new ArpPacket();
@@ -157,8 +167,8 @@ public final class TestNetwork implements AutoCloseable {
                 && eth.destination() == mac
                 && arp.wrap(b, eth.payloadOffset(), b.writerIndex())
                 && arp.operation() == ArpPacket.OP_REPLY
-                && arp.senderIp() == GuestFrames.GATEWAY
-                && arp.senderMac() == GuestFrames.GATEWAY_MAC
+                && arp.senderIp() == gateway
+                && arp.senderMac() == (0x5255_0000_0000L | (gateway & 0xffffffffL))
                 && arp.targetIp() == ip;
     }
 

@@ -3,6 +3,7 @@ package dev.jslirp.nat.hostfwd;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.core.wire.MacAddress;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Objects;
@@ -15,18 +16,35 @@ import java.util.Objects;
  * <p>As in QEMU, an empty protocol means TCP, an empty host address means all host
  * addresses and an empty guest address means the first DHCP address.
  *
+ * <p>jslirp also takes a guest by name instead of an address, for a network of several
+ * VMs whose addresses may change: its DHCP host name ({@code tcp::2222-vm1:22}, or
+ * qualified with the network's domain) or its MAC in brackets
+ * ({@code tcp::2222-[52:54:00:12:34:56]:22}). Such a forward follows the VM across lease
+ * changes: each connection (or each new UDP peer) goes to the address the guest holds at
+ * that moment ({@link GuestLocator}), and is refused while no lease has that name or MAC.
+ *
  * @param protocol     TCP or UDP
  * @param hostAddress  where the host listens, null for all addresses
  * @param hostPort     the host port; 0 asks the system for a free one
- * @param guestAddress the guest address, or null for "the first DHCP address"
+ * @param guestAddress the guest address, or null for "the first DHCP address" (or a guest name)
  * @param guestPort    the guest port
+ * @param guestName    the guest's host name (lower case) or MAC ({@code aa:bb:cc:dd:ee:ff}) the
+ *                     forward follows, or null for a forward to an address
  */
 public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort, IpAddress guestAddress,
-                          int guestPort) {
+                          int guestPort, String guestName) {
+    /** A forward to a guest address (null: the first DHCP address). */
+    public HostForward(Protocol protocol, IpAddress hostAddress, int hostPort, IpAddress guestAddress, int guestPort) {
+        this(protocol, hostAddress, hostPort, guestAddress, guestPort, null);
+    }
+
     /** The protocols a forward carries. */
     public enum Protocol { TCP, UDP }
 
-    private static final String FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport";
+    private static final String FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr|name|[mac]]:guestport";
+    /** A DNS name of labels (RFC 1123 section 2.1), which is what a guest name must be. */
+    private static final java.util.regex.Pattern NAME =
+            java.util.regex.Pattern.compile("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     /** A forward from IPv4 int addresses, 0 meaning unset (for callers of the IPv4-only era). */
     public HostForward(Protocol protocol, int hostAddress, int hostPort, int guestAddress, int guestPort) {
@@ -77,9 +95,10 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         if (g == null) {
             throw bad(spec);
         }
-        IpAddress guestAddr = address(spec, g[0]);
+        String name = guestName(g[0]);
+        IpAddress guestAddr = name == null ? address(spec, g[0]) : null;
         int guestPort = port(spec, g[1], false);
-        return new HostForward(proto, hostAddr, hostPort, guestAddr, guestPort);
+        return new HostForward(proto, hostAddr, hostPort, guestAddr, guestPort, name);
     }
 
     /**
@@ -125,6 +144,30 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         }
     }
 
+    /**
+     * The guest name {@code text} stands for, as a forward's guest part may give it: a MAC in
+     * brackets ({@code aa:bb:cc:dd:ee:ff}, the form returned) or a host name (lower-cased);
+     * null for an address or anything else.
+     */
+    public static String guestName(String text) {
+        if (text.startsWith("[") && text.endsWith("]")) {
+            try {
+                return MacAddress.toString(MacAddress.parse(text.substring(1, text.length() - 1)));
+            } catch (IllegalArgumentException e) {
+                return null;            // an IPv6 address, or nothing: address() says
+            }
+        }
+        boolean address;
+        try {
+            IpAddress.parse(text);
+            address = true;
+        } catch (IllegalArgumentException e) {
+            address = false;
+        }
+        return !address && !text.isEmpty() && NAME.matcher(text).matches() && !text.matches("[0-9.]+")
+                ? text.toLowerCase(Locale.ROOT) : null;
+    }
+
     private static int port(String spec, String text, boolean zeroOk) {
         try {
             int p = Integer.parseInt(text);
@@ -144,8 +187,10 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
     /** QEMU's form, with addresses spelled out where set (IPv6 in brackets). */
     @Override
     public String toString() {
+        String guest = guestName != null ? (guestName.contains(":") ? "[" + guestName + "]" : guestName)
+                : guestAddress == null ? "" : guestAddress.toUriString();
         return protocol.name().toLowerCase(Locale.ROOT) + ":" + (hostAddress == null ? "" : hostAddress.toUriString())
-                + ":" + hostPort + "-" + (guestAddress == null ? "" : guestAddress.toUriString()) + ":" + guestPort;
+                + ":" + hostPort + "-" + guest + ":" + guestPort;
     }
 
     /**
@@ -165,6 +210,9 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
      *         one a guest of {@code net} can have
      */
     public IpAddress guestAddressIn(NetworkConfig net) {
+        if (guestName != null) {
+            throw new IllegalStateException(this + " follows a guest by name: resolve it with a GuestLocator");
+        }
         if (guestAddress == null) {
             return IpAddress.ipv4(net.dhcpStart());
         }
@@ -183,6 +231,18 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
                     : net.ipv6Prefix() + "/" + net.ipv6PrefixLength()));
         }
         return guestAddress;
+    }
+
+    /**
+     * The guest address connections and datagrams go to now: for a forward to an address,
+     * {@link #guestAddressIn}; for one that follows a guest by name or MAC, what
+     * {@code locator} says it holds, or null while no guest does.
+     */
+    public IpAddress guestAddressNow(NetworkConfig net, GuestLocator locator) {
+        if (guestName == null) {
+            return guestAddressIn(net);
+        }
+        return locator == null ? null : locator.locate(guestName);
     }
 
     /** Where the host socket listens: the host address (all addresses of both families for none) and port. */

@@ -99,6 +99,8 @@ public enum TcpCounter {
     FORWARD_TIMEOUT,
     /** Forwarded connections closed because no gateway port or flow slot was free. */
     FORWARD_LIMIT,
+    /** Host connections to a forward that follows a guest by name or MAC while no guest had it (reset). */
+    FORWARD_NO_GUEST,
     /** Flows aborted because the guest went away or the network stopped. */
     ABORTED_DETACH,
 }

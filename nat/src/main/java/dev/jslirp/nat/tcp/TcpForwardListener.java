@@ -4,6 +4,7 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.ForwardListener;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import io.netty.bootstrap.ServerBootstrap;
@@ -12,6 +13,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 
 /**
  * One TCP port forward ({@code hostfwd=tcp:...}): a listening socket on the host whose
@@ -23,12 +25,14 @@ import java.net.InetSocketAddress;
 final class TcpForwardListener implements ForwardListener {
     private final HostForward forward;
     private final TcpStack stack;
+    private final Supplier<GuestLocator> locator;
     private Channel listener;
     private InetSocketAddress bound;
 
-    TcpForwardListener(HostForward forward, TcpStack stack) {
+    TcpForwardListener(HostForward forward, TcpStack stack, Supplier<GuestLocator> locator) {
         this.forward = forward;
         this.stack = stack;
+        this.locator = locator;
     }
 
     /**
@@ -72,8 +76,11 @@ final class TcpForwardListener implements ForwardListener {
     /** A host client connected: open the connection to the guest, or refuse it. */
     private void accepted(Channel ch) {
         long now = stack.ctx.nanoTime();
-        IpAddress guest = forward.guestAddressIn(stack.ctx.config());
-        TcpFlow flow = stack.connector.openToGuest(guest, forward.guestPort(),
+        IpAddress guest = forward.guestAddressNow(stack.ctx.config(), locator.get());
+        if (guest == null) {
+            stack.counters.increment(TcpCounter.FORWARD_NO_GUEST);
+        }
+        TcpFlow flow = guest == null ? null : stack.connector.openToGuest(guest, forward.guestPort(),
                 stack.ctx.config().hostAddress(guest.isIpv6()), now);
         if (flow == null) {
             ch.config().setOption(ChannelOption.SO_LINGER, 0);

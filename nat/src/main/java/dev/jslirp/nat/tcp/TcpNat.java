@@ -12,6 +12,7 @@ import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.hostfwd.ForwardListener;
 import dev.jslirp.nat.hostfwd.ForwardListenerFactory;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import java.net.InetSocketAddress;
@@ -62,6 +63,7 @@ public final class TcpNat implements ForwardListenerFactory {
     private final Runnable endOfTurnTask = this::runEndOfTurn;
     private final Scheduler scheduler = new Scheduler();
     private DelayedAcks delayedAcks;
+    private GuestLocator locator;
     private GuestContext ctx;
     private TcpStack stack;
     private boolean endOfTurnScheduled;
@@ -76,6 +78,16 @@ public final class TcpNat implements ForwardListenerFactory {
     TcpNat(NatConfig config, HostConnector hosts) {
         this.config = Objects.requireNonNull(config, "config");
         this.connectorOverride = hosts;
+    }
+
+    /** Where forwards by guest name find the guest; see {@link dev.jslirp.nat.NatService#locator}. */
+    public void locator(GuestLocator l) {
+        this.locator = l;
+    }
+
+    /** The locator, or null. */
+    GuestLocator locator() {
+        return locator;
     }
 
     /** Starts the TCP NAT; called on the event loop. Forwards are opened through {@link #listen}. */
@@ -191,7 +203,7 @@ public final class TcpNat implements ForwardListenerFactory {
         if (forward.protocol() != HostForward.Protocol.TCP) {
             throw new IllegalArgumentException("not a TCP forward: " + forward);
         }
-        TcpForwardListener l = new TcpForwardListener(forward, stack);
+        TcpForwardListener l = new TcpForwardListener(forward, stack, this::locator);
         l.bind();
         return l;
     }
@@ -240,11 +252,12 @@ public final class TcpNat implements ForwardListenerFactory {
         for (TcpFlow f : stack.table.first(max - out.size())) {
             long toGuest = f.snd.buffer.bytes();
             long toHost = f.host.pendingBytes();
+            int port = f.port == null ? 0 : f.port.id();
             out.add(f.forwarded
                     ? new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.remote, f.remotePort,
-                            f.guest, f.guestPort, toGuest, toHost, -1)
+                            f.guest, f.guestPort, toGuest, toHost, -1, port)
                     : new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.guest, f.guestPort,
-                            f.remote, f.remotePort, toGuest, toHost, -1));
+                            f.remote, f.remotePort, toGuest, toHost, -1, port));
         }
     }
 

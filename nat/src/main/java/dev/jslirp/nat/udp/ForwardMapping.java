@@ -17,14 +17,15 @@ final class ForwardMapping extends UdpFlow {
     private final Object peerKey;
 
     /**
+     * @param guest       the guest address the peer's datagrams go to (the forward's, or its guest's now)
      * @param gateway     the gateway address the peer appears as
      * @param gatewayPort the port of the gateway given to this peer
      * @param peer        the peer's address, as the host socket reported it
      * @param peerKey     the peer's key in {@code forwarder}'s map
      */
-    ForwardMapping(UdpNat nat, UdpForwardListener forwarder, IpAddress gateway, int gatewayPort, InetSocketAddress peer,
-                   Object peerKey) {
-        super(forwarder.guest(), forwarder.guestPort(), gateway, gatewayPort);
+    ForwardMapping(UdpNat nat, UdpForwardListener forwarder, IpAddress guest, IpAddress gateway, int gatewayPort,
+                   InetSocketAddress peer, Object peerKey) {
+        super(guest, forwarder.guestPort(), gateway, gatewayPort);
         this.nat = nat;
         this.forwarder = forwarder;
         this.peer = peer;

@@ -74,6 +74,8 @@ public enum UdpCounter {
     FORWARD_MAPPINGS_EVICTED,
     /** Datagrams from a host peer dropped: no free port on the gateway for its mapping. */
     FORWARD_NO_PORT,
+    /** Datagrams of a new peer of a forward that follows a guest by name or MAC while no guest had it (dropped). */
+    FORWARD_NO_GUEST,
     /** Datagrams from a host peer that is not IPv4 (the guest network is IPv4 only): dropped. */
     FORWARD_PEER_NOT_IPV4,
 }

@@ -15,6 +15,7 @@ import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.hostfwd.ForwardListener;
 import dev.jslirp.nat.hostfwd.ForwardListenerFactory;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import io.netty.buffer.ByteBuf;
@@ -98,6 +99,7 @@ public final class UdpNat implements ForwardListenerFactory {
     private Counters<UdpCounter> counters;
     private UdpRelay relay;
     private FlowRegistry flows;
+    private GuestLocator locator;
     /** Listeners open, so that stopping closes them even if their owner did not. */
     private final List<UdpForwardListener> listeners = new ArrayList<>();
     private boolean stopped;
@@ -105,6 +107,11 @@ public final class UdpNat implements ForwardListenerFactory {
     /** UDP NAT configured by {@code config}. */
     public UdpNat(NatConfig config) {
         this.config = config;
+    }
+
+    /** Where forwards by guest name find the guest; see {@link dev.jslirp.nat.NatService#locator}. */
+    public void locator(GuestLocator l) {
+        this.locator = l;
     }
 
     /** Starts the UDP NAT; called on the event loop. Forwards are opened through {@link #listen}. */
@@ -267,15 +274,20 @@ public final class UdpNat implements ForwardListenerFactory {
     }
 
     private ForwardMapping openMapping(UdpForwardListener fw, InetSocketAddress peer) {
-        IpAddress gateway = net.hostAddress(fw.guest().isIpv6());
-        int port = freeGatewayPort(fw, gateway, peer.getPort());
+        IpAddress guest = fw.forward().guestAddressNow(net, locator);
+        if (guest == null) {
+            counters.increment(UdpCounter.FORWARD_NO_GUEST);
+            return null;
+        }
+        IpAddress gateway = net.hostAddress(guest.isIpv6());
+        int port = freeGatewayPort(guest, fw.guestPort(), gateway, peer.getPort());
         if (port < 0) {
             counters.increment(UdpCounter.FORWARD_NO_PORT);
             return null;
         }
         Object key = UdpForwardListener.peerKey(peer);
-        ForwardMapping m = new ForwardMapping(this, fw, gateway, port, peer, key);
-        m.port = ctx.portOf(fw.guest());
+        ForwardMapping m = new ForwardMapping(this, fw, guest, gateway, port, peer, key);
+        m.port = ctx.portOf(guest);
         flows.addMapping(m, ctx.nanoTime());
         fw.remember(key, m);
         return m;
@@ -285,10 +297,10 @@ public final class UdpNat implements ForwardListenerFactory {
      * A gateway port no flow of the forward's guest end uses yet: the peer's own port if
      * free (easy to recognise in a capture), else the next free one.
      */
-    private int freeGatewayPort(UdpForwardListener fw, IpAddress gateway, int preferred) {
+    private int freeGatewayPort(IpAddress guest, int guestPort, IpAddress gateway, int preferred) {
         int port = preferred;
         for (int i = 0; i <= 0xffff; i++, port = (port + 1) & 0xffff) {
-            if (port != 0 && flows.isFree(fw.guest(), fw.guestPort(), gateway, port)) {
+            if (port != 0 && flows.isFree(guest, guestPort, gateway, port)) {
                 return port;
             }
         }
@@ -311,7 +323,7 @@ public final class UdpNat implements ForwardListenerFactory {
         if (forward.protocol() != HostForward.Protocol.UDP) {
             throw new IllegalArgumentException(forward + " is not a UDP forward");
         }
-        UdpForwardListener fw = new UdpForwardListener(this, forward, forward.guestAddressIn(net));
+        UdpForwardListener fw = new UdpForwardListener(this, forward);
         DatagramChannel ch = relay.newChannel(fw.handler(), false);
         ChannelFuture bind = ch.bind(forward.listenAddress());
         if (!bind.isSuccess()) {
@@ -356,11 +368,12 @@ public final class UdpNat implements ForwardListenerFactory {
         long idle = config.udpIdleTimeout().toNanos();
         for (UdpFlow f : flows.first(max - out.size())) {
             long left = Math.max(0, f.lastActiveNanos + idle - now);
+            int port = f.port == null ? 0 : f.port.id();
             out.add(f instanceof ForwardMapping
                     ? new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.remote, f.remotePort,
-                            f.guest, f.guestPort, 0, 0, left)
+                            f.guest, f.guestPort, 0, 0, left, port)
                     : new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.guest, f.guestPort,
-                            f.remote, f.remotePort, 0, 0, left));
+                            f.remote, f.remotePort, 0, 0, left, port));
         }
     }
 
