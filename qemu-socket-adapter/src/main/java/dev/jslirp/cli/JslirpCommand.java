@@ -69,9 +69,10 @@ import picocli.CommandLine.Spec;
         descriptionHeading = "%n",
         description = {
             "A pure-Java replacement for QEMU's user-mode networking (-netdev user, libslirp), running beside "
-                + "QEMU: gateway, DHCP, DNS, NAT to host sockets and port forwards for one guest, attached to "
-                + "QEMU through a stream or datagram socket, or to a Linux network namespace or tap device "
-                + "as slirp4netns does.",
+                + "QEMU: gateway, DHCP, DNS, NAT to host sockets and port forwards for one guest or a LAN of "
+                + "several (each a port of the network's switch), attached to QEMU through stream or datagram "
+                + "sockets, or to Linux network namespaces or tap devices as slirp4netns does; and several "
+                + "separate networks in one process.",
             "Options of QEMU's -netdev user keep their names and forms; --netdev-user takes a whole "
                 + "-netdev user value. Mistakes exit with status 2."
         },
@@ -116,6 +117,14 @@ public final class JslirpCommand implements Callable<Integer> {
             "    nsenter -t $! -U --preserve-credentials jslirp --netns $! --netns-static",
             "",
             "  jslirp --tap tap0      (a tap in jslirp's own namespace, e.g. for a bridge or to move: ip link set tap0 netns NS)",
+            "",
+            "  Several VMs on one LAN, as libvirt's default network (each QEMU on the same socket; names from DHCP):",
+            "    jslirp --listen unix:/tmp/lan.sock --domainname lan.test --hostfwd tcp::2201-vm1:22 \\",
+            "           --listen unix:/tmp/dmz.sock,isolated=on,restrict=on --control unix:/tmp/lan.ctl",
+            "    (in the VMs: udhcpc -x hostname:vm1 ...; ping vm2; ssh vm2.lan.test)",
+            "    jslirp control unix:/tmp/lan.ctl info leases",
+            "  Separate networks in one process:",
+            "    jslirp --listen unix:/tmp/vm0.sock --network 'id=vm1,listen=unix:/tmp/vm1.sock,net=10.0.3.0/24'",
             "",
             "  Port forwards at run time, as QEMU's monitor (hostfwd_add, hostfwd_remove, info usernet):",
             "    jslirp --listen unix:/tmp/jslirp.sock --control unix:/tmp/jslirp.ctl &",

@@ -329,6 +329,33 @@ class SwitchTest {
         }
     }
 
+    @Test
+    void sixtyFourGuestsShareANetworkAndTheSixtyFifthIsRefused() {
+        try (VirtualLan lan = VirtualLan.embedded()) {
+            java.util.List<VirtualLan.Guest> guests = new java.util.ArrayList<>();
+            for (int i = 0; i < NetworkConfig.DEFAULT_MAX_PORTS; i++) {
+                guests.add(lan.attach("g" + i));
+            }
+            for (int i = 0; i < guests.size(); i++) {
+                guests.get(i).send(GuestFrames.arpRequest(0x5254_0000_0100L + i, Ipv4Address.parse("10.0.2.100") + i,
+                        GATEWAY));
+            }
+            for (int i = 0; i < guests.size(); i++) {
+                boolean answered = false;
+                ByteBuf f;
+                while ((f = guests.get(i).sink().poll()) != null) {
+                    answered |= MacAddress.read(f, f.readerIndex()) == 0x5254_0000_0100L + i
+                            && f.getUnsignedShort(f.readerIndex() + 12) == EthernetFrame.TYPE_ARP;
+                    f.release();
+                }
+                assertThat(answered).as("guest %d answered", i).isTrue();
+            }
+            assertThat(lan.network().ports()).hasSize(64);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> lan.attach("one too many"))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("maximum of 64 ports");
+        }
+    }
+
     private static ByteBuf quote() {
         ByteBuf q = io.netty.buffer.Unpooled.buffer(28);
         dev.jslirp.core.wire.Ipv4Packet.write(q, 0, 0, 28, 1, 0, 64, 17, IP_B, GATEWAY);
