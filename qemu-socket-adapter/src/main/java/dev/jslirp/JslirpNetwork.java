@@ -3,14 +3,19 @@ package dev.jslirp;
 import dev.jslirp.autoconf.Dhcpv6Server;
 import dev.jslirp.autoconf.RouterAdvertiser;
 import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.HostChannels;
 import dev.jslirp.core.stats.NetworkStats;
+import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.core.wire.MacAddress;
 import dev.jslirp.dhcp.DhcpConfig;
 import dev.jslirp.dhcp.DhcpServer;
 import dev.jslirp.dns.DnsConfig;
 import dev.jslirp.dns.DnsService;
+import dev.jslirp.dns.GuestNames;
 import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatService;
 import dev.jslirp.nat.HostTarget;
@@ -35,9 +40,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The default jslirp network, assembled: the core ({@link GuestNetwork}) with the DHCP
  * server, with IPv6 on the router advertisements and the stateless DHCPv6 server, the DNS
- * service, the TFTP server if one is configured, and the NAT, in that order (the TFTP
- * server takes UDP to the host address on its own ports before the NAT would take it to
- * the host's loopback). The NAT's guest forwards' server addresses are announced to the
+ * service (which answers the guests' names the DHCP server registers in their shared
+ * {@link GuestNames}), the TFTP server if one is configured, and the NAT, in that order (the
+ * TFTP server takes UDP to the host address on its own ports before the NAT would take it
+ * to the host's loopback). The NAT's guest forwards' server addresses are announced to the
  * core as service addresses; their commands run on a {@link PosixCommandLauncher} on
  * epoll; an {@code smb=} share ({@link SmbShare}) lives and goes with the network. The one
  * entry point for library users:
@@ -55,14 +61,16 @@ import java.util.concurrent.TimeUnit;
 public final class JslirpNetwork implements AutoCloseable {
     private final GuestNetwork guest;
     private final DhcpServer dhcp;
+    private final GuestNames names;
     private final NatService nat;
     private final EventLoopGroup ownedGroup;
     private final SmbShare smb;
 
-    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, NatService nat, EventLoopGroup ownedGroup,
-                          SmbShare smb) {
+    private JslirpNetwork(GuestNetwork guest, DhcpServer dhcp, GuestNames names, NatService nat,
+                          EventLoopGroup ownedGroup, SmbShare smb) {
         this.guest = guest;
         this.dhcp = dhcp;
+        this.names = names;
         this.nat = nat;
         this.ownedGroup = ownedGroup;
         this.smb = smb;
@@ -83,6 +91,11 @@ public final class JslirpNetwork implements AutoCloseable {
         return dhcp;
     }
 
+    /** The guests' DNS names from their DHCP leases (on the event loop). */
+    public GuestNames names() {
+        return names;
+    }
+
     /**
      * The NAT, for port forwards at run time ({@link NatService#tcp()},
      * {@link NatService#udp()}) and its connection table ({@link NatService#connections}).
@@ -96,19 +109,34 @@ public final class JslirpNetwork implements AutoCloseable {
         return guest.eventLoop();
     }
 
-    /** Attaches the sink for frames towards the guest; see {@link GuestNetwork#attach}. */
-    public void attach(FrameSink sink) {
-        guest.attach(sink);
+    /** Attaches a guest whose frames go to {@code sink}: a new port; see {@link GuestNetwork#attach(FrameSink)}. */
+    public GuestPort attach(FrameSink sink) {
+        return guest.attach(sink);
     }
 
-    /** Detaches the guest transport; see {@link GuestNetwork#detach}. */
+    /** Attaches a guest as a port treated as {@code options} say; see {@link GuestNetwork#attach(FrameSink, PortOptions)}. */
+    public GuestPort attach(FrameSink sink, PortOptions options) {
+        return guest.attach(sink, options);
+    }
+
+    /** Detaches one guest; see {@link GuestNetwork#detach(GuestPort)}. */
+    public void detach(GuestPort port) {
+        guest.detach(port);
+    }
+
+    /** Detaches every guest; see {@link GuestNetwork#detach()}. */
     public void detach() {
         guest.detach();
     }
 
-    /** Takes one frame from the guest and releases it; see {@link GuestNetwork#receiveFromGuest}. */
+    /** Takes one frame from the (first) guest and releases it; see {@link GuestNetwork#receiveFromGuest(ByteBuf)}. */
     public void receiveFromGuest(ByteBuf frame) {
         guest.receiveFromGuest(frame);
+    }
+
+    /** Takes one frame from the guest on {@code port} and releases it; see {@link GuestNetwork#receiveFromGuest(GuestPort, ByteBuf)}. */
+    public void receiveFromGuest(GuestPort port, ByteBuf frame) {
+        guest.receiveFromGuest(port, frame);
     }
 
     /** Counters of the network and its services. */
@@ -268,8 +296,15 @@ public final class JslirpNetwork implements AutoCloseable {
         }
 
         private JslirpNetwork build(EventLoop loop, NatConfig nat, EventLoopGroup owned, SmbShare share) {
-            DhcpServer dhcpServer = new DhcpServer(dhcp);
-            NatService natService = new NatService(nat, launcher != null ? launcher : defaultLauncher(nat));
+            GuestNames guestNames = new GuestNames(dhcp.domainName());
+            DhcpServer dhcpServer = new DhcpServer(dhcp, guestNames);
+            NatService natService = new NatService(nat, launcher != null ? launcher : defaultLauncher(nat))
+                    .locator(guest -> {
+                        // Forwards that follow a VM: by its MAC's lease, or its lease's host name.
+                        int a = guest.contains(":") ? dhcpServer.addressOf(MacAddress.parse(guest))
+                                : dhcpServer.addressOfHost(guest);
+                        return a == 0 ? null : IpAddress.ipv4(a);
+                    });
             GuestNetwork.Builder b = GuestNetwork.builder(loop)
                     .config(GuestForwards.announce(network, nat.guestForwards()))
                     .alloc(alloc)
@@ -280,13 +315,13 @@ public final class JslirpNetwork implements AutoCloseable {
                 b.service(new RouterAdvertiser(dhcp)).service(new Dhcpv6Server(dhcp));
             }
             if (dnsService) {
-                b.service(new DnsService(dns));
+                b.service(new DnsService(dns, guestNames));
             }
             if (tftp != null) {
                 b.service(new TftpService(tftp));
             }
             GuestNetwork g = b.service(natService).build();
-            return new JslirpNetwork(g, dhcpServer, natService, owned, share);
+            return new JslirpNetwork(g, dhcpServer, guestNames, natService, owned, share);
         }
     }
 }

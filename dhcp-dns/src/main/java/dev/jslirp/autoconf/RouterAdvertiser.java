@@ -3,6 +3,7 @@ package dev.jslirp.autoconf;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.IpAddress;
@@ -101,7 +102,7 @@ public final class RouterAdvertiser implements GuestService {
         this.advertisement = RouterAdvertisement.of(net, searchDomains);
         counters.add(RaCounter.SEARCH_DOMAINS_LEFT_OUT, advertisement.domainsLeftOut());
         if (ctx.isGuestAttached()) {
-            guestAttached();
+            beginAdvertising();
         }
     }
 
@@ -171,21 +172,27 @@ public final class RouterAdvertiser implements GuestService {
                 p.transportOffset() + p.transportLength(), NdpOptions.SOURCE_LINK_LAYER);
     }
 
-    /** A guest came: the first advertisements, then the periodic ones. */
+    /** A guest came: the first advertisements again (for it), then the periodic ones. */
     @Override
-    public void guestAttached() {
+    public void guestAttached(GuestPort port) {
         if (context == null) {
-            return;     // before start(); start() calls again
+            return;     // before start(); start() begins if a guest is there
         }
+        beginAdvertising();
+    }
+
+    private void beginAdvertising() {
         initialLeft = MAX_INITIAL_RTR_ADVERTISEMENTS;
         schedulePeriodic();
     }
 
-    /** The guest is gone: no advertisements until one attaches again. */
+    /** The last guest is gone: no advertisements until one attaches again. */
     @Override
-    public void guestDetached() {
-        cancelTimers();
-        initialLeft = 0;
+    public void guestDetached(GuestPort port) {
+        if (!context.isGuestAttached()) {
+            cancelTimers();
+            initialLeft = 0;
+        }
     }
 
     @Override

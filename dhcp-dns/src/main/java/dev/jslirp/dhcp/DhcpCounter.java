@@ -72,4 +72,8 @@ public enum DhcpCounter {
     ADDRESS_DECLINED,
     /** An option left out of a reply because it did not fit the client's maximum message size. */
     OPTION_OMITTED,
+    /** A host name (option 12 or 81) that is no DNS label, not registered (the lease is granted anyway). */
+    HOSTNAME_INVALID,
+    /** A host name another client's lease has, not registered (the lease is granted anyway). */
+    HOSTNAME_IN_USE,
 }

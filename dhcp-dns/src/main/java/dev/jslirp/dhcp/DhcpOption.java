@@ -46,6 +46,8 @@ public final class DhcpOption {
     public static final int TFTP_SERVER_NAME = 66;
     /** Boot file name (9.5). */
     public static final int BOOTFILE_NAME = 67;
+    /** Client FQDN (RFC 4702): flags, two obsolete RCODE bytes, then the name. */
+    public static final int CLIENT_FQDN = 81;
     /** Domain search list (RFC 3397). */
     public static final int DOMAIN_SEARCH = 119;
     /** End of options, one byte without length (3.2). */

@@ -79,6 +79,12 @@ public final class DhcpPacket {
     private boolean hasServerId;
     private int clientIdOffset;
     private int clientIdLength;
+    private int hostNameOffset;
+    private int hostNameLength;
+    private int fqdnOffset;
+    private int fqdnLength;
+    /** RFC 4702 section 2.1: the name is in canonical wire format. */
+    private static final int FQDN_FLAG_E = 0x04;
     private int maxMessageSize;
 
     /**
@@ -101,6 +107,10 @@ public final class DhcpPacket {
         clientIdOffset = -1;
         clientIdLength = 0;
         maxMessageSize = 0;
+        hostNameOffset = -1;
+        hostNameLength = 0;
+        fqdnOffset = -1;
+        fqdnLength = 0;
         if (length < FIXED_LENGTH) {
             return DhcpCounter.TRUNCATED;
         }
@@ -174,6 +184,18 @@ public final class DhcpPacket {
                         clientIdLength = len;
                     }
                     break;
+                case DhcpOption.HOST_NAME:
+                    if (hostNameOffset < 0) {
+                        hostNameOffset = v;
+                        hostNameLength = len;
+                    }
+                    break;
+                case DhcpOption.CLIENT_FQDN:
+                    if (fqdnOffset < 0) {
+                        fqdnOffset = v;
+                        fqdnLength = len;
+                    }
+                    break;
                 case DhcpOption.MAX_MESSAGE_SIZE:
                     if (len != 2) {
                         return DhcpCounter.BAD_OPTION_VALUE;
@@ -187,6 +209,53 @@ public final class DhcpPacket {
             }
         }
         return code == DhcpOptionIterator.MALFORMED ? DhcpCounter.BAD_OPTION_LENGTH : null;
+    }
+
+    /**
+     * The host name the client gave, for its DNS name: the first label of its client FQDN
+     * (option 81, RFC 4702 section 2.3: canonical wire form if the E flag is set, else
+     * ASCII), or of its host name (option 12, RFC 2132 section 3.14), lower-cased. Null
+     * if it gave none; {@link #INVALID_NAME} if what it gave is no DNS label (RFC 1123
+     * section 2.1: 1 to 63 letters, digits and hyphens, not starting or ending with one).
+     */
+    public String hostName() {
+        if (fqdnOffset >= 0 && fqdnLength >= 3) {
+            boolean wire = (buf.getUnsignedByte(fqdnOffset) & FQDN_FLAG_E) != 0;
+            int from = fqdnOffset + 3;
+            int end = fqdnOffset + fqdnLength;
+            if (wire) {
+                int len = buf.getUnsignedByte(from);
+                return from + 1 + len <= end ? label(from + 1, from + 1 + len) : INVALID_NAME;
+            }
+            return label(from, end);
+        }
+        if (hostNameOffset >= 0) {
+            return label(hostNameOffset, hostNameOffset + hostNameLength);
+        }
+        return null;
+    }
+
+    /** What {@link #hostName()} returns for a name that is no DNS label. */
+    public static final String INVALID_NAME = "";
+
+    /** The text of {@code [from, end)} up to its first dot, if it is a DNS label; else {@link #INVALID_NAME}. */
+    private String label(int from, int end) {
+        StringBuilder s = new StringBuilder();
+        for (int i = from; i < end; i++) {
+            int c = buf.getUnsignedByte(i);
+            if (c == '.' || c == 0) {       // a domain follows, or C-string padding some clients send
+                break;
+            }
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+            if (!ok || s.length() == 63) {
+                return INVALID_NAME;
+            }
+            s.append(Character.toLowerCase((char) c));
+        }
+        if (s.length() == 0 || s.charAt(0) == '-' || s.charAt(s.length() - 1) == '-') {
+            return INVALID_NAME;
+        }
+        return s.toString();
     }
 
     /** The buffer the view reads. */

@@ -9,8 +9,11 @@ import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.Ipv4Packet;
 import dev.jslirp.core.wire.UdpPacket;
+import dev.jslirp.dns.GuestNames;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -65,6 +68,12 @@ import java.util.concurrent.TimeUnit;
  * 60 "HTTPClient" when the boot file is an http:// URL (UEFI HTTP boot, as QEMU).
  * NAK carries 53, 54, 61 and 56 with QEMU's text.
  *
+ * <p><b>Names.</b> The host name a client gives (option 12, or the first label of its
+ * client FQDN, option 81) is registered with its address in {@link GuestNames} when its
+ * lease is granted (ACK), for the DNS service to answer, and given up when the lease is
+ * released, declined or moved; a name no DNS label or another client's is not
+ * registered (counted), and the lease is granted all the same.
+ *
  * <p><b>Leases and bounds.</b> The pool is {@link DhcpConfig#poolSize()} addresses
  * from {@code dhcpstart}, skipping the gateway, DNS, network and broadcast addresses
  * and static leases; {@link LeaseTable} has one entry per address, made up front, so
@@ -104,8 +113,13 @@ public final class DhcpServer implements GuestService {
     static final long OFFER_HOLD_SECONDS = 60;
     /** How long a declined address stays unused (as dnsmasq's DECLINE_BACKOFF). */
     static final long DECLINE_QUARANTINE_SECONDS = 600;
+    /** A BOOTP binding's name is kept for good: about 146 years on the network clock. */
+    private static final long FOREVER_NANOS = Long.MAX_VALUE / 2;
 
     private final DhcpConfig config;
+    private final GuestNames names;
+    /** When each static lease taken ends, by MAC (for {@code info leases}); bounded by the static leases. */
+    private final Map<Long, Long> staticBound = new HashMap<>();
     private final DhcpPacket request = new DhcpPacket();
     private final ClientKey client = new ClientKey();
     private GuestContext context;
@@ -118,7 +132,13 @@ public final class DhcpServer implements GuestService {
 
     /** A server handing out what {@code config} says. */
     public DhcpServer(DhcpConfig config) {
+        this(config, null);
+    }
+
+    /** A server handing out what {@code config} says, registering clients' host names in {@code names} (null: none). */
+    public DhcpServer(DhcpConfig config, GuestNames names) {
         this.config = Objects.requireNonNull(config, "config");
+        this.names = names;
     }
 
     /**
@@ -265,7 +285,27 @@ public final class DhcpServer implements GuestService {
         if (granted == 0) {
             responder.reply(request, DhcpMessageType.NAK, 0, 0);
         } else {
+            granted(granted, now + leaseNanos, now);
             responder.reply(request, DhcpMessageType.ACK, request.ciaddr(), granted);
+        }
+    }
+
+    /** Notes a granted lease of {@code address} until {@code until}: a static one's end, and the client's name. */
+    private void granted(int address, long until, long now) {
+        if (plan.staticAddressOf(client.mac()) == address) {
+            staticBound.put(client.mac(), until);
+        }
+        if (names == null) {
+            return;
+        }
+        String name = request.hostName();
+        if (name == null) {
+            return;
+        }
+        if (name.equals(DhcpPacket.INVALID_NAME)) {
+            counters.increment(DhcpCounter.HOSTNAME_INVALID);
+        } else if (names.register(name, address, client.mac(), until, now) == GuestNames.Registration.IN_USE) {
+            counters.increment(DhcpCounter.HOSTNAME_IN_USE);
         }
     }
 
@@ -301,6 +341,7 @@ public final class DhcpServer implements GuestService {
             return;
         }
         table.decline(l, now, TimeUnit.SECONDS.toNanos(DECLINE_QUARANTINE_SECONDS));
+        forgetName(address);
         counters.increment(DhcpCounter.ADDRESS_DECLINED);
     }
 
@@ -312,6 +353,8 @@ public final class DhcpServer implements GuestService {
             return;
         }
         if (plan.staticAddressOf(client.mac()) == address) {
+            staticBound.remove(client.mac());
+            forgetName(address);
             counters.increment(DhcpCounter.LEASE_RELEASED);
             return;
         }
@@ -321,6 +364,7 @@ public final class DhcpServer implements GuestService {
             return;
         }
         table.release(l, now);
+        forgetName(address);
         counters.increment(DhcpCounter.LEASE_RELEASED);
     }
 
@@ -333,6 +377,7 @@ public final class DhcpServer implements GuestService {
         counters.increment(DhcpCounter.BOOTP_REQUEST);
         int address = allocate(now, true);
         if (address != 0) {
+            granted(address, now + FOREVER_NANOS, now);
             responder.reply(request, null, request.ciaddr(), address);
         }
     }
@@ -346,6 +391,58 @@ public final class DhcpServer implements GuestService {
             out.add(l.toString());
         }
         return out;
+    }
+
+    private void forgetName(int address) {
+        if (names != null) {
+            names.forget(address);
+        }
+    }
+
+    /**
+     * The leases now, as {@code info leases} shows them: the pool's offered, bound and
+     * declined addresses, then the static leases taken, with each client's host name.
+     * Call on the event loop.
+     */
+    public List<LeaseInfo> leases() {
+        long now = context.nanoTime();
+        List<LeaseInfo> out = new ArrayList<>();
+        for (Lease l : table.active(now)) {
+            long left = l.permanent ? -1 : TimeUnit.NANOSECONDS.toSeconds(Math.max(0, l.expiresAt - now));
+            out.add(new LeaseInfo(l.address, l.owned ? l.mac : 0, nameOf(l.address, now), l.state.name(), left));
+        }
+        for (Map.Entry<Long, Long> e : staticBound.entrySet()) {
+            if (e.getValue() - now > 0) {
+                int address = plan.staticAddressOf(e.getKey());
+                out.add(new LeaseInfo(address, e.getKey(), nameOf(address, now), "STATIC",
+                        TimeUnit.NANOSECONDS.toSeconds(e.getValue() - now)));
+            }
+        }
+        return out;
+    }
+
+    private String nameOf(int address, long now) {
+        return names == null ? null : names.nameOf(address, now);
+    }
+
+    /** The address the client {@code mac} holds now (bound, offered or static), or 0: for forwards that follow a VM. */
+    public int addressOf(long mac) {
+        long now = context.nanoTime();
+        Long until = staticBound.get(mac);
+        if (until != null && until - now > 0) {
+            return plan.staticAddressOf(mac);
+        }
+        for (Lease l : table.active(now)) {
+            if (l.owned && l.mac == mac && l.state != Lease.State.DECLINED) {
+                return l.address;
+            }
+        }
+        return 0;
+    }
+
+    /** The address of the guest whose lease has host name {@code name} (bare or qualified), or 0. */
+    public int addressOfHost(String name) {
+        return names == null ? 0 : names.addressOf(name, context.nanoTime());
     }
 
     /** Addresses in the dynamic pool. */

@@ -53,6 +53,7 @@ final class DnsMessageView {
     static final int RCODE_REFUSED = 5;
     /** Types and classes the service answers itself (RFC 1035 sections 3.2.2 to 3.2.5). */
     static final int TYPE_A = 1;
+    static final int TYPE_PTR = 12;
     static final int TYPE_AAAA = 28;
     static final int TYPE_ANY = 255;
     static final int CLASS_IN = 1;

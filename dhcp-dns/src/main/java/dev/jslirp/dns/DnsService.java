@@ -2,6 +2,7 @@ package dev.jslirp.dns;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.config.NetworkConfig;
@@ -24,8 +25,10 @@ import java.util.Objects;
  *   <li>less than a header, a response, or no usable source: dropped and counted;</li>
  *   <li>a bad question: FORMERR; another opcode than QUERY: NOTIMP;</li>
  *   <li>a local name ({@link DnsConfig#hostName()} for the host addresses,
- *       {@link DnsConfig#records()}): answered here, case-insensitively, A and AAAA
- *       from the name's records; other types get an empty NOERROR (NODATA);</li>
+ *       {@link DnsConfig#records()}), or a guest's name from its DHCP lease and its
+ *       address's reverse name ({@link GuestNames}): answered here, case-insensitively,
+ *       A and AAAA from the name's records (PTR for a guest's reverse name); other types
+ *       get an empty NOERROR (NODATA);</li>
  *   <li>with {@code restrict=on}: REFUSED, nothing leaves the host;</li>
  *   <li>else forwarded to the upstreams ({@link UdpForwarder}), whose answer goes back
  *       to the guest byte for byte but for the ID.</li>
@@ -50,8 +53,10 @@ public final class DnsService implements GuestService {
     static final int MAX_QUERY_LENGTH = 4096;
 
     private final DnsConfig config;
+    private final GuestNames guests;
     private final Upstreams upstreams;
     private final DnsMessageView query = new DnsMessageView();
+    private GuestContext context;
     private NetworkConfig net;
     private Counters<DnsCounter> counters;
     private LocalAnswers local;
@@ -64,16 +69,28 @@ public final class DnsService implements GuestService {
      * names no upstream, so call it off the event loop.
      */
     public DnsService(DnsConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A DNS service that also answers the guests' names from their DHCP leases
+     * ({@code guests}, which the DHCP server fills; null for none). Reads resolv.conf if
+     * {@code config} names no upstream, so call it off the event loop.
+     */
+    public DnsService(DnsConfig config, GuestNames guests) {
+        this.guests = guests;
         this.config = Objects.requireNonNull(config, "config");
         this.upstreams = new Upstreams(config);
     }
 
     @Override
     public void start(GuestContext context) {
+        this.context = context;
         this.net = context.config();
         this.counters = context.stats().service("dns", DnsCounter.class);
         upstreams.countIn(counters);
-        this.local = new LocalAnswers(new LocalNames(config, context.config()), context.config().restrict(), counters);
+        this.local = new LocalAnswers(new LocalNames(config, context.config()), guests, context::nanoTime,
+                context.config().restrict(), counters);
         this.toGuest = new GuestDatagrams(context);
         this.udp = new UdpForwarder(context, config, upstreams, toGuest, counters);
         this.tcp = new DnsTcpServer(context, config, upstreams, local, counters);
@@ -117,10 +134,14 @@ public final class DnsService implements GuestService {
         return true;
     }
 
-    /** The guest is gone: queries in flight for it are forgotten. */
+    /**
+     * A guest is gone: once none is left, queries in flight are forgotten; while others
+     * remain, an answer for the leaving guest finds no port and is dropped (the query
+     * table is bounded and times out either way).
+     */
     @Override
-    public void guestDetached() {
-        if (udp != null) {
+    public void guestDetached(GuestPort port) {
+        if (udp != null && !context.isGuestAttached()) {
             udp.clear();
         }
     }

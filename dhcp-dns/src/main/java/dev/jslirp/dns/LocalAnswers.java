@@ -3,6 +3,7 @@ package dev.jslirp.dns;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.IpAddress;
 import io.netty.buffer.ByteBuf;
+import java.util.function.LongSupplier;
 
 /**
  * Decides which guest queries the service answers without an upstream, and writes
@@ -11,9 +12,12 @@ import io.netty.buffer.ByteBuf;
  * <ul>
  *   <li>a question that does not parse: FORMERR (RFC 1035 section 4.1.1);</li>
  *   <li>an opcode other than QUERY: NOTIMP;</li>
- *   <li>a local name ({@link LocalNames}): its A record for type A, its AAAA record
- *       for type AAAA (RFC 3596), both for ANY; NOERROR with no answer (NODATA, RFC
- *       2308 section 2.2) when it has no record of the type asked; authoritative;</li>
+ *   <li>a local name ({@link LocalNames}), else a guest's name from its DHCP lease
+ *       ({@link GuestNames}): its A record for type A, its AAAA record for type AAAA
+ *       (RFC 3596), both for ANY; NOERROR with no answer (NODATA, RFC 2308 section 2.2)
+ *       when it has no record of the type asked; authoritative;</li>
+ *   <li>the reverse name of a guest's address ({@code d.c.b.a.in-addr.arpa}): its PTR
+ *       record naming the guest for type PTR or ANY, else NODATA;</li>
  *   <li>anything else with {@code restrict=on}: REFUSED, since nothing may leave;</li>
  *   <li>anything else goes upstream.</li>
  * </ul>
@@ -23,21 +27,35 @@ import io.netty.buffer.ByteBuf;
 final class LocalAnswers {
     /** TTL of local records: short, as a local record may change with the next start. */
     static final int TTL_SECONDS = 60;
-    /** A resource record after the question: compressed name (2), type, class, TTL, RDLENGTH; then the address. */
+    /** A resource record after the question: compressed name (2), type, class, TTL, RDLENGTH; then its data. */
     private static final int RECORD_HEAD_LENGTH = 2 + 2 + 2 + 4 + 2;
     /** Pointer to the question's name at offset 12 (RFC 1035 section 4.1.4). */
     private static final int POINTER_TO_QUESTION = 0xc000 | DnsMessageView.HEADER_LENGTH;
 
     private final LocalNames names;
+    private final GuestNames guests;
+    private final LongSupplier clock;
     private final boolean restrict;
     private final Counters<DnsCounter> counters;
     private int rcode;
     private boolean authoritative;
     private IpAddress a;
     private IpAddress aaaa;
+    private byte[] pointer;
 
     LocalAnswers(LocalNames names, boolean restrict, Counters<DnsCounter> counters) {
+        this(names, null, () -> 0, restrict, counters);
+    }
+
+    /**
+     * @param guests the guests' names, or null for none
+     * @param clock  the network clock, against which guests' leases expire
+     */
+    LocalAnswers(LocalNames names, GuestNames guests, LongSupplier clock, boolean restrict,
+                 Counters<DnsCounter> counters) {
         this.names = names;
+        this.guests = guests;
+        this.clock = clock;
         this.restrict = restrict;
         this.counters = counters;
     }
@@ -53,6 +71,7 @@ final class LocalAnswers {
     boolean decide(DnsMessageView q, DnsMessageView.Problem problem) {
         a = null;
         aaaa = null;
+        pointer = null;
         authoritative = false;
         if (problem != null) {
             counters.increment(DnsCounter.MALFORMED_QUERIES);
@@ -65,16 +84,29 @@ final class LocalAnswers {
             rcode = DnsMessageView.RCODE_NOTIMP;
             return true;
         }
+        boolean classMatches = q.qclass() == DnsMessageView.CLASS_IN || q.qclass() == DnsMessageView.CLASS_ANY;
+        boolean any = q.qtype() == DnsMessageView.TYPE_ANY;
         LocalNames.Entry local = names.lookup(q);
         if (local != null) {
-            counters.increment(DnsCounter.ANSWERED_LOCALLY);
-            rcode = DnsMessageView.RCODE_NOERROR;
-            authoritative = true;
-            boolean classMatches = q.qclass() == DnsMessageView.CLASS_IN || q.qclass() == DnsMessageView.CLASS_ANY;
-            boolean any = q.qtype() == DnsMessageView.TYPE_ANY;
+            answeredHere();
             a = classMatches && (any || q.qtype() == DnsMessageView.TYPE_A) ? local.ipv4 : null;
             aaaa = classMatches && (any || q.qtype() == DnsMessageView.TYPE_AAAA) ? local.ipv6 : null;
             return true;
+        }
+        if (guests != null) {
+            long now = clock.getAsLong();
+            IpAddress guest = guests.lookupAddress(q, now);
+            if (guest != null) {
+                answeredHere();
+                a = classMatches && (any || q.qtype() == DnsMessageView.TYPE_A) ? guest : null;
+                return true;
+            }
+            byte[] target = guests.lookupPointer(q, now);
+            if (target != null) {
+                answeredHere();
+                pointer = classMatches && (any || q.qtype() == DnsMessageView.TYPE_PTR) ? target : null;
+                return true;
+            }
         }
         if (restrict) {
             counters.increment(DnsCounter.REFUSED_SENT);
@@ -84,9 +116,16 @@ final class LocalAnswers {
         return false;
     }
 
+    private void answeredHere() {
+        counters.increment(DnsCounter.ANSWERED_LOCALLY);
+        rcode = DnsMessageView.RCODE_NOERROR;
+        authoritative = true;
+    }
+
     /** Length of the answer {@link #decide} chose for {@code q}. */
     int replyLength(DnsMessageView q) {
-        return length(q, a, aaaa);
+        int length = length(q, a, aaaa);
+        return pointer != null && q.hasQuestion() ? length + RECORD_HEAD_LENGTH + pointer.length : length;
     }
 
     /**
@@ -94,6 +133,13 @@ final class LocalAnswers {
      * index, {@link #replyLength} bytes; {@code out} stays the caller's.
      */
     void writeReply(ByteBuf out, DnsMessageView q) {
+        if (pointer != null && q.hasQuestion()) {
+            writeHeader(out, q, q.id(), rcode, authoritative, !restrict, 1);
+            out.writeBytes(q.buffer(), q.questionOffset(), q.questionLength());
+            writeRecordHead(out, DnsMessageView.TYPE_PTR, pointer.length);
+            out.writeBytes(pointer);
+            return;
+        }
         write(out, q, q.id(), rcode, authoritative, !restrict, a, aaaa);
     }
 
@@ -126,17 +172,7 @@ final class LocalAnswers {
                       boolean recursionAvailable, IpAddress a, IpAddress aaaa) {
         boolean withA = a != null && q.hasQuestion();
         boolean withAaaa = aaaa != null && q.hasQuestion();
-        int flags = DnsMessageView.FLAG_QR
-                | (q.flags() & (DnsMessageView.OPCODE_BITS | DnsMessageView.FLAG_RD))   // opcode and RD echoed (RFC 1035 4.1.1)
-                | (authoritative ? DnsMessageView.FLAG_AA : 0)
-                | (recursionAvailable ? DnsMessageView.FLAG_RA : 0)
-                | rcode;
-        out.writeShort(id);
-        out.writeShort(flags);
-        out.writeShort(q.hasQuestion() ? 1 : 0);
-        out.writeShort((withA ? 1 : 0) + (withAaaa ? 1 : 0));
-        out.writeShort(0);
-        out.writeShort(0);
+        writeHeader(out, q, id, rcode, authoritative, recursionAvailable, (withA ? 1 : 0) + (withAaaa ? 1 : 0));
         if (q.hasQuestion()) {
             out.writeBytes(q.buffer(), q.questionOffset(), q.questionLength());
         }
@@ -149,6 +185,22 @@ final class LocalAnswers {
             out.writeLong(aaaa.hi());
             out.writeLong(aaaa.lo());
         }
+    }
+
+    /** Writes the header of an answer to {@code q} with {@code answers} records. */
+    private static void writeHeader(ByteBuf out, DnsMessageView q, int id, int rcode, boolean authoritative,
+                                    boolean recursionAvailable, int answers) {
+        int flags = DnsMessageView.FLAG_QR
+                | (q.flags() & (DnsMessageView.OPCODE_BITS | DnsMessageView.FLAG_RD))   // opcode and RD echoed (RFC 1035 4.1.1)
+                | (authoritative ? DnsMessageView.FLAG_AA : 0)
+                | (recursionAvailable ? DnsMessageView.FLAG_RA : 0)
+                | rcode;
+        out.writeShort(id);
+        out.writeShort(flags);
+        out.writeShort(q.hasQuestion() ? 1 : 0);
+        out.writeShort(answers);
+        out.writeShort(0);
+        out.writeShort(0);
     }
 
     private static void writeRecordHead(ByteBuf out, int type, int rdLength) {

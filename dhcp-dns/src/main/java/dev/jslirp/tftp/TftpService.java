@@ -2,6 +2,7 @@ package dev.jslirp.tftp;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.config.NetworkConfig;
@@ -114,10 +115,13 @@ public final class TftpService implements GuestService {
         }
     }
 
-    /** The guest is gone: its transfers end. */
+    /**
+     * A guest is gone: once none is left, every transfer ends; while others remain, the
+     * leaving guest's transfers end by their own timeouts (a few seconds of retries).
+     */
     @Override
-    public void guestDetached() {
-        if (server != null) {
+    public void guestDetached(GuestPort port) {
+        if (server != null && !context.isGuestAttached()) {
             server.abortAll();
         }
     }

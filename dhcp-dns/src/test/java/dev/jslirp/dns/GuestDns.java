@@ -36,18 +36,21 @@ import java.util.TreeMap;
  * frames to the guest (reassembling IPv4 fragments, checking the UDP checksum) and
  * decoded with Netty's codec-dns, a decoder the service does not use.
  */
-final class GuestDns {
+public final class GuestDns {
     /** The guest's source port for queries. */
     static final int GUEST_PORT = 33333;
-    static final int TYPE_A = 1;
-    static final int TYPE_AAAA = 28;
+    public static final int TYPE_A = 1;
+    public static final int TYPE_AAAA = 28;
+    /** PTR (RFC 1035 section 3.3.12). */
+    public static final int TYPE_PTR = 12;
 
     private GuestDns() {
     }
 
     /** A decoded answer. */
-    record Reply(int id, int rcode, boolean truncated, boolean authoritative, boolean recursionDesired,
-                 String questionName, int questionType, int answerCount, List<String> addresses, boolean hasOpt) {
+    public record Reply(int id, int rcode, boolean truncated, boolean authoritative, boolean recursionDesired,
+                 String questionName, int questionType, int answerCount, List<String> addresses, boolean hasOpt,
+                 List<String> pointers) {
     }
 
     /** A UDP datagram to the guest, reassembled if it came in fragments. */
@@ -55,7 +58,7 @@ final class GuestDns {
     }
 
     /** A query with RD set for {@code name} of {@code type}, without EDNS. */
-    static byte[] query(int id, String name, int type) {
+    public static byte[] query(int id, String name, int type) {
         return message(id, 0x0100, name, type, 0);
     }
 
@@ -107,7 +110,7 @@ final class GuestDns {
     }
 
     /** Sends {@code message} from the guest's port {@link #GUEST_PORT} to 10.0.2.3:53. */
-    static void send(VirtualGuest g, byte[] message) {
+    public static void send(VirtualGuest g, byte[] message) {
         send(g, GUEST_PORT, message);
     }
 
@@ -190,7 +193,7 @@ final class GuestDns {
     }
 
     /** The next DNS answer to the guest's {@link #GUEST_PORT}, decoded. */
-    static Reply expectReply(VirtualGuest g) {
+    public static Reply expectReply(VirtualGuest g) {
         return expectReply(g, GUEST_PORT);
     }
 
@@ -212,6 +215,7 @@ final class GuestDns {
             try {
                 DnsQuestion q = r.recordAt(DnsSection.QUESTION);
                 List<String> addresses = new ArrayList<>();
+                List<String> pointers = new ArrayList<>();
                 for (int i = 0; i < r.count(DnsSection.ANSWER); i++) {
                     DnsRecord rec = r.recordAt(DnsSection.ANSWER, i);
                     if (rec.type() == DnsRecordType.A) {
@@ -220,6 +224,8 @@ final class GuestDns {
                     } else if (rec.type() == DnsRecordType.AAAA) {
                         ByteBuf c = ((DnsRawRecord) rec).content();
                         addresses.add(IpAddress.of(c.getLong(c.readerIndex()), c.getLong(c.readerIndex() + 8)).toString());
+                    } else if (rec.type() == DnsRecordType.PTR) {
+                        pointers.add(((io.netty.handler.codec.dns.DnsPtrRecord) rec).hostname());
                     }
                 }
                 boolean opt = false;
@@ -228,7 +234,7 @@ final class GuestDns {
                 }
                 return new Reply(r.id(), r.code().intValue(), r.isTruncated(), r.isAuthoritativeAnswer(),
                         r.isRecursionDesired(), q == null ? null : q.name(), q == null ? -1 : q.type().intValue(),
-                        r.count(DnsSection.ANSWER), addresses, opt);
+                        r.count(DnsSection.ANSWER), addresses, opt, pointers);
             } finally {
                 r.release();
             }

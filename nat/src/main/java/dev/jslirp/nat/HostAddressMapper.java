@@ -25,7 +25,8 @@ import java.net.InetSocketAddress;
  *       its other ports go nowhere;</li>
  *   <li>any other address of the virtual network, loopback, multicast and broadcast
  *       addresses go nowhere;</li>
- *   <li>with {@code restrict=on} nothing goes out (only port forwards work);</li>
+ *   <li>with {@code restrict=on}, for the network or the guest's port, nothing goes out
+ *       (only port forwards and the network's own services work);</li>
  *   <li>every other destination is connected for real.</li>
  * </ul>
  * And the other way, where a port forward's host client appears to come from in the
@@ -58,26 +59,33 @@ public final class HostAddressMapper {
 
     /**
      * Where a guest's TCP connection to {@code dst:port} continues on the host: a guest
-     * forward's target, or the address {@link #hostTarget} gives; null if refused.
+     * forward's target (under {@code restrict=on} too, as in QEMU), or the address
+     * {@link #hostTarget} gives; null if refused.
+     *
+     * @param restricted the guest's port has {@code restrict=on}
      */
-    public HostTarget tcpTarget(IpAddress dst, int port) {
+    public HostTarget tcpTarget(IpAddress dst, int port, boolean restricted) {
         HostTarget forwarded = guestForwards.target(dst.hi(), dst.lo(), port);
         if (forwarded != null) {
             guestfwdCounters.increment(GuestfwdCounter.CONNECTS);
             return forwarded;
         }
-        InetSocketAddress a = hostTarget(GuestPacket.PROTO_TCP, dst, port);
+        InetSocketAddress a = hostTarget(GuestPacket.PROTO_TCP, dst, port, restricted);
         return a == null ? null : new HostTarget.Inet(a);
     }
 
     /**
      * The host address for a guest flow to {@code dst:port}, or null if the flow is refused.
      *
-     * @param protocol {@link GuestPacket#PROTO_TCP} or {@link GuestPacket#PROTO_UDP}
+     * @param protocol   {@link GuestPacket#PROTO_TCP} or {@link GuestPacket#PROTO_UDP}
+     * @param restricted the guest's port has {@code restrict=on}
      */
-    public InetSocketAddress hostTarget(int protocol, IpAddress dst, int port) {
+    public InetSocketAddress hostTarget(int protocol, IpAddress dst, int port, boolean restricted) {
         long hi = dst.hi();
         long lo = dst.lo();
+        if (restricted && !config.isDns(hi, lo)) {
+            return null;
+        }
         if (config.isHost(hi, lo)) {
             if (!config.hostLoopback()) {
                 return null;

@@ -40,21 +40,32 @@ import java.util.Objects;
  *                           {@code unix:PATH} for a forward from a unix socket, the target of
  *                           a guest forward ({@code tcp:HOST:PORT}, {@code unix:PATH},
  *                           {@code cmd:COMMAND}); null for the other rows
+ * @param guestPort          the id of the guest's port the flow belongs to
+ *                           ({@link dev.jslirp.core.spi.GuestPort#id()}), 0 for a listener or
+ *                           a forward's flow no guest answered yet
  */
 public record NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
                             IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
-                            long expiresInNanos, String hostEnd) {
+                            long expiresInNanos, String hostEnd, int guestPort) {
+    /** A row of no guest's port whose host end needs words ({@code hostEnd}). */
+    public NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
+                         IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
+                         long expiresInNanos, String hostEnd) {
+        this(protocol, state, sourceAddress, sourcePort, destinationAddress, destinationPort, receiveQueue, sendQueue,
+                expiresInNanos, hostEnd, 0);
+    }
+
     /** The state of a port forward's listening socket (libslirp's name). */
     public static final String HOST_FORWARD = "HOST_FORWARD";
     /** The state of a guest forward, which listens in the virtual network (jslirp's name). */
     public static final String GUEST_FORWARD = "GUEST_FORWARD";
 
-    /** A row whose ends addresses and ports say. */
+    /** A row of no guest's port whose ends addresses and ports say. */
     public NatConnection(HostForward.Protocol protocol, String state, IpAddress sourceAddress, int sourcePort,
                          IpAddress destinationAddress, int destinationPort, long receiveQueue, long sendQueue,
                          long expiresInNanos) {
         this(protocol, state, sourceAddress, sourcePort, destinationAddress, destinationPort, receiveQueue, sendQueue,
-                expiresInNanos, null);
+                expiresInNanos, null, 0);
     }
     /** The state of a UDP flow, which has no states of its own. */
     public static final String UDP_FLOW = "FLOW";

@@ -3,11 +3,13 @@ package dev.jslirp.nat;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.guestfwd.CommandLauncher;
 import dev.jslirp.nat.guestfwd.GuestForwards;
 import dev.jslirp.nat.guestfwd.GuestfwdCounter;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import dev.jslirp.nat.icmp.IcmpNat;
@@ -39,6 +41,7 @@ public final class NatService implements GuestService {
     private GuestContext ctx;
     private HostForwards forwards;
     private GuestForwards guestForwards = GuestForwards.none();
+    private GuestLocator locator;
 
     /** A NAT configured by {@code config}, without {@code cmd:} guest forwards. */
     public NatService(NatConfig config) {
@@ -56,6 +59,17 @@ public final class NatService implements GuestService {
         this.tcp = new TcpNat(config);
         this.udp = new UdpNat(config);
         this.icmp = new IcmpNat(config);
+    }
+
+    /**
+     * Where forwards that follow a guest by name or MAC find its address ({@link HostForward#guestName()});
+     * without one they refuse every connection. Set before the network starts.
+     */
+    public NatService locator(GuestLocator l) {
+        this.locator = l;
+        tcp.locator(l);
+        udp.locator(l);
+        return this;
     }
 
     /** The TCP half (counters, flow counts). */
@@ -167,8 +181,10 @@ public final class NatService implements GuestService {
             HostForward f = a.rule();
             if (f.protocol() == protocol || (protocol == HostForward.Protocol.TCP
                     && f.protocol() == HostForward.Protocol.UNIX)) {
+                IpAddress guest = f.guestAddressNow(ctx.config(), locator);
                 out.add(NatConnection.listener(f.protocol(), f.hostAddress(), a.listening() == null ? 0
-                        : a.listening().getPort(), f.guestAddressIn(ctx.config()), f.guestPort(), f.hostPath()));
+                        : a.listening().getPort(), guest != null ? guest : IpAddress.ipv4(0), f.guestPort(),
+                        f.hostPath()));
             }
         }
     }
@@ -228,15 +244,18 @@ public final class NatService implements GuestService {
     }
 
     @Override
-    public void guestWritabilityChanged(boolean writable) {
-        tcp.guestWritabilityChanged(writable);
+    public void guestWritabilityChanged(GuestPort port, boolean writable) {
+        tcp.guestWritabilityChanged(port, writable);
     }
 
     @Override
-    public void guestDetached() {
-        tcp.guestDetached();
-        udp.guestDetached();
-        icmp.guestDetached();
+    public void guestDetached(GuestPort port) {
+        tcp.guestDetached(port);
+        udp.guestDetached(port);
+        if (!ctx.isGuestAttached()) {
+            // echo sessions are not kept per port: they end with the last guest, or idle out
+            icmp.guestDetached();
+        }
     }
 
     @Override

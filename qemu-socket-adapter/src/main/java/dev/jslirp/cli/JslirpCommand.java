@@ -70,14 +70,15 @@ import picocli.CommandLine.Spec;
         usageHelpAutoWidth = true,
         synopsisHeading = "Usage: ",
         customSynopsis = {"jslirp (--listen ADDR | --connect ADDR | --dgram ADDR[,remote=ADDR] | --tap NAME"
-                + " | --netns PID|PATH|NAME) [OPTIONS]",
+                + " | --netns PID|PATH|NAME)... [OPTIONS] [--network SPEC]...",
             "       jslirp control ADDR [COMMAND...]"},
         descriptionHeading = "%n",
         description = {
             "A pure-Java replacement for QEMU's user-mode networking (-netdev user, libslirp), running beside "
-                + "QEMU: gateway, DHCP, DNS, NAT to host sockets and port forwards for one guest, attached to "
-                + "QEMU through a stream or datagram socket, or to a Linux network namespace or tap device "
-                + "as slirp4netns does.",
+                + "QEMU: gateway, DHCP, DNS, NAT to host sockets and port forwards for one guest or a LAN of "
+                + "several (each a port of the network's switch), attached to QEMU through stream or datagram "
+                + "sockets, or to Linux network namespaces or tap devices as slirp4netns does; and several "
+                + "separate networks in one process.",
             "Options of QEMU's -netdev user keep their names and forms; --netdev-user takes a whole "
                 + "-netdev user value. Mistakes exit with status 2."
         },
@@ -124,6 +125,14 @@ public final class JslirpCommand implements Callable<Integer> {
             "",
             "  jslirp --tap tap0      (a tap in jslirp's own namespace, e.g. for a bridge or to move: ip link set tap0 netns NS)",
             "",
+            "  Several VMs on one LAN, as libvirt's default network (each QEMU on the same socket; names from DHCP):",
+            "    jslirp --listen unix:/tmp/lan.sock --domainname lan.test --hostfwd tcp::2201-vm1:22 \\",
+            "           --listen unix:/tmp/dmz.sock,isolated=on,restrict=on --control unix:/tmp/lan.ctl",
+            "    (in the VMs: udhcpc -x hostname:vm1 ...; ping vm2; ssh vm2.lan.test)",
+            "    jslirp control unix:/tmp/lan.ctl info leases",
+            "  Separate networks in one process:",
+            "    jslirp --listen unix:/tmp/vm0.sock --network 'id=vm1,listen=unix:/tmp/vm1.sock,net=10.0.3.0/24'",
+            "",
             "  Port forwards at run time, as QEMU's monitor (hostfwd_add, hostfwd_remove, info usernet):",
             "    jslirp --listen unix:/tmp/jslirp.sock --control unix:/tmp/jslirp.ctl &",
             "    jslirp control unix:/tmp/jslirp.ctl hostfwd_add tcp::2222-:22",
@@ -133,32 +142,33 @@ public final class JslirpCommand implements Callable<Integer> {
             "jslirp logs the exact -netdev argument for its address (or, for a tap, what to run in the namespace) "
                     + "when it starts.");
 
-    /** Where QEMU's frames come from: exactly one. */
+    /** Where the guests' frames come from: one or more, each guest a port of the network. */
     static final class TransportOptions {
         @Option(names = "--listen", paramLabel = TransportSpec.STREAM_FORM, order = 1, description = {
             "Listen for QEMU started with -netdev stream,server=off (QEMU >= 7.2) or -netdev socket,connect= "
-                + "(TCP only). One QEMU at a time; the network (leases, forwards) outlives VM restarts. "
-                + "A stale socket file is replaced and removed at exit. Port 0 picks a free port."})
-        String listen;
+                + "(TCP only). Each QEMU that connects is a guest on the network (up to --max-ports); the "
+                + "network (leases, forwards) outlives VM restarts. A stale socket file is replaced and "
+                + "removed at exit. Port 0 picks a free port."})
+        List<String> listen = new ArrayList<>();
 
         @Option(names = "--connect", paramLabel = TransportSpec.STREAM_FORM, order = 2, description = {
             "Connect to QEMU started with -netdev stream,server=on or -netdev socket,listen=, and reconnect "
                 + "when the connection fails or ends."})
-        String connect;
+        List<String> connect = new ArrayList<>();
 
         @Option(names = "--dgram", paramLabel = "udp:HOST:PORT[,remote=HOST:PORT]|unix:PATH[,remote=PATH]", order = 3,
                 description = {
                     "Exchange bare frames in datagrams with QEMU's -netdev dgram (or -netdev socket,udp=): bind "
                         + "HOST:PORT or PATH (QEMU's remote), send to remote= (QEMU's local address), or to "
                         + "the sender of the first datagram if remote= is left out. unix needs epoll."})
-        String dgram;
+        List<String> dgram = new ArrayList<>();
 
         @Option(names = "--tap", paramLabel = "NAME", order = 4, description = {
             "Serve the tap device NAME in jslirp's own network namespace instead of a QEMU: created if missing "
                 + "(and removed when jslirp exits), or attached if it exists (a persistent tap from "
                 + "'ip tuntap add dev NAME mode tap', kept). jslirp sets its MTU and brings it up; whatever uses "
                 + "the tap gets its address by DHCP. Needs epoll, and CAP_NET_ADMIN unless the tap is yours."})
-        String tap;
+        List<String> tap = new ArrayList<>();
 
         @Option(names = "--netns", paramLabel = "PID|PATH|NAME", order = 5, description = {
             "Give a network namespace user-mode networking, as slirp4netns does: the namespace of process PID, "
@@ -167,7 +177,7 @@ public final class JslirpCommand implements Callable<Integer> {
                 + "namespace (udhcpc -i tap0) gets the address, and the kernel its IPv6 address by SLAAC, unless "
                 + "--netns-static. Needs epoll, and root "
                 + "(CAP_SYS_ADMIN and CAP_NET_ADMIN over the namespace's user namespace)."})
-        String netns;
+        List<String> netns = new ArrayList<>();
     }
 
     /** How the transport behaves. */
@@ -190,6 +200,18 @@ public final class JslirpCommand implements Callable<Integer> {
                 + "also the IPv6 prefix with the same digits (fec0::15/64) and a default route via fe80::2, instead "
                 + "of SLAAC. The namespace's resolv.conf stays yours to set (nameserver 10.0.2.3)."})
         boolean netnsStatic;
+    }
+
+    /** More networks in the same process. */
+    static final class NetworkOptions {
+        @Option(names = "--network", paramLabel = "SPEC", order = 50, description = {
+            "Another network in this process, with its own LAN, addresses, forwards and limits, on an event loop "
+                + "of its own: id=, one or more transports as listen=, connect=, dgram=, tap=, netns= (their "
+                + "options' forms; ',,' is a comma in a value) and any network setting by its key, e.g. "
+                + "'id=n1,listen=unix:/run/n1.sock,net=10.0.3.0/24,hostfwd=tcp::2223-:22'. Repeatable; also at "
+                + "run time: network_add and network_remove on the control socket. The options above make the "
+                + "first network (n0, or --netdev-user's id=)."})
+        List<String> networks = new ArrayList<>();
     }
 
     /** Control socket and observability. */
@@ -275,8 +297,10 @@ public final class JslirpCommand implements Callable<Integer> {
      * Exactly one is required, checked in {@link #buildPlan()} rather than by picocli,
      * which would demand it of {@code jslirp control} too.
      */
-    @ArgGroup(exclusive = true, multiplicity = "0..1", order = 1,
-            heading = "%nWhere the guest's frames come from (exactly one):%n")
+    @ArgGroup(exclusive = false, validate = false, multiplicity = "0..1", order = 1,
+            heading = "%nWhere the guests' frames come from (one or more, each repeatable; every guest is a port of "
+                    + "the network's switch; each value may end with port options " + PortSpec.FORM + ": isolated "
+                    + "from the other guests, restricted from the NAT, locked to its DHCP address):%n")
     TransportOptions transport;
 
     @ArgGroup(exclusive = false, validate = false, order = 2, heading = "%nTransport:%n")
@@ -284,10 +308,13 @@ public final class JslirpCommand implements Callable<Integer> {
 
     // Groups 3 to 5, the network settings, are made by SettingOptions from NetworkSettings.DECLARED.
 
-    @ArgGroup(exclusive = false, validate = false, order = 6, heading = "%nControl and observability:%n")
+    @ArgGroup(exclusive = false, validate = false, order = 6, heading = "%nSeveral networks:%n")
+    NetworkOptions more;
+
+    @ArgGroup(exclusive = false, validate = false, order = 7, heading = "%nControl and observability:%n")
     ControlOptions controlOptions;
 
-    @ArgGroup(exclusive = false, validate = false, order = 7, heading = "%nSupervision and logging:%n")
+    @ArgGroup(exclusive = false, validate = false, order = 8, heading = "%nSupervision and logging:%n")
     SupervisionOptions supervision;
 
     @Spec
@@ -332,11 +359,31 @@ public final class JslirpCommand implements Callable<Integer> {
         }
     }
 
+    /** smb= and guestfwd's cmd: start processes per connection, which only the epoll transport does. */
+    private static void checkNeedsEpoll(NetworkSettings.Configs configs, IoTransport io) {
+        if (io == IoTransport.EPOLL) {
+            return;
+        }
+        if (configs.smb() != null) {
+            throw new CliException("invalid smb: smbd runs per connection on the epoll I/O transport (Linux), not "
+                    + "--io " + io.optionName());
+        }
+        for (GuestForward f : configs.nat().guestForwards()) {
+            if (f.target() instanceof HostTarget.Command) {
+                throw new CliException("invalid " + f.option() + ": '" + f + "': commands need the epoll I/O "
+                        + "transport (Linux), not --io " + io.optionName());
+            }
+        }
+    }
+
     private Jslirp.Plan buildPlan() {
-        if (transport == null) {
-            String choices = this.spec.argGroups().stream().filter(g -> g.exclusive())
-                    .map(g -> g.synopsis()).findFirst().orElse("--listen ADDR");
-            throw new CliException("Missing required argument (specify one of these): " + choices);
+        TransportOptions tr = transport != null ? transport : new TransportOptions();
+        List<String> networkSpecs = more == null ? List.of() : more.networks;
+        boolean topTransports = !(tr.listen.isEmpty() && tr.connect.isEmpty() && tr.dgram.isEmpty() && tr.tap.isEmpty()
+                && tr.netns.isEmpty());
+        if (!topTransports && networkSpecs.isEmpty()) {
+            throw new CliException("Missing required argument (specify one of these): "
+                    + "--listen, --connect, --dgram, --tap, --netns, or --network");
         }
         TuningOptions t = tuning != null ? tuning : new TuningOptions();
         ControlOptions c = controlOptions != null ? controlOptions : new ControlOptions();
@@ -355,47 +402,54 @@ public final class JslirpCommand implements Callable<Integer> {
             }
         }
         SettingOptions.collect(spec, settings);
-        NetworkSettings.Configs configs = settings.build();
-        if (io != IoTransport.EPOLL) {
-            if (configs.smb() != null) {
-                throw new CliException("invalid smb: smbd runs per connection on the epoll I/O transport (Linux), not "
-                        + "--io " + io.optionName());
-            }
-            for (GuestForward f : configs.nat().guestForwards()) {
-                if (f.target() instanceof HostTarget.Command) {
-                    throw new CliException("invalid " + f.option() + ": '" + f + "': commands need the epoll I/O "
-                            + "transport (Linux), not --io " + io.optionName());
-                }
-            }
+        if (!topTransports && !settings.isEmpty()) {
+            throw new CliException("the network options given (" + settings.entries().get(0).source()
+                    + "...) apply to the network of --listen, --connect, --dgram, --tap or --netns; give them in "
+                    + "--network's string for that network");
         }
 
-        TransportSpec transportSpec;
-        if (transport.listen != null) {
-            transportSpec = TransportSpec.listen(transport.listen);
-        } else if (transport.connect != null) {
+        List<Jslirp.NetworkPlan> networks = new ArrayList<>();
+        List<TransportSpec> transports = new ArrayList<>();
+        if (topTransports) {
+            NetworkSettings.Configs configs = settings.build();
             Duration delay = t.reconnectDelay == null ? Duration.ofSeconds(1)
                     : Values.duration("--reconnect-delay", t.reconnectDelay);
-            transportSpec = TransportSpec.connect(transport.connect, delay);
-        } else if (transport.tap != null) {
-            transportSpec = TransportSpec.tap(transport.tap);
-        } else if (transport.netns != null) {
-            transportSpec = TransportSpec.netns(transport.netns, t.netnsIfname, t.netnsStatic);
-        } else {
-            transportSpec = TransportSpec.dgram(transport.dgram);
+            tr.listen.forEach(v -> transports.add(TransportSpec.listen(v)));
+            tr.connect.forEach(v -> transports.add(TransportSpec.connect(v, delay)));
+            tr.dgram.forEach(v -> transports.add(TransportSpec.dgram(v)));
+            tr.tap.forEach(v -> transports.add(TransportSpec.tap(v)));
+            tr.netns.forEach(v -> transports.add(TransportSpec.netns(v, t.netnsIfname, t.netnsStatic)));
+            networks.add(new Jslirp.NetworkPlan(netdevId, configs, transports));
         }
-        if ((t.netnsIfname != null || t.netnsStatic) && transport.netns == null) {
+        if ((t.netnsIfname != null || t.netnsStatic) && tr.netns.isEmpty()) {
             throw new CliException((t.netnsIfname != null ? "--netns-ifname" : "--netns-static")
                     + " applies to --netns only");
         }
-        if (t.reconnectDelay != null && !(transportSpec instanceof TransportSpec.Connect)) {
+        if (t.reconnectDelay != null && tr.connect.isEmpty()) {
             throw new CliException("--reconnect-delay applies to --connect only");
         }
-        transportSpec.checkSupported(io);
-        if (t.netnsStatic) {
+        for (String n : networkSpecs) {
+            Jslirp.NetworkPlan p = NetworkSpec.parse(n);
+            for (Jslirp.NetworkPlan other : networks) {
+                if (other.id().equals(p.id())) {
+                    throw new CliException("--network " + p.id() + ": the id is taken (by "
+                            + (other == networks.get(0) && topTransports ? "the network of --listen..., id=" + other.id()
+                            + " in --netdev-user" : "another --network") + ")");
+                }
+            }
+            networks.add(p);
+        }
+        if (t.netnsStatic && topTransports) {
             try {
-                StaticAddresses.of(configs.network());
+                StaticAddresses.of(networks.get(0).configs().network());
             } catch (ConfigException e) {
                 throw CliException.relabel(e, "--netns-static");
+            }
+        }
+        for (Jslirp.NetworkPlan p : networks) {
+            checkNeedsEpoll(p.configs(), io);
+            for (TransportSpec ts : p.transports()) {
+                ts.checkSupported(io);
             }
         }
         Endpoint control = null;
@@ -420,8 +474,7 @@ public final class JslirpCommand implements Callable<Integer> {
             }
             metrics = inet;
         }
-        return new Jslirp.Plan(io, configs, transportSpec, netdevId, LinkBuffers.DEFAULT, control,
-                captureOptions(c), metrics);
+        return new Jslirp.Plan(io, networks, LinkBuffers.DEFAULT, control, captureOptions(c), metrics);
     }
 
     /** {@code --pcap} and its bounds: what to capture to at start (file null: nothing) and the bounds of any capture. */
@@ -585,7 +638,7 @@ public final class JslirpCommand implements Callable<Integer> {
             supervisor.stopping();
             log.info("stopping");
             jslirp.close();
-            log.info("stopped; counters: {}", jslirp.network().stats().snapshot());
+            log.info("stopped; counters: {}", jslirp.counters());
             supervisor.stopped();
             stopped.countDown();
         }, "jslirp-shutdown"));
@@ -635,7 +688,7 @@ public final class JslirpCommand implements Callable<Integer> {
      * hook closes the rest; {@code stopping} says the hook itself closed the tap.
      */
     private static void exitWhenTheTapEnds(Jslirp jslirp, Logger log, AtomicBoolean stopping) {
-        if (jslirp.transport() instanceof TapTransport tap) {
+        if (jslirp.transports().size() == 1 && jslirp.transport() instanceof TapTransport tap) {
             tap.ended().addListener(f -> {
                 if (stopping.get()) {
                     return;

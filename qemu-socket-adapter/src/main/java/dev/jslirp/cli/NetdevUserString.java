@@ -93,7 +93,7 @@ final class NetdevUserString {
     }
 
     /** Splits at single commas; {@code ,,} stands for a comma inside a value. */
-    private static List<String> split(String text) {
+    static List<String> split(String text) {
         List<String> items = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         for (int i = 0; i < text.length(); i++) {

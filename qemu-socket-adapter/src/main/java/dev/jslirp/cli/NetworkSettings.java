@@ -158,6 +158,9 @@ final class NetworkSettings {
                     (b, v, l) -> b.dhcp.staticLease(v)).repeatable(),
             Setting.jslirp("dhcp-pool-size", "N", "Addresses in the DHCP pool from --dhcpstart, 1..1024 (default: 16).",
                     (b, v, l) -> b.dhcp.poolSize(Values.integer(l, v))),
+            Setting.limit("max-ports", "N", "Guests on the network at once (ports of its switch: QEMU connections, "
+                    + "datagram peers, taps), 1..1024 (default: 64).",
+                    (b, v, l) -> b.network.maxPorts(Values.integer(l, v))),
             Setting.limit("max-tcp-flows", "N", "TCP connections at once, 1..1000000 (default: 4096).",
                     (b, v, l) -> b.nat.maxTcpFlows(Values.integer(l, v))),
             Setting.limit("max-half-open", "N", "TCP connections still connecting on the host at once, 1..65536 "
@@ -187,6 +190,27 @@ final class NetworkSettings {
     /** Adds a value given with the setting's option. */
     void option(Setting setting, String value) {
         add(new Entry(setting, value, setting.optionLabel()));
+    }
+
+    /**
+     * Adds {@code key=value} from a {@code --network} string or {@code network_add}, where
+     * every declared setting is taken by its key; {@code network} names the network in errors.
+     *
+     * @throws CliException for a key that is no setting
+     */
+    void networkKey(String network, String key, String value) {
+        Setting s = BY_KEY.get(key);
+        if (s == null) {
+            throw new CliException("--network " + network + ": unknown key '" + key + "' (expected id=, a transport "
+                    + "(listen= connect= dgram= tap= netns=) or a network setting: " + String.join(" ", BY_KEY.keySet())
+                    + ")");
+        }
+        add(new Entry(s, value, key + "= (in --network " + network + ")"));
+    }
+
+    /** True if no setting was given. */
+    boolean isEmpty() {
+        return entries.isEmpty();
     }
 
     /** Adds {@code key=value} from {@code --netdev-user}; the key must be declared {@code netdevUser}. */

@@ -77,11 +77,24 @@ public final class SettingOptions implements CommandLine.IModelTransformer {
         return values(spec.findOption(NETDEV_USER));
     }
 
-    /** Adds every setting given as an option in the command line parsed into {@code spec} to {@code into}. */
+    /**
+     * Adds every setting given as an option in the command line parsed into {@code spec} to {@code into}.
+     *
+     * @throws CliException for a setting that does not repeat given twice (picocli keeps the
+     *         last value of an option in a group that is not validated)
+     */
     static void collect(CommandSpec spec, NetworkSettings into) {
+        List<String> args = spec.commandLine() == null || spec.commandLine().getParseResult() == null ? List.of()
+                : spec.commandLine().getParseResult().originalArgs();
         for (Setting s : NetworkSettings.DECLARED) {
             if (s.flag() == null) {
                 continue;
+            }
+            if (!s.repeats()) {
+                long given = args.stream().filter(a -> a.equals(s.flag()) || a.startsWith(s.flag() + "=")).count();
+                if (given > 1) {
+                    throw new CliException(s.flag() + " given " + given + " times (give it once)");
+                }
             }
             OptionSpec o = spec.findOption(s.flag());
             if (s.switchValue() != null) {

@@ -1,6 +1,7 @@
 package dev.jslirp.cli;
 
 import dev.jslirp.core.config.ConfigException;
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.transport.Endpoint;
 import dev.jslirp.transport.GuestTransport;
@@ -15,8 +16,10 @@ import dev.jslirp.transport.tap.TapTransport;
 import java.time.Duration;
 
 /**
- * The transport the command line asks for, parsed and checked before anything starts:
- * {@code --listen}, {@code --connect}, {@code --dgram}, {@code --tap} or {@code --netns}.
+ * A transport the command line asks for, parsed and checked before anything starts:
+ * {@code --listen}, {@code --connect}, {@code --dgram}, {@code --tap} or {@code --netns},
+ * each with the options of the ports it makes ({@link PortSpec}). A network may have
+ * several; each guest that comes through one is a port of the network's switch.
  */
 sealed interface TransportSpec {
     /** Builds the transport for {@code network}. */
@@ -26,27 +29,45 @@ sealed interface TransportSpec {
     default void checkSupported(IoTransport io) {
     }
 
-    /** {@code --listen}: jslirp listens, QEMU connects ({@code server=off}). */
-    record Listen(Endpoint endpoint) implements TransportSpec {
+    /** How the ports of this transport treat their guests. */
+    PortOptions ports();
+
+    /** {@code --listen}: jslirp listens, QEMU connects ({@code server=off}); each connection a port. */
+    record Listen(Endpoint endpoint, PortOptions ports) implements TransportSpec {
+        /** With ports of no restriction. */
+        Listen(Endpoint endpoint) {
+            this(endpoint, DEFAULT_PORTS);
+        }
+
         @Override
         public GuestTransport create(GuestNetwork network, IoTransport io, LinkBuffers buffers) {
-            return new StreamServer(network, io, endpoint, buffers);
+            return new StreamServer(network, io, endpoint, buffers, ports);
         }
     }
 
     /** {@code --connect}: QEMU listens ({@code server=on}), jslirp connects and reconnects. */
-    record Connect(Endpoint endpoint, Duration reconnectDelay) implements TransportSpec {
+    record Connect(Endpoint endpoint, Duration reconnectDelay, PortOptions ports) implements TransportSpec {
+        /** With ports of no restriction. */
+        Connect(Endpoint endpoint, Duration reconnectDelay) {
+            this(endpoint, reconnectDelay, DEFAULT_PORTS);
+        }
+
         @Override
         public GuestTransport create(GuestNetwork network, IoTransport io, LinkBuffers buffers) {
-            return new StreamClient(network, io, endpoint, buffers, reconnectDelay);
+            return new StreamClient(network, io, endpoint, buffers, reconnectDelay, ports);
         }
     }
 
     /** {@code --dgram}: bare frames in datagrams; {@code remote} null means learn QEMU's address. */
-    record Dgram(Endpoint local, Endpoint remote) implements TransportSpec {
+    record Dgram(Endpoint local, Endpoint remote, PortOptions ports) implements TransportSpec {
+        /** With ports of no restriction. */
+        Dgram(Endpoint local, Endpoint remote) {
+            this(local, remote, DEFAULT_PORTS);
+        }
+
         @Override
         public GuestTransport create(GuestNetwork network, IoTransport io, LinkBuffers buffers) {
-            return new DatagramTransport(network, io, local, remote, buffers);
+            return new DatagramTransport(network, io, local, remote, buffers, ports);
         }
 
         @Override
@@ -60,10 +81,15 @@ sealed interface TransportSpec {
     }
 
     /** {@code --tap NAME} or {@code --netns NS}: a tap device instead of QEMU; needs the epoll loop. */
-    record Tap(TapOptions options) implements TransportSpec {
+    record Tap(TapOptions options, PortOptions ports) implements TransportSpec {
+        /** With a port of no restriction. */
+        Tap(TapOptions options) {
+            this(options, DEFAULT_PORTS);
+        }
+
         @Override
         public GuestTransport create(GuestNetwork network, IoTransport io, LinkBuffers buffers) {
-            return new TapTransport(network, options, buffers);
+            return new TapTransport(network, options, buffers, null, ports);
         }
 
         @Override
@@ -77,10 +103,14 @@ sealed interface TransportSpec {
         }
     }
 
-    /** Parses {@code --tap NAME}. */
-    static TransportSpec tap(String name) {
+    /** Ports with no restriction (isolated, restrict and lock off). */
+    PortOptions DEFAULT_PORTS = new PortOptions("guest", false, false, false);
+
+    /** Parses {@code --tap NAME[,PORT OPTIONS]}. */
+    static TransportSpec tap(String value) {
+        PortSpec p = PortSpec.parse("--tap", value);
         try {
-            return new Tap(TapOptions.tap(name));
+            return new Tap(TapOptions.tap(p.value()), p.options());
         } catch (ConfigException e) {
             throw CliException.relabel(e, "--tap");
         }
@@ -90,7 +120,9 @@ sealed interface TransportSpec {
      * Parses {@code --netns PID|PATH|NAME} with {@code --netns-ifname} (null: tap0) and
      * {@code --netns-static}.
      */
-    static TransportSpec netns(String spec, String ifname, boolean staticAddress) {
+    static TransportSpec netns(String value, String ifname, boolean staticAddress) {
+        PortSpec p = PortSpec.parse("--netns", value);
+        String spec = p.value();
         NetworkNamespace ns;
         try {
             ns = NetworkNamespace.of(spec);
@@ -99,20 +131,21 @@ sealed interface TransportSpec {
         }
         try {
             return new Tap(TapOptions.inNamespace(ns, ifname == null ? TapOptions.DEFAULT_NETNS_IFNAME : ifname,
-                    staticAddress));
+                    staticAddress), p.options());
         } catch (ConfigException e) {
             throw CliException.relabel(e, "--netns-ifname");
         }
     }
 
     /** The accepted form of {@code --listen} and {@code --connect}. */
-    String STREAM_FORM = "unix:PATH|tcp:HOST:PORT";
+    String STREAM_FORM = "unix:PATH|tcp:HOST:PORT" + PortSpec.FORM;
     /** The accepted form of {@code --dgram}. */
-    String DGRAM_FORM = "udp:HOST:PORT[,remote=HOST:PORT]|unix:PATH[,remote=PATH]";
+    String DGRAM_FORM = "udp:HOST:PORT[,remote=HOST:PORT]|unix:PATH[,remote=PATH]" + PortSpec.FORM;
 
     /** Parses {@code --listen}. */
     static TransportSpec listen(String value) {
-        return new Listen(endpoint("--listen", value, "tcp"));
+        PortSpec p = PortSpec.parse("--listen", value);
+        return new Listen(endpoint("--listen", p.value(), "tcp"), p.options());
     }
 
     /** Parses {@code --connect}; {@code reconnectDelay} must be positive. */
@@ -121,14 +154,17 @@ sealed interface TransportSpec {
             throw new CliException("invalid --reconnect-delay: " + reconnectDelay.toMillis()
                     + " ms out of range (expected 10ms..1h, e.g. 500ms or 2s)");
         }
-        return new Connect(endpoint("--connect", value, "tcp"), reconnectDelay);
+        PortSpec p = PortSpec.parse("--connect", value);
+        return new Connect(endpoint("--connect", p.value(), "tcp"), reconnectDelay, p.options());
     }
 
     /**
      * Parses {@code --dgram LOCAL[,remote=REMOTE]}: LOCAL is {@code udp:HOST:PORT} or
      * {@code unix:PATH}; REMOTE is of the same kind, with or without its scheme.
      */
-    static TransportSpec dgram(String value) {
+    static TransportSpec dgram(String text) {
+        PortSpec p = PortSpec.parse("--dgram", text);
+        String value = p.value();
         String localText = value;
         String remoteText = null;
         int at = value.lastIndexOf(",remote=");
@@ -150,7 +186,7 @@ sealed interface TransportSpec {
                 }
             }
         }
-        return new Dgram(local, remote);
+        return new Dgram(local, remote, p.options());
     }
 
     private static Endpoint endpoint(String option, String value, String inetScheme) {

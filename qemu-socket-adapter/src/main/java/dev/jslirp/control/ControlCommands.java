@@ -48,7 +48,9 @@ final class ControlCommands {
             "hostfwd_add [netdev_id] " + HmpHostfwd.ADD_FORM
                     + " -- redirect TCP or UDP connections (or a host unix socket's) from host to guest",
             "hostfwd_remove [netdev_id] " + HmpHostfwd.REMOVE_FORM + " -- remove host-to-guest redirection",
-            "info usernet -- show user network stack connection states",
+            "info usernet -- show user network stack connection states (VM: the guest's port)",
+            "info leases -- the DHCP leases: MAC, address, host name, seconds left, port",
+            "info ports -- the guests' ports: MAC, frames and bytes each way, drops, queue, options, transport",
             "info stats -- show jslirp's counters (counters at zero are left out)",
             "info stats json -- every counter, gauge and latency histogram as one line of JSON",
             "pcap start FILE -- capture every frame to FILE (an absolute path) in pcap format",
@@ -251,8 +253,12 @@ final class ControlCommands {
                 return ControlReply.ok(stats(network.stats().snapshot()));
             case "stats json":
                 return ControlReply.ok(StatsJson.write(metrics.snapshotOnLoop()));
+            case "leases":
+                return ControlReply.ok(PortTables.leases(network));
+            case "ports":
+                return ControlReply.ok(PortTables.ports(network));
             default:
-                return ControlReply.error("usage: info usernet|stats|stats json");
+                return ControlReply.error("usage: info usernet|leases|ports|stats|stats json");
         }
     }
 

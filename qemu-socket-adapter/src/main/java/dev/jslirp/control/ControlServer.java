@@ -27,9 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control socket of a running network: HMP's user-networking commands
+ * The control socket of a running jslirp: HMP's user-networking commands
  * ({@code hostfwd_add}, {@code hostfwd_remove}, {@code info usernet}) and jslirp's own
- * ({@code info stats [json]}, {@code pcap start FILE}, {@code pcap stop}) over a
+ * ({@code info stats [json]}, {@code info leases}, {@code info ports},
+ * {@code info networks}, {@code network_add}, {@code network_remove},
+ * {@code pcap start FILE}, {@code pcap stop}) over a
  * line-based text protocol, so a running jslirp can be changed and inspected as QEMU's
  * monitor changes {@code -netdev user}.
  *
@@ -43,10 +45,11 @@ import org.slf4j.LoggerFactory;
  * connection. Commands: {@link ControlCommands}.
  *
  * <h2>Theory of operation</h2>
- * <p>The listening socket and every connection live on the network's event loop, so a
- * command reads and changes the NAT's tables directly, between two packets, with no
- * locks. Commands are short (a bind, a table walk of bounded length): the loop is never
- * blocked for long.
+ * <p>The listening socket and every connection live on one event loop (a single
+ * network's own); each command runs on the loop of the network it is for
+ * ({@link ControlRouter}), so it reads and changes the NAT's tables directly, between two
+ * packets, with no locks. Commands are short (a bind, a table walk of bounded length): no
+ * loop is blocked for long; starting a network ({@code network_add}) runs off the loops.
  *
  * <h2>Security and bounds</h2>
  * <ul>
@@ -69,8 +72,8 @@ public final class ControlServer implements AutoCloseable {
     /** The accepted forms of the endpoint, for messages. */
     public static final String FORM = "unix:PATH|tcp:127.0.0.1:PORT";
 
-    private final JslirpNetwork network;
-    private final ControlCommands commands;
+    private final EventLoop loop;
+    private final ControlRouter commands;
     private final IoTransport io;
     private final Endpoint endpoint;
     /** Open connections; touched on the event loop only. */
@@ -79,10 +82,9 @@ public final class ControlServer implements AutoCloseable {
     private Endpoint boundEndpoint;
     private UnixSocketFile socketFile;
 
-    private ControlServer(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint,
-                          PacketCapture capture) {
-        this.network = Objects.requireNonNull(network, "network");
-        this.commands = new ControlCommands(network, netdevId, capture);
+    private ControlServer(Networks networks, EventLoop loop, IoTransport io, Endpoint endpoint, PacketCapture capture) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+        this.commands = new ControlRouter(networks, capture);
         this.io = Objects.requireNonNull(io, "io");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     }
@@ -132,16 +134,28 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer start(JslirpNetwork network, String netdevId, IoTransport io, Endpoint endpoint,
                                       PacketCapture capture) throws IOException {
+        return start(Networks.of(netdevId, network), network.eventLoop(), io, endpoint, capture);
+    }
+
+    /**
+     * A control server for several networks ({@link ControlRouter} sends each command to
+     * its network's loop), itself on {@code loop}, with the first network's packet capture
+     * (null: none). Not on an event loop.
+     *
+     * @param io the I/O transport of {@code loop}
+     * @throws IOException if the endpoint cannot be bound, naming it
+     */
+    public static ControlServer start(Networks networks, EventLoop loop, IoTransport io, Endpoint endpoint,
+                                      PacketCapture capture) throws IOException {
         if (endpoint instanceof Endpoint.Inet) {
             parseEndpoint("control", endpoint.toString());
         }
-        ControlServer s = new ControlServer(network, netdevId, io, endpoint, capture);
+        ControlServer s = new ControlServer(networks, loop, io, endpoint, capture);
         s.bind();
         return s;
     }
 
     private void bind() throws IOException {
-        EventLoop loop = network.eventLoop();
         ServerBootstrap b = new ServerBootstrap()
                 .group(loop)
                 .channelFactory(io.serverChannel(endpoint))
@@ -194,7 +208,7 @@ public final class ControlServer implements AutoCloseable {
     /** Closes the listener and every connection, and removes the socket file. Not on the event loop. */
     @Override
     public void close() {
-        ChannelClosing.closeAndSettle(network.eventLoop(), () -> {
+        ChannelClosing.closeAndSettle(loop, () -> {
             List<Channel> all = new ArrayList<>(connections);
             all.add(listener);
             return all;

@@ -44,13 +44,13 @@ import org.slf4j.LoggerFactory;
 final class ControlSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSession.class);
 
-    private final ControlCommands commands;
+    private final ControlRouter commands;
     /** Lines not run yet because a reply is held; at most one read's worth. */
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
     private boolean holding;
     private boolean inputEnded;
 
-    ControlSession(ControlCommands commands) {
+    ControlSession(ControlRouter commands) {
         this.commands = commands;
     }
 

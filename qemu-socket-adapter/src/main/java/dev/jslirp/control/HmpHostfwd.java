@@ -86,21 +86,27 @@ final class HmpHostfwd {
         if (hostPort < 0) {
             throw invalid(rule, "Bad host port");
         }
-        IpAddress guest = guestAddress(rule, c);
-        return new HostForward(protocol, host, hostPort, guest, guestPort(rule, c));
+        GuestPart guest = guestPart(rule, c);
+        return new HostForward(protocol, host, hostPort, guest.address(), guestPort(rule, c), null, guest.name());
     }
 
-    /** The guest part, {@code [guestaddr]:guestport}, which the cursor stands at. */
-    private static IpAddress guestAddress(String rule, Cursor c) throws BadRule {
+    /** A forward's guest: an address (null: the first DHCP address), or a host name or MAC it follows. */
+    private record GuestPart(IpAddress address, String name) {
+    }
+
+    /** The guest part's address or name, {@code [guestaddr|name|[mac]]:}, which the cursor stands at. */
+    private static GuestPart guestPart(String rule, Cursor c) throws BadRule {
         String guestAddr = c.until(':');
         if (guestAddr == null) {
             throw invalid(rule, "Missing guest address");
         }
-        IpAddress guest = address(guestAddr);
+        // jslirp's addition: a guest by its DHCP host name or MAC, which the forward follows.
+        String name = HostForward.guestName(guestAddr);
+        IpAddress guest = name != null ? null : address(guestAddr);
         if (guest == BAD) {
             throw invalid(rule, "Bad guest address");
         }
-        return guest;
+        return new GuestPart(guest, name);
     }
 
     private static int guestPort(String rule, Cursor c) throws BadRule {
@@ -119,10 +125,11 @@ final class HmpHostfwd {
         }
         String path = unixPath(rule, rest.substring(0, dash));
         Cursor c = new Cursor(rest.substring(dash + 1));
-        IpAddress guest = guestAddress(rule, c);
+        GuestPart guest = guestPart(rule, c);
         int guestPort = guestPort(rule, c);
         try {
-            return HostForward.unix(Path.of(path), guest, guestPort);
+            return new HostForward(HostForward.Protocol.UNIX, null, 0, guest.address(), guestPort, Path.of(path),
+                    guest.name());
         } catch (InvalidPathException e) {
             throw invalid(rule, "Bad unix socket path");
         }

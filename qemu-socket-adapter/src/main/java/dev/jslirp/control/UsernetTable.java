@@ -14,11 +14,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * Hub -1 (n0):
- *   Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ
- *   TCP[HOST_FORWARD]  -1               *  2222       10.0.2.15    22     0     0
- *   TCP[ESTABLISHED]   -1       10.0.2.15 40512        10.0.2.2  8080     0     0
- *   UDP[236 sec]       -1       10.0.2.15 35061        10.0.2.2  5353     0     0
+ *   Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ    VM
+ *   TCP[HOST_FORWARD]  -1               *  2222       10.0.2.15    22     0     0     -
+ *   TCP[ESTABLISHED]   -1       10.0.2.15 40512        10.0.2.2  8080     0     0     1
+ *   UDP[236 sec]       -1       10.0.2.15 35061        10.0.2.2  5353     0     0     2
  * </pre>
+ *
+ * <p>One column is jslirp's: {@code VM}, the port of the guest each flow belongs to (the
+ * numbers {@code info ports} lists), {@code -} for listeners and forwards' flows no guest
+ * answered yet; a script reading QEMU's eight columns reads them unchanged.
  *
  * <p>The FD column is -1 (libslirp's value for a socket without a descriptor): jslirp's
  * sockets are Netty channels whose descriptors it does not expose. {@code *} stands for
@@ -77,7 +81,7 @@ final class UsernetTable {
     /** The header with address columns {@code width} wide (QEMU's for 15). */
     static String header(int width) {
         return format(width, "  Protocol[State]", "FD", "Source Address", "Port", "Dest. Address", "Port", "RecvQ",
-                "SendQ");
+                "SendQ", "VM");
     }
 
     /**
@@ -91,7 +95,7 @@ final class UsernetTable {
         String state = c.protocol() == HostForward.Protocol.UDP && !c.isListener()
                 ? TimeUnit.NANOSECONDS.toSeconds(c.expiresInNanos()) + " sec" : c.state();
         return format(width, "  " + proto + "[" + state + "]", -1, source(c), sourcePort(c), destination(c),
-                destinationPort(c), c.receiveQueue(), c.sendQueue());
+                destinationPort(c), c.receiveQueue(), c.sendQueue(), c.guestPort() == 0 ? "-" : Integer.toString(c.guestPort()));
     }
 
     private static boolean hostEndIsDestination(NatConnection c) {
@@ -118,6 +122,6 @@ final class UsernetTable {
     }
 
     private static String format(int width, Object... columns) {
-        return String.format(Locale.ROOT, "%-19s %3s %" + width + "s %5s %" + width + "s %5s %5s %5s", columns);
+        return String.format(Locale.ROOT, "%-19s %3s %" + width + "s %5s %" + width + "s %5s %5s %5s %5s", columns);
     }
 }

@@ -38,7 +38,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>every counter set of the network's stats, zeros included;</li>
  *   <li>gauges: TCP flows and those still connecting, bytes the TCP flows hold, UDP
  *       flows, DHCP leases and pool size, fragments' bytes held for reassembly, whether a
- *       guest is attached, and the buffer pool's direct and heap memory;</li>
+ *       guest is attached and how many (the switch's ports), and the buffer pool's direct
+ *       and heap memory;</li>
  *   <li>latencies: the host connect behind a guest's SYN (the wait a new TCP connection
  *       adds for the guest: a slow or unreachable host shows here before anything else)
  *       and the upstream DNS answer behind a guest's query (the wait for every name the
@@ -100,6 +101,8 @@ public final class NetworkMetrics {
                 network.guest().reassemblyBytesHeld()));
         gauges.add(new MetricsSnapshot.Gauge("guest_attached", "1 while a guest (QEMU, a tap) is attached",
                 network.guest().isGuestAttached() ? 1 : 0));
+        gauges.add(new MetricsSnapshot.Gauge("guest_ports", "Guests attached: ports of the network's switch",
+                network.guest().ports().size()));
         ByteBufAllocator alloc = network.guest().alloc();
         if (alloc instanceof ByteBufAllocatorMetricProvider p) {
             ByteBufAllocatorMetric m = p.metric();

@@ -2,6 +2,7 @@ package dev.jslirp.transport;
 
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -24,6 +25,8 @@ public abstract class ChannelFrameSink implements FrameSink {
     private final GuestNetwork network;
     private final Counters<TransportCounter> counters;
     private final long maxQueuedBytes;
+    private GuestPort port;
+    private long dropped;
 
     /**
      * @param channel        the channel to QEMU, on the network's event loop, with the
@@ -53,11 +56,13 @@ public abstract class ChannelFrameSink implements FrameSink {
         ChannelOutboundBuffer queue = channel.unsafe().outboundBuffer();
         if (queue == null || !channel.isActive()) {
             counters.increment(TransportCounter.NO_PEER);
+            dropped++;
             frame.release();
             return;
         }
         if (queue.totalPendingWriteBytes() + frame.readableBytes() > maxQueuedBytes) {
             counters.increment(TransportCounter.QUEUE_FULL);
+            dropped++;
             frame.release();
             return;
         }
@@ -77,6 +82,22 @@ public abstract class ChannelFrameSink implements FrameSink {
         return channel.isWritable();
     }
 
+    @Override
+    public final long queuedBytes() {
+        ChannelOutboundBuffer queue = channel.unsafe().outboundBuffer();
+        return queue == null ? 0 : queue.totalPendingWriteBytes();
+    }
+
+    @Override
+    public final long droppedFrames() {
+        return dropped;
+    }
+
+    /** The network port this sink was attached as: writability changes are told for it. */
+    final void attachedAs(GuestPort p) {
+        this.port = p;
+    }
+
     /** The channel to QEMU. */
     public final Channel channel() {
         return channel;
@@ -87,13 +108,15 @@ public abstract class ChannelFrameSink implements FrameSink {
         return counters;
     }
 
-    /** Call when the channel's writability changed: counts and tells the network's services. */
+    /** Call when the channel's writability changed: counts and tells the network's services, for this port. */
     public final void writabilityChanged() {
         boolean writable = channel.isWritable();
         if (!writable) {
             counters.increment(TransportCounter.BECAME_UNWRITABLE);
         }
-        network.guestWritabilityChanged(writable);
+        if (port != null) {
+            network.guestWritabilityChanged(port, writable);
+        }
     }
 
     /**

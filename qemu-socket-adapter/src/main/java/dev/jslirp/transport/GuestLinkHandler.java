@@ -1,37 +1,45 @@
 package dev.jslirp.transport;
 
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
- * The part every transport's last handler shares: it holds the sink attached to the
- * network while the channel carries QEMU's frames, hands frames to the network, passes
- * writability changes on, and detaches the network when the channel goes inactive.
- * Runs on the channel's event loop, which is the network's.
+ * The part every transport's last handler shares: while the channel carries a QEMU's
+ * frames it is a port of the network ({@link GuestNetwork#attach}), hands that guest's
+ * frames to the network, passes writability changes on for that port, and detaches the
+ * port when the channel goes inactive. Runs on the channel's event loop, which is the
+ * network's.
  */
 public abstract class GuestLinkHandler extends ChannelInboundHandlerAdapter {
     /** The network frames go to. */
     protected final GuestNetwork network;
     /** The transport counters. */
     protected final Counters<TransportCounter> counters;
+    private final PortOptions portOptions;
     private ChannelFrameSink sink;
+    private GuestPort port;
 
-    /** A handler for {@code network}. */
-    protected GuestLinkHandler(GuestNetwork network) {
+    /** A handler for {@code network}, whose port is treated as {@code portOptions} say. */
+    protected GuestLinkHandler(GuestNetwork network, PortOptions portOptions) {
         this.network = network;
+        this.portOptions = portOptions;
         this.counters = GuestTransport.counters(network);
     }
 
     /**
-     * Attaches {@code s} to the network and counts a connection.
+     * Attaches {@code s} to the network as a new port named {@code name} and counts a
+     * connection.
      *
-     * @throws IllegalStateException if the network has a transport attached already or is closed
+     * @throws IllegalStateException if the network is closed or has its maximum of ports
      */
-    protected final void attach(ChannelFrameSink s) {
-        network.attach(s);
+    protected final void attach(ChannelFrameSink s, String name) {
+        port = network.attach(s, portOptions.withName(name));
+        s.attachedAs(port);
         sink = s;
         counters.increment(TransportCounter.CONNECTIONS);
     }
@@ -41,9 +49,14 @@ public abstract class GuestLinkHandler extends ChannelInboundHandlerAdapter {
         return sink != null;
     }
 
-    /** Hands {@code frame} to the network, which releases it. */
+    /** This handler's port while attached, else null. */
+    protected final GuestPort port() {
+        return port;
+    }
+
+    /** Hands {@code frame} to the network from this port; the network releases it. */
     protected final void deliver(ByteBuf frame) {
-        network.receiveFromGuest(frame);
+        network.receiveFromGuest(port, frame);
     }
 
     @Override
@@ -54,13 +67,15 @@ public abstract class GuestLinkHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** Detaches the network if attached, then calls {@link #inactive}. */
+    /** Detaches the port if attached, then calls {@link #inactive}. */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         boolean was = sink != null;
         if (was) {
             sink = null;
-            network.detach();
+            GuestPort p = port;
+            port = null;
+            network.detach(p);
             counters.increment(TransportCounter.DISCONNECTS);
         }
         inactive(ctx, was);
@@ -68,7 +83,7 @@ public abstract class GuestLinkHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The channel went inactive, after the network was detached.
+     * The channel went inactive, after the port was detached.
      *
      * @param wasAttached whether this handler's sink had been attached
      */

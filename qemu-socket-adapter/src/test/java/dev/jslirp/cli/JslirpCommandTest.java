@@ -401,7 +401,7 @@ class JslirpCommandTest {
         "--host 10.0.3.2;--host;not inside net",
         "--dns 10.0.2.2;--dns;host address",
         "--dhcpstart nonsense;--dhcpstart;a.b.c.d",
-        "--hostfwd tcp:2222;--hostfwd;[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport",
+        "--hostfwd tcp:2222;--hostfwd;[tcp|udp]:[hostaddr]:hostport-[guestaddr|name|[mac]]:guestport",
         "--restrict maybe;--restrict;on|off",
         "--hostfwd-source real;--hostfwd-source;client or gateway",
         "--guestfwd tcp:10.0.2.100:80;--guestfwd;tcp:HOST:PORT, unix:PATH or cmd:COMMAND",
@@ -473,15 +473,58 @@ class JslirpCommandTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
-    void transportMustBeGivenExactlyOnce() {
+    void aTransportMustBeGiven() {
         Result none = execute("--mtu", "1500");
         assertThat(none.exitCode()).isEqualTo(2);
-        assertThat(none.err()).contains("--listen").contains("--connect").contains("--dgram");
+        assertThat(none.err()).contains("--listen").contains("--connect").contains("--dgram").contains("--network");
         assertThat(none.err().lines()).hasSize(1);
-        Result two = execute(LISTEN, "--connect", "unix:/tmp/q.sock");
-        assertThat(two.exitCode()).isEqualTo(2);
-        assertThat(two.err()).contains("mutually exclusive");
-        assertThat(two.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void severalTransportsAreOneNetworkEachWithItsPortOptions() {
+        Jslirp.Plan p = plan("--listen", "unix:/tmp/a.sock", "--listen", "unix:/tmp/b.sock,isolated=on,restrict=on",
+                "--connect", "unix:/tmp/q.sock,lock=on", "--dgram", "udp:127.0.0.1:5555,remote=127.0.0.1:5556,isolated=on");
+        assertThat(p.networks()).hasSize(1);
+        List<TransportSpec> t = p.networks().get(0).transports();
+        assertThat(t).hasSize(4);
+        assertThat(t.get(0).ports().describe()).isEmpty();
+        assertThat(((TransportSpec.Listen) t.get(1)).endpoint()).isEqualTo(new Endpoint.Unix(Paths.get("/tmp/b.sock")));
+        assertThat(t.get(1).ports().describe()).isEqualTo("isolated=on,restrict=on");
+        assertThat(t.get(2).ports().locked()).isTrue();
+        assertThat(((TransportSpec.Dgram) t.get(3)).remote()).isEqualTo(new Endpoint.Inet("udp", "127.0.0.1", 5556));
+        assertThat(t.get(3).ports().isolated()).isTrue();
+        Result bad = execute("--listen", "unix:/tmp/a.sock,isolated=maybe");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--listen isolated=").contains("expected on|off");
+    }
+
+    @Test
+    void moreNetworksComeWithTheirOwnSettingsAndTransports() {
+        Jslirp.Plan p = plan("--listen", "unix:/tmp/a.sock", "--net", "10.0.5.0/24", "--network",
+                "id=n1,listen=unix:/tmp/n1.sock,,isolated=on,net=10.0.3.0/24,hostfwd=tcp::2223-:22,max-ports=8",
+                "--network", "id=n2,dgram=udp:127.0.0.1:7000,,remote=127.0.0.1:7001,mtu=9000");
+        assertThat(p.networks()).extracting(Jslirp.NetworkPlan::id).containsExactly("n0", "n1", "n2");
+        Jslirp.NetworkPlan n1 = p.networks().get(1);
+        assertThat(n1.configs().network().network()).isEqualTo(ip("10.0.3.0"));
+        assertThat(n1.configs().network().maxPorts()).isEqualTo(8);
+        assertThat(n1.configs().nat().forwards()).hasSize(1);
+        assertThat(n1.transports().get(0).ports().isolated()).isTrue();
+        assertThat(p.networks().get(2).configs().network().mtu()).isEqualTo(9000);
+        assertThat(p.networks().get(0).configs().network().network()).isEqualTo(ip("10.0.5.0"));
+
+        Result noId = execute("--network", "listen=unix:/tmp/x.sock");
+        assertThat(noId.exitCode()).isEqualTo(2);
+        assertThat(noId.err()).contains("invalid --network").contains("no id=");
+        Result noTransport = execute("--network", "id=n1,net=10.0.3.0/24");
+        assertThat(noTransport.err()).contains("--network n1: no transport");
+        Result badKey = execute("--network", "id=n1,listen=unix:/tmp/x.sock,colour=blue");
+        assertThat(badKey.err()).contains("--network n1: unknown key 'colour'");
+        Result badValue = execute("--network", "id=n1,listen=unix:/tmp/x.sock,mtu=12");
+        assertThat(badValue.err()).contains("mtu= (in --network n1)").contains("576..65520");
+        Result twice = execute("--listen", "unix:/tmp/a.sock", "--network", "id=n0,listen=unix:/tmp/x.sock");
+        assertThat(twice.err()).contains("--network n0: the id is taken");
+        Result orphan = execute("--mtu", "9000", "--network", "id=n1,listen=unix:/tmp/x.sock");
+        assertThat(orphan.err()).contains("--mtu").contains("give them in --network");
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.jslirp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.testkit.GuestFrames;
+import dev.jslirp.core.testkit.QueueSink;
 import dev.jslirp.e2e.InProcessJslirp;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -65,11 +67,15 @@ class JslirpStartTest {
         Path served = Files.createDirectory(dir.resolve("tftp"));
         try (Jslirp j = Jslirp.start(plan("--listen", "unix:" + dir.resolve("j.sock"), "--tftp", served.toString()))) {
             assertThat(j.startupLines()).contains("tftp: " + served.toRealPath() + " at the host address, port 69");
-            // A read request from the guest reaches the TFTP server, not the NAT.
+            // A read request from a guest reaches the TFTP server, not the NAT.
+            QueueSink guest = new QueueSink();
+            GuestPort port = j.network().attach(guest);
             byte[] rrq = {0, 1, 'f', 0, 'o', 'c', 't', 'e', 't', 0};
-            j.network().receiveFromGuest(GuestFrames.udp(40000, GuestFrames.GATEWAY, 69, rrq));
+            j.network().receiveFromGuest(port, GuestFrames.udp(40000, GuestFrames.GATEWAY, 69, rrq));
             assertThat(InProcessJslirp.await(Duration.ofSeconds(5),
                     () -> j.network().stats().snapshot().getOrDefault("tftp.READ_REQUESTS", 0L) == 1)).isTrue();
+            j.network().detach(port);
+            guest.releaseAll();
         }
     }
 

@@ -52,6 +52,7 @@ class ObservabilityProcessTest extends JslirpProcessTest {
             qemu.assertArpRoundTrip();
             PrometheusText during = PrometheusText.scrape(url);
             assertThat(during.value("jslirp_guest_attached")).isEqualTo(1);
+            assertThat(during.value("jslirp_guest_ports")).isEqualTo(1);
             assertThat(during.value("jslirp_traffic_total", "counter", "frames_from_guest")).isEqualTo(1);
             assertThat(during.value("jslirp_traffic_total", "counter", "frames_to_guest")).isEqualTo(1);
             assertThat(during.value("jslirp_transport_total", "counter", "refused_connections")).isZero();

@@ -86,14 +86,14 @@ class TapCommandLineTest {
     }
 
     @Test
-    void tapAndNetnsExcludeTheSocketTransports() {
-        for (String[] args : List.of(new String[] {"--tap", "tap0", "--listen", "unix:/tmp/x.sock"},
-                new String[] {"--netns", "ns1", "--dgram", "udp:127.0.0.1:0"},
-                new String[] {"--tap", "tap0", "--netns", "ns1"})) {
-            JslirpCommandTest.Result r = execute(args);
-            assertThat(r.exitCode()).isEqualTo(2);
-            assertThat(r.err()).contains("mutually exclusive");
-        }
+    void tapsNamespacesAndSocketsShareOneNetwork() {
+        Jslirp.Plan p = JslirpCommandTest.plan("--tap", "tap0", "--netns", "ns1,isolated=on", "--listen", "unix:/tmp/x.sock");
+        List<TransportSpec> t = p.networks().get(0).transports();
+        assertThat(t).hasSize(3);
+        TransportSpec netns = t.stream().filter(s -> s instanceof TransportSpec.Tap tap && tap.options().netns() != null)
+                .findFirst().orElseThrow();
+        assertThat(netns.ports().isolated()).isTrue();
+        assertThat(t).filteredOn(s -> s.ports().isolated()).hasSize(1);
     }
 
     @Test

@@ -194,7 +194,7 @@ class ControlServerTest {
                 assertThat(rig.ok("info usernet").lines()).containsExactly(
                         "Hub -1 (n0):",
                         UsernetTable.HEADER,
-                        String.format("  TCP[ESTABLISHED]   -1       10.0.2.15 40000        10.0.2.2 %5d     5     0", port));
+                        String.format("  TCP[ESTABLISHED]   -1       10.0.2.15 40000        10.0.2.2 %5d     5     0     1", port));
             }
         }
     }
@@ -260,7 +260,7 @@ class ControlServerTest {
                 + "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport | unix:PATH-[guestaddr]:guestport");
         assertThat(rig.send("hostfwd_add n0 tcp::1-:2 extra").error()).startsWith("usage: hostfwd_add");
         assertThat(rig.send("frobnicate").error()).isEqualTo("unknown command: 'frobnicate' (try help)");
-        assertThat(rig.send("info").error()).isEqualTo("usage: info usernet|stats|stats json");
+        assertThat(rig.send("info").error()).isEqualTo("usage: info usernet|leases|ports|stats|stats json");
     }
 
     @Test
@@ -338,7 +338,7 @@ class ControlServerTest {
             out.write("help\r\n\nfrobnicate\ninfo usernet\n".getBytes(StandardCharsets.UTF_8));
             ch.shutdownOutput();
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
-            assertThat(readReply(in)).hasSize(ControlCommands.HELP.size() + 1).endsWith("OK");
+            assertThat(readReply(in)).hasSize(ControlCommands.HELP.size() + ControlRouter.HELP.size() + 1).endsWith("OK");
             assertThat(readReply(in)).containsExactly("OK");
             assertThat(readReply(in)).containsExactly("ERROR: unknown command: 'frobnicate' (try help)");
             assertThat(readReply(in)).containsExactly("Hub -1 (n0):", UsernetTable.HEADER, "OK");
@@ -375,7 +375,7 @@ class ControlServerTest {
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
             assertThat(readReply(in)).endsWith("OK");
             assertThat(readReply(in)).containsExactly("ERROR: line too long (at most 4096 bytes)");
-            assertThat(readReply(in)).endsWith("OK").hasSize(ControlCommands.HELP.size() + 1);
+            assertThat(readReply(in)).endsWith("OK").hasSize(ControlCommands.HELP.size() + ControlRouter.HELP.size() + 1);
         }
     }
 

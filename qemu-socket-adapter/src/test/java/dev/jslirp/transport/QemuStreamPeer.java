@@ -1,5 +1,6 @@
 package dev.jslirp.transport;
 
+import dev.jslirp.core.testkit.GuestFrames;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -135,10 +136,29 @@ public final class QemuStreamPeer implements AutoCloseable {
      * next frame is the network's reply (fails the test otherwise).
      */
     public void assertArpRoundTrip() throws IOException, InterruptedException {
-        send(TestNetwork.arpRequestForGateway());
-        byte[] reply = receive(Duration.ofSeconds(5));
-        if (reply == null || !TestNetwork.isArpReplyFromGateway(reply)) {
-            throw new AssertionError(reply == null ? "no ARP reply within 5 s" : "not the gateway's ARP reply");
+        assertArpRoundTrip(GuestFrames.GUEST_MAC, GuestFrames.GUEST_IP);
+    }
+
+    /**
+     * As {@link #assertArpRoundTrip()} for a guest at {@code mac} with address {@code ip}:
+     * other guests' frames it may see on the way (floods) are skipped.
+     */
+    public void assertArpRoundTrip(long mac, int ip) throws IOException, InterruptedException {
+        assertArpRoundTrip(mac, ip, GuestFrames.GATEWAY);
+    }
+
+    /** As {@link #assertArpRoundTrip(long, int)} on a network whose gateway is {@code gateway}. */
+    public void assertArpRoundTrip(long mac, int ip, int gateway) throws IOException, InterruptedException {
+        send(TestNetwork.arpRequestForGateway(mac, ip, gateway));
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            byte[] reply = receive(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+            if (reply == null) {
+                throw new AssertionError("no ARP reply within 5 s");
+            }
+            if (TestNetwork.isArpReplyFromGateway(reply, mac, ip, gateway)) {
+                return;
+            }
         }
     }
 

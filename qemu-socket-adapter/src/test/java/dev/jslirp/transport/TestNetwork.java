@@ -1,8 +1,10 @@
 package dev.jslirp.transport;
 
+import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.testkit.GuestFrames;
@@ -37,8 +39,14 @@ public final class TestNetwork implements AutoCloseable {
 
     /** A network on a new loop of {@code io}. */
     public TestNetwork(IoTransport io) {
+        this(io, NetworkConfig.defaults());
+    }
+
+    /** A network of {@code config} on a new loop of {@code io}. */
+    public TestNetwork(IoTransport io, NetworkConfig config) {
         this.group = io.newEventLoopGroup(1);
         this.network = GuestNetwork.builder(group.next())
+                .config(config)
                 .hostChannels(io.hostChannels())
                 .service(new GuestService() {
                     @Override
@@ -47,7 +55,7 @@ public final class TestNetwork implements AutoCloseable {
                     }
 
                     @Override
-                    public void guestWritabilityChanged(boolean writable) {
+                    public void guestWritabilityChanged(GuestPort port, boolean writable) {
                         writability.add(writable);
                     }
                 })
@@ -74,9 +82,10 @@ public final class TestNetwork implements AutoCloseable {
         return network.eventLoop().submit(network::isGuestAttached).syncUninterruptibly().getNow();
     }
 
-    /** True if the attached transport takes more frames, asked on the loop. */
+    /** True if the attached transport (the first port) takes more frames, asked on the loop. */
     public boolean isWritable() {
-        return network.eventLoop().submit(network::isGuestWritable).syncUninterruptibly().getNow();
+        return network.eventLoop().submit(() -> network.port() != null && network.port().isWritable())
+                .syncUninterruptibly().getNow();
     }
 
     /**
@@ -121,7 +130,17 @@ public final class TestNetwork implements AutoCloseable {
 
     /** The bytes of an ARP request from the test guest for the gateway. */
     public static byte[] arpRequestForGateway() {
-        ByteBuf b = GuestFrames.arpRequest(GuestFrames.GATEWAY);
+        return arpRequestForGateway(GuestFrames.GUEST_MAC, GuestFrames.GUEST_IP);
+    }
+
+    /** An ARP request for the gateway from a guest at {@code mac} with address {@code ip}. */
+    public static byte[] arpRequestForGateway(long mac, int ip) {
+        return arpRequestForGateway(mac, ip, GuestFrames.GATEWAY);
+    }
+
+    /** An ARP request for {@code gateway} from a guest at {@code mac} with address {@code ip}. */
+    public static byte[] arpRequestForGateway(long mac, int ip, int gateway) {
+        ByteBuf b = GuestFrames.arpRequest(mac, ip, gateway);
         try {
             return ByteBufUtil.getBytes(b);
         } finally {
@@ -131,16 +150,26 @@ public final class TestNetwork implements AutoCloseable {
 
     /** True if {@code frame} is the network's ARP reply to the test guest for the gateway. */
     public static boolean isArpReplyFromGateway(byte[] frame) {
+        return isArpReplyFromGateway(frame, GuestFrames.GUEST_MAC, GuestFrames.GUEST_IP);
+    }
+
+    /** True if {@code frame} is the network's ARP reply for the gateway to the guest at {@code mac}, {@code ip}. */
+    public static boolean isArpReplyFromGateway(byte[] frame, long mac, int ip) {
+        return isArpReplyFromGateway(frame, mac, ip, GuestFrames.GATEWAY);
+    }
+
+    /** As {@link #isArpReplyFromGateway(byte[], long, int)} for a network whose gateway is {@code gateway}. */
+    public static boolean isArpReplyFromGateway(byte[] frame, long mac, int ip, int gateway) {
         ByteBuf b = Unpooled.wrappedBuffer(frame);
         EthernetFrame eth = new EthernetFrame();
         ArpPacket arp = new ArpPacket();
         return eth.wrap(b) && eth.etherType() == EthernetFrame.TYPE_ARP
-                && eth.destination() == GuestFrames.GUEST_MAC
+                && eth.destination() == mac
                 && arp.wrap(b, eth.payloadOffset(), b.writerIndex())
                 && arp.operation() == ArpPacket.OP_REPLY
-                && arp.senderIp() == GuestFrames.GATEWAY
-                && arp.senderMac() == GuestFrames.GATEWAY_MAC
-                && arp.targetIp() == GuestFrames.GUEST_IP;
+                && arp.senderIp() == gateway
+                && arp.senderMac() == (0x5255_0000_0000L | (gateway & 0xffffffffL))
+                && arp.targetIp() == ip;
     }
 
     /** Waits up to {@code timeout} for {@code condition}; fails with {@code what} if it stays false. */
@@ -178,5 +207,33 @@ public final class TestNetwork implements AutoCloseable {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** This process's resident memory in bytes ({@code VmRSS} of /proc/self/status, Linux). */
+    public static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            throw new AssertionError("no VmRSS in /proc/self/status");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * {@link #residentBytes()} after a full collection, which lets G1 return the heap it
+     * no longer needs: what stays is what is still referenced (or Netty's pooled arenas).
+     */
+    public static long residentBytesAfterGc() {
+        System.gc();
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return residentBytes();
     }
 }

@@ -3,6 +3,7 @@ package dev.jslirp.nat.hostfwd;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.core.wire.MacAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -22,31 +23,43 @@ import java.util.Objects;
  * any other file is an error, as in QEMU; beyond QEMU, PATH may contain {@code -} (the
  * guest part starts after the last one).
  *
+ * <p>jslirp also takes a guest by name instead of an address, for a network of several
+ * VMs whose addresses may change: its DHCP host name ({@code tcp::2222-vm1:22}, or
+ * qualified with the network's domain) or its MAC in brackets
+ * ({@code tcp::2222-[52:54:00:12:34:56]:22}). Such a forward follows the VM across lease
+ * changes: each connection (or each new UDP peer) goes to the address the guest holds at
+ * that moment ({@link GuestLocator}), and is refused while no lease has that name or MAC.
+ *
  * @param protocol     TCP, UDP, or UNIX (a stream socket on the host, TCP in the guest)
  * @param hostAddress  where the host listens, null for all addresses (null for UNIX)
  * @param hostPort     the host port; 0 asks the system for a free one (0 for UNIX)
- * @param guestAddress the guest address, or null for "the first DHCP address"
+ * @param guestAddress the guest address, or null for "the first DHCP address" (or a guest name)
  * @param guestPort    the guest port
  * @param hostPath     the unix socket's path for UNIX, else null
+ * @param guestName    the guest's host name (lower case) or MAC ({@code aa:bb:cc:dd:ee:ff}) the
+ *                     forward follows, or null for a forward to an address
  */
 public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort, IpAddress guestAddress,
-                          int guestPort, Path hostPath) {
+                          int guestPort, Path hostPath, String guestName) {
     /** The protocols a forward carries; UNIX listens on a unix socket and carries TCP to the guest. */
     public enum Protocol { TCP, UDP, UNIX }
 
-    private static final String FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr]:guestport or "
-            + "unix:PATH-[guestaddr]:guestport";
+    private static final String FORM = "[tcp|udp]:[hostaddr]:hostport-[guestaddr|name|[mac]]:guestport or "
+            + "unix:PATH-[guestaddr|name|[mac]]:guestport";
     /** The longest path a {@code struct sockaddr_un} holds, with its terminating NUL (Linux: 108 bytes). */
     public static final int MAX_UNIX_PATH = 107;
+    /** A DNS name of labels (RFC 1123 section 2.1), which is what a guest name must be. */
+    private static final java.util.regex.Pattern NAME =
+            java.util.regex.Pattern.compile("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
-    /** A forward of TCP or UDP. */
+    /** A forward of TCP or UDP to a guest address (null: the first DHCP address). */
     public HostForward(Protocol protocol, IpAddress hostAddress, int hostPort, IpAddress guestAddress, int guestPort) {
-        this(protocol, hostAddress, hostPort, guestAddress, guestPort, null);
+        this(protocol, hostAddress, hostPort, guestAddress, guestPort, null, null);
     }
 
     /** A forward from the host unix socket at {@code path} to the guest's TCP port. */
     public static HostForward unix(Path path, IpAddress guestAddress, int guestPort) {
-        return new HostForward(Protocol.UNIX, null, 0, guestAddress, guestPort, path);
+        return new HostForward(Protocol.UNIX, null, 0, guestAddress, guestPort, path, null);
     }
 
     /** A forward from IPv4 int addresses, 0 meaning unset (for callers of the IPv4-only era). */
@@ -121,9 +134,10 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         if (g == null) {
             throw bad(spec);
         }
-        IpAddress guestAddr = address(spec, g[0]);
+        String name = guestName(g[0]);
+        IpAddress guestAddr = name == null ? address(spec, g[0]) : null;
         int guestPort = port(spec, g[1], false);
-        return new HostForward(proto, hostAddr, hostPort, guestAddr, guestPort);
+        return new HostForward(proto, hostAddr, hostPort, guestAddr, guestPort, null, name);
     }
 
     /** {@code PATH-[guestaddr]:guestport}, the guest part after the last {@code -}. */
@@ -139,7 +153,9 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
             throw bad(spec);
         }
         try {
-            return unix(Path.of(path), address(spec, g[0]), port(spec, g[1], false));
+            String name = guestName(g[0]);
+            return new HostForward(Protocol.UNIX, null, 0, name == null ? address(spec, g[0]) : null,
+                    port(spec, g[1], false), Path.of(path), name);
         } catch (InvalidPathException e) {
             throw new ConfigException("hostfwd", "'" + spec + "': '" + path + "' is not a path");
         }
@@ -183,6 +199,30 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
         }
     }
 
+    /**
+     * The guest name {@code text} stands for, as a forward's guest part may give it: a MAC in
+     * brackets ({@code aa:bb:cc:dd:ee:ff}, the form returned) or a host name (lower-cased);
+     * null for an address or anything else.
+     */
+    public static String guestName(String text) {
+        if (text.startsWith("[") && text.endsWith("]")) {
+            try {
+                return MacAddress.toString(MacAddress.parse(text.substring(1, text.length() - 1)));
+            } catch (IllegalArgumentException e) {
+                return null;            // an IPv6 address, or nothing: address() says
+            }
+        }
+        boolean address;
+        try {
+            IpAddress.parse(text);
+            address = true;
+        } catch (IllegalArgumentException e) {
+            address = false;
+        }
+        return !address && !text.isEmpty() && NAME.matcher(text).matches() && !text.matches("[0-9.]+")
+                ? text.toLowerCase(Locale.ROOT) : null;
+    }
+
     private static int port(String spec, String text, boolean zeroOk) {
         try {
             int p = Integer.parseInt(text);
@@ -202,7 +242,8 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
     /** QEMU's form, with addresses spelled out where set (IPv6 in brackets). */
     @Override
     public String toString() {
-        String guest = "-" + (guestAddress == null ? "" : guestAddress.toUriString()) + ":" + guestPort;
+        String guest = "-" + (guestName != null ? (guestName.contains(":") ? "[" + guestName + "]" : guestName)
+                : guestAddress == null ? "" : guestAddress.toUriString()) + ":" + guestPort;
         if (hostPath != null) {
             return "unix:" + hostPath + guest;
         }
@@ -237,6 +278,9 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
      *         one a guest of {@code net} can have
      */
     public IpAddress guestAddressIn(NetworkConfig net) {
+        if (guestName != null) {
+            throw new IllegalStateException(this + " follows a guest by name: resolve it with a GuestLocator");
+        }
         if (guestAddress == null) {
             return IpAddress.ipv4(net.dhcpStart());
         }
@@ -255,6 +299,18 @@ public record HostForward(Protocol protocol, IpAddress hostAddress, int hostPort
                     : net.ipv6Prefix() + "/" + net.ipv6PrefixLength()));
         }
         return guestAddress;
+    }
+
+    /**
+     * The guest address connections and datagrams go to now: for a forward to an address,
+     * {@link #guestAddressIn}; for one that follows a guest by name or MAC, what
+     * {@code locator} says it holds, or null while no guest does.
+     */
+    public IpAddress guestAddressNow(NetworkConfig net, GuestLocator locator) {
+        if (guestName == null) {
+            return guestAddressIn(net);
+        }
+        return locator == null ? null : locator.locate(guestName);
     }
 
     /** Where a TCP or UDP forward's socket listens: the host address (all addresses of both families for none) and port. */

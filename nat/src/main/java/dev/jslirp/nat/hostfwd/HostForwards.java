@@ -68,7 +68,9 @@ public final class HostForwards {
         if (factory == null) {
             throw new IllegalStateException("NAT not running");
         }
-        forward.guestAddressIn(net);
+        if (forward.guestName() == null) {
+            forward.guestAddressIn(net);
+        }
         for (Map.Entry<HostForward, ForwardListener> e : listeners.entrySet()) {
             HostForward f = e.getKey();
             boolean taken = forward.hostPath() != null ? f.listensOn(forward.hostPath())

@@ -3,6 +3,7 @@ package dev.jslirp.nat.icmp;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.IcmpError;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.IcmpPacket;
@@ -231,7 +232,7 @@ public final class IcmpNat {
             return true;
         }
         IpAddress dst = packet.destination();
-        InetSocketAddress target = mapper.hostTarget(packet.protocol(), dst, 0);
+        InetSocketAddress target = mapper.hostTarget(packet.protocol(), dst, 0, packet.port().isRestricted());
         if (target == null || !net.inNetwork(packet.sourceHi(), packet.sourceLo())) {
             counters.increment(IcmpCounter.REFUSED_DESTINATION);
             ctx.sendIcmpError(packet, net.hostAddress(v6), IcmpError.ADMIN_PROHIBITED);
@@ -300,9 +301,9 @@ public final class IcmpNat {
                 counters.increment(IcmpCounter.REPLIES_UNMATCHED);
                 return;
             }
-            if (!ctx.isGuestWritable()) {
-                counters.increment(ctx.isGuestAttached()
-                        ? IcmpCounter.DROPPED_GUEST_BUSY : IcmpCounter.DROPPED_GUEST_DETACHED);
+            GuestPort port = ctx.portOf(session.guest);
+            if (port == null || !port.isWritable()) {
+                counters.increment(port != null ? IcmpCounter.DROPPED_GUEST_BUSY : IcmpCounter.DROPPED_GUEST_DETACHED);
                 return;
             }
             byUse.touch(session, ctx.nanoTime());

@@ -151,7 +151,7 @@ final class HostHalf implements SegmentAssembler.Sink {
     /** True while reads should run: the guest can take data, and the socket has more. */
     boolean wantsData() {
         return flow.state().sendsToGuest() && !eof && !closed && socket != null && flow.snd.sndWnd > 0
-                && readSpace() > 0 && stack.ctx.isGuestWritable();
+                && readSpace() > 0 && flow.guestWritable();
     }
 
     /** Asks for a batch of host data if {@link #wantsData()}. */

@@ -89,7 +89,7 @@ final class TcpConnector {
             return;
         }
         IpAddress dst = p.destination();
-        HostTarget target = stack.mapper.tcpTarget(dst, t.destinationPort());
+        HostTarget target = stack.mapper.tcpTarget(dst, t.destinationPort(), p.port().isRestricted());
         if (target == null) {
             stack.counters.increment(TcpCounter.REFUSED_BY_RULES);
             stack.writer.replyRst(p);
@@ -97,6 +97,7 @@ final class TcpConnector {
         }
         TcpFlow f = new TcpFlow(stack, p.source(), t.sourcePort(), dst, t.destinationPort(), false,
                 TcpState.CONNECTING, now);
+        f.port = p.port();
         f.negotiated.negotiate(p.tcpOptions());
         f.rcv.init(t.seq());
         f.snd.init(stack.newIss());
@@ -233,6 +234,7 @@ final class TcpConnector {
 
     private TcpFlow newForwardFlow(IpAddress guest, int guestPort, IpAddress from, int fromPort, long now) {
         TcpFlow f = new TcpFlow(stack, guest, guestPort, from, fromPort, true, TcpState.SYN_SENT, now);
+        f.port = stack.ctx.portOf(guest);
         f.snd.init(stack.newIss());
         stack.add(f);
         stack.counters.increment(TcpCounter.FORWARD_ACCEPTED);

@@ -111,6 +111,8 @@ public enum TcpCounter {
      * the same guest endpoint already used the client's own address and port.
      */
     FORWARD_CLIENT_TUPLE_BUSY,
+    /** Host connections to a forward that follows a guest by name or MAC while no guest had it (reset). */
+    FORWARD_NO_GUEST,
     /** Flows aborted because the guest went away or the network stopped. */
     ABORTED_DETACH,
 }

@@ -5,6 +5,7 @@ import static dev.jslirp.nat.tcp.FlowSchedule.NONE;
 import dev.jslirp.core.seq.SeqNum;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.core.wire.TcpPacket;
@@ -81,6 +82,12 @@ final class TcpFlow {
     final FlowSchedule schedule;
     /** The host connect of a guest SYN while it runs, else null. */
     PendingConnect pendingConnect;
+    /**
+     * The guest's port (which transport it is on): the flow pauses while that port is
+     * not writable and ends when it detaches. From the guest's SYN; for a forward, the
+     * port its address is bound to, else the port of its first segment.
+     */
+    GuestPort port;
     private TcpState state;
     private boolean removed;
 
@@ -120,6 +127,15 @@ final class TcpFlow {
         }
     }
 
+    /**
+     * True while the guest's port takes more frames (before the port is known, a
+     * forward's SYN: true, the few frames of a handshake need no pause).
+     */
+    boolean guestWritable() {
+        GuestPort p = port;
+        return p == null || p.isWritable();
+    }
+
     /** True once the flow left every table. */
     boolean isRemoved() {
         return removed;
@@ -149,6 +165,9 @@ final class TcpFlow {
 
     /** A segment of this flow from the guest. The packet is valid during the call only. */
     void segment(GuestPacket p, long now) {
+        if (port == null) {
+            port = p.port();
+        }
         switch (state) {
             case CONNECTING:
                 stack.connector.whileConnecting(this, p, now);
@@ -506,7 +525,7 @@ final class TcpFlow {
         if (removed) {
             return;
         }
-        if (rstToGuest && stack.ctx.isGuestAttached()) {
+        if (rstToGuest && (port != null ? port.isAttached() : stack.ctx.isGuestAttached())) {
             sendRst(now);
         }
         host.abort();

@@ -4,6 +4,7 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.ForwardListener;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -19,6 +20,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.function.Supplier;
 
 /**
  * One TCP port forward ({@code hostfwd=tcp:...}), or one from a host unix socket
@@ -35,12 +37,14 @@ import java.nio.file.attribute.BasicFileAttributes;
 final class TcpForwardListener implements ForwardListener {
     private final HostForward forward;
     private final TcpStack stack;
+    private final Supplier<GuestLocator> locator;
     private Channel listener;
     private InetSocketAddress bound;
 
-    TcpForwardListener(HostForward forward, TcpStack stack) {
+    TcpForwardListener(HostForward forward, TcpStack stack, Supplier<GuestLocator> locator) {
         this.forward = forward;
         this.stack = stack;
+        this.locator = locator;
     }
 
     /**
@@ -113,9 +117,12 @@ final class TcpForwardListener implements ForwardListener {
      */
     private void accepted(Channel ch) {
         long now = stack.ctx.nanoTime();
-        IpAddress guest = forward.guestAddressIn(stack.ctx.config());
+        IpAddress guest = forward.guestAddressNow(stack.ctx.config(), locator.get());
+        if (guest == null) {
+            stack.counters.increment(TcpCounter.FORWARD_NO_GUEST);
+        }
         InetSocketAddress client = ch.remoteAddress() instanceof InetSocketAddress a ? a : null;
-        TcpFlow flow = stack.connector.openToGuest(guest, forward.guestPort(),
+        TcpFlow flow = guest == null ? null : stack.connector.openToGuest(guest, forward.guestPort(),
                 stack.mapper.forwardSource(client, guest.isIpv6()), client == null ? 0 : client.getPort(), now);
         if (flow == null) {
             ch.config().setOption(ChannelOption.SO_LINGER, 0);

@@ -3,6 +3,7 @@ package dev.jslirp.nat.tcp;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.TcpPacket;
@@ -12,6 +13,7 @@ import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.guestfwd.CommandLauncher;
 import dev.jslirp.nat.hostfwd.ForwardListener;
 import dev.jslirp.nat.hostfwd.ForwardListenerFactory;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import java.net.InetSocketAddress;
@@ -62,6 +64,7 @@ public final class TcpNat implements ForwardListenerFactory {
     private final Runnable endOfTurnTask = this::runEndOfTurn;
     private final Scheduler scheduler = new Scheduler();
     private DelayedAcks delayedAcks;
+    private GuestLocator locator;
     private GuestContext ctx;
     private TcpStack stack;
     private boolean endOfTurnScheduled;
@@ -76,6 +79,16 @@ public final class TcpNat implements ForwardListenerFactory {
     TcpNat(NatConfig config, HostConnector hosts) {
         this.config = Objects.requireNonNull(config, "config");
         this.connectorOverride = hosts;
+    }
+
+    /** Where forwards by guest name find the guest; see {@link dev.jslirp.nat.NatService#locator}. */
+    public void locator(GuestLocator l) {
+        this.locator = l;
+    }
+
+    /** The locator, or null. */
+    GuestLocator locator() {
+        return locator;
     }
 
     /** Starts the TCP NAT without {@code cmd:} guest forwards; see {@link #start(GuestContext, HostAddressMapper, CommandLauncher)}. */
@@ -139,17 +152,29 @@ public final class TcpNat implements ForwardListenerFactory {
                 && dst != ctx.config().broadcast() && p.ipv4().source() != Ipv4Address.ANY;
     }
 
-    /** The guest transport's writability changed: blocked flows resume when it is writable. */
-    public void guestWritabilityChanged(boolean writable) {
+    /** {@code port}'s writability changed: its blocked flows resume when it is writable. */
+    public void guestWritabilityChanged(GuestPort port, boolean writable) {
         if (writable && stack != null && !stopped) {
-            stack.guestWritable(ctx.nanoTime());
+            stack.guestWritable(port, ctx.nanoTime());
         }
     }
 
-    /** The guest went away: every flow is aborted (host sockets reset); forwards keep listening. */
-    public void guestDetached() {
-        if (stack != null) {
-            abortAll();
+    /**
+     * The guest of {@code port} went away: its flows are aborted (host sockets reset),
+     * and so are forwards' flows no guest answered yet once no port is left; other
+     * guests' flows go on, and forwards keep listening.
+     */
+    public void guestDetached(GuestPort port) {
+        if (stack == null) {
+            return;
+        }
+        long now = ctx.nanoTime();
+        boolean none = !ctx.isGuestAttached();
+        for (TcpFlow f : stack.table.snapshot()) {
+            if (f.port == port || (f.port == null && none)) {
+                stack.counters.increment(TcpCounter.ABORTED_DETACH);
+                f.abort(now, false);
+            }
         }
     }
 
@@ -188,7 +213,7 @@ public final class TcpNat implements ForwardListenerFactory {
         if (forward.protocol() == HostForward.Protocol.UDP) {
             throw new IllegalArgumentException("not a TCP or unix forward: " + forward);
         }
-        TcpForwardListener l = new TcpForwardListener(forward, stack);
+        TcpForwardListener l = new TcpForwardListener(forward, stack, this::locator);
         l.bind();
         return l;
     }
@@ -237,11 +262,12 @@ public final class TcpNat implements ForwardListenerFactory {
         for (TcpFlow f : stack.table.first(max - out.size())) {
             long toGuest = f.snd.buffer.bytes();
             long toHost = f.host.pendingBytes();
+            int port = f.port == null ? 0 : f.port.id();
             out.add(f.forwarded
                     ? new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.remote, f.remotePort,
-                            f.guest, f.guestPort, toGuest, toHost, -1)
+                            f.guest, f.guestPort, toGuest, toHost, -1, null, port)
                     : new NatConnection(HostForward.Protocol.TCP, f.state().name(), f.guest, f.guestPort,
-                            f.remote, f.remotePort, toGuest, toHost, -1));
+                            f.remote, f.remotePort, toGuest, toHost, -1, null, port));
         }
     }
 

@@ -354,7 +354,7 @@ final class TcpSender {
         }
         int end = dataEnd();
         while (true) {
-            if (!flow.stack.ctx.isGuestWritable()) {
+            if (!flow.guestWritable()) {
                 flow.stack.blockedOnGuest(flow);
                 break;
             }

@@ -1,6 +1,7 @@
 package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.spi.GuestContext;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.LatencyHistogram;
 import dev.jslirp.core.wire.Ipv4Packet;
@@ -205,24 +206,34 @@ final class TcpStack {
         }
     }
 
-    /** The guest transport drained: lets blocked flows send and read again. */
-    void guestWritable(long now) {
+    /**
+     * {@code port}'s transport drained: lets the flows blocked on it send and read
+     * again; flows of other ports keep waiting for theirs.
+     */
+    void guestWritable(GuestPort port, long now) {
         if (blockedOnGuest.isEmpty()) {
             return;
         }
-        // A copy: flows resuming may block again (re-adding themselves) or end.
-        TcpFlow[] waiting = blockedOnGuest.toArray(new TcpFlow[0]);
-        blockedOnGuest.clear();
-        for (TcpFlow f : waiting) {
-            f.schedule.blockedOnGuest = false;
+        // The flows of this port, taken out in order; flows resuming may block again
+        // (re-adding themselves) or end.
+        List<TcpFlow> waiting = new ArrayList<>();
+        for (int i = 0; i < blockedOnGuest.size(); ) {
+            TcpFlow f = blockedOnGuest.get(i);
+            if (f.port == port || f.port == null) {
+                blockedOnGuest.remove(i);
+                f.schedule.blockedOnGuest = false;
+                waiting.add(f);
+            } else {
+                i++;
+            }
         }
-        for (int i = 0; i < waiting.length; i++) {
-            TcpFlow f = waiting[i];
-            if (!ctx.isGuestWritable()) {
+        for (int i = 0; i < waiting.size(); i++) {
+            TcpFlow f = waiting.get(i);
+            if (!f.guestWritable()) {
                 // Full again: the rest keep waiting, in their order.
-                for (int j = i; j < waiting.length; j++) {
-                    if (!waiting[j].isRemoved()) {
-                        blockedOnGuest(waiting[j]);
+                for (int j = i; j < waiting.size(); j++) {
+                    if (!waiting.get(j).isRemoved()) {
+                        blockedOnGuest(waiting.get(j));
                     }
                 }
                 return;

@@ -2,6 +2,7 @@ package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.flow.FlowTable;
@@ -141,7 +142,21 @@ final class FlowRegistry {
         flow.close();
     }
 
-    /** Closes every flow and mapping (the guest went away, or the NAT stops). */
+    /** Closes the flows and mappings of {@code port}'s guest (see {@link UdpFlow#endsWith}). */
+    void closeOf(GuestPort port, boolean noneLeft) {
+        for (IdleList<UdpFlow> list : List.of(outbound, mappings)) {
+            UdpFlow f = list.oldest();
+            while (f != null) {
+                UdpFlow next = list.newer(f);
+                if (f.endsWith(port, noneLeft)) {
+                    close(f, UdpCounter.FLOWS_CLOSED_ADMIN);
+                }
+                f = next;
+            }
+        }
+    }
+
+    /** Closes every flow and mapping (the NAT stops). */
     void closeAll() {
         closeList(outbound);
         closeList(mappings);

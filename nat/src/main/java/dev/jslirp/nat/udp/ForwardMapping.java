@@ -18,14 +18,15 @@ final class ForwardMapping extends UdpFlow {
     private final Object peerKey;
 
     /**
+     * @param guest       the guest address the peer's datagrams go to (the forward's, or its guest's now)
      * @param from        the address the peer appears as: its own, or the gateway
      * @param fromPort    the port the peer appears as: its own, or one of the gateway's
      * @param peer        the peer's address, as the host socket reported it
      * @param peerKey     the peer's key in {@code forwarder}'s map
      */
-    ForwardMapping(UdpNat nat, UdpForwardListener forwarder, IpAddress from, int fromPort, InetSocketAddress peer,
-                   Object peerKey) {
-        super(forwarder.guest(), forwarder.guestPort(), from, fromPort);
+    ForwardMapping(UdpNat nat, UdpForwardListener forwarder, IpAddress guest, IpAddress from, int fromPort,
+                   InetSocketAddress peer, Object peerKey) {
+        super(guest, forwarder.guestPort(), from, fromPort);
         this.nat = nat;
         this.forwarder = forwarder;
         this.peer = peer;

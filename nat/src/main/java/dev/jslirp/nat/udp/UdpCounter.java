@@ -109,6 +109,8 @@ public enum UdpCounter {
      * already used the peer's own address and port.
      */
     FORWARD_PEER_TUPLE_BUSY,
+    /** Datagrams of a new peer of a forward that follows a guest by name or MAC while no guest had it (dropped). */
+    FORWARD_NO_GUEST,
     /** Datagrams from a host peer that is not IPv4 (the guest network is IPv4 only): dropped. */
     FORWARD_PEER_NOT_IPV4,
 }

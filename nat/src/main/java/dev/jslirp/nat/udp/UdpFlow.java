@@ -1,6 +1,7 @@
 package dev.jslirp.nat.udp;
 
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.flow.FlowTable;
 import dev.jslirp.nat.flow.IdleList;
@@ -27,8 +28,20 @@ abstract class UdpFlow extends IdleList.Entry {
     /** The port the guest talks to. */
     final int remotePort;
 
+    /**
+     * The guest's port: datagrams for the guest are dropped while it is not writable, and
+     * the flow ends when it detaches. The port of the datagram that opened an outbound
+     * flow; for a forward's mapping or a host sender's endpoint flow, the port its guest
+     * address is bound to, else the port of the guest's first datagram.
+     */
+    GuestPort port;
     /** Set once by {@link #close()}; later host events are ignored. */
     boolean closed;
+
+    /** True if the flow belongs to {@code leaving}'s guest (or, once no port is left, to nobody's). */
+    boolean endsWith(GuestPort leaving, boolean noneLeft) {
+        return port == leaving || (port == null && noneLeft);
+    }
 
     UdpFlow(IpAddress guest, int guestPort, IpAddress remote, int remotePort) {
         this.guest = guest;

@@ -1,6 +1,5 @@
 package dev.jslirp.nat.udp;
 
-import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.nat.hostfwd.ForwardListener;
 import dev.jslirp.nat.hostfwd.HostForward;
 import io.netty.channel.Channel;
@@ -31,7 +30,6 @@ final class UdpForwardListener implements ForwardListener {
 
     private final UdpNat nat;
     private final HostForward forward;
-    private final IpAddress guest;
     /** Mappings of IPv4 peers by address and port packed in a long: found without allocating. */
     private final LongObjectHashMap<ForwardMapping> byIpv4Peer = new LongObjectHashMap<>();
     /** Mappings of IPv6 peers. */
@@ -39,23 +37,15 @@ final class UdpForwardListener implements ForwardListener {
     private Channel channel;
     private InetSocketAddress local;
 
-    /**
-     * @param guest the guest address datagrams go to (the forward's, or the first DHCP address)
-     */
-    UdpForwardListener(UdpNat nat, HostForward forward, IpAddress guest) {
+    /** The listener of {@code forward}; each new peer's datagrams go to the guest address the forward names then. */
+    UdpForwardListener(UdpNat nat, HostForward forward) {
         this.nat = nat;
         this.forward = forward;
-        this.guest = guest;
     }
 
     /** The forward as configured. */
     HostForward forward() {
         return forward;
-    }
-
-    /** The guest address datagrams go to. */
-    IpAddress guest() {
-        return guest;
     }
 
     /** The guest port datagrams go to. */

@@ -4,6 +4,7 @@ import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.spi.IcmpError;
 import dev.jslirp.core.wire.IpAddress;
@@ -21,6 +22,7 @@ import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.NatConnection;
 import dev.jslirp.nat.hostfwd.ForwardListener;
 import dev.jslirp.nat.hostfwd.ForwardListenerFactory;
+import dev.jslirp.nat.hostfwd.GuestLocator;
 import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import io.netty.buffer.ByteBuf;
@@ -104,8 +106,8 @@ import org.slf4j.LoggerFactory;
  * connected and so reads without headroom (see {@link UdpRelay}): datagrams from peers
  * are copied once into the guest's frame.
  *
- * <p><b>Lifetime.</b> {@link #guestDetached()} ends flows and mappings and keeps the
- * forwards listening for the guest's return; {@link #stop()} closes everything. All of
+ * <p><b>Lifetime.</b> {@link #guestDetached(GuestPort)} ends the flows and mappings of
+ * the guest that left and keeps the forwards listening for its return; {@link #stop()} closes everything. All of
  * it runs on the network's event loop; only the forward methods may be called from any
  * thread.
  */
@@ -132,6 +134,7 @@ public final class UdpNat implements ForwardListenerFactory {
     /** Endpoint sockets by guest address and port (the remote half of the key is zero). */
     private final FlowTable<EndpointSocket> endpoints = new FlowTable<>();
     private ErrorQueue errorQueue;
+    private GuestLocator locator;
     /** Listeners open, so that stopping closes them even if their owner did not. */
     private final List<UdpForwardListener> listeners = new ArrayList<>();
     private boolean stopped;
@@ -139,6 +142,11 @@ public final class UdpNat implements ForwardListenerFactory {
     /** UDP NAT configured by {@code config}. */
     public UdpNat(NatConfig config) {
         this.config = config;
+    }
+
+    /** Where forwards by guest name find the guest; see {@link dev.jslirp.nat.NatService#locator}. */
+    public void locator(GuestLocator l) {
+        this.locator = l;
     }
 
     /** Starts the UDP NAT; called on the event loop. Forwards are opened through {@link #listen}. */
@@ -186,6 +194,9 @@ public final class UdpNat implements ForwardListenerFactory {
             }
         } else {
             flows.touch(flow, packet.nanoTime());
+            if (flow.port == null) {
+                flow.port = packet.port();
+            }
         }
         flow.fromGuest(packet);
         return true;
@@ -205,7 +216,7 @@ public final class UdpNat implements ForwardListenerFactory {
             return null;
         }
         IpAddress dst = packet.destination();
-        InetSocketAddress target = mapper.hostTarget(GuestPacket.PROTO_UDP, dst, dstPort);
+        InetSocketAddress target = mapper.hostTarget(GuestPacket.PROTO_UDP, dst, dstPort, packet.port().isRestricted());
         if (target == null) {
             counters.increment(UdpCounter.REFUSED_DESTINATION);
             ctx.sendIcmpError(packet, net.hostAddress(packet.isIpv6()), IcmpError.ADMIN_PROHIBITED);
@@ -215,6 +226,7 @@ public final class UdpNat implements ForwardListenerFactory {
             return openOnEndpoint(packet, dst, dstPort, target);
         }
         OutboundFlow flow = new OutboundFlow(this, packet.source(), srcPort, dst, dstPort, target);
+        flow.port = packet.port();
         flows.addOutbound(flow, packet.nanoTime());
         try {
             flow.connect(target, packet);
@@ -243,6 +255,7 @@ public final class UdpNat implements ForwardListenerFactory {
         }
         // Attached before it is added, so that an eviction to make room cannot close the socket.
         EndpointFlow flow = new EndpointFlow(socket, dst, dstPort, target);
+        flow.port = packet.port();
         flows.addOutbound(flow, packet.nanoTime());
         return flow;
     }
@@ -349,6 +362,7 @@ public final class UdpNat implements ForwardListenerFactory {
             return null;
         }
         EndpointFlow flow = new EndpointFlow(socket, remote, sender.getPort(), sender);
+        flow.port = ctx.portOf(socket.guest);
         flows.addOutbound(flow, ctx.nanoTime());
         counters.increment(UdpCounter.FLOWS_OPENED_BY_HOST);
         return flow;
@@ -463,22 +477,28 @@ public final class UdpNat implements ForwardListenerFactory {
      * and port keeps it), else from the gateway.
      */
     private ForwardMapping openMapping(UdpForwardListener fw, InetSocketAddress peer) {
-        IpAddress from = mapper.forwardSource(peer, fw.guest().isIpv6());
+        IpAddress guest = fw.forward().guestAddressNow(net, locator);
+        if (guest == null) {
+            counters.increment(UdpCounter.FORWARD_NO_GUEST);
+            return null;
+        }
+        IpAddress from = mapper.forwardSource(peer, guest.isIpv6());
         int port = peer.getPort();
-        if (from != null && !flows.isFree(fw.guest(), fw.guestPort(), from, port)) {
+        if (from != null && !flows.isFree(guest, fw.guestPort(), from, port)) {
             counters.increment(UdpCounter.FORWARD_PEER_TUPLE_BUSY);
             from = null;
         }
         if (from == null) {
-            from = net.hostAddress(fw.guest().isIpv6());
-            port = freeGatewayPort(fw, from, peer.getPort());
+            from = net.hostAddress(guest.isIpv6());
+            port = freeGatewayPort(guest, fw.guestPort(), from, peer.getPort());
         }
         if (port < 0) {
             counters.increment(UdpCounter.FORWARD_NO_PORT);
             return null;
         }
         Object key = UdpForwardListener.peerKey(peer);
-        ForwardMapping m = new ForwardMapping(this, fw, from, port, peer, key);
+        ForwardMapping m = new ForwardMapping(this, fw, guest, from, port, peer, key);
+        m.port = ctx.portOf(guest);
         flows.addMapping(m, ctx.nanoTime());
         fw.remember(key, m);
         return m;
@@ -488,10 +508,10 @@ public final class UdpNat implements ForwardListenerFactory {
      * A gateway port no flow of the forward's guest end uses yet: the peer's own port if
      * free (easy to recognise in a capture), else the next free one.
      */
-    private int freeGatewayPort(UdpForwardListener fw, IpAddress gateway, int preferred) {
+    private int freeGatewayPort(IpAddress guest, int guestPort, IpAddress gateway, int preferred) {
         int port = preferred;
         for (int i = 0; i <= 0xffff; i++, port = (port + 1) & 0xffff) {
-            if (port != 0 && flows.isFree(fw.guest(), fw.guestPort(), gateway, port)) {
+            if (port != 0 && flows.isFree(guest, guestPort, gateway, port)) {
                 return port;
             }
         }
@@ -514,7 +534,7 @@ public final class UdpNat implements ForwardListenerFactory {
         if (forward.protocol() != HostForward.Protocol.UDP) {
             throw new IllegalArgumentException(forward + " is not a UDP forward");
         }
-        UdpForwardListener fw = new UdpForwardListener(this, forward, forward.guestAddressIn(net));
+        UdpForwardListener fw = new UdpForwardListener(this, forward);
         DatagramChannel ch = relay.newChannel(fw.handler(), false);
         ChannelFuture bind = ch.bind(forward.listenAddress());
         if (!bind.isSuccess()) {
@@ -559,20 +579,21 @@ public final class UdpNat implements ForwardListenerFactory {
         long idle = config.udpIdleTimeout().toNanos();
         for (UdpFlow f : flows.first(max - out.size())) {
             long left = Math.max(0, f.lastActiveNanos() + idle - now);
+            int port = f.port == null ? 0 : f.port.id();
             out.add(f instanceof ForwardMapping
                     ? new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.remote, f.remotePort,
-                            f.guest, f.guestPort, 0, 0, left)
+                            f.guest, f.guestPort, 0, 0, left, null, port)
                     : new NatConnection(HostForward.Protocol.UDP, NatConnection.UDP_FLOW, f.guest, f.guestPort,
-                            f.remote, f.remotePort, 0, 0, left));
+                            f.remote, f.remotePort, 0, 0, left, null, port));
         }
     }
 
     // ---------------------------------------------------------------- lifetime
 
-    /** The guest went away: its flows and mappings end; forwards keep listening. */
-    public void guestDetached() {
+    /** The guest of {@code port} went away: its flows and mappings end; forwards keep listening. */
+    public void guestDetached(GuestPort port) {
         if (flows != null) {
-            flows.closeAll();
+            flows.closeOf(port, !ctx.isGuestAttached());
         }
     }
 

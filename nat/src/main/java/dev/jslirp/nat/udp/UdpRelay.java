@@ -3,6 +3,7 @@ package dev.jslirp.nat.udp;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.UdpPacket;
 import dev.jslirp.nat.HeadroomRecvAllocator;
@@ -174,8 +175,10 @@ final class UdpRelay {
      * written there and the buffer goes to the guest as it is; else it is copied first.
      */
     void toGuest(UdpFlow flow, ByteBuf data) {
-        if (!ctx.isGuestWritable()) {
-            counters.increment(ctx.isGuestAttached() ? UdpCounter.DROPPED_GUEST_BUSY : UdpCounter.DROPPED_GUEST_DETACHED);
+        GuestPort port = flow.port;
+        if (port == null ? !ctx.isGuestAttached() : !port.isWritable()) {
+            counters.increment(port != null && port.isAttached() ? UdpCounter.DROPPED_GUEST_BUSY
+                    : UdpCounter.DROPPED_GUEST_DETACHED);
             data.release();
             return;
         }

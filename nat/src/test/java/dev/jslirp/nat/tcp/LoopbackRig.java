@@ -44,6 +44,14 @@ final class LoopbackRig implements AutoCloseable {
         this(config, net, false);
     }
 
+    /** With forwards by guest name resolved by {@code locator}. */
+    LoopbackRig(NatConfig config, dev.jslirp.nat.hostfwd.GuestLocator locator) {
+        nat = new TcpNat(config);
+        nat.locator(locator);
+        service = new TcpOnlyService(nat);
+        g = VirtualGuest.onRealLoop(NetworkConfig.defaults(), service);
+    }
+
     /** With {@code epoll}, the loop and the host sockets run on Netty's native epoll transport, as in the CLI. */
     LoopbackRig(NatConfig config, NetworkConfig net, boolean epoll) {
         nat = new TcpNat(config);

@@ -133,7 +133,7 @@ class TcpFlowFuzzTest {
             if (what == 7) {
                 guestWritable = !guestWritable;
                 net.guest().sink().setWritable(guestWritable);
-                net.network().guestWritabilityChanged(guestWritable);
+                net.network().guestWritabilityChanged(net.network().port(), guestWritable);
                 return;
             }
             if (host.sockets.isEmpty()) {

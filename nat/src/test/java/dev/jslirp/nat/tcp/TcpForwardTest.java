@@ -95,6 +95,28 @@ class TcpForwardTest {
     }
 
     @Test
+    void aForwardByNameGoesWhereTheGuestIsNowAndIsRefusedWhileNoGuestHasTheName() throws Exception {
+        NatConfig cfg = NatConfig.builder().addForward("tcp:127.0.0.1:0-vm1:22").build();
+        java.util.concurrent.atomic.AtomicReference<dev.jslirp.core.wire.IpAddress> where =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (LoopbackRig r = new LoopbackRig(cfg, name -> name.equals("vm1") ? where.get() : null)) {
+            guestSpeaks(r);
+            try (Socket client = connectClient(boundPort(r))) {
+                assertThat(client.getInputStream().read()).as("closed at once: no guest is vm1").isEqualTo(-1);
+            } catch (java.net.SocketException reset) {
+                // closed with a reset: the same refusal
+            }
+            assertThat(r.count(TcpCounter.FORWARD_NO_GUEST)).isEqualTo(1);
+            where.set(dev.jslirp.core.wire.IpAddress.ipv4(GuestFrames.GUEST_IP));
+            try (Socket client = connectClient(boundPort(r))) {
+                Seg syn = Seg.parse(r.g.expectFrame(Duration.ofSeconds(5)));
+                assertThat(syn.dstIp).as("to vm1's address now").isEqualTo(GuestFrames.GUEST_IP);
+                assertThat(syn.dstPort).isEqualTo(22);
+            }
+        }
+    }
+
+    @Test
     void guestRefusalResetsTheHostClient() throws Exception {
         NatConfig cfg = NatConfig.builder().addForward("tcp:127.0.0.1:0-:23").build();
         try (LoopbackRig r = new LoopbackRig(cfg)) {

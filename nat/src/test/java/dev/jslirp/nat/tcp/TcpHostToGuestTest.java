@@ -402,7 +402,7 @@ class TcpHostToGuestTest {
             assertThat(r.socket().toFlow).as("not read while the guest cannot take it").hasSize(1);
             assertThat(r.socket().readRequested).isFalse();
             r.g.sink().setWritable(true);
-            r.g.onLoop(() -> r.g.network().guestWritabilityChanged(true));
+            r.g.onLoop(() -> r.g.network().guestWritabilityChanged(r.g.port(), true));
             assertThat(c.receive(3000)).isEqualTo(data);
         }
     }

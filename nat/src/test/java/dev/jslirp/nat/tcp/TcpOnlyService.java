@@ -4,6 +4,7 @@ import dev.jslirp.nat.hostfwd.HostForward;
 import dev.jslirp.nat.hostfwd.HostForwards;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.nat.HostAddressMapper;
 
@@ -41,13 +42,13 @@ final class TcpOnlyService implements GuestService {
     }
 
     @Override
-    public void guestWritabilityChanged(boolean writable) {
-        tcp.guestWritabilityChanged(writable);
+    public void guestWritabilityChanged(GuestPort port, boolean writable) {
+        tcp.guestWritabilityChanged(port, writable);
     }
 
     @Override
-    public void guestDetached() {
-        tcp.guestDetached();
+    public void guestDetached(GuestPort port) {
+        tcp.guestDetached(port);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.jslirp.transport.dgram;
 
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.iface.RateLimitedLog;
 import dev.jslirp.transport.BoundSocket;
@@ -59,6 +60,7 @@ public final class DatagramTransport implements GuestTransport {
     private final Endpoint remote;
     private final LinkBuffers buffers;
     private final RateLimitedLog errorLog = new RateLimitedLog(LOG, 5);
+    private final PortOptions portOptions;
     private BoundSocket bound;
     /** QEMU's address, given or learned; touched on the event loop only. */
     private SocketAddress peer;
@@ -70,6 +72,16 @@ public final class DatagramTransport implements GuestTransport {
      */
     public DatagramTransport(GuestNetwork network, IoTransport io, Endpoint local, Endpoint remote,
                              LinkBuffers buffers) {
+        this(network, io, local, remote, buffers, PortOptions.named("dgram"));
+    }
+
+    /**
+     * As {@link #DatagramTransport(GuestNetwork, IoTransport, Endpoint, Endpoint, LinkBuffers)},
+     * the peer's port treated as {@code portOptions} say (named after the socket).
+     */
+    public DatagramTransport(GuestNetwork network, IoTransport io, Endpoint local, Endpoint remote,
+                             LinkBuffers buffers, PortOptions portOptions) {
+        this.portOptions = Objects.requireNonNull(portOptions, "portOptions");
         this.network = Objects.requireNonNull(network, "network");
         this.io = Objects.requireNonNull(io, "io");
         this.local = Objects.requireNonNull(local, "local");
@@ -106,12 +118,13 @@ public final class DatagramTransport implements GuestTransport {
     /** Receives QEMU's datagrams, on the event loop. */
     private final class LinkHandler extends GuestLinkHandler {
         LinkHandler() {
-            super(DatagramTransport.this.network);
+            super(DatagramTransport.this.network, portOptions);
         }
 
         void attachTo(SocketAddress address) {
             peer = address;
-            attach(new DatagramFrameSink(bound.channel(), network, counters, buffers, address));
+            attach(new DatagramFrameSink(bound.channel(), network, counters, buffers, address),
+                    "dgram " + endpoint() + " peer " + address);
         }
 
         /** Hands the frame in {@code msg} to the network, which releases it; drops and releases anything else. */
@@ -129,7 +142,16 @@ public final class DatagramTransport implements GuestTransport {
                     frame.release();
                     return;
                 }
-                attachTo(sender);
+                try {
+                    attachTo(sender);
+                } catch (IllegalStateException e) {
+                    // The network has its maximum of ports (or is closing): nobody to take it.
+                    counters.increment(TransportCounter.REFUSED_CONNECTIONS);
+                    LOG.warn("refused QEMU at {}: {}", sender, e.getMessage());
+                    peer = null;
+                    frame.release();
+                    return;
+                }
                 LOG.info("QEMU's datagrams come from {}; sending frames for the guest there", sender);
             } else if (!peer.equals(sender)) {
                 counters.increment(TransportCounter.FOREIGN_DATAGRAMS);

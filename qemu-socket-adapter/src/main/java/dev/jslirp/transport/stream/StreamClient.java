@@ -1,5 +1,6 @@
 package dev.jslirp.transport.stream;
 
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.transport.ChannelClosing;
@@ -49,6 +50,7 @@ public final class StreamClient implements GuestTransport {
     private final LinkBuffers buffers;
     private final long reconnectDelayNanos;
     private final Counters<TransportCounter> counters;
+    private final PortOptions portOptions;
     private Bootstrap bootstrap;
     private SocketAddress address;
     // Event-loop state.
@@ -63,6 +65,16 @@ public final class StreamClient implements GuestTransport {
      */
     public StreamClient(GuestNetwork network, IoTransport io, Endpoint endpoint, LinkBuffers buffers,
                         Duration reconnectDelay) {
+        this(network, io, endpoint, buffers, reconnectDelay, PortOptions.named("stream"));
+    }
+
+    /**
+     * As {@link #StreamClient(GuestNetwork, IoTransport, Endpoint, LinkBuffers, Duration)},
+     * each connection's port treated as {@code portOptions} say (named after the client).
+     */
+    public StreamClient(GuestNetwork network, IoTransport io, Endpoint endpoint, LinkBuffers buffers,
+                        Duration reconnectDelay, PortOptions portOptions) {
+        this.portOptions = Objects.requireNonNull(portOptions, "portOptions");
         this.network = Objects.requireNonNull(network, "network");
         this.io = Objects.requireNonNull(io, "io");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -89,7 +101,8 @@ public final class StreamClient implements GuestTransport {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        StreamLinkHandler.install(ch, network, buffers, () -> connectionEnded(ch));
+                        StreamLinkHandler.install(ch, network, buffers,
+                                portOptions.withName("stream to " + endpoint), () -> connectionEnded(ch));
                     }
                 });
         if (endpoint instanceof Endpoint.Inet) {

@@ -1,9 +1,11 @@
 package dev.jslirp.transport.stream;
 
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.transport.GuestLinkHandler;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.LinkBuffers;
+import dev.jslirp.transport.TransportCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,32 +16,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of a stream connection to QEMU: binds the connection to the
+ * The last handler of a stream connection to QEMU: the connection is a port of the
  * network for as long as it lives.
  *
  * <p>When the connection becomes active it attaches a {@link StreamFrameSink} to the
- * network; frames from the decoder go to {@link GuestNetwork#receiveFromGuest} (which
- * releases them); writability changes go to the network's services; when the
- * connection ends it detaches the network and then runs the owner's callback (so a
- * server accepts the next QEMU only after the network is free).
+ * network as a new port; frames from the decoder go to
+ * {@link GuestNetwork#receiveFromGuest(dev.jslirp.core.spi.GuestPort, ByteBuf)} (which
+ * releases them); writability changes go to the network's services for this port; when
+ * the connection ends it detaches the port and then runs the owner's callback. A
+ * connection the network has no room for (its maximum of ports) is closed at once,
+ * counted ({@link TransportCounter#REFUSED_CONNECTIONS}) and logged.
  */
 final class StreamLinkHandler extends GuestLinkHandler {
     private static final Logger LOG = LoggerFactory.getLogger(StreamLinkHandler.class);
 
     private final LinkBuffers buffers;
     private final Runnable afterDetach;
+    private final String name;
 
-    private StreamLinkHandler(GuestNetwork network, LinkBuffers buffers, Runnable afterDetach) {
-        super(network);
+    private StreamLinkHandler(GuestNetwork network, LinkBuffers buffers, PortOptions options, Runnable afterDetach) {
+        super(network, options);
         this.buffers = buffers;
         this.afterDetach = afterDetach;
+        this.name = options.name();
     }
 
     /**
      * Sets up {@code ch}'s pipeline for QEMU's stream protocol: length-prefix decoder
-     * and encoder, then the link to {@code network}; {@code afterDetach} runs on the
-     * loop when the connection has ended and the network is detached. Call on the
-     * channel's loop before it becomes active (from a {@code ChannelInitializer}).
+     * and encoder, then the link to {@code network}, as a port treated and named as
+     * {@code options} say; {@code afterDetach} runs on the loop when the connection has
+     * ended and its port is detached. Call on the channel's loop before it becomes
+     * active (from a {@code ChannelInitializer}).
      *
      * <p>The channel reads into buffers of the network's allocator (pooled by default),
      * not Netty's default: each frame from the guest is a slice of a read buffer, and
@@ -47,25 +54,27 @@ final class StreamLinkHandler extends GuestLinkHandler {
      * allocator makes a new slice object per frame (measured by the benchmarks'
      * {@code StreamCodecBenchmark.decodeBatch}: 40 bytes per frame, 0 pooled).
      */
-    static void install(Channel ch, GuestNetwork network, LinkBuffers buffers, Runnable afterDetach) {
+    static void install(Channel ch, GuestNetwork network, LinkBuffers buffers, PortOptions options,
+                        Runnable afterDetach) {
         ch.config().setAllocator(network.alloc());
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(buffers.lowWaterMark(), buffers.highWaterMark()));
         ch.pipeline()
                 .addLast("frameDecoder", new StreamFrameDecoder(GuestTransport.counters(network)))
                 .addLast("frameEncoder", StreamFrameEncoder.INSTANCE)
-                .addLast("guestLink", new StreamLinkHandler(network, buffers, afterDetach));
+                .addLast("guestLink", new StreamLinkHandler(network, buffers, options, afterDetach));
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         try {
-            attach(new StreamFrameSink(ctx.channel(), network, counters, buffers));
+            attach(new StreamFrameSink(ctx.channel(), network, counters, buffers), name);
         } catch (IllegalStateException e) {
-            LOG.warn("closing connection {}: {}", describe(ctx.channel()), e.getMessage());
+            counters.increment(TransportCounter.REFUSED_CONNECTIONS);
+            LOG.warn("refused connection {}: {}", describe(ctx.channel()), e.getMessage());
             ctx.close();
             return;
         }
-        LOG.info("QEMU connected ({})", describe(ctx.channel()));
+        LOG.info("QEMU connected ({}): port {}", describe(ctx.channel()), port().id());
         ctx.fireChannelActive();
     }
 
@@ -82,7 +91,7 @@ final class StreamLinkHandler extends GuestLinkHandler {
     @Override
     protected void inactive(ChannelHandlerContext ctx, boolean wasAttached) {
         if (wasAttached) {
-            LOG.info("QEMU disconnected ({}); the network stays up for the next connection", describe(ctx.channel()));
+            LOG.info("QEMU disconnected ({}); its port is gone, the network stays up", describe(ctx.channel()));
         }
         afterDetach.run();
     }

@@ -1,5 +1,6 @@
 package dev.jslirp.transport.stream;
 
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.transport.BoundSocket;
@@ -16,9 +17,11 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +31,16 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Theory of operation</h2>
  * <p>The listening socket and every accepted connection live on the network's event
- * loop. A network serves one guest, so one QEMU at a time: while a connection is
- * attached, further connections are closed at once, counted
- * ({@link TransportCounter#REFUSED_CONNECTIONS}) and logged, and the attached one keeps
- * working. When QEMU disconnects (VM shut down or restarted), the network is detached
- * — its services end the guest's flows but keep leases and port forwards — and the
- * next connection attaches again. Nothing per connection outlives it: the channel, its
- * decoder's buffer and its sink go with it.
+ * loop. Each connection is a port of the network's switch: several QEMUs on one socket
+ * share one LAN, up to the network's maximum of ports (a connection beyond it is closed
+ * at once, counted as {@link TransportCounter#REFUSED_CONNECTIONS} and logged). When a
+ * QEMU disconnects (VM shut down or restarted), its port is detached — the services end
+ * that guest's flows but keep its lease and the port forwards — and the others go on.
+ * A VM that reconnects is a new port, and may connect before its old connection's close
+ * has been read: the switch holds its first frames until then (see
+ * {@code EthernetSwitch}), so a back-to-back reconnect is served, never refused.
+ * Nothing per connection outlives it: the channel, its decoder's buffer and its sink go
+ * with it.
  *
  * <p>A unix socket's file is cleared if stale at start and removed at {@link #close()}
  * (see {@link UnixSocketFile}).
@@ -50,9 +56,10 @@ public final class StreamServer implements GuestTransport {
     private final Endpoint endpoint;
     private final LinkBuffers buffers;
     private final Counters<TransportCounter> counters;
+    private final PortOptions portOptions;
     private BoundSocket bound;
-    /** The attached connection; touched on the event loop only. */
-    private Channel current;
+    /** The connections open; touched on the event loop only. */
+    private final Set<Channel> connections = new LinkedHashSet<>();
 
     /**
      * A server for {@code network} on {@code endpoint}.
@@ -60,6 +67,18 @@ public final class StreamServer implements GuestTransport {
      * @param io the I/O transport of the network's event loop
      */
     public StreamServer(GuestNetwork network, IoTransport io, Endpoint endpoint, LinkBuffers buffers) {
+        this(network, io, endpoint, buffers, PortOptions.named("stream"));
+    }
+
+    /**
+     * A server for {@code network} on {@code endpoint} whose connections' ports are
+     * treated as {@code portOptions} say (their name is the server's).
+     *
+     * @param io the I/O transport of the network's event loop
+     */
+    public StreamServer(GuestNetwork network, IoTransport io, Endpoint endpoint, LinkBuffers buffers,
+                        PortOptions portOptions) {
+        this.portOptions = Objects.requireNonNull(portOptions, "portOptions");
         this.network = Objects.requireNonNull(network, "network");
         this.io = Objects.requireNonNull(io, "io");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -90,21 +109,11 @@ public final class StreamServer implements GuestTransport {
         LOG.debug("listening on {} ({})", bound.endpoint(), io.optionName());
     }
 
-    /** Runs for each accepted connection, on the event loop. */
+    /** Runs for each accepted connection, on the event loop: it becomes a port. */
     private void accept(Channel ch) {
-        if (current != null) {
-            counters.increment(TransportCounter.REFUSED_CONNECTIONS);
-            LOG.warn("refused a second connection on {}: a QEMU is attached already (one QEMU per network)",
-                    endpoint());
-            ch.close();
-            return;
-        }
-        current = ch;
-        StreamLinkHandler.install(ch, network, buffers, () -> {
-            if (current == ch) {
-                current = null;
-            }
-        });
+        connections.add(ch);
+        StreamLinkHandler.install(ch, network, buffers, portOptions.withName("stream " + endpoint()),
+                () -> connections.remove(ch));
     }
 
     @Override
@@ -122,15 +131,24 @@ public final class StreamServer implements GuestTransport {
         return "listening on " + endpoint();
     }
 
-    /** True while a QEMU is attached (for tests and status). */
+    /** True while a QEMU is connected (for tests and status). */
     public boolean isConnected() {
-        return network.eventLoop().submit(() -> current != null).syncUninterruptibly().getNow();
+        return connectionCount() > 0;
+    }
+
+    /** QEMUs connected (for tests and status). */
+    public int connectionCount() {
+        return network.eventLoop().submit(connections::size).syncUninterruptibly().getNow();
     }
 
     @Override
     public void close() {
         if (bound != null) {
-            ChannelClosing.closeAndSettle(network.eventLoop(), () -> Arrays.asList(bound.channel(), current));
+            ChannelClosing.closeAndSettle(network.eventLoop(), () -> {
+                List<Channel> all = new ArrayList<>(connections);
+                all.add(0, bound.channel());
+                return all;
+            });
             bound.removeSocketFile();
         }
     }

@@ -3,6 +3,7 @@ package dev.jslirp.transport.tap;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.iface.RateLimitedLog;
 import dev.jslirp.core.spi.FrameSink;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.wire.EthernetFrame;
 import dev.jslirp.core.wire.Ipv4Packet;
@@ -79,6 +80,7 @@ final class TapFrameSink implements FrameSink {
     private final RateLimitedLog errorLog = new RateLimitedLog(LOG, 5);
     private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
     private long queuedBytes;
+    private long dropped;
     private boolean writable = true;
     private boolean closed;
     /** Direct copy of a frame that is not one direct buffer; made on first need. */
@@ -143,6 +145,23 @@ final class TapFrameSink implements FrameSink {
         return header > 0;
     }
 
+    private void tellNetwork(boolean nowWritable) {
+        GuestPort p = link.port();
+        if (p != null) {
+            network.guestWritabilityChanged(p, nowWritable);
+        }
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queuedBytes;
+    }
+
+    @Override
+    public long droppedFrames() {
+        return dropped;
+    }
+
     /** The tap is writable again: writes out the queue as far as the kernel takes it. */
     void drain() {
         ByteBuf head;
@@ -160,7 +179,7 @@ final class TapFrameSink implements FrameSink {
         }
         if (!writable && queuedBytes <= buffers.lowWaterMark()) {
             writable = true;
-            network.guestWritabilityChanged(true);
+            tellNetwork(true);
         }
     }
 
@@ -185,6 +204,7 @@ final class TapFrameSink implements FrameSink {
     private void enqueue(ByteBuf frame, int length) {
         if (queuedBytes + length > buffers.maxQueuedBytes()) {
             counters.increment(TransportCounter.QUEUE_FULL);
+            dropped++;
             frame.release();
             return;
         }
@@ -193,7 +213,7 @@ final class TapFrameSink implements FrameSink {
         if (writable && queuedBytes > buffers.highWaterMark()) {
             writable = false;
             counters.increment(TransportCounter.BECAME_UNWRITABLE);
-            network.guestWritabilityChanged(false);
+            tellNetwork(false);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.jslirp.transport.tap;
 
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.transport.GuestTransport;
 import dev.jslirp.transport.LinkBuffers;
@@ -72,7 +74,9 @@ final class TapLink implements EpollIoHandle {
     private final Consumer<Throwable> onEnd;
     private IoRegistration registration;
     private boolean writeInterest;
-    private boolean attached;
+    private final PortOptions portOptions;
+    /** The network port of the tap while attached, else null. */
+    private GuestPort port;
     private boolean closed;
     private ByteBuf batch;
 
@@ -82,8 +86,10 @@ final class TapLink implements EpollIoHandle {
      * @param onEnd   runs on the loop once the link has ended: with null when closed,
      *                with the cause when the tap was lost
      */
-    TapLink(TapDevice device, GuestNetwork network, LinkBuffers buffers, int readMtu, Consumer<Throwable> onEnd) {
+    TapLink(TapDevice device, GuestNetwork network, LinkBuffers buffers, int readMtu, PortOptions portOptions,
+            Consumer<Throwable> onEnd) {
         this.device = device;
+        this.portOptions = portOptions;
         this.network = network;
         this.tapCounters = network.stats().service("tap", TapCounter.class);
         this.counters = GuestTransport.counters(network);
@@ -100,14 +106,18 @@ final class TapLink implements EpollIoHandle {
     void start(IoRegistration reg) {
         this.registration = reg;
         reg.submit(EpollIoOps.EPOLLIN);
-        network.attach(sink);
-        attached = true;
+        port = network.attach(sink, portOptions);
         counters.increment(TransportCounter.CONNECTIONS);
     }
 
     @Override
     public FileDescriptor fd() {
         return device.fd();
+    }
+
+    /** The tap's port of the network, or null before it is attached and after it ended. */
+    GuestPort port() {
+        return port;
     }
 
     /** The sink frames for the guest go to. */
@@ -189,7 +199,7 @@ final class TapLink implements EpollIoHandle {
                 continue;
             }
             batch.writerIndex(start + header + n);
-            network.receiveFromGuest(batch.retainedSlice(start + header, n));
+            network.receiveFromGuest(port, batch.retainedSlice(start + header, n));
         }
     }
 
@@ -218,9 +228,10 @@ final class TapLink implements EpollIoHandle {
             return;
         }
         closed = true;
-        if (attached) {
-            attached = false;
-            network.detach();
+        if (port != null) {
+            GuestPort p = port;
+            port = null;
+            network.detach(p);
             counters.increment(TransportCounter.DISCONNECTS);
         }
         sink.close();

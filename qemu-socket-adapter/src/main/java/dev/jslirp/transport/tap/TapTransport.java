@@ -1,6 +1,7 @@
 package dev.jslirp.transport.tap;
 
 import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.transport.Endpoint;
@@ -77,6 +78,7 @@ public final class TapTransport implements GuestTransport {
     private static final int IPV6_MIN_MTU = 1280;
     /** What {@code --netns-static} set, once started with it. */
     private volatile StaticAddresses staticAddresses;
+    private final PortOptions portOptions;
     /** Set once started; read by {@link #close()} and the accessors from any thread. */
     private volatile TapLink link;
     private volatile TapDevice device;
@@ -91,6 +93,16 @@ public final class TapTransport implements GuestTransport {
      * say). {@code options} still name the tap and the namespace to watch.
      */
     public TapTransport(GuestNetwork network, TapOptions options, LinkBuffers buffers, Source source) {
+        this(network, options, buffers, source, PortOptions.named("tap"));
+    }
+
+    /**
+     * As {@link #TapTransport(GuestNetwork, TapOptions, LinkBuffers, Source)}, the tap's
+     * port of the network treated as {@code portOptions} say (its name is the tap's).
+     */
+    public TapTransport(GuestNetwork network, TapOptions options, LinkBuffers buffers, Source source,
+                        PortOptions portOptions) {
+        this.portOptions = Objects.requireNonNull(portOptions, "portOptions");
         this.network = Objects.requireNonNull(network, "network");
         this.options = Objects.requireNonNull(options, "options");
         this.buffers = Objects.requireNonNull(buffers, "buffers");
@@ -175,7 +187,7 @@ public final class TapTransport implements GuestTransport {
      * for a tap.
      */
     void attach(IoEventLoop ioLoop, TapDevice dev, int readMtu) throws IOException {
-        TapLink l = new TapLink(dev, network, buffers, readMtu, cause -> {
+        TapLink l = new TapLink(dev, network, buffers, readMtu, portOptions.withName(describe()), cause -> {
             if (cause == null) {
                 ended.trySuccess(null);
             } else {

@@ -101,7 +101,7 @@ class StreamFramingFuzzTest {
     /** A new connection from QEMU, its pipeline as the stream server sets it up. */
     private static EmbeddedChannel connect(GuestNetwork network) {
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
-        StreamLinkHandler.install(ch, network, LinkBuffers.DEFAULT, () -> { });
+        StreamLinkHandler.install(ch, network, LinkBuffers.DEFAULT, dev.jslirp.core.config.PortOptions.named("fuzz"), () -> { });
         try {
             ch.register();
         } catch (Exception e) {

@@ -18,6 +18,10 @@ import java.util.List;
 public final class NetworkConfig {
     /** The MAC prefix of the network's own addresses, as libslirp: 52:55 then the IPv4 address. */
     public static final long OWN_MAC_PREFIX = 0x5255_0000_0000L;
+    /** Guests one network takes at once unless configured otherwise. */
+    public static final int DEFAULT_MAX_PORTS = 64;
+    /** The most {@link Builder#maxPorts} accepts. */
+    public static final int MAX_PORTS_LIMIT = 1024;
     private static final IpAddress ROUTER_LINK_LOCAL = IpAddress.parse("fe80::2");
     /** The DNS server's link-local address, fe80::3 as libslirp answers for. */
     private static final IpAddress DNS_LINK_LOCAL = IpAddress.parse("fe80::3");
@@ -45,6 +49,7 @@ public final class NetworkConfig {
     private final List<IpAddress> serviceAddresses;
     private final int[] serviceIpv4;
     private final IpAddress[] serviceIpv6;
+    private final int maxPorts;
 
     private NetworkConfig(Builder b) {
         this.network = b.network;
@@ -75,6 +80,7 @@ public final class NetworkConfig {
         this.serviceAddresses = List.copyOf(services);
         this.serviceIpv4 = services.stream().filter(IpAddress::isIpv4).mapToInt(IpAddress::ipv4).toArray();
         this.serviceIpv6 = services.stream().filter(IpAddress::isIpv6).toArray(IpAddress[]::new);
+        this.maxPorts = b.maxPorts;
     }
 
     /** The defaults of QEMU's {@code -netdev user}. */
@@ -115,6 +121,7 @@ public final class NetworkConfig {
         for (IpAddress a : serviceAddresses) {
             b.serviceAddresses.add(new Builder.ServiceAddress(a, "service address"));
         }
+        b.maxPorts = maxPorts;
         return b;
     }
 
@@ -322,6 +329,11 @@ public final class NetworkConfig {
         return ipv6 && IpAddress.masked(hi, lo, ipv6PrefixLength, ipv6Prefix.hi(), ipv6Prefix.lo());
     }
 
+    /** Guests (ports of the network's switch) attached at once at most ({@code --max-ports}). */
+    public int maxPorts() {
+        return maxPorts;
+    }
+
     /** The MAC the network uses for its own address {@code addr}: 52:55 then the address. */
     public long macOf(int addr) {
         return OWN_MAC_PREFIX | (addr & 0xffffffffL);
@@ -376,6 +388,7 @@ public final class NetworkConfig {
         /** A service address and the option that asked for it, for the error if it does not fit. */
         private record ServiceAddress(IpAddress address, String option) {
         }
+        private int maxPorts = DEFAULT_MAX_PORTS;
 
         private Builder() {
         }
@@ -578,6 +591,15 @@ public final class NetworkConfig {
         /** Whether the host address reaches the host's loopback (default on). */
         public Builder hostLoopback(boolean on) {
             this.hostLoopback = on;
+            return this;
+        }
+
+        /** Sets how many guests may be attached at once, 1..{@value #MAX_PORTS_LIMIT} (default {@value #DEFAULT_MAX_PORTS}). */
+        public Builder maxPorts(int n) {
+            if (n < 1 || n > MAX_PORTS_LIMIT) {
+                throw new ConfigException("max-ports", n + " out of range (expected 1.." + MAX_PORTS_LIMIT + ")");
+            }
+            this.maxPorts = n;
             return this;
         }
 

@@ -53,8 +53,9 @@ final class ArpResponder {
         }
         int target = arp.targetIp();
         if (!config.isOwnAddress(target)) {
-            if (senderIp == target || senderIp == 0) {
-                // a guest's own announcement or address probe (RFC 5227): learned, not a drop
+            if (senderIp == target || senderIp == 0 || network.isShared()) {
+                // a guest's own announcement or address probe (RFC 5227), or a question for
+                // another guest on the LAN, which the switch carries to it: not a drop
                 stats.traffic().increment(NetworkStats.Traffic.ARP_ACCEPTED);
             } else {
                 stats.drops().increment(DropReason.ARP_NOT_FOR_US);

@@ -1,10 +1,12 @@
 package dev.jslirp.core.iface;
 
 import dev.jslirp.core.config.NetworkConfig;
+import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.FrameTap;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.spi.HostChannels;
 import dev.jslirp.core.spi.IcmpError;
@@ -33,42 +35,58 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One guest's virtual network: the per-guest context every frame passes through.
+ * One virtual network: a LAN of one or many guests, and the engine that plays the
+ * network's own addresses (gateway, DNS, the NAT behind them) for all of them.
  *
  * <h2>Theory of operation</h2>
- * <p>A transport (or a test) hands each Ethernet frame from the guest to
- * {@link #receiveFromGuest}. The network checks it layer by layer with reusable views
- * ({@link GuestPacket}), learns the guest's MAC, answers ARP and ICMP echo for its own
- * addresses, reassembles fragments, and offers every other valid IPv4 packet to the
- * {@link GuestService}s in registration order. A frame that fails a check is dropped
- * and counted under one {@link DropReason}; nothing a guest sends escapes as an
- * exception (a service that throws is a bug: counted as
- * {@link DropReason#SERVICE_ERROR} and logged).
+ * <p>Each guest transport is a port of the network's {@link EthernetSwitch}
+ * ({@link #attach} returns its {@link GuestPort}); the transport hands each Ethernet frame
+ * from its guest to {@link #receiveFromGuest(GuestPort, ByteBuf)}. The switch learns the
+ * source MAC, and, when several guests share the network, the {@link SourceGuard} holds
+ * each guest to its own addresses and the switch copies frames for other guests to their
+ * ports (broadcast, multicast and unknown unicast to every port the sender may reach).
+ * What is for the network (its MACs, broadcast, multicast) goes on to the engine: the
+ * frame is checked layer by layer with reusable views ({@link GuestPacket}), ARP and ICMP
+ * echo are answered for the network's own addresses, fragments reassembled, and every
+ * other valid IP packet offered to the {@link GuestService}s in registration order, with
+ * the port it came from ({@link GuestPacket#port()}). A frame that fails a check is
+ * dropped and counted under one {@link DropReason}; nothing a guest sends escapes as an
+ * exception (a service that throws is a bug: counted as {@link DropReason#SERVICE_ERROR}
+ * and logged).
  *
- * <p>Frames towards the guest go through {@link GuestSender} to the attached
- * {@link FrameSink}: headers, fragmentation to the MTU, the guest's MAC (datagrams for
- * an address not resolved yet wait, a few and briefly, for ARP), and one flush per
- * event-loop turn.
+ * <p>Frames towards guests go through {@link GuestSender}: headers, fragmentation to the
+ * MTU, the guest's MAC from the {@link NeighborTable} (datagrams for an address not
+ * resolved yet wait, a few and briefly, for ARP or neighbour discovery), then the switch
+ * sends each to the port of its MAC, and flushes each port once per event-loop turn.
+ *
+ * <h2>Ports</h2>
+ * <p>Trouble stays on its port. Each port has its own queue bound and writability (its
+ * transport's): a guest that stops reading loses its own frames, and only flows of that
+ * port pause ({@link GuestService#guestWritabilityChanged(GuestPort, boolean)}), since a
+ * service keeps the port of what a packet opened. A guest that leaves ({@link #detach})
+ * ends its own flows ({@link GuestService#guestDetached(GuestPort)}); its MACs and
+ * address bindings are forgotten, its leases and the network's forwards stay for when it
+ * comes back on a new port. One port is the fast path: no MAC table lookup, no guard.
  *
  * <h2>Threading</h2>
- * <p>All state lives on one {@link EventLoop}; services' host channels register on the
- * same loop, so no locks are needed. {@link #receiveFromGuest}, {@link #attach},
- * {@link #detach} and {@link #close} may be called from other threads: they hop to
- * the loop.
+ * <p>All state lives on one {@link EventLoop}: the switch, every port's transport, every
+ * service and every host channel they open. No locks are needed, and a slow guest costs
+ * the others nothing but its share of the loop. Many networks spread over an event loop
+ * group, one loop each. {@link #receiveFromGuest}, {@link #attach}, {@link #detach} and
+ * {@link #close} may be called from other threads: they hop to the loop.
  *
  * <h2>Lifetime</h2>
- * <p>A network outlives its transports: QEMU may disconnect and come back (VM
- * restart) and find its lease and forwarded ports still there. {@link #detach} tells
- * services the guest is gone; {@link #close} ends everything.
+ * <p>A network outlives its ports: QEMU may disconnect and come back (VM restart) and
+ * find its lease and forwarded ports still there. {@link #close} ends everything.
  */
 public final class GuestNetwork implements GuestContext {
     private static final Logger LOG = LoggerFactory.getLogger(GuestNetwork.class);
-    private static final int NEIGHBOR_CAPACITY = 64;
     private static final int MAX_PENDING = 32;
     private static final long PENDING_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(3);
     private static final long HOUSEKEEPING_PERIOD_MS = 500;
@@ -83,7 +101,9 @@ public final class GuestNetwork implements GuestContext {
     private final NetworkStats stats = new NetworkStats();
     private final GuestService[] services;
     private final GuestPacket packet = new GuestPacket();
-    private final NeighborTable neighbors = new NeighborTable(NEIGHBOR_CAPACITY);
+    private final NeighborTable neighbors;
+    private final EthernetSwitch sw;
+    private final SourceGuard guard;
     private final Reassembler reassembler;
     private final ArpResponder arp;
     private final IcmpEchoResponder echo;
@@ -105,7 +125,10 @@ public final class GuestNetwork implements GuestContext {
         this.services = b.services.toArray(new GuestService[0]);
         this.reassembler = new Reassembler(alloc, config.maxReassemblyBytes(), config.maxReassemblyDatagrams(),
                 config.reassemblyTimeout().toNanos(), stats.drops());
-        this.sender = new GuestSender(config, loop, alloc, ticker, stats, neighbors, pending, this::scheduleHousekeeping);
+        this.neighbors = new NeighborTable(config.maxPorts());
+        this.sw = new EthernetSwitch(config, loop, alloc, stats);
+        this.guard = new SourceGuard(this, config, neighbors);
+        this.sender = new GuestSender(config, sw, alloc, ticker, stats, neighbors, pending, this::scheduleHousekeeping);
         this.arp = new ArpResponder(this);
         this.echo = new IcmpEchoResponder(this);
         this.ndp = new NdpResponder(this);
@@ -120,70 +143,142 @@ public final class GuestNetwork implements GuestContext {
     // ---------------------------------------------------------------- transport side
 
     /**
-     * Attaches the transport frames for the guest go to, replacing none: a network has
-     * at most one guest transport at a time. Tells the services
-     * ({@link GuestService#guestAttached}).
-     *
-     * @throws IllegalStateException if one is attached already
+     * Attaches a guest: a new port for {@code frameSink}, named after nothing in
+     * particular ({@code guest}); see {@link #attach(FrameSink, PortOptions)}.
      */
-    public void attach(FrameSink frameSink) {
+    public GuestPort attach(FrameSink frameSink) {
+        return attach(frameSink, PortOptions.named("guest"));
+    }
+
+    /**
+     * Attaches a guest: a new port of the switch, whose frames for the guest go to
+     * {@code frameSink} (which then owns each frame it is given). Safe from any thread.
+     *
+     * @throws IllegalStateException if the network is closed or has its maximum of
+     *         ports ({@link NetworkConfig#maxPorts()})
+     */
+    public GuestPort attach(FrameSink frameSink, PortOptions options) {
         Objects.requireNonNull(frameSink, "frameSink");
-        runOnLoop(() -> {
+        Objects.requireNonNull(options, "options");
+        return callOnLoop(() -> {
             if (closed) {
                 throw new IllegalStateException("network closed");
             }
-            if (sender.sink() != null) {
-                throw new IllegalStateException("a guest transport is attached already");
-            }
-            sender.sink(frameSink);
+            SwitchPort p = sw.attach(frameSink, options, ticker.nanoTime());
+            LOG.debug("attached {}", p);
             for (GuestService s : services) {
                 try {
-                    s.guestAttached();
+                    s.guestAttached(p);
                 } catch (RuntimeException e) {
                     LOG.warn("service {} failed on attach", s, e);
                 }
             }
-        });
-    }
-
-    /** Detaches the transport (QEMU went away) and tells the services. */
-    public void detach() {
-        runOnLoop(() -> {
-            if (sender.sink() == null) {
-                return;
-            }
-            sender.sink(null);
-            pending.clear();
-            for (GuestService s : services) {
-                try {
-                    s.guestDetached();
-                } catch (RuntimeException e) {
-                    LOG.warn("service {} failed on detach", s, e);
-                }
-            }
+            return p;
         });
     }
 
     /**
-     * Takes one Ethernet frame from the guest, {@code [readerIndex, writerIndex)}, and
-     * releases it when done. Safe from any thread; on the event loop it is handled
-     * before returning.
+     * Detaches {@code port} (its guest went away): the services end its flows, the switch
+     * forgets its MACs and addresses, and frames other ports held for a reconnect are
+     * looked at again. Safe from any thread; nothing happens for a port detached already.
+     */
+    public void detach(GuestPort port) {
+        Objects.requireNonNull(port, "port");
+        runOnLoop(() -> detachOnLoop((SwitchPort) port));
+    }
+
+    /** Detaches every port (all guests went away). Safe from any thread. */
+    public void detach() {
+        runOnLoop(() -> {
+            for (SwitchPort p : sw.ports()) {
+                detachOnLoop(p);
+            }
+        });
+    }
+
+    private void detachOnLoop(SwitchPort p) {
+        if (!p.attached) {
+            return;
+        }
+        sw.detach(p);
+        neighbors.unbindPort(p);
+        if (sw.count() == 0) {
+            pending.clear();
+        }
+        LOG.debug("detached {}", p);
+        for (GuestService s : services) {
+            try {
+                s.guestDetached(p);
+            } catch (RuntimeException e) {
+                LOG.warn("service {} failed on detach", s, e);
+            }
+        }
+        if (sw.isHolding()) {
+            loop.execute(this::replayHeld);
+        }
+    }
+
+    /**
+     * Takes one Ethernet frame from the guest on the first port attached (the only one, in
+     * a network of one guest), {@code [readerIndex, writerIndex)}, and releases it when
+     * done; see {@link #receiveFromGuest(GuestPort, ByteBuf)}. Without a port the frame is
+     * dropped and counted.
      */
     public void receiveFromGuest(ByteBuf frame) {
         if (!loop.inEventLoop()) {
             loop.execute(() -> receiveFromGuest(frame));
             return;
         }
+        SwitchPort first = sw.first();
+        if (first == null) {
+            stats.drops().increment(DropReason.NO_TRANSPORT);
+            frame.release();
+            return;
+        }
+        receiveFromGuest(first, frame);
+    }
+
+    /**
+     * Takes one Ethernet frame from the guest on {@code port}, {@code [readerIndex,
+     * writerIndex)}, and releases it when done. Safe from any thread; on the event loop it
+     * is handled before returning.
+     */
+    public void receiveFromGuest(GuestPort port, ByteBuf frame) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> receiveFromGuest(port, frame));
+            return;
+        }
+        SwitchPort in = (SwitchPort) port;
         try {
             if (closed) {
                 return;
             }
-            receive(frame);
+            if (!in.attached) {
+                stats.drops().increment(DropReason.SWITCH_PORT_DETACHED);
+                return;
+            }
+            receive(in, frame, false);
         } catch (RuntimeException | AssertionError e) {
             stats.drops().increment(DropReason.SERVICE_ERROR);
             LOG.warn("bug: frame from guest failed in the network; dropped", e);
         } finally {
             frame.release();
+        }
+    }
+
+    /** Runs frames held for a reconnect again, now that a port detached (see {@link EthernetSwitch}). */
+    private void replayHeld() {
+        for (EthernetSwitch.Held h : sw.takeHeld()) {
+            try {
+                if (!closed && h.port().attached) {
+                    receive(h.port(), h.frame(), true);
+                }
+            } catch (RuntimeException | AssertionError e) {
+                stats.drops().increment(DropReason.SERVICE_ERROR);
+                LOG.warn("bug: held frame failed in the network; dropped", e);
+            } finally {
+                h.frame().release();
+            }
         }
     }
 
@@ -195,11 +290,27 @@ public final class GuestNetwork implements GuestContext {
         runOnLoop(() -> sender.tap(tap));
     }
 
-    /** The transport's writability changed; tells the services. Call on the event loop. */
-    public void guestWritabilityChanged(boolean writable) {
+    /** {@code port}'s transport writability changed; tells the services. Call on the event loop. */
+    public void guestWritabilityChanged(GuestPort port, boolean writable) {
         for (GuestService s : services) {
-            s.guestWritabilityChanged(writable);
+            s.guestWritabilityChanged(port, writable);
         }
+    }
+
+    /** The first port attached (the only one, in a network of one guest), or null. Call on the event loop. */
+    public GuestPort port() {
+        return sw.first();
+    }
+
+    /** Each port's state and counters, oldest first. Safe from any thread. */
+    public List<PortStatus> ports() {
+        return callOnLoop(() -> {
+            List<PortStatus> out = new ArrayList<>();
+            for (SwitchPort p : sw.ports()) {
+                out.add(PortStatus.of(p));
+            }
+            return out;
+        });
     }
 
     /**
@@ -225,28 +336,56 @@ public final class GuestNetwork implements GuestContext {
             }
             pending.clear();
             reassembler.clear();
-            FrameSink s = sender.sink();
-            if (s != null) {
-                s.flush();
-                sender.sink(null);
+            sw.flush();
+            for (SwitchPort p : sw.ports()) {
+                sw.detach(p);
             }
         });
     }
 
     // ---------------------------------------------------------------- receive path
 
-    private void receive(ByteBuf frame) {
+    /**
+     * The receive path: the switch's ingress (source MAC, the guard and switching when
+     * the network is shared), then the engine's layers.
+     *
+     * @param replay a held frame run again: tapped and counted when it first came
+     */
+    private void receive(SwitchPort in, ByteBuf frame, boolean replay) {
         long now = ticker.nanoTime();
-        if (sender.tap() != null) {
-            sender.tapFromGuest(frame, now);
+        if (!replay) {
+            if (sender.tap() != null) {
+                sender.tapFromGuest(frame, now);
+            }
+            int len = frame.readableBytes();
+            stats.traffic().increment(NetworkStats.Traffic.FRAMES_FROM_GUEST);
+            stats.traffic().add(NetworkStats.Traffic.BYTES_FROM_GUEST, len);
+            in.framesIn++;
+            in.bytesIn += len;
         }
-        stats.traffic().increment(NetworkStats.Traffic.FRAMES_FROM_GUEST);
-        stats.traffic().add(NetworkStats.Traffic.BYTES_FROM_GUEST, frame.readableBytes());
-        packet.reset(frame, now);
+        packet.reset(frame, now, in);
         EthernetFrame eth = packet.ethernet();
         if (!eth.wrap(frame)) {
             drop(DropReason.ETHERNET_TRUNCATED, now);
             return;
+        }
+        int admitted = sw.admit(in, eth.source(), frame, now);
+        if (admitted != EthernetSwitch.ADMITTED) {
+            if (admitted == EthernetSwitch.HELD) {
+                scheduleHousekeeping();
+            }
+            return;
+        }
+        boolean shared = sw.solo() == null;
+        if (shared || in.options.locked()) {
+            DropReason bad = guard.check(in, eth, frame, now, shared);
+            if (bad != null) {
+                drop(bad, now);
+                return;
+            }
+            if (shared && !sw.forward(in, eth.destination(), eth.etherType(), frame, now)) {
+                return;
+            }
         }
         switch (eth.etherType()) {
             case EthernetFrame.TYPE_IPV4:
@@ -528,14 +667,30 @@ public final class GuestNetwork implements GuestContext {
 
     private void drop(DropReason reason, long now) {
         stats.drops().increment(reason);
+        ((SwitchPort) packet.port()).dropsIn++;
         dropLog.debug(now, "dropped frame from guest: {} ({} bytes)", reason, packet.frame().readableBytes());
     }
 
-    /** Records that guest address {@code (hi, lo)} is at {@code mac} and sends what waited for it. */
+    /**
+     * Records that guest address {@code (hi, lo)}, seen in a frame from the port being
+     * received, is at {@code mac}, and sends what waited for it. A binding to another
+     * port is left alone (the {@link SourceGuard} drops such frames when the network is
+     * shared).
+     */
     void learnNeighbor(long hi, long lo, long mac, long now) {
-        if (neighbors.learn(hi, lo, mac, now) && !pending.isEmpty()) {
+        bindNeighbor(hi, lo, mac, (SwitchPort) packet.port(), now, false);
+    }
+
+    /**
+     * Binds {@code (hi, lo)} to {@code mac} on {@code port} (see {@link NeighborTable#bind})
+     * and sends what waited for the address if the mapping is new.
+     */
+    int bindNeighbor(long hi, long lo, long mac, SwitchPort port, long now, boolean assigned) {
+        int r = neighbors.bind(hi, lo, mac, port, now, assigned);
+        if (r == NeighborTable.CHANGED && !pending.isEmpty()) {
             pending.release(hi, lo, mac, sender);
         }
+        return r;
     }
 
     // ---------------------------------------------------------------- send path (GuestSender)
@@ -583,7 +738,8 @@ public final class GuestNetwork implements GuestContext {
         long now = ticker.nanoTime();
         reassembler.expire(now);
         pending.expire(now, PENDING_TIMEOUT_NANOS, sender);
-        if (reassembler.isEmpty() && pending.isEmpty() && housekeeping != null) {
+        sw.expireHeld(now);
+        if (reassembler.isEmpty() && pending.isEmpty() && !sw.isHolding() && housekeeping != null) {
             housekeeping.cancel(false);
             housekeeping = null;
         }
@@ -622,29 +778,37 @@ public final class GuestNetwork implements GuestContext {
     }
 
     @Override
-    public boolean isGuestWritable() {
-        FrameSink s = sender.sink();
-        return s != null && s.isWritable();
+    public boolean isGuestAttached() {
+        return sw.count() > 0;
     }
 
     @Override
-    public boolean isGuestAttached() {
-        return sender.sink() != null;
+    public GuestPort portOf(IpAddress guest) {
+        SwitchPort p = neighbors.portOf(guest.hi(), guest.lo());
+        return p != null && p.attached ? p : null;
     }
 
     /**
-     * True if the attached transport completes TCP checksums
-     * ({@link FrameSink#completesTcpChecksums()}): TCP segments for the guest then carry
+     * True if every attached port's transport completes TCP checksums
+     * ({@link FrameSink#completesTcpChecksums()}): TCP segments for the guests then carry
      * only the pseudo-header sum.
      */
     public boolean guestCompletesTcpChecksums() {
-        FrameSink s = sender.sink();
-        return s != null && s.completesTcpChecksums();
+        return sw.completesTcpChecksums();
     }
 
+    /**
+     * Assigns {@code ip} to the guest at {@code mac} (DHCP's word): bound to the port that
+     * MAC is on, before and whatever ARP says.
+     */
     @Override
     public void addNeighbor(IpAddress ip, long mac) {
-        learnNeighbor(ip.hi(), ip.lo(), mac, ticker.nanoTime());
+        bindNeighbor(ip.hi(), ip.lo(), mac, sw.portOf(mac), ticker.nanoTime(), true);
+    }
+
+    /** True while several guests share the network (a question for another address is then LAN traffic). */
+    boolean isShared() {
+        return sw.count() > 1;
     }
 
     /** The MAC last learned for IPv4 address {@code ip}, or {@link MacAddress#ZERO}. */
@@ -682,6 +846,24 @@ public final class GuestNetwork implements GuestContext {
         } else {
             loop.submit(task).syncUninterruptibly();
         }
+    }
+
+    private <T> T callOnLoop(Callable<T> task) {
+        if (loop.inEventLoop()) {
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return loop.submit(task).syncUninterruptibly().getNow();
+    }
+
+    /** MACs in the switch's table (for tests of its bound). */
+    int macCount() {
+        return sw.macCount();
     }
 
     /** Builds a {@link GuestNetwork}; services are offered packets in the order added. */

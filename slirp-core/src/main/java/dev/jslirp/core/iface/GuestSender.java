@@ -21,7 +21,6 @@ import dev.jslirp.core.wire.UdpPacket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * section 3.2; RFC 8200 section 4.5, as the source of the translated datagram);
  * resolves the guest's MAC (from the {@link NeighborTable}, else holding the frame in
  * {@link PendingFrames} while ARP or neighbour discovery asks); writes ICMP and ICMPv6
- * errors (RFC 1122 3.2.2, RFC 4443 2.4 rules); and hands frames to the attached
- * {@link FrameSink}.
+ * errors (RFC 1122 3.2.2, RFC 4443 2.4 rules); and hands frames to the
+ * {@link EthernetSwitch}, which delivers them to the port of their destination MAC.
  *
  * <h2>Checksums</h2>
  * <p>{@link #writeTransportChecksum} is the one place that decides the checksum form of
@@ -42,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * transport has the guest complete it ({@link FrameSink#completesTcpChecksums()}); UDP
  * complete (a zero result sent as 0xffff); ICMP without, ICMPv6 with the pseudo-header.
  *
- * <p>Frames are not flushed one by one: the first frame of an event-loop turn
- * schedules one flush task, which runs after the loop's I/O, so a burst of frames
- * caused by one read costs one flush.
+ * <p>Frames are not flushed one by one: the switch flushes each port that got frames
+ * once per event-loop turn, after the loop's I/O, so a burst of frames caused by one
+ * read costs one flush.
  *
  * <p>Confined to the network's event loop.
  */
@@ -58,30 +57,27 @@ final class GuestSender {
     private static final int L4 = GuestContext.FRAME_OVERHEAD;
 
     private final NetworkConfig config;
-    private final EventLoop loop;
     private final ByteBufAllocator alloc;
     private final Ticker ticker;
     private final NetworkStats stats;
     private final NeighborTable neighbors;
     private final PendingFrames pending;
     private final Runnable housekeeping;
-    private final Runnable flushTask = this::flushNow;
+    private final EthernetSwitch sw;
     private final long gatewayMac;
     private ArpResponder arp;
     private NeighborSolicitor ndp;
-    private FrameSink sink;
     private FrameTap tap;
-    private boolean flushScheduled;
     private int nextIpId;
     private int nextFragmentId;
 
     /**
      * @param housekeeping asks the network for its periodic timer (pending frames expire)
      */
-    GuestSender(NetworkConfig config, EventLoop loop, ByteBufAllocator alloc, Ticker ticker, NetworkStats stats,
+    GuestSender(NetworkConfig config, EthernetSwitch sw, ByteBufAllocator alloc, Ticker ticker, NetworkStats stats,
                 NeighborTable neighbors, PendingFrames pending, Runnable housekeeping) {
         this.config = config;
-        this.loop = loop;
+        this.sw = sw;
         this.alloc = alloc;
         this.ticker = ticker;
         this.stats = stats;
@@ -97,15 +93,6 @@ final class GuestSender {
     void resolvers(ArpResponder arpResponder, NeighborSolicitor solicitor) {
         this.arp = arpResponder;
         this.ndp = solicitor;
-    }
-
-    /** The transport frames go to, or null while none is attached. */
-    void sink(FrameSink s) {
-        this.sink = s;
-    }
-
-    FrameSink sink() {
-        return sink;
     }
 
     /** The frame tap, or null. */
@@ -184,7 +171,7 @@ final class GuestSender {
             case GuestPacket.PROTO_TCP:
                 field = TcpPacket.CHECKSUM;
                 sum = Checksums.pseudoHeader(src, dst, protocol, total);
-                if (sink != null && sink.completesTcpChecksums()) {
+                if (sw.completesTcpChecksums()) {
                     frame.setShort(off + field, Checksums.fold(sum));
                     return;
                 }
@@ -369,8 +356,7 @@ final class GuestSender {
     }
 
     void sendFrame(ByteBuf frame) {
-        FrameSink s = sink;
-        if (s == null) {
+        if (sw.count() == 0) {
             stats.drops().increment(DropReason.NO_TRANSPORT);
             frame.release();
             return;
@@ -384,19 +370,7 @@ final class GuestSender {
                 tapFailed(e);
             }
         }
-        s.send(frame);
-        if (!flushScheduled) {
-            flushScheduled = true;
-            loop.execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        FrameSink s = sink;
-        if (s != null) {
-            s.flush();
-        }
+        sw.fromEngine(frame);
     }
 
     // ---------------------------------------------------------------- ICMP errors

@@ -122,8 +122,9 @@ final class NdpResponder implements NeighborSolicitor {
             }
         }
         if (!config.isOwnAddress(targetHi, targetLo)) {
-            if (probe || IpAddress.isIpv4(targetHi, targetLo)) {
-                stats.traffic().increment(NetworkStats.Traffic.NDP_ACCEPTED);   // another's DAD probe, or its own
+            if (probe || IpAddress.isIpv4(targetHi, targetLo) || network.isShared()) {
+                // another's DAD probe, or its own; or a question for another guest on the LAN
+                stats.traffic().increment(NetworkStats.Traffic.NDP_ACCEPTED);
             } else {
                 stats.drops().increment(DropReason.NDP_NOT_FOR_US);
             }

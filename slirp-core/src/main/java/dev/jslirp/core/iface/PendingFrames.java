@@ -7,11 +7,15 @@ import dev.jslirp.core.stats.DropReason;
  * Datagrams for guest addresses whose MAC is not known yet, held (few, briefly) until
  * an ARP reply or neighbour advertisement names it, as a host's ARP layer does
  * (RFC 1122 section 2.3.2.2 asks for at least one per address; RFC 4861 section 7.2.2
- * likewise). Bounded by count; a request (ARP or neighbour solicitation) goes out when
+ * likewise). Bounded by count, in all and per address ({@link #PER_ADDRESS}: an address
+ * nobody answers for, such as a guest that left, cannot take every slot from the
+ * others); a request (ARP or neighbour solicitation) goes out when
  * the first datagram for an address is queued and again at each housekeeping tick.
  * Addresses are {@link dev.jslirp.core.wire.IpAddress} halves.
  */
 final class PendingFrames {
+    /** Frames one address may have waiting. */
+    static final int PER_ADDRESS = 8;
     private final long[] his;
     private final long[] ips;
     private final ByteBuf[] frames;
@@ -32,13 +36,22 @@ final class PendingFrames {
     /**
      * Queues {@code frame} for {@code ip}.
      *
-     * @return false if full (the caller drops the frame)
+     * @return false if full, in all or for this address (the caller drops the frame)
      */
     boolean add(long hi, long ip, ByteBuf frame, long now, GuestSender network) {
         if (size == frames.length) {
             return false;
         }
-        boolean first = firstFor(hi, ip, size);
+        int waiting = 0;
+        for (int j = 0; j < size; j++) {
+            if (ips[j] == ip && his[j] == hi) {
+                waiting++;
+            }
+        }
+        if (waiting >= PER_ADDRESS) {
+            return false;
+        }
+        boolean first = waiting == 0;
         his[size] = hi;
         ips[size] = ip;
         frames[size] = frame;

@@ -6,6 +6,9 @@ import io.netty.buffer.ByteBuf;
  * Where frames for the guest go: a transport (QEMU stream or dgram socket, a tap
  * device) or, in tests, a queue.
  *
+ * <p>A network has one sink per guest: each is a port of its switch
+ * ({@link GuestPort}), with its own queue bound and writability.
+ *
  * <p>Called on the network's event loop only.
  */
 public interface FrameSink {
@@ -43,5 +46,15 @@ public interface FrameSink {
      */
     default boolean completesTcpChecksums() {
         return false;
+    }
+
+    /** Bytes queued towards the guest and not yet written, for {@code info ports}; -1 if unknown. */
+    default long queuedBytes() {
+        return -1;
+    }
+
+    /** Frames this sink dropped because its queue was full or its peer gone, for {@code info ports}. */
+    default long droppedFrames() {
+        return 0;
     }
 }

@@ -122,11 +122,16 @@ public interface GuestContext {
      */
     void addNeighbor(IpAddress ip, long mac);
 
-    /** False while the guest transport cannot take more frames; see {@link FrameSink#isWritable()}. */
-    boolean isGuestWritable();
-
-    /** True while a transport is attached. */
+    /** True while at least one guest (port) is attached. */
     boolean isGuestAttached();
+
+    /**
+     * The port the guest address {@code guest} is on (learned from its frames or assigned
+     * by DHCP), or null if no attached guest has it: for what a service opens towards a
+     * guest before the guest sent anything on it (a port forward's flow), so it can ask
+     * that port whether it takes more ({@link GuestPort#isWritable()}).
+     */
+    GuestPort portOf(IpAddress guest);
 
     /**
      * Registers where TCP connections from the guest to {@code ip:port} on the virtual

@@ -43,6 +43,7 @@ public final class GuestPacket {
     private final TcpOptions tcpOptions = new TcpOptions();
     private final IcmpPacket icmp = new IcmpPacket();
     private ByteBuf frame;
+    private GuestPort port;
     private long nanoTime;
     private boolean isIpv6;
     private long srcHi;
@@ -57,10 +58,17 @@ public final class GuestPacket {
     private int hopLimit;
     private int trafficClass;
 
-    /** Sets the frame (the core calls this before validating the views). */
+    /** Sets the frame (the core calls this before validating the views); the port stays. */
     public void reset(ByteBuf frame, long nanoTime) {
         this.frame = frame;
         this.nanoTime = nanoTime;
+    }
+
+    /** Sets the frame and the port it came from (the core calls this before validating the views). */
+    public void reset(ByteBuf frame, long nanoTime, GuestPort port) {
+        this.frame = frame;
+        this.nanoTime = nanoTime;
+        this.port = port;
     }
 
     /** Takes the addressing of the IPv4 view, which the core has checked. */
@@ -98,6 +106,15 @@ public final class GuestPacket {
     /** The whole frame; for a reassembled datagram, a buffer holding it. */
     public ByteBuf frame() {
         return frame;
+    }
+
+    /**
+     * The port the frame came from: the guest that sent it. A service keeps it with what
+     * the packet opens (a NAT flow), to ask that port about writability and to end what
+     * belongs to it when it leaves ({@link GuestService#guestDetached(GuestPort)}).
+     */
+    public GuestPort port() {
+        return port;
     }
 
     /** When the frame arrived, on the network's clock ({@link GuestContext#nanoTime()}). */

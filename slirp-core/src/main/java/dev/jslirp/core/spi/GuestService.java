@@ -28,23 +28,28 @@ public interface GuestService {
     boolean handle(GuestPacket packet);
 
     /**
-     * A guest transport was attached (QEMU connected, or came back after a restart): the
-     * guest's link is up, so a service that announces itself unasked (router
-     * advertisements) may start now. Called on the event loop after the transport can
+     * A guest came: {@code port} was attached (a QEMU connected, or came back after a
+     * restart, as a new port). Its link is up, so a service that announces itself unasked
+     * (router advertisements) may do so now. Called on the event loop after the port can
      * take frames.
      */
-    default void guestAttached() {
-    }
-
-    /** The guest transport became writable again, or stopped being writable. */
-    default void guestWritabilityChanged(boolean writable) {
+    default void guestAttached(GuestPort port) {
     }
 
     /**
-     * The guest is gone (QEMU disconnected): connections it had are dead. Leases and
-     * listeners may stay for when it comes back; flows towards it should end.
+     * {@code port}'s transport became writable again, or stopped being writable: flows of
+     * that port that paused resume (and only those; other guests' ports are unaffected).
      */
-    default void guestDetached() {
+    default void guestWritabilityChanged(GuestPort port, boolean writable) {
+    }
+
+    /**
+     * The guest of {@code port} is gone (QEMU disconnected): the connections it had are
+     * dead and its flows should end; other ports' flows go on. Leases and listeners stay
+     * for when it comes back (as a new port). {@link GuestContext#isGuestAttached()} says
+     * whether any port is left.
+     */
+    default void guestDetached(GuestPort port) {
     }
 
     /** The network is closing: release every buffer, socket and timer. */

@@ -109,4 +109,35 @@ public enum DropReason {
     NO_TRANSPORT,
     /** Outbound: a datagram above the MTU that may not be fragmented (IPv6 with don't-fragment). */
     OUTBOUND_TOO_LARGE,
+    /** From a guest: a source MAC no guest may have (zero, multicast, the network's own 52:55 prefix). */
+    SWITCH_BAD_SOURCE_MAC,
+    /**
+     * From a guest: a source MAC another attached port has (spoofing, or a reconnect whose
+     * old connection was still open after the hold time).
+     */
+    SWITCH_MAC_IN_USE,
+    /** From a guest: a new source MAC on a port that has its maximum of MACs (a MAC flood). */
+    SWITCH_MAC_LIMIT,
+    /** From a guest: an IPv4 or IPv6 source address bound to another port, or the network's own. */
+    SWITCH_SPOOFED_IP,
+    /** From a guest: ARP whose sender MAC is not the frame's, or whose sender address is another port's or the network's. */
+    SWITCH_SPOOFED_ARP,
+    /** From a guest: a neighbour advertisement for another port's or the network's address, or a link-layer option naming another MAC. */
+    SWITCH_SPOOFED_NDP,
+    /** From a guest: what only the network sends here (router advertisements, redirects, DHCP and DHCPv6 server messages). */
+    SWITCH_ROGUE_SERVICE,
+    /** From a guest on a port with {@code lock=on}: an IPv4 source DHCP did not assign to it. */
+    SWITCH_LOCKED_ADDRESS,
+    /** From a guest: a frame for another guest where one of them is on an isolated port. */
+    SWITCH_ISOLATED,
+    /** From a guest: broadcast, multicast or unknown unicast over its flood rate, not copied to the other ports. */
+    SWITCH_FLOOD_LIMIT,
+    /** From a guest: a VLAN-tagged frame, which the switch does not carry between guests. */
+    SWITCH_TAGGED,
+    /** To a guest: a flooded frame not copied to a port that was not writable (its guest stopped reading). */
+    SWITCH_PORT_BUSY,
+    /** To a guest: a frame of the network's for a unicast MAC on no port (a guest that left), not flooded. */
+    SWITCH_UNKNOWN_DESTINATION,
+    /** From a guest: a frame that arrived for a port already detached. */
+    SWITCH_PORT_DETACHED,
 }

@@ -46,6 +46,14 @@ public final class NetworkStats {
         NDP_ACCEPTED,
         /** Router advertisements sent (periodic and solicited). */
         ROUTER_ADVERTISEMENTS,
+        /** Frames copied from one guest's port to another's by the switch. */
+        FRAMES_SWITCHED,
+        /** Bytes of those frames. */
+        BYTES_SWITCHED,
+        /** Frames for a MAC on the sender's own port, which the switch does not carry. */
+        SWITCH_FILTERED,
+        /** Frames held while their source MAC was another port's that was closing (a reconnect). */
+        SWITCH_HELD,
     }
 
     private final Counters<DropReason> drops = new Counters<>(DropReason.class);

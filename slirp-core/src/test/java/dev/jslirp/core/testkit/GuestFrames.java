@@ -38,11 +38,36 @@ public final class GuestFrames {
 
     /** An ARP request from the guest for {@code target}. */
     public static ByteBuf arpRequest(int target) {
+        return arpRequest(GUEST_MAC, GUEST_IP, target);
+    }
+
+    /** An ARP request for {@code target} from another guest, at {@code mac} with address {@code ip}. */
+    public static ByteBuf arpRequest(long mac, int ip, int target) {
+        return arp(ArpPacket.OP_REQUEST, mac, MacAddress.BROADCAST, mac, ip, 0, target);
+    }
+
+    /**
+     * An ARP packet of {@code operation} in a frame from {@code ethSource} to {@code ethDestination},
+     * its sender and target fields as given (a lie, if a test wants one).
+     */
+    public static ByteBuf arp(int operation, long ethSource, long ethDestination, long senderMac, int senderIp,
+                              long targetMac, int targetIp) {
         ByteBuf b = Unpooled.buffer(EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
-        EthernetFrame.write(b, 0, MacAddress.BROADCAST, GUEST_MAC, EthernetFrame.TYPE_ARP);
-        ArpPacket.write(b, EthernetFrame.HEADER_LENGTH, ArpPacket.OP_REQUEST, GUEST_MAC, GUEST_IP, 0, target);
+        EthernetFrame.write(b, 0, ethDestination, ethSource, EthernetFrame.TYPE_ARP);
+        ArpPacket.write(b, EthernetFrame.HEADER_LENGTH, operation, senderMac, senderIp, targetMac, targetIp);
         b.writerIndex(EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
         return b;
+    }
+
+    /**
+     * {@code frame} as another guest sends it: its Ethernet source is {@code mac} and its
+     * destination {@code destination} (for a frame the network builds to the gateway,
+     * pass {@link #GATEWAY_MAC}). Returns {@code frame}, changed in place.
+     */
+    public static ByteBuf from(long mac, long destination, ByteBuf frame) {
+        MacAddress.write(frame, frame.readerIndex(), destination);
+        MacAddress.write(frame, frame.readerIndex() + 6, mac);
+        return frame;
     }
 
     /** An IPv4 frame from the guest, carrying {@code l4} as given. */

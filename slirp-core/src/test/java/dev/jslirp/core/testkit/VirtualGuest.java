@@ -2,6 +2,7 @@ package dev.jslirp.core.testkit;
 
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.iface.GuestNetwork;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.core.spi.HostChannels;
 import io.netty.buffer.ByteBuf;
@@ -91,6 +92,11 @@ public final class VirtualGuest implements AutoCloseable {
         return network;
     }
 
+    /** The guest's port: the first attached to the network (after a re-attach, the new one). */
+    public GuestPort port() {
+        return network.port();
+    }
+
     /** The sink frames to the guest land in. */
     public QueueSink sink() {
         return sink;
@@ -99,6 +105,22 @@ public final class VirtualGuest implements AutoCloseable {
     /** Hands a frame to the network (ownership passes) and, if embedded, runs what it queued. */
     public void send(ByteBuf frame) {
         network.receiveFromGuest(frame);
+        runPending();
+    }
+
+    /**
+     * Attaches another guest to the network, whose frames go to {@code other}: a second
+     * port, for tests of what stays on each (see {@link VirtualLan} for many guests).
+     */
+    public GuestPort attachAnother(QueueSink other) {
+        GuestPort[] p = new GuestPort[1];
+        onLoop(() -> p[0] = network.attach(other));
+        return p[0];
+    }
+
+    /** Hands a frame from the guest on {@code port} to the network and runs what it queued. */
+    public void send(GuestPort port, ByteBuf frame) {
+        network.receiveFromGuest(port, frame);
         runPending();
     }
 
