@@ -186,7 +186,7 @@ class IcmpEchoFuzzTest {
                 case 4 -> {
                     guestWritable = !guestWritable;
                     net.guest().sink().setWritable(guestWritable);
-                    net.network().guestWritabilityChanged(guestWritable);
+                    net.network().guestWritabilityChanged(net.network().port(), guestWritable);
                 }
                 case 5 -> {
                     EmbeddedChannel ch = pick(high);

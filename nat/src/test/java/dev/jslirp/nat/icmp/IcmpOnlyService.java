@@ -2,6 +2,7 @@ package dev.jslirp.nat.icmp;
 
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
+import dev.jslirp.core.spi.GuestPort;
 import dev.jslirp.core.spi.GuestService;
 import dev.jslirp.nat.HostAddressMapper;
 
@@ -30,8 +31,10 @@ final class IcmpOnlyService implements GuestService {
     }
 
     @Override
-    public void guestDetached() {
-        nat.guestDetached();
+    public void guestDetached(GuestPort port) {
+        if (!ctx.isGuestAttached()) {
+            nat.guestDetached();
+        }
     }
 
     @Override
