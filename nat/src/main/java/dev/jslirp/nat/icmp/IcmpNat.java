@@ -217,6 +217,11 @@ public final class IcmpNat {
             return false;
         }
         boolean v6 = packet.isIpv6();
+        if (packet.protocol() != (v6 ? GuestPacket.PROTO_ICMPV6 : GuestPacket.PROTO_ICMP)) {
+            // ICMP in IPv6 or ICMPv6 in IPv4: an unknown protocol there, which the core offers
+            // without parsing it, so its ICMP view is not this packet's.
+            return false;
+        }
         IcmpPacket icmp = packet.icmp();
         if (icmp.type() != (v6 ? TYPE6_ECHO_REQUEST : IcmpPacket.TYPE_ECHO_REQUEST) || isMulticast(packet)) {
             return false;
