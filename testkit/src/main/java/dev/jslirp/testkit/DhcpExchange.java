@@ -11,37 +11,46 @@ import java.nio.ByteBuffer;
 /**
  * The client's half of a DHCP exchange (RFC 2131, 3.1): the DISCOVER and REQUEST a guest
  * broadcasts, and the reading of the server's OFFER and ACK. Field offsets are RFC 2131's
- * (figure 1); option codes and the cookie come from the server's own constants.
+ * (figure 1); option codes and the cookie come from the server's own constants, its code
+ * is not used. {@link Guest#lease()} runs it; benchmarks and raw-frame tests can send its
+ * messages themselves (as the UDP payload from 0.0.0.0:68 to 255.255.255.255:67).
  */
-final class DhcpExchange {
+public final class DhcpExchange {
     /** BOOTP's fixed part up to {@code yiaddr}. */
     private static final int YIADDR = 16;
     private static final int XID = 4;
     private static final int CHADDR = 28;
-    static final int CLIENT_PORT = 68;
-    static final int SERVER_PORT = 67;
+    /** The client's UDP port (RFC 2131, 4.1). */
+    public static final int CLIENT_PORT = 68;
+    /** The server's UDP port. */
+    public static final int SERVER_PORT = 67;
     /** DHCP message types (RFC 2132, 9.6). */
-    static final int DISCOVER = 1;
-    static final int OFFER = 2;
-    static final int REQUEST = 3;
-    static final int ACK = 5;
-    static final int NAK = 6;
+    public static final int DISCOVER = 1;
+    /** DHCPOFFER. */
+    public static final int OFFER = 2;
+    /** DHCPREQUEST. */
+    public static final int REQUEST = 3;
+    /** DHCPACK. */
+    public static final int ACK = 5;
+    /** DHCPNAK. */
+    public static final int NAK = 6;
 
     private final long mac;
     private final int xid;
 
-    DhcpExchange(long mac, int xid) {
+    /** The exchange of the client with MAC {@code mac}, its messages carrying transaction id {@code xid}. */
+    public DhcpExchange(long mac, int xid) {
         this.mac = mac;
         this.xid = xid;
     }
 
-    /** The BOOTP payload of a DISCOVER. */
-    byte[] discover() {
+    /** The BOOTP payload of a DISCOVER, padded to 300 bytes. */
+    public byte[] discover() {
         return message(DISCOVER, 0, 0);
     }
 
-    /** The BOOTP payload of a REQUEST for {@code address} from {@code server} (SELECTING state). */
-    byte[] request(int address, int server) {
+    /** The BOOTP payload of a REQUEST for {@code address} from {@code server} (SELECTING state), padded to 300 bytes. */
+    public byte[] request(int address, int server) {
         return message(REQUEST, address, server);
     }
 
@@ -66,8 +75,8 @@ final class DhcpExchange {
         return out;
     }
 
-    /** A server's reply to this client, or null if {@code payload} is not one. */
-    Reply read(byte[] payload) {
+    /** A server's reply to this client (its BOOTP payload), or null if {@code payload} is not one. */
+    public Reply read(byte[] payload) {
         ByteBuf b = Unpooled.wrappedBuffer(payload);
         if (payload.length < DhcpPacket.OPTIONS_OFFSET || b.getUnsignedByte(0) != DhcpPacket.OP_BOOTREPLY
                 || b.getInt(XID) != xid || b.getInt(DhcpPacket.FIXED_LENGTH) != DhcpPacket.MAGIC_COOKIE) {
@@ -93,7 +102,7 @@ final class DhcpExchange {
     }
 
     /** What the client keeps of a reply: its type, the address offered, the server, router and netmask. */
-    record Reply(int type, int yourAddress, int server, int router, int mask) {
+    public record Reply(int type, int yourAddress, int server, int router, int mask) {
         @Override
         public String toString() {
             return "DHCP type " + type + " " + Ipv4Address.toString(yourAddress) + " from "
