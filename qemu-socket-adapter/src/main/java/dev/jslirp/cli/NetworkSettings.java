@@ -1,6 +1,5 @@
 package dev.jslirp.cli;
 
-import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.dhcp.DhcpConfig;
@@ -174,7 +173,7 @@ final class NetworkSettings {
                     + "every flow's buffers, reassembly and queued datagrams together, 1m..1024g, e.g. 256m, 1g "
                     + "(default: 256m). At the ceiling TCP offers smaller windows and pauses host reads; datagrams, "
                     + "fragments and DNS queries are dropped and counted.",
-                    (b, v, l) -> b.network.maxMemory(Values.bytes(l, v, MemoryBudget.MAX_LIMIT))));
+                    (b, v, l) -> b.network.maxMemory(Values.bytes(l, v, 1L << 50))));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 

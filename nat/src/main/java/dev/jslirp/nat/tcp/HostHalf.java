@@ -179,8 +179,12 @@ final class HostHalf implements SegmentAssembler.Sink {
      * buffer bounds it, and the room the network's memory budget gives the flow.
      */
     int readSpace() {
-        long own = stack.bufferBytes - flow.snd.buffer.capacityHeld();
-        return (int) Math.max(0, Math.min(own, flow.memory.room()));
+        return (int) Math.max(0, Math.min(ownReadSpace(), flow.memory.room()));
+    }
+
+    /** Room left for host data by the flow's own buffer alone. */
+    long ownReadSpace() {
+        return stack.bufferBytes - flow.snd.buffer.capacityHeld();
     }
 
     /** True while reads should run: the guest can take data, and the socket has more. */
@@ -196,7 +200,7 @@ final class HostHalf implements SegmentAssembler.Sink {
     void readIfWanted() {
         if (wantsData()) {
             socket.read();
-        } else if (readSpace() == 0 && stack.bufferBytes > flow.snd.buffer.capacityHeld() && !eof && !closed
+        } else if (readSpace() == 0 && ownReadSpace() > 0 && !eof && !closed
                 && socket != null && flow.state().sendsToGuest()) {
             stack.waitForMemory(flow);
         }

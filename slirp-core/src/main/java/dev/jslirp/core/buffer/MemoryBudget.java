@@ -39,11 +39,13 @@ import java.util.Objects;
  * </ul>
  *
  * <h2>Exactness</h2>
- * <p>{@link Account#tryReserve} never lets the use pass the limit. {@link Account#charge}
- * does not refuse: it records bytes already taken, which callers only do within room they
- * asked for ({@link Account#room()}) or for bytes they cannot refuse (host data Netty's
- * epoll transport reads after the peer's EOF whatever it is asked; bounded by the
- * socket's receive buffer). {@link #highWater()} shows whether that ever went past.
+ * <p>{@link Account#room()} and {@link Account#tryReserve} hand out at most the limit less a
+ * slack of a 32nd. {@link Account#charge} does not refuse: it records bytes already taken,
+ * which callers do within room they asked for, or for the few bytes they cannot refuse,
+ * which the slack absorbs: a host read Netty performs after the room it was asked with went
+ * to other flows in the same turn (a small buffer each), host data Netty's epoll
+ * transport reads after the peer's EOF whatever it is asked (bounded by the socket's
+ * receive buffer). {@link #highWater()} shows whether the use ever passed the limit.
  *
  * <h2>Threading</h2>
  * <p>Confined to the network's event loop: plain fields, no atomics, nothing allocated per
@@ -63,6 +65,8 @@ public final class MemoryBudget {
     public static final long MAX_LIMIT = 1L << 40;
 
     private final long limit;
+    /** What room is handed out of: the limit less the slack for charges that cannot be refused. */
+    private final long ceiling;
     private final long pool;
     private final long minGrant;
     private long used;
@@ -82,6 +86,7 @@ public final class MemoryBudget {
             throw new IllegalArgumentException("memory limit " + limit + " outside " + MIN_LIMIT + ".." + MAX_LIMIT);
         }
         this.limit = limit;
+        this.ceiling = limit - limit / 32;
         this.pool = limit - limit / 8;
         this.minGrant = Math.max(4 << 10, Math.min(64 << 10, limit / 64));
     }
@@ -132,7 +137,7 @@ public final class MemoryBudget {
     }
 
     private long room(long held) {
-        long free = limit - used;
+        long free = ceiling - used;
         if (free <= 0) {
             return 0;
         }
@@ -170,7 +175,7 @@ public final class MemoryBudget {
         if (a.held == 0 && n > 0) {
             holders--;
         }
-        if (starved && limit - used >= minGrant) {
+        if (starved && ceiling - used >= minGrant) {
             starved = false;
             for (Runnable l : listeners) {
                 l.run();

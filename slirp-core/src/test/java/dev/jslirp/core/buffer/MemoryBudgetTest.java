@@ -91,11 +91,25 @@ class MemoryBudgetTest {
         assertThat(b.tryReserve(100)).isFalse();
         a.release(10);
         assertThat(calls[0]).as("too little freed to help").isZero();
-        a.release(budget.minGrant());
-        assertThat(calls[0]).isEqualTo(1);
+        a.release(budget.limit() / 32 + budget.minGrant());
+        assertThat(calls[0]).as("room for a newcomer's minimum below the slack").isEqualTo(1);
         a.release(budget.minGrant());
         assertThat(calls[0]).as("once per refusal").isEqualTo(1);
         a.releaseAll();
+    }
+
+    @Test
+    void aSlackBelowTheLimitIsNeverHandedOutSoLateChargesFitUnderIt() {
+        MemoryBudget.Account a = budget.newAccount();
+        MemoryBudget.Account b = budget.newAccount();
+        while (a.tryReserve(4096) | b.tryReserve(4096)) {
+            // both take all they can
+        }
+        assertThat(budget.used()).isLessThanOrEqualTo(budget.limit() - budget.limit() / 32);
+        a.charge(budget.limit() / 32);
+        assertThat(budget.used()).isLessThanOrEqualTo(budget.limit());
+        a.releaseAll();
+        b.releaseAll();
     }
 
     @Test
