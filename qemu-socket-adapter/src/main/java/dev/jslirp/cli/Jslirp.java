@@ -105,6 +105,8 @@ final class Jslirp implements AutoCloseable, Networks {
         return t;
     });
     private ControlServer control;
+    /** The networks close() stopped, for their final counters; guarded by {@code networks}. */
+    private List<RunningNetwork> closedNetworks = List.of();
     private PacketCapture capture;
     private MetricsServer metrics;
 
@@ -416,6 +418,7 @@ final class Jslirp implements AutoCloseable, Networks {
                 synchronized (networks) {
                     all = new ArrayList<>(networks.values());
                     networks.clear();
+                    closedNetworks = all;
                 }
                 if (capture != null) {
                     capture.close();
@@ -434,9 +437,12 @@ final class Jslirp implements AutoCloseable, Networks {
     Map<String, Long> counters() {
         Map<String, Long> all = new LinkedHashMap<>();
         synchronized (networks) {
-            boolean several = networks.size() > 1;
-            networks.forEach((id, r) -> r.network().stats().snapshot()
-                    .forEach((k, v) -> all.put(several ? id + "." + k : k, v)));
+            // after close(): the counters the networks ended with, which the exit log reports
+            List<RunningNetwork> list = networks.isEmpty() ? closedNetworks : new ArrayList<>(networks.values());
+            boolean several = list.size() > 1;
+            for (RunningNetwork r : list) {
+                r.network().stats().snapshot().forEach((k, v) -> all.put(several ? r.id() + "." + k : k, v));
+            }
         }
         return all;
     }

@@ -250,7 +250,8 @@ final class ControlCommands {
             case "usernet":
                 NatService nat = network.nat();
                 List<NatConnection> rows = nat.connections(MAX_USERNET_ROWS);
-                return ControlReply.ok(UsernetTable.lines(netdevId, rows, nat.connectionCount()));
+                return ControlReply.ok(UsernetTable.lines(netdevId, rows, nat.connectionCount(),
+                        network.guest().ports().size() > 1));
             case "stats":
                 List<String> lines = new ArrayList<>(stats(network.stats().snapshot()));
                 lines.addAll(stats(memory(network.guest().memory())));

@@ -14,15 +14,17 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * Hub -1 (n0):
- *   Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ    VM
- *   TCP[HOST_FORWARD]  -1               *  2222       10.0.2.15    22     0     0     -
- *   TCP[ESTABLISHED]   -1       10.0.2.15 40512        10.0.2.2  8080     0     0     1
- *   UDP[236 sec]       -1       10.0.2.15 35061        10.0.2.2  5353     0     0     2
+ *   Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ
+ *   TCP[HOST_FORWARD]  -1               *  2222       10.0.2.15    22     0     0
+ *   TCP[ESTABLISHED]   -1       10.0.2.15 40512        10.0.2.2  8080     0     0
+ *   UDP[236 sec]       -1       10.0.2.15 35061        10.0.2.2  5353     0     0
  * </pre>
  *
- * <p>One column is jslirp's: {@code VM}, the port of the guest each flow belongs to (the
- * numbers {@code info ports} lists), {@code -} for listeners and forwards' flows no guest
- * answered yet; a script reading QEMU's eight columns reads them unchanged.
+ * <p>While several guests share the network, one more column is jslirp's: {@code VM}, the
+ * port of the guest each flow belongs to (the numbers {@code info ports} lists), {@code -}
+ * for listeners and forwards' flows no guest answered yet; a script reading QEMU's eight
+ * columns reads them unchanged. With one guest, the QEMU drop-in case, the table is
+ * QEMU's to the byte.
  *
  * <p>The FD column is -1 (libslirp's value for a socket without a descriptor): jslirp's
  * sockets are Netty channels whose descriptors it does not expose. {@code *} stands for
@@ -51,7 +53,7 @@ final class UsernetTable {
     /** libslirp's width of the address columns. */
     private static final int ADDRESS_WIDTH = 15;
     /** The column header, as libslirp writes it. */
-    static final String HEADER = header(ADDRESS_WIDTH);
+    static final String HEADER = header(ADDRESS_WIDTH, false);
 
     private UsernetTable() {
     }
@@ -61,6 +63,11 @@ final class UsernetTable {
      * is how many rows there are in all, the rest being reported as not listed.
      */
     static List<String> lines(String id, List<NatConnection> rows, int total) {
+        return lines(id, rows, total, false);
+    }
+
+    /** {@link #lines(String, List, int)}, with the {@code VM} column if {@code withPorts}. */
+    static List<String> lines(String id, List<NatConnection> rows, int total, boolean withPorts) {
         int width = ADDRESS_WIDTH;
         for (NatConnection c : rows) {
             width = Math.max(width, Math.max(source(c).length(), destination(c).length()));
@@ -68,9 +75,9 @@ final class UsernetTable {
         List<String> out = new ArrayList<>(rows.size() + 3);
         // QEMU prints the hub a netdev is on, -1 for none: a -netdev with its own -device has none.
         out.add("Hub -1 (" + id + "):");
-        out.add(header(width));
+        out.add(header(width, withPorts));
         for (NatConnection c : rows) {
-            out.add(row(c, width));
+            out.add(row(c, width, withPorts));
         }
         if (total > rows.size()) {
             out.add("  (" + (total - rows.size()) + " more not listed)");
@@ -79,9 +86,10 @@ final class UsernetTable {
     }
 
     /** The header with address columns {@code width} wide (QEMU's for 15). */
-    static String header(int width) {
-        return format(width, "  Protocol[State]", "FD", "Source Address", "Port", "Dest. Address", "Port", "RecvQ",
-                "SendQ", "VM");
+    static String header(int width, boolean withPorts) {
+        String h = format(width, "  Protocol[State]", "FD", "Source Address", "Port", "Dest. Address", "Port", "RecvQ",
+                "SendQ");
+        return withPorts ? h + String.format(Locale.ROOT, " %5s", "VM") : h;
     }
 
     /**
@@ -90,12 +98,14 @@ final class UsernetTable {
      * port say (a unix socket listener's {@code unix:PATH}, a guest forward's target) takes
      * the address column, and {@code -} its port.
      */
-    static String row(NatConnection c, int width) {
+    static String row(NatConnection c, int width, boolean withPorts) {
         String proto = c.protocol().name();
         String state = c.protocol() == HostForward.Protocol.UDP && !c.isListener()
                 ? TimeUnit.NANOSECONDS.toSeconds(c.expiresInNanos()) + " sec" : c.state();
-        return format(width, "  " + proto + "[" + state + "]", -1, source(c), sourcePort(c), destination(c),
-                destinationPort(c), c.receiveQueue(), c.sendQueue(), c.guestPort() == 0 ? "-" : Integer.toString(c.guestPort()));
+        String r = format(width, "  " + proto + "[" + state + "]", -1, source(c), sourcePort(c), destination(c),
+                destinationPort(c), c.receiveQueue(), c.sendQueue());
+        return withPorts ? r + String.format(Locale.ROOT, " %5s", c.guestPort() == 0 ? "-" : Integer.toString(c.guestPort()))
+                : r;
     }
 
     private static boolean hostEndIsDestination(NatConnection c) {
@@ -122,6 +132,6 @@ final class UsernetTable {
     }
 
     private static String format(int width, Object... columns) {
-        return String.format(Locale.ROOT, "%-19s %3s %" + width + "s %5s %" + width + "s %5s %5s %5s %5s", columns);
+        return String.format(Locale.ROOT, "%-19s %3s %" + width + "s %5s %" + width + "s %5s %5s %5s", columns);
     }
 }

@@ -194,7 +194,7 @@ class ControlServerTest {
                 assertThat(rig.ok("info usernet").lines()).containsExactly(
                         "Hub -1 (n0):",
                         UsernetTable.HEADER,
-                        String.format("  TCP[ESTABLISHED]   -1       10.0.2.15 40000        10.0.2.2 %5d     5     0     1", port));
+                        String.format("  TCP[ESTABLISHED]   -1       10.0.2.15 40000        10.0.2.2 %5d     5     0", port));
             }
         }
     }
@@ -215,7 +215,7 @@ class ControlServerTest {
                     "hello".getBytes(StandardCharsets.UTF_8)));
             host.receive(new DatagramPacket(new byte[100], 100));
             List<String> lines = rig.ok("info usernet").lines().toList();
-            assertThat(lines.get(1)).isEqualTo(UsernetTable.header(23));
+            assertThat(lines.get(1)).isEqualTo(UsernetTable.header(23, false));
             assertThat(lines).contains(
                     String.format("  TCP[HOST_FORWARD]  -1               127.0.0.1 %5d               10.0.2.15    22"
                             + "     0     0", v4),

@@ -41,6 +41,21 @@ class UsernetTableTest {
     }
 
     @Test
+    void severalGuestsAddTheVmColumnAfterQemusEight() {
+        NatConnection first = tcp(GUEST, 40512, GATEWAY, 8080);
+        NatConnection second = new NatConnection(Protocol.UDP, NatConnection.UDP_FLOW, IpAddress.parse("10.0.2.16"),
+                35061, GATEWAY, 5353, 0, 0, TimeUnit.SECONDS.toNanos(236), null, 2);
+        List<String> lines = UsernetTable.lines("n0", List.of(
+                NatConnection.listener(Protocol.TCP, null, 2222, GUEST, 22, null), first, second), 3, true);
+        assertThat(lines).containsExactly(
+                "Hub -1 (n0):",
+                "  Protocol[State]    FD  Source Address  Port   Dest. Address  Port RecvQ SendQ    VM",
+                "  TCP[HOST_FORWARD]  -1               *  2222       10.0.2.15    22     0     0     -",
+                "  TCP[ESTABLISHED]   -1       10.0.2.15 40512        10.0.2.2  8080     5     0     -",
+                "  UDP[236 sec]       -1       10.0.2.16 35061        10.0.2.2  5353     0     0     2");
+    }
+
+    @Test
     void anIpv6AddressWiderThanFifteenWidensBothAddressColumnsOfTheWholeTable() {
         List<String> lines = UsernetTable.lines("n0", List.of(
                 NatConnection.listener(Protocol.TCP, IpAddress.V6_LOOPBACK, 2222, IpAddress.parse("fec0::15"), 22, null),

@@ -2,6 +2,7 @@ package dev.jslirp;
 
 import dev.jslirp.autoconf.Dhcpv6Server;
 import dev.jslirp.autoconf.RouterAdvertiser;
+import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.iface.GuestNetwork;
@@ -21,10 +22,10 @@ import dev.jslirp.nat.NatService;
 import dev.jslirp.nat.HostTarget;
 import dev.jslirp.nat.guestfwd.CommandLauncher;
 import dev.jslirp.nat.guestfwd.GuestForwards;
+import dev.jslirp.nat.linux.NativeSockets;
 import dev.jslirp.process.PosixCommandLauncher;
 import dev.jslirp.smb.SmbConfig;
 import dev.jslirp.smb.SmbShare;
-import dev.jslirp.transport.EpollHostChannels;
 import dev.jslirp.tftp.TftpConfig;
 import dev.jslirp.tftp.TftpService;
 import io.netty.buffer.ByteBuf;
@@ -34,6 +35,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -50,10 +53,24 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * try (JslirpNetwork net = JslirpNetwork.builder().build()) {
- *     net.attach(frame -> ...);          // frames for the guest
- *     net.receiveFromGuest(frame);       // frames from the guest
+ *     GuestPort port = net.attach(new FrameSink() {
+ *         public void send(ByteBuf frame) {   // a frame for the guest, on the event loop:
+ *             try {                            // this sink owns it and must release it
+ *                 deliver(frame);
+ *             } finally {
+ *                 frame.release();
+ *             }
+ *         }
+ *
+ *         public void flush() {                // once per event-loop turn
+ *         }
+ *     });
+ *     net.receiveFromGuest(port, frame);       // a frame from the guest; jslirp releases it
  * }
  * }</pre>
+ *
+ * <p>For tests, {@code jslirp-testkit}'s {@code JslirpExtension} and {@code Guest} do this
+ * (and DHCP, TCP and UDP as a guest) for you.
  *
  * <p>Without an event loop of its own choosing, the network runs on a private
  * single-threaded NIO loop that {@link #close()} shuts down.
@@ -98,7 +115,8 @@ public final class JslirpNetwork implements AutoCloseable {
 
     /**
      * The NAT, for port forwards at run time ({@link NatService#tcp()},
-     * {@link NatService#udp()}) and its connection table ({@link NatService#connections}).
+     * {@link NatService#udp()}) and its connection table ({@link NatService#connections});
+     * null if built {@link Builder#withoutNat()}.
      */
     public NatService nat() {
         return nat;
@@ -169,6 +187,7 @@ public final class JslirpNetwork implements AutoCloseable {
         private DhcpConfig dhcp = DhcpConfig.defaults();
         private DnsConfig dns = DnsConfig.defaults();
         private boolean dnsService = true;
+        private boolean natService = true;
         private NatConfig nat = NatConfig.defaults();
         private TftpConfig tftp;
         private EventLoop eventLoop;
@@ -207,6 +226,18 @@ public final class JslirpNetwork implements AutoCloseable {
             return this;
         }
 
+        /**
+         * No NAT: the guests reach the network's own services and each other, nothing on the
+         * host or beyond (no connections out, no port forwards, no guest forwards), and
+         * {@link JslirpNetwork#nat()} is null. For a network that may open no host socket,
+         * such as one on a frozen test clock (jslirp-testkit's {@code JslirpExtension.frozenClock()}).
+         * {@link #build()} then refuses a NAT configuration with forwards, or an {@code smb=} share.
+         */
+        public Builder withoutNat() {
+            this.natService = false;
+            return this;
+        }
+
         /** The NAT's configuration. */
         public Builder nat(NatConfig config) {
             this.nat = Objects.requireNonNull(config);
@@ -236,17 +267,20 @@ public final class JslirpNetwork implements AutoCloseable {
         /**
          * Runs the commands of {@code cmd:} guest forwards ({@code guestfwd=}, {@code smb=})
          * with {@code launcher}, which the network closes when it closes. By default, on
-         * Netty's epoll transport, a {@link PosixCommandLauncher} is made when the NAT has
-         * such forwards; elsewhere they refuse the start.
+         * Netty's epoll transport with JNA on the class path (both optional dependencies),
+         * a {@link PosixCommandLauncher} is made when the NAT has such forwards; elsewhere
+         * they refuse the start.
          */
         public Builder commandLauncher(CommandLauncher launcher) {
             this.launcher = launcher;
             return this;
         }
 
-        private CommandLauncher defaultLauncher(NatConfig nat) {
+        private static CommandLauncher defaultLauncher(NatConfig nat, EventLoop loop) {
             boolean commands = nat.guestForwards().stream().anyMatch(f -> f.target() instanceof HostTarget.Command);
-            return commands && hostChannels == EpollHostChannels.INSTANCE ? new PosixCommandLauncher() : null;
+            // The launcher needs epoll (its pipes are epoll channels) and JNA (posix_spawn):
+            // both optional dependencies of this module, so it is asked for only when in use.
+            return commands && NativeSockets.isEpollLoop(loop) ? new PosixCommandLauncher() : null;
         }
 
         /** The buffer allocator. */
@@ -272,6 +306,9 @@ public final class JslirpNetwork implements AutoCloseable {
          *         forward cannot listen, a guest forward does not fit the network...)
          */
         public JslirpNetwork build() {
+            if (!natService) {
+                refuseWhatNeedsTheNat();
+            }
             SmbShare share = smb == null ? null : SmbShare.create(smb);
             EventLoopGroup owned = null;
             try {
@@ -295,16 +332,29 @@ public final class JslirpNetwork implements AutoCloseable {
             }
         }
 
+        private void refuseWhatNeedsTheNat() {
+            List<String> needing = new ArrayList<>();
+            nat.forwards().forEach(f -> needing.add("hostfwd=" + f));
+            nat.guestForwards().forEach(f -> needing.add("guestfwd=" + f));
+            if (smb != null) {
+                needing.add("smb=");
+            }
+            if (!needing.isEmpty()) {
+                throw new ConfigException(needing.get(0).substring(0, needing.get(0).indexOf('=')),
+                        "a network without NAT cannot serve " + String.join(", ", needing) + ": forwards are the NAT's");
+            }
+        }
+
         private JslirpNetwork build(EventLoop loop, NatConfig nat, EventLoopGroup owned, SmbShare share) {
             GuestNames guestNames = new GuestNames(dhcp.domainName());
             DhcpServer dhcpServer = new DhcpServer(dhcp, guestNames);
-            NatService natService = new NatService(nat, launcher != null ? launcher : defaultLauncher(nat))
-                    .locator(guest -> {
-                        // Forwards that follow a VM: by its MAC's lease, or its lease's host name.
-                        int a = guest.contains(":") ? dhcpServer.addressOf(MacAddress.parse(guest))
-                                : dhcpServer.addressOfHost(guest);
-                        return a == 0 ? null : IpAddress.ipv4(a);
-                    });
+            NatService natService = !this.natService ? null
+                    : new NatService(nat, launcher != null ? launcher : defaultLauncher(nat, loop)).locator(guest -> {
+                    // Forwards that follow a VM: by its MAC's lease, or its lease's host name.
+                    int a = guest.contains(":") ? dhcpServer.addressOf(MacAddress.parse(guest))
+                            : dhcpServer.addressOfHost(guest);
+                    return a == 0 ? null : IpAddress.ipv4(a);
+                });
             GuestNetwork.Builder b = GuestNetwork.builder(loop)
                     .config(GuestForwards.announce(network, nat.guestForwards()))
                     .alloc(alloc)
@@ -320,7 +370,10 @@ public final class JslirpNetwork implements AutoCloseable {
             if (tftp != null) {
                 b.service(new TftpService(tftp));
             }
-            GuestNetwork g = b.service(natService).build();
+            if (natService != null) {
+                b.service(natService);
+            }
+            GuestNetwork g = b.build();
             return new JslirpNetwork(g, dhcpServer, guestNames, natService, owned, share);
         }
     }
