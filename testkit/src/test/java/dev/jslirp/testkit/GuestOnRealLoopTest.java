@@ -46,6 +46,8 @@ class GuestOnRealLoopTest {
                 assertThat(c.read(data.length)).isEqualTo(data);
                 c.close();
                 echo.join(5000);
+                // the echo's FIN crosses the network after the thread ended: wait for it, bounded
+                assertThat(c.readAll()).as("nothing after the echo but its FIN").isEmpty();
                 assertThat(c.isPeerClosed()).as("the echo closed after our FIN").isTrue();
             }
         }
