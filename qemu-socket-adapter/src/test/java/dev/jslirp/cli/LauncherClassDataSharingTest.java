@@ -6,6 +6,9 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +22,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,21 +97,34 @@ class LauncherClassDataSharingTest {
     @Test
     void theFirstServingRunRecordsAnArchiveThatTheNextRunMaps() throws Exception {
         Path home = tmp.resolve("home");
-        Path cds = home.resolve(".cache/jslirp/cds");
+        Path cds = Files.createDirectories(home.resolve(".cache/jslirp/cds"));
+        // Archives of earlier jars, a day apart: the launcher keeps the four newest in all.
+        List<Path> older = new ArrayList<>();
+        for (int day = 1; day <= 4; day++) {
+            Path old = Files.writeString(cds.resolve("jslirp-" + "0".repeat(15) + day + ".jsa"), "old");
+            Files.setLastModifiedTime(old, FileTime.from(Instant.now().minus(Duration.ofDays(day))));
+            older.add(old);
+        }
 
         Process first = serve(home, "");
         assertThat(arguments(first)).anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + cds));
         stop(first);
-        assertThat(files(cds)).singleElement().satisfies(f -> {
+        List<Path> recorded = files(cds);
+        recorded.removeAll(older);
+        assertThat(recorded).singleElement().satisfies(f -> {
             assertThat(f.getFileName().toString()).matches("jslirp-[0-9a-f]{16}\\.jsa\\." + first.pid() + "\\.part");
             assertThat(Files.size(f)).as("archive size").isGreaterThan(100_000);
         });
 
         Path classLog = tmp.resolve("class-load.log");
         Process second = serve(home, "-Xlog:class+load=info:file=" + classLog);
-        assertThat(files(cds)).singleElement()
+        List<Path> adopted = files(cds);
+        adopted.removeAll(older);
+        assertThat(adopted).singleElement()
                 .satisfies(f -> assertThat(f.getFileName().toString()).matches("jslirp-[0-9a-f]{16}\\.jsa"));
-        assertThat(arguments(second)).contains("-XX:SharedArchiveFile=" + files(cds).get(0));
+        assertThat(arguments(second)).contains("-XX:SharedArchiveFile=" + adopted.get(0));
+        assertThat(files(cds)).as("the new archive and the three newest before it")
+                .containsExactlyInAnyOrder(adopted.get(0), older.get(0), older.get(1), older.get(2));
         stop(second);
         // "(top)": the dynamic archive on top of the JDK's own.
         List<String> mapped = Files.readAllLines(classLog).stream()
@@ -185,7 +202,7 @@ class LauncherClassDataSharingTest {
 
     private static List<Path> files(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.sorted().toList();
+            return s.sorted().collect(Collectors.toCollection(ArrayList::new));
         }
     }
 }
