@@ -29,13 +29,20 @@ slirp-core          dev.jslirp.core.iface.GuestNetworkFuzzTest          framesFr
 dhcp-dns            dev.jslirp.dhcp.DhcpFuzzTest                        messagesFromClients
 dhcp-dns            dev.jslirp.dns.DnsFuzzTest                          queriesFromTheGuest
 dhcp-dns            dev.jslirp.tftp.TftpFuzzTest                        datagramsFromClients
+dhcp-dns            dev.jslirp.autoconf.AutoconfFuzzTest                solicitationsFromTheGuest
+dhcp-dns            dev.jslirp.autoconf.AutoconfFuzzTest                dhcpv6MessagesFromClients
 nat                 dev.jslirp.nat.tcp.TcpFlowFuzzTest                  segmentsAgainstAScriptedHost
 nat                 dev.jslirp.nat.hostfwd.HostForwardFuzzTest          rules
+nat                 dev.jslirp.nat.icmp.IcmpEchoFuzzTest                echoThroughPingSockets
+nat                 dev.jslirp.nat.icmp.IcmpEchoFuzzTest                echoThroughARawSocket
+nat                 dev.jslirp.nat.guestfwd.GuestForwardFuzzTest        rules
 qemu-socket-adapter dev.jslirp.transport.stream.StreamFramingFuzzTest   readsFromQemu
 qemu-socket-adapter dev.jslirp.transport.dgram.DatagramFramingFuzzTest  datagramsFromQemu
 qemu-socket-adapter dev.jslirp.cli.NetdevUserFuzzTest                   netdevUserStrings
 qemu-socket-adapter dev.jslirp.control.ControlCommandsFuzzTest          commandLines
 qemu-socket-adapter dev.jslirp.control.ControlCommandsFuzzTest          hmpRules
+qemu-socket-adapter dev.jslirp.slirp4netns.ApiRequestFuzzTest           requests
+qemu-socket-adapter dev.jslirp.slirp4netns.Slirp4netnsOptionsFuzzTest   commandLines
 "
 
 minutes=10

@@ -16,7 +16,13 @@ TARGETS = {
     # capture -> input directories it seeds (besides the core's two)
     "guest-dhcp": ["dhcp-dns/src/test/resources/dev/jslirp/dhcp/DhcpFuzzTestInputs/messagesFromClients"],
     "guest-dns": ["dhcp-dns/src/test/resources/dev/jslirp/dns/DnsFuzzTestInputs/queriesFromTheGuest"],
-    "guest-ipv6": ["dhcp-dns/src/test/resources/dev/jslirp/dns/DnsFuzzTestInputs/queriesFromTheGuest"],
+    "guest-ipv6": ["dhcp-dns/src/test/resources/dev/jslirp/dns/DnsFuzzTestInputs/queriesFromTheGuest",
+                   "dhcp-dns/src/test/resources/dev/jslirp/autoconf/AutoconfFuzzTestInputs/solicitationsFromTheGuest",
+                   "dhcp-dns/src/test/resources/dev/jslirp/autoconf/AutoconfFuzzTestInputs/dhcpv6MessagesFromClients",
+                   "nat/src/test/resources/dev/jslirp/nat/icmp/IcmpEchoFuzzTestInputs/echoThroughPingSockets",
+                   "nat/src/test/resources/dev/jslirp/nat/icmp/IcmpEchoFuzzTestInputs/echoThroughARawSocket"],
+    "guest-arp-ping-syn": ["nat/src/test/resources/dev/jslirp/nat/icmp/IcmpEchoFuzzTestInputs/echoThroughPingSockets",
+                           "nat/src/test/resources/dev/jslirp/nat/icmp/IcmpEchoFuzzTestInputs/echoThroughARawSocket"],
     "guest-tcp": ["nat/src/test/resources/dev/jslirp/nat/tcp/TcpFlowFuzzTestInputs/segmentsAgainstAScriptedHost"],
 }
 

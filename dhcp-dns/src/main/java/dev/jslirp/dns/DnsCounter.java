@@ -38,6 +38,8 @@ public enum DnsCounter {
     MALFORMED_QUERIES,
     /** UDP queries refused with SERVFAIL because {@link DnsConfig#maxInFlight()} were in flight. */
     IN_FLIGHT_LIMIT,
+    /** UDP queries refused with SERVFAIL because the network's memory budget ({@code --max-memory}) had no room. */
+    MEMORY_LIMIT,
     /**
      * Upstream answers ignored because no query in flight matches their ID, source
      * address and question (late, duplicate or spoofed; RFC 5452 section 9.1).

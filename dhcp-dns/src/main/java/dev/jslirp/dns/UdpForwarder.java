@@ -1,5 +1,6 @@
 package dev.jslirp.dns;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.LatencyHistogram;
@@ -81,6 +82,8 @@ final class UdpForwarder {
     private final int maxInFlight;
     private final long timeoutNanos;
     private final IntObjectHashMap<Pending> inFlight = new IntObjectHashMap<>();
+    /** The copies of the queries in flight, charged to the network's memory budget. */
+    private final MemoryBudget.Account memory;
     private final QueryIds ids = new QueryIds();
     private final DnsMessageView answerView = new DnsMessageView();
     private final DnsMessageView queryView = new DnsMessageView();
@@ -120,6 +123,7 @@ final class UdpForwarder {
         this.upstreamLatency = context.stats().latency("dns.upstream");
         this.maxInFlight = config.maxInFlight();
         this.timeoutNanos = config.upstreamTimeout().toNanos();
+        this.memory = context.memory().newAccount();
     }
 
     /**
@@ -137,6 +141,11 @@ final class UdpForwarder {
         }
         if (inFlight.size() >= maxInFlight) {
             counters.increment(DnsCounter.IN_FLIGHT_LIMIT);
+            sendServfail(q, q.id(), replyTo);
+            return;
+        }
+        if (!memory.tryReserve(q.length())) {
+            counters.increment(DnsCounter.MEMORY_LIMIT);
             sendServfail(q, q.id(), replyTo);
             return;
         }
@@ -217,11 +226,17 @@ final class UdpForwarder {
             queryView.wrap(p.query, 0, p.query.writerIndex());
             sendServfail(queryView, p.guestId, p.replyTo);
         } finally {
-            p.query.release();
+            discard(p);
         }
     }
 
-    /** Removes {@code p} from the table and stops its timer; the caller releases its query. */
+    /** Releases {@code p}'s copy of the query and gives its bytes back to the budget. */
+    private void discard(Pending p) {
+        memory.release(p.query.capacity());
+        p.query.release();
+    }
+
+    /** Removes {@code p} from the table and stops its timer; the caller releases its query ({@link #discard}). */
     private void end(Pending p) {
         inFlight.remove(p.upstreamId);
         p.timer.cancel(false);
@@ -261,7 +276,7 @@ final class UdpForwarder {
             return;
         }
         end(p);
-        p.query.release();
+        discard(p);
         ByteBuf frame = toGuest.newFrame(len);
         int messageOffset = frame.writerIndex();
         frame.writeBytes(message, off, len);
@@ -328,7 +343,7 @@ final class UdpForwarder {
     void clear() {
         for (Pending p : new ArrayList<>(inFlight.values())) {
             end(p);
-            p.query.release();
+            discard(p);
         }
     }
 

@@ -168,7 +168,12 @@ final class NetworkSettings {
             Setting.limit("max-udp-flows", "N", "UDP flows at once, 1..1000000 (default: 1024).",
                     (b, v, l) -> b.nat.maxUdpFlows(Values.integer(l, v))),
             Setting.limit("tcp-buffer", "BYTES", "Buffer per TCP flow and direction, 16k..64m, e.g. 256k, 1m "
-                    + "(default: 1m).", (b, v, l) -> b.nat.tcpBufferBytes(Values.bytes(l, v))));
+                    + "(default: 1m).", (b, v, l) -> b.nat.tcpBufferBytes(Values.bytes(l, v))),
+            Setting.limit("max-memory", "BYTES", "Memory the network may hold for its guests and their peers, "
+                    + "every flow's buffers, reassembly and queued datagrams together, 1m..1024g, e.g. 256m, 1g "
+                    + "(default: 256m). At the ceiling TCP offers smaller windows and pauses host reads; datagrams, "
+                    + "fragments and DNS queries are dropped and counted.",
+                    (b, v, l) -> b.network.maxMemory(Values.bytes(l, v, 1L << 50))));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 

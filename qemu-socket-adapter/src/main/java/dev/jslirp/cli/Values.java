@@ -40,13 +40,18 @@ final class Values {
 
     /** Bytes: a number with an optional binary suffix, {@code 65536}, {@code 64k}, {@code 1m}, {@code 1MiB}. */
     static int bytes(String label, String text) {
+        return (int) bytes(label, text, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #bytes(String, String)}, up to {@code max} (a value beyond it is malformed too). */
+    static long bytes(String label, String text, long max) {
         Matcher m = SIZE.matcher(text.trim());
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
             String unit = m.group(2).toLowerCase(Locale.ROOT);
             long scale = unit.startsWith("k") ? 1L << 10 : unit.startsWith("m") ? 1L << 20 : unit.startsWith("g") ? 1L << 30 : 1;
-            if (m.group(1).length() <= 12 && n * scale <= Integer.MAX_VALUE) {
-                return (int) (n * scale);
+            if (m.group(1).length() <= 12 && n * scale <= max) {
+                return n * scale;
             }
         }
         throw new CliException("invalid " + label + ": '" + text + "' (expected BYTES, e.g. 262144, 256k or 1m)");

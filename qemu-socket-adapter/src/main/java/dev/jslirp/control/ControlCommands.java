@@ -4,6 +4,7 @@ import dev.jslirp.JslirpNetwork;
 import dev.jslirp.capture.PacketCapture;
 import dev.jslirp.metrics.NetworkMetrics;
 import dev.jslirp.metrics.StatsJson;
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.config.ConfigException;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.wire.Ipv4Address;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -251,7 +253,9 @@ final class ControlCommands {
                 return ControlReply.ok(UsernetTable.lines(netdevId, rows, nat.connectionCount(),
                         network.guest().ports().size() > 1));
             case "stats":
-                return ControlReply.ok(stats(network.stats().snapshot()));
+                List<String> lines = new ArrayList<>(stats(network.stats().snapshot()));
+                lines.addAll(stats(memory(network.guest().memory())));
+                return ControlReply.ok(lines);
             case "stats json":
                 return ControlReply.ok(StatsJson.write(metrics.snapshotOnLoop()));
             case "leases":
@@ -261,6 +265,16 @@ final class ControlCommands {
             default:
                 return ControlReply.error("usage: info usernet|leases|ports|stats|stats json");
         }
+    }
+
+    /** The memory budget's use against its limit, which {@code info stats} always shows after the counters. */
+    private static Map<String, Long> memory(MemoryBudget memory) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("memory.bytes", memory.used());
+        m.put("memory.limit_bytes", memory.limit());
+        m.put("memory.high_water_bytes", memory.highWater());
+        m.put("memory.refusals", memory.refusals());
+        return m;
     }
 
     /** {@code name value} per counter, values aligned. */

@@ -1,6 +1,7 @@
 package dev.jslirp.metrics;
 
 import dev.jslirp.JslirpNetwork;
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.LatencyHistogram;
 import dev.jslirp.core.stats.NetworkStats;
@@ -38,7 +39,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>every counter set of the network's stats, zeros included;</li>
  *   <li>gauges: TCP flows and those still connecting, bytes the TCP flows hold, UDP
  *       flows, DHCP leases and pool size, fragments' bytes held for reassembly, whether a
- *       guest is attached and how many (the switch's ports), and the buffer pool's direct
+ *       guest is attached and how many (the switch's ports), the memory budget's use, limit,
+ *       high-water mark and refusals ({@code --max-memory}), and the buffer pool's direct
  *       and heap memory;</li>
  *   <li>latencies: the host connect behind a guest's SYN (the wait a new TCP connection
  *       adds for the guest: a slow or unreachable host shows here before anything else)
@@ -103,6 +105,15 @@ public final class NetworkMetrics {
                 network.guest().isGuestAttached() ? 1 : 0));
         gauges.add(new MetricsSnapshot.Gauge("guest_ports", "Guests attached: ports of the network's switch",
                 network.guest().ports().size()));
+        MemoryBudget memory = network.guest().memory();
+        gauges.add(new MetricsSnapshot.Gauge("memory_bytes", "Bytes the network holds for its guests and peers "
+                + "(flows' buffers, reassembly, queued datagrams, DNS queries), against --max-memory", memory.used()));
+        gauges.add(new MetricsSnapshot.Gauge("memory_limit_bytes", "The network's memory ceiling (--max-memory)",
+                memory.limit()));
+        gauges.add(new MetricsSnapshot.Gauge("memory_high_water_bytes", "The most bytes the network held at once",
+                memory.highWater()));
+        gauges.add(new MetricsSnapshot.Gauge("memory_refusals", "Reservations the memory ceiling refused since the "
+                + "start (each dropped or deferred where counted: nat.tcp, nat.udp, dns, drop)", memory.refusals()));
         ByteBufAllocator alloc = network.guest().alloc();
         if (alloc instanceof ByteBufAllocatorMetricProvider p) {
             ByteBufAllocatorMetric m = p.metric();

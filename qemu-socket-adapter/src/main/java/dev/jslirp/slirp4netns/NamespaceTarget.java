@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -49,10 +50,22 @@ record NamespaceTarget(Path netns, Path userns, long pid) {
      *
      * @throws UsageException in slirp4netns's words
      */
+    /**
+     * {@code text} as a path; a text no path can be (a NUL character) is refused naming
+     * {@code option}, as a missing file would be.
+     */
+    static Path path(String option, String text) {
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            throw UsageException.invalid(option, text, "not a path (" + e.getReason() + ")");
+        }
+    }
+
     static NamespaceTarget of(String netnsType, String argument, String usernsPath) {
         Path userns = null;
         if (usernsPath != null) {
-            userns = Path.of(usernsPath);
+            userns = path("--userns-path", usernsPath);
             if (!Files.exists(userns)) {
                 throw UsageException.invalid("--userns-path", usernsPath, "userns path doesn't exist: " + usernsPath);
             }
@@ -67,7 +80,7 @@ record NamespaceTarget(Path netns, Path userns, long pid) {
             return new NamespaceTarget(proc.resolve("net"), userns != null ? userns : proc.resolve("user"), pid);
         }
         if (netnsType.equals("path")) {
-            Path p = Path.of(argument);
+            Path p = path("PATH", argument);
             if (argument.isEmpty() || !Files.exists(p)) {
                 throw UsageException.invalid("PATH", argument, "existing path expected when --netns-type=path");
             }

@@ -259,7 +259,7 @@ record Slirp4netnsOptions(NamespaceTarget target, String tapName, int mtu, Slirp
         if (text.getBytes(StandardCharsets.UTF_8).length >= 108) {
             throw UsageException.invalid("--api-socket", text, "the specified API socket path is too long (>= 108)");
         }
-        Path p = Path.of(text);
+        Path p = NamespaceTarget.path("--api-socket", text);
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             throw UsageException.invalid("--api-socket", text, "is a directory (expected the path of a socket)");
         }

@@ -215,6 +215,15 @@ class JslirpCommandTest {
     }
 
     @Test
+    void maxMemoryIsOneCeilingPerNetworkWithADefault() {
+        assertThat(plan(LISTEN).configs().network().maxMemoryBytes()).isEqualTo(256L << 20);
+        assertThat(plan(LISTEN, "--max-memory", "1g").configs().network().maxMemoryBytes()).isEqualTo(1L << 30);
+        assertThat(plan(LISTEN, "--max-memory", "8g").configs().network().maxMemoryBytes()).isEqualTo(8L << 30);
+        Jslirp.Plan p = plan(LISTEN, "--network", "id=n2,listen=unix:/tmp/n2.sock,max-memory=64m");
+        assertThat(p.networks().get(1).configs().network().maxMemoryBytes()).isEqualTo(64L << 20);
+    }
+
+    @Test
     void udpFilteringAndIcmpEcho() {
         var defaults = plan(LISTEN).configs().nat();
         assertThat(defaults.udpFiltering()).isEqualTo(UdpFiltering.ENDPOINT);
@@ -413,6 +422,9 @@ class JslirpCommandTest {
         "--smbserver 10.0.2.4;--smbserver;applies to smb= only",
         "--tcp-buffer 1x;--tcp-buffer;BYTES",
         "--tcp-buffer 1k;--tcp-buffer;out of range",
+        "--max-memory lots;--max-memory;BYTES",
+        "--max-memory 512k;--max-memory;1m..1024g",
+        "--max-memory 2048g;--max-memory;1m..1024g",
         "--max-tcp-flows 0;--max-tcp-flows;1..1000000",
         "--max-half-open -1;--max-half-open;1..65536",
         "--max-udp-flows many;--max-udp-flows;not a number",

@@ -18,9 +18,15 @@ class NetdevUserFuzzTest {
             "hostname=vm,domainname=example.test,dnssearch=a.example.test,dnssearch=b.example.test",
             "hostfwd=udp:127.0.0.1:5353-:53,hostfwd=tcp:[::1]:8080-[fec0::15]:80",
             "ipv4=off,ipv6=on", "type=user,mtu=65520", "tftp=/tmp,bootfile=pxelinux.0,tftp-server-name=boot",
-            "smb=/srv", "id=a,,b", "net=10.0.2.0/33", "="})
+            "smb=/srv", "id=a,,b", "net=10.0.2.0/33", "=",
+            "guestfwd=tcp:10.0.2.100:1234-tcp:127.0.0.1:8080,guestfwd=:80-cmd:netcat 127.0.0.1 80",
+            "guestfwd=tcp:[fec0::4]:80-unix:/tmp/g.sock,ipv6-net=fd00::/64", "guestfwd=:1-tcp:localhost:1"})
     @FuzzTest(maxDuration = "10m")
     void netdevUserStrings(@NotNull String text) {
+        if (System.getProperty("jdk.net.hosts.file") == null) {
+            // guestfwd=...-tcp:HOST:PORT resolves HOST: never through the machine's resolver here
+            throw new AssertionError("jdk.net.hosts.file is not set: the fuzz JVM would ask the machine's resolver");
+        }
         try {
             NetworkSettings settings = new NetworkSettings();
             for (NetdevUserString.Pair p : NetdevUserString.parse(text).pairs()) {

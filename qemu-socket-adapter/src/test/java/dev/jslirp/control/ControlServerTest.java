@@ -231,7 +231,8 @@ class ControlServerTest {
         rig.guestSpeaks();
         String stats = rig.ok("info stats");
         assertThat(stats).containsPattern("(?m)^traffic\\.FRAMES_FROM_GUEST +1$")
-                .containsPattern("(?m)^traffic\\.ARP_REPLIES +1$");
+                .containsPattern("(?m)^traffic\\.ARP_REPLIES +1$")
+                .containsPattern("(?m)^memory\\.limit_bytes +268435456$").containsPattern("(?m)^memory\\.bytes +\\d+$");
     }
 
     @Test

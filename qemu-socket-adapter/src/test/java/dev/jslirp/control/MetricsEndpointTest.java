@@ -55,6 +55,7 @@ class MetricsEndpointTest {
             assertThat(after.value("jslirp_traffic_total", "counter", "arp_replies")).isEqualTo(1);
             assertThat(after.value("jslirp_nat_tcp_total", "counter", "connects")).isEqualTo(1);
             assertThat(after.value("jslirp_tcp_flows")).isEqualTo(1);
+            assertThat(after.value("jslirp_memory_limit_bytes")).isEqualTo(256 << 20);
             assertThat(after.value("jslirp_nat_tcp_host_connect_seconds_count")).isEqualTo(1);
             assertThat(after.value("jslirp_nat_tcp_host_connect_seconds_bucket", "le", "+Inf")).isEqualTo(1);
             assertThat(after.value("jslirp_nat_tcp_host_connect_seconds_bucket", "le", "10.0")).isEqualTo(1);
@@ -64,6 +65,7 @@ class MetricsEndpointTest {
             assertThat(json).startsWith("{\"counters\":{\"traffic\":{\"frames_from_guest\":2,")
                     .contains("\"arp_replies\":1").contains("\"nat.tcp\":{").contains("\"connects\":1")
                     .contains("\"tcp_flows\":1")
+                    .contains("\"memory_limit_bytes\":268435456")
                     .contains("\"nat.tcp.host_connect\":{\"count\":1,\"sum_seconds\":")
                     .contains("{\"le\":\"+Inf\",\"count\":1}]").endsWith("}}");
             assertThat(json.lines()).hasSize(1);

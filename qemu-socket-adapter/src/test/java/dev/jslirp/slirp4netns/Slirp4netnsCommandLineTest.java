@@ -316,4 +316,15 @@ class Slirp4netnsCommandLineTest {
         assertThat(r.out()).contains("commit: ", "libslirp: none (jslirp ");
         assertThat(execute("-v").out()).isEqualTo(r.out());
     }
+
+    /** Found by Slirp4netnsOptionsFuzzTest: a NUL in a path escaped as InvalidPathException. */
+    @Test
+    void aPathWithANulCharacterIsAUsageErrorNamingTheOption() {
+        assertThatThrownBy(() -> check("--netns-type=path", "/proc/self/\0/ns/net", "tap0"))
+                .isInstanceOf(UsageException.class).hasMessageStartingWith("invalid PATH ");
+        assertThatThrownBy(() -> check("--userns-path=/proc/\0", PID, "tap0"))
+                .isInstanceOf(UsageException.class).hasMessageStartingWith("invalid --userns-path ");
+        assertThatThrownBy(() -> check("--api-socket=/tmp/a\0b", PID, "tap0"))
+                .isInstanceOf(UsageException.class).hasMessageStartingWith("invalid --api-socket ");
+    }
 }

@@ -16,11 +16,14 @@ import dev.jslirp.nat.NatConfig;
 import dev.jslirp.nat.flow.FlowTable;
 import dev.jslirp.nat.flow.IdleList;
 import dev.jslirp.nat.flow.IdleTimer;
+import dev.jslirp.nat.linux.ErrnoException;
 import dev.jslirp.nat.linux.ErrorQueue;
 import dev.jslirp.nat.linux.IcmpSockets;
 import dev.jslirp.nat.linux.NativeSockets;
 import dev.jslirp.nat.linux.SocketError;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
@@ -81,6 +84,9 @@ public final class IcmpNat {
     static final int TYPE6_ECHO_REPLY = 129;
 
     private final NatConfig config;
+    /** The kind of sockets to use whatever the host allows (tests), or null to probe. */
+    private final IcmpSockets.Kind forcedKind;
+    private final SocketOpener opener;
     private final FlowTable<EchoSession> sessions = new FlowTable<>();
     private final IdleList<EchoSession> byUse = new IdleList<>();
     private GuestContext ctx;
@@ -98,7 +104,30 @@ public final class IcmpNat {
 
     /** The ICMP NAT configured by {@code config}. */
     public IcmpNat(NatConfig config) {
+        this(config, null, (t, kind, handler) -> t.register(IcmpSockets.open(t.ipv6, kind), handler));
+    }
+
+    /**
+     * The seam for tests that script the host side: sockets of {@code kind} for both
+     * families, whatever the host allows, opened by {@code opener} (the fuzz target's are
+     * embedded channels, so no real socket is opened).
+     */
+    IcmpNat(NatConfig config, IcmpSockets.Kind kind, SocketOpener opener) {
         this.config = config;
+        this.forcedKind = kind;
+        this.opener = opener;
+    }
+
+    /** Opens a transport's host socket of a kind and registers it with its handler. */
+    @FunctionalInterface
+    interface SocketOpener {
+        /** The socket, registered on the network's loop with {@code handler}. */
+        Channel open(EchoTransport transport, IcmpSockets.Kind kind, ChannelHandler handler) throws ErrnoException;
+    }
+
+    /** Opens a host socket of {@code kind} for {@code transport} with {@code handler}. */
+    Channel openSocket(EchoTransport transport, IcmpSockets.Kind kind, ChannelHandler handler) throws ErrnoException {
+        return opener.open(transport, kind, handler);
     }
 
     /** Starts: decides each family's sockets (opening and closing one or two) and logs it in one line. */
@@ -123,6 +152,9 @@ public final class IcmpNat {
     private EchoAvailability availability(boolean ipv6) {
         if (!(ipv6 ? net.ipv6() : net.ipv4())) {
             return EchoAvailability.off(IcmpCounter.DROPPED_UNSUPPORTED, "the network does not serve this family");
+        }
+        if (forcedKind != null) {
+            return new EchoAvailability(forcedKind, null, null);
         }
         if (config.icmpEcho() == IcmpEcho.OFF) {
             return EchoAvailability.off(IcmpCounter.DROPPED_OFF, "--icmp-echo off");
@@ -185,6 +217,11 @@ public final class IcmpNat {
             return false;
         }
         boolean v6 = packet.isIpv6();
+        if (packet.protocol() != (v6 ? GuestPacket.PROTO_ICMPV6 : GuestPacket.PROTO_ICMP)) {
+            // ICMP in IPv6 or ICMPv6 in IPv4: an unknown protocol there, which the core offers
+            // without parsing it, so its ICMP view is not this packet's.
+            return false;
+        }
         IcmpPacket icmp = packet.icmp();
         if (icmp.type() != (v6 ? TYPE6_ECHO_REQUEST : IcmpPacket.TYPE_ECHO_REQUEST) || isMulticast(packet)) {
             return false;

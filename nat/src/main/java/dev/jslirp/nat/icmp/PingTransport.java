@@ -37,7 +37,7 @@ final class PingTransport extends EchoTransport {
     @Override
     boolean open(EchoSession session) {
         try {
-            session.channel = register(IcmpSockets.open(ipv6, IcmpSockets.Kind.PING), new Handler(session));
+            session.channel = nat.openSocket(this, IcmpSockets.Kind.PING, new Handler(session));
             // The errors about the requests (unreachable, time exceeded) come only through the queue.
             NativeSockets.enableErrorQueue(session.channel);
             return true;

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * matched by the identifier of the request they quote. Another
  * program pinging with an identifier one of ours has at the same time would see its replies
  * reach the guest too, and miss them: the identifiers start at a random point to make that
- * unlikely. The socket opens with the first session and stays until the NAT stops.
+ * unlikely. The socket opens with the first session and stays until the NAT stops (if it
+ * closes by itself, the next request opens another).
  */
 final class RawTransport extends EchoTransport {
     private static final Logger LOG = LoggerFactory.getLogger(RawTransport.class);
@@ -56,14 +57,8 @@ final class RawTransport extends EchoTransport {
 
     @Override
     boolean open(EchoSession session) {
-        if (channel == null) {
-            try {
-                channel = register(IcmpSockets.open(ipv6, IcmpSockets.Kind.RAW), new Handler());
-                ttl = -1;
-            } catch (ErrnoException | RuntimeException e) {
-                LOG.debug("cannot open a raw ICMP socket", e);
-                return false;
-            }
+        if (channel == null && !openSocket()) {
+            return false;
         }
         // Fewer sessions than identifiers (maxIcmpSessions <= 65536): a free one is found.
         while (byHostId.contains(0, 0, nextId, 0, 0, 0)) {
@@ -75,8 +70,26 @@ final class RawTransport extends EchoTransport {
         return true;
     }
 
+    /** Opens the shared socket; false if that failed (logged at debug). */
+    private boolean openSocket() {
+        try {
+            channel = nat.openSocket(this, IcmpSockets.Kind.RAW, new Handler());
+            ttl = -1;
+            return true;
+        } catch (ErrnoException | RuntimeException e) {
+            LOG.debug("cannot open a raw ICMP socket", e);
+            return false;
+        }
+    }
+
     @Override
     void send(EchoSession session, GuestPacket packet, InetSocketAddress destination) {
+        // The socket may have closed by itself (a failed read closes a datagram channel) since
+        // the session began: its sessions keep their identifiers and go on with a new one.
+        if (channel == null && !openSocket()) {
+            nat.counters().increment(IcmpCounter.DROPPED_SOCKET_FAILED);
+            return;
+        }
         int len = packet.transportLength();
         ByteBuf copy = ctx.alloc().ioBuffer(len);
         copy.writeBytes(packet.buffer(), packet.transportOffset(), len);
@@ -177,7 +190,7 @@ final class RawTransport extends EchoTransport {
             nat.sendFailed(null, cause);
         }
 
-        /** The socket closed by itself: the next session opens a new one. */
+        /** The socket closed by itself: the next request opens a new one. */
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (channel == ctx.channel()) {

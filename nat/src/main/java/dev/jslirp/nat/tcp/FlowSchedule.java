@@ -27,6 +27,8 @@ final class FlowSchedule {
     boolean delayedAckQueued;
     /** True while {@link TcpStack} holds it as blocked on the guest transport. */
     boolean blockedOnGuest;
+    /** True while {@link TcpStack} holds it as waiting for the memory budget. */
+    boolean waitingForMemory;
     /** Neighbours in the {@link FlowAgeList} the flow is on: half-open or TIME_WAIT flows, oldest first. */
     TcpFlow agePrev;
     TcpFlow ageNext;

@@ -12,7 +12,10 @@ import io.netty.buffer.ByteBuf;
  * one flow-owned buffer and written with their neighbours ({@link #deliverSmall}),
  * rather than each pinning a guest frame and a Netty write entry. What the socket has
  * not taken yet ({@link #pendingBytes}) is what the window offered to the guest must
- * leave room for.
+ * leave room for. It is charged to the flow's account of the memory budget as it is
+ * written, and credited as the socket takes it ({@link #syncPending}: Netty tells no one
+ * when a write completed, so the count is brought up to date whenever the window is
+ * worked out, at the end of each turn and when the socket drains).
  *
  * <h2>Host events</h2>
  * <p>The socket reports through the {@code on*} methods; each updates this half's
@@ -48,6 +51,8 @@ final class HostHalf implements SegmentAssembler.Sink {
     private boolean writesQueued;
     /** Small guest writes gathered for one host write; see {@link #deliverSmall}. */
     private ByteBuf coalesced;
+    /** Bytes of {@link #pendingBytes()} charged to the flow's memory account, as last synced. */
+    private long pendingCharged;
 
     HostHalf(TcpFlow flow, TcpStack stack) {
         this.flow = flow;
@@ -85,6 +90,7 @@ final class HostHalf implements SegmentAssembler.Sink {
     @Override
     public void deliver(ByteBuf data) {
         stack.counters.add(TcpCounter.BYTES_FROM_GUEST, data.readableBytes());
+        charge(data.readableBytes());
         writeCoalesced();
         socket.write(data);
         writesQueued();
@@ -96,6 +102,7 @@ final class HostHalf implements SegmentAssembler.Sink {
      */
     void deliverSmall(ByteBuf frame, int off, int len) {
         stack.counters.add(TcpCounter.BYTES_FROM_GUEST, len);
+        charge(len);
         if (coalesced != null && coalesced.writableBytes() < len) {
             writeCoalesced();
         }
@@ -126,6 +133,29 @@ final class HostHalf implements SegmentAssembler.Sink {
         }
     }
 
+    private void charge(int n) {
+        flow.memory.charge(n);
+        pendingCharged += n;
+    }
+
+    /**
+     * Brings the memory charged for pending writes up to {@link #pendingBytes()} (down,
+     * mostly: the socket took some) and returns it.
+     */
+    long syncPending() {
+        if (flow.isRemoved()) {
+            return 0;
+        }
+        long now = pendingBytes();
+        if (now < pendingCharged) {
+            flow.memory.release(pendingCharged - now);
+        } else {
+            flow.memory.charge(now - pendingCharged);
+        }
+        pendingCharged = now;
+        return now;
+    }
+
     /** End of the event-loop turn: flush what was written. */
     void endOfTurn() {
         if (writesQueued) {
@@ -134,6 +164,7 @@ final class HostHalf implements SegmentAssembler.Sink {
                 writeCoalesced();
                 socket.flush();
             }
+            syncPending();
         }
     }
 
@@ -143,9 +174,17 @@ final class HostHalf implements SegmentAssembler.Sink {
         return socket == null || closed ? n : n + socket.pendingBytes();
     }
 
-    /** Room left for host data, by memory held: what the socket may read now. */
+    /**
+     * Room left for host data, by memory held: what the socket may read now. The flow's
+     * buffer bounds it, and the room the network's memory budget gives the flow.
+     */
     int readSpace() {
-        return (int) Math.max(0, stack.bufferBytes - flow.snd.buffer.capacityHeld());
+        return (int) Math.max(0, Math.min(ownReadSpace(), flow.memory.room()));
+    }
+
+    /** Room left for host data by the flow's own buffer alone. */
+    long ownReadSpace() {
+        return stack.bufferBytes - flow.snd.buffer.capacityHeld();
     }
 
     /** True while reads should run: the guest can take data, and the socket has more. */
@@ -154,10 +193,16 @@ final class HostHalf implements SegmentAssembler.Sink {
                 && readSpace() > 0 && flow.guestWritable();
     }
 
-    /** Asks for a batch of host data if {@link #wantsData()}. */
+    /**
+     * Asks for a batch of host data if {@link #wantsData()}; a flow held back only by the
+     * memory budget waits to be woken when memory frees.
+     */
     void readIfWanted() {
         if (wantsData()) {
             socket.read();
+        } else if (readSpace() == 0 && ownReadSpace() > 0 && !eof && !closed
+                && socket != null && flow.state().sendsToGuest()) {
+            stack.waitForMemory(flow);
         }
     }
 
@@ -190,12 +235,14 @@ final class HostHalf implements SegmentAssembler.Sink {
         }
     }
 
-    /** Releases the coalescing buffer (the flow is finished). */
+    /** Releases the coalescing buffer and what pending writes hold of the budget (the flow is finished). */
     void release() {
         if (coalesced != null) {
             coalesced.release();
             coalesced = null;
         }
+        flow.memory.release(pendingCharged);
+        pendingCharged = 0;
     }
 
     // ---------------------------------------------------------------- socket events
@@ -246,6 +293,7 @@ final class HostHalf implements SegmentAssembler.Sink {
 
     /** The socket's writability changed: the window offered to the guest may open. */
     void onWritabilityChanged(long now) {
+        syncPending();
         flow.hostWritabilityChanged(now);
     }
 

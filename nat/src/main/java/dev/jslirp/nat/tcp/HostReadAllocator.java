@@ -26,6 +26,12 @@ import io.netty.util.UncheckedBooleanSupplier;
 final class HostReadAllocator implements RecvByteBufAllocator {
     /** Size of reads past the flow's buffer: the adaptive allocator's largest guess. */
     static final int DRAIN_READ = 64 << 10;
+    /**
+     * Size of a read Netty performs after the room the flow asked with went to other flows
+     * in the same turn (the memory budget is shared): small, so that what it takes past
+     * the budget's room stays within the budget's slack.
+     */
+    static final int LATE_READ = 1 << 10;
     private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator();
 
     private final TcpFlow flow;
@@ -48,11 +54,18 @@ final class HostReadAllocator implements RecvByteBufAllocator {
             this.flow = flow;
         }
 
-        /** The guess capped by the room left, or a drain-sized buffer when none is left (see above). */
+        /**
+         * The guess capped by the room left; when none is left, a small buffer if only the
+         * shared memory budget ran out since the read was asked for, else a drain-sized one
+         * (see above).
+         */
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
             int room = flow.host.readSpace();
-            return alloc.ioBuffer(room > 0 ? Math.min(guess(), room) : DRAIN_READ);
+            if (room > 0) {
+                return alloc.ioBuffer(Math.min(guess(), room));
+            }
+            return alloc.ioBuffer(flow.host.ownReadSpace() > 0 ? LATE_READ : DRAIN_READ);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.jslirp.nat.tcp;
 
 import dev.jslirp.core.seq.SeqNum;
+import dev.jslirp.core.buffer.MemoryBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.util.Arrays;
@@ -29,6 +30,8 @@ import java.util.Arrays;
  * over the window cannot make chunks multiply memory); a segment that would need
  * more is refused (the guest retransmits it). Overlaps and duplicates are trimmed
  * against what is held, so a byte is stored once whatever the guest repeats. All
+ * The buffers' capacity is charged to the flow's account of the network's memory
+ * budget too; a chunk the budget has no room for is refused the same way. All
  * sequence numbers compared lie within one window of each other, well inside the
  * 2^31 that {@link SeqNum} needs.
  *
@@ -45,6 +48,7 @@ final class SegmentAssembler {
     private final ByteBufAllocator alloc;
     private final int chunkBytes;
     private final long maxCapacity;
+    private final MemoryBudget.Account memory;
     private int[] start = new int[4];
     private int[] end = new int[4];
     private ByteBuf[] data = new ByteBuf[4];
@@ -60,8 +64,11 @@ final class SegmentAssembler {
      * @param alloc       where the copies' buffers come from
      * @param chunkBytes  capacity of a new range's buffer (more for a larger segment)
      * @param maxCapacity the capacity all held buffers may add up to
+     * @param memory      the account the buffers are charged to
      */
-    SegmentAssembler(int maxSegments, ByteBufAllocator alloc, int chunkBytes, long maxCapacity) {
+    SegmentAssembler(int maxSegments, ByteBufAllocator alloc, int chunkBytes, long maxCapacity,
+                     MemoryBudget.Account memory) {
+        this.memory = memory;
         this.maxSegments = maxSegments;
         this.alloc = alloc;
         this.chunkBytes = chunkBytes;
@@ -101,7 +108,7 @@ final class SegmentAssembler {
                 bytes += n;
             } else {
                 int capacity = Math.max(n, chunkBytes);
-                if (count == maxSegments || capacityHeld + capacity > maxCapacity) {
+                if (count == maxSegments || capacityHeld + capacity > maxCapacity || !memory.tryReserve(capacity)) {
                     return -1;
                 }
                 ByteBuf b = alloc.directBuffer(capacity, capacity);
@@ -164,6 +171,7 @@ final class SegmentAssembler {
             data[k] = null;
             bytes -= e - s;
             capacityHeld -= b.capacity();
+            memory.release(b.capacity());
             k++;
             if (SeqNum.gt(e, rcvNxt)) {
                 b.skipBytes(rcvNxt - s);
@@ -264,6 +272,7 @@ final class SegmentAssembler {
         }
         count = 0;
         bytes = 0;
+        memory.release(capacityHeld);
         capacityHeld = 0;
         hasFin = false;
     }

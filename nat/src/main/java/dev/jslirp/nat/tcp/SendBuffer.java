@@ -1,5 +1,6 @@
 package dev.jslirp.nat.tcp;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -12,11 +13,15 @@ import io.netty.buffer.ByteBuf;
  * (not just their readable bytes), so a host peer trickling tiny writes into large
  * read buffers cannot inflate memory past the configured buffer size.
  *
+ * <p>The same capacity is charged to the flow's account of the network's memory
+ * budget as buffers come and credited as they go, so the budget sees what the ring holds.
+ *
  * <p>Copying at an offset walks the ring from a cached position (the last buffer
  * copied from), so sending a window's worth of segments costs one walk, not one per
  * segment.
  */
 final class SendBuffer {
+    private final MemoryBudget.Account memory;
     private ByteBuf[] ring = new ByteBuf[16];
     private int head;
     private int count;
@@ -29,7 +34,14 @@ final class SendBuffer {
     private int cacheSlot = -1;
     private long cacheStart;
 
-    /** Appends host data; takes ownership ({@code data} is released here if empty). */
+    SendBuffer(MemoryBudget.Account memory) {
+        this.memory = memory;
+    }
+
+    /**
+     * Appends host data; takes ownership ({@code data} is released here if empty). Its
+     * capacity is charged to the budget: the read was sized by the room left there.
+     */
     void add(ByteBuf data) {
         int n = data.readableBytes();
         if (n == 0) {
@@ -43,6 +55,7 @@ final class SendBuffer {
         count++;
         bytes += n;
         capacityHeld += data.capacity();
+        memory.charge(data.capacity());
     }
 
     private void grow() {
@@ -72,6 +85,7 @@ final class SendBuffer {
             headStart += b.readableBytes();
             headSkip = 0;
             capacityHeld -= b.capacity();
+            memory.release(b.capacity());
             b.release();
             ring[head] = null;
             if (cacheSlot == head) {
@@ -172,6 +186,7 @@ final class SendBuffer {
         }
         count = 0;
         bytes = 0;
+        memory.release(capacityHeld);
         capacityHeld = 0;
         headSkip = 0;
         cacheSlot = -1;

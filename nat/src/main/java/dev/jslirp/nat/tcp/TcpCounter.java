@@ -59,8 +59,13 @@ public enum TcpCounter {
     CHALLENGE_ACK,
     /** Guest data segments queued out of order. */
     OUT_OF_ORDER,
-    /** Out-of-order guest segments dropped because the reassembly queue was full. */
+    /** Out-of-order guest segments dropped because the reassembly queue was full, or the memory budget had no room. */
     OUT_OF_ORDER_LIMIT,
+    /**
+     * In-order guest data dropped because the network's memory budget ({@code --max-memory})
+     * had no room for it when it came (the guest sends it again once the window reopens).
+     */
+    MEMORY_LIMIT,
     /** Guest segments whose data had been received already, in whole or in part. */
     DUPLICATE_DATA,
     /** Guest data bytes written to host sockets. */

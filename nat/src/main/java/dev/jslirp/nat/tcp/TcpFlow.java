@@ -3,6 +3,7 @@ package dev.jslirp.nat.tcp;
 import static dev.jslirp.nat.tcp.FlowSchedule.NONE;
 
 import dev.jslirp.core.seq.SeqNum;
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
 import dev.jslirp.core.spi.GuestPort;
@@ -76,6 +77,13 @@ final class TcpFlow {
     /** True if a port forward opened the flow (we sent the SYN). */
     final boolean forwarded;
     final NegotiatedOptions negotiated;
+    /**
+     * What this flow holds of the network's memory budget, both directions: host data
+     * unacknowledged ({@link SendBuffer}), guest data out of order ({@link SegmentAssembler})
+     * and not yet taken by the host socket ({@link HostHalf}). The flow is the unit the
+     * budget shares memory between.
+     */
+    final MemoryBudget.Account memory;
     final TcpReceiver rcv;
     final TcpSender snd;
     final HostHalf host;
@@ -102,6 +110,7 @@ final class TcpFlow {
         this.state = initial;
         this.negotiated = new NegotiatedOptions(stack.ourMss(guest.isIpv6()), stack.rcvWndShift);
         this.schedule = new FlowSchedule(now);
+        this.memory = stack.ctx.memory().newAccount();
         this.host = new HostHalf(this, stack);
         this.rcv = new TcpReceiver(this);
         this.snd = new TcpSender(this);
@@ -449,6 +458,20 @@ final class TcpFlow {
 
     // ---------------------------------------------------------------- loop-level events
 
+    /**
+     * The network's memory budget freed room this flow waited for: offer the guest a
+     * larger window if it can open, and read the host socket again.
+     */
+    void memoryFreed(long now) {
+        if (removed) {
+            return;
+        }
+        if (state.receivesFromGuest()) {
+            rcv.maybeWindowUpdate(now);
+        }
+        afterEvent(now);
+    }
+
     /** The guest transport is writable again: as after a host read, send what the windows allow. */
     void guestWritable(long now) {
         hostReadComplete(now);
@@ -553,6 +576,7 @@ final class TcpFlow {
         snd.clear();
         rcv.clear();
         host.release();
+        memory.releaseAll();
         stack.remove(this);
     }
 

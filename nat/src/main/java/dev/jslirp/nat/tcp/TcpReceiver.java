@@ -41,7 +41,16 @@ import dev.jslirp.core.spi.GuestPacket;
  *       and a window update when the window opens from below the silly-window
  *       threshold ({@link #maybeWindowUpdate}).</li>
  * </ul>
- * Every ACK carries the latest window and SACK blocks. The same idea as passt's, which
+ * Every ACK carries the latest window and SACK blocks.
+ *
+ * <h2>Memory</h2>
+ * <p>The window is also capped by the room the network's memory budget gives the flow
+ * ({@link dev.jslirp.core.buffer.MemoryBudget}): under pressure the guest is offered a
+ * smaller or a zero window, and a window update when memory frees. The right edge offered
+ * never moves left, so several flows may have been offered the same room: in-order data
+ * the budget cannot take when it arrives is dropped and counted
+ * ({@link TcpCounter#MEMORY_LIMIT}) as data beyond the window is, and sent again by the
+ * guest. The same idea as passt's, which
  * acknowledges per batch of frames from the guest.
  */
 final class TcpReceiver {
@@ -71,7 +80,7 @@ final class TcpReceiver {
         this.flow = flow;
         TcpStack stack = flow.stack;
         this.outOfOrder = new SegmentAssembler(TcpStack.MAX_OUT_OF_ORDER, stack.ctx.alloc(),
-                TcpStack.outOfOrderChunk(stack.bufferBytes), 2L * stack.bufferBytes);
+                TcpStack.outOfOrderChunk(stack.bufferBytes), 2L * stack.bufferBytes, flow.memory);
     }
 
     /** Starts the receive sequence space from the guest's SYN. */
@@ -82,9 +91,17 @@ final class TcpReceiver {
         this.rcvAdv = rcvNxt + Math.min(available(), 65535);
     }
 
-    /** Bytes the buffer has room for beside what the host socket holds. */
+    /**
+     * Bytes the buffer has room for beside what the host socket holds, and the network's
+     * memory budget too (a flow it holds back is woken when memory frees).
+     */
     private int available() {
-        long free = flow.stack.bufferBytes - flow.host.pendingBytes();
+        long free = flow.stack.bufferBytes - flow.host.syncPending();
+        long budget = flow.memory.room();
+        if (budget < free) {
+            free = budget;
+            flow.stack.waitForMemory(flow);
+        }
         return (int) Math.max(0, free);
     }
 
@@ -150,6 +167,14 @@ final class TcpReceiver {
             if (fin) {
                 outOfOrder.setFin(seq + len);
             }
+            flow.sendAck(now);
+            return;
+        }
+        if (len > 0 && !flow.memory.admits(len)) {
+            // The window offered was within the budget's room when offered, but other flows
+            // took it since: drop, as for data beyond the window; the guest sends it again.
+            flow.stack.counters.increment(TcpCounter.MEMORY_LIMIT);
+            flow.stack.waitForMemory(flow);
             flow.sendAck(now);
             return;
         }

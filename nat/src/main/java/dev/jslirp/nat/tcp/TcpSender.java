@@ -56,7 +56,7 @@ final class TcpSender {
     private static final int MAX_CWND = 1 << 30;
 
     private final TcpFlow flow;
-    final SendBuffer buffer = new SendBuffer();
+    final SendBuffer buffer;
     final RtoEstimator rto = new RtoEstimator();
     private final SackScoreboard sacked = new SackScoreboard();
     /** ISS: our initial sequence number. */
@@ -97,6 +97,7 @@ final class TcpSender {
 
     TcpSender(TcpFlow flow) {
         this.flow = flow;
+        this.buffer = new SendBuffer(flow.memory);
     }
 
     /** Starts the send sequence space. */

@@ -71,6 +71,11 @@ final class TcpStack {
     final long timeWait;
     final long connectTimeout;
     private final List<TcpFlow> blockedOnGuest = new ArrayList<>();
+    /** Flows held back by the memory budget, woken in order when memory frees. */
+    private List<TcpFlow> waitingForMemory = new ArrayList<>();
+    private List<TcpFlow> waking = new ArrayList<>();
+    private boolean wakeScheduled;
+    private final Runnable wakeTask = this::memoryFreed;
     private final FlowAgeList halfOpenFlows = new FlowAgeList();
     private final FlowAgeList timeWaitFlows = new FlowAgeList();
 
@@ -91,6 +96,13 @@ final class TcpStack {
         this.idleTimeout = config.tcpIdleTimeout().toNanos();
         this.timeWait = config.tcpTimeWait().toNanos();
         this.connectTimeout = config.tcpConnectTimeout().toNanos();
+        // Told from within a release, perhaps deep in another flow's ACK: wake on a later task.
+        ctx.memory().onFreed(() -> {
+            if (!wakeScheduled && !waitingForMemory.isEmpty()) {
+                wakeScheduled = true;
+                ctx.eventLoop().execute(wakeTask);
+            }
+        });
     }
 
     /** Our MSS for a flow of the family: the MTU less a minimal IP header of the family and a TCP header. */
@@ -138,6 +150,10 @@ final class TcpStack {
     void remove(TcpFlow flow) {
         table.remove(flow);
         scheduler.cancel(flow);
+        if (flow.schedule.waitingForMemory) {
+            flow.schedule.waitingForMemory = false;
+            waitingForMemory.remove(flow);
+        }
         if (flow.schedule.blockedOnGuest) {
             flow.schedule.blockedOnGuest = false;
             blockedOnGuest.remove(flow);
@@ -194,6 +210,40 @@ final class TcpStack {
         counters.increment(TcpCounter.TIME_WAIT_RECYCLED);
         f.abort(now, false);
         return true;
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /**
+     * Remembers a flow the memory budget held back (a window capped or host reads paused)
+     * and asks the budget to say when memory frees.
+     */
+    void waitForMemory(TcpFlow flow) {
+        if (!flow.schedule.waitingForMemory && !flow.isRemoved()) {
+            flow.schedule.waitingForMemory = true;
+            waitingForMemory.add(flow);
+        }
+        flow.memory.waitForMemory();
+    }
+
+    /** Memory freed: every waiting flow tries again, oldest first; those still short wait again. */
+    private void memoryFreed() {
+        wakeScheduled = false;
+        List<TcpFlow> now = waitingForMemory;
+        waitingForMemory = waking;
+        waking = now;
+        long t = ctx.nanoTime();
+        for (int i = 0; i < now.size(); i++) {
+            TcpFlow f = now.get(i);
+            f.schedule.waitingForMemory = false;
+            f.memoryFreed(t);
+        }
+        now.clear();
+    }
+
+    /** Flows waiting for the memory budget (for tests). */
+    int waitingForMemory() {
+        return waitingForMemory.size();
     }
 
     // ---------------------------------------------------------------- guest writability

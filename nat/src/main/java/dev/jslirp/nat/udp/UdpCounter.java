@@ -64,6 +64,8 @@ public enum UdpCounter {
     REFUSED_DESTINATION,
     /** Guest datagrams dropped because the host socket's write buffer was full. */
     DROPPED_HOST_BUSY,
+    /** Guest datagrams dropped because the network's memory budget ({@code --max-memory}) had no room. */
+    DROPPED_MEMORY,
     /** A second datagram of a flow whose host socket was still connecting: dropped. */
     DROPPED_CONNECTING,
 

@@ -1,5 +1,6 @@
 package dev.jslirp.nat.udp;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.GuestContext;
 import dev.jslirp.core.spi.GuestPacket;
@@ -27,7 +28,11 @@ import java.util.ArrayDeque;
  * event-loop turn, not per datagram, so a burst from the guest leaves in one flush
  * (one {@code sendmmsg} with the epoll transport); a socket whose write buffer fills
  * is flushed at once, and if it is still full the datagram is dropped and counted, so
- * memory per socket stays within Netty's write-buffer high-water mark.
+ * memory per socket stays within Netty's write-buffer high-water mark. Until the flush,
+ * the datagrams of the turn are charged to the network's memory budget; one it has no
+ * room for is dropped and counted ({@link UdpCounter#DROPPED_MEMORY}). The flush credits
+ * them all: what a socket could not take then stays within its high-water mark, and
+ * further datagrams to it are dropped until it drains.
  *
  * <h2>Host to guest</h2>
  * <p>Host sockets read with a {@link HeadroomRecvAllocator}: each datagram lands
@@ -71,6 +76,8 @@ final class UdpRelay {
 
     private final GuestContext ctx;
     private final Counters<UdpCounter> counters;
+    /** The datagrams written this turn and not flushed yet. */
+    private final MemoryBudget.Account memory;
     private final HeadroomRecvAllocator connectedAllocator =
             new HeadroomRecvAllocator(HEADROOM, new FixedRecvByteBufAllocator(MAX_DATAGRAM));
     private final HeadroomRecvAllocator unconnectedAllocator =
@@ -83,6 +90,7 @@ final class UdpRelay {
     UdpRelay(GuestContext ctx, Counters<UdpCounter> counters) {
         this.ctx = ctx;
         this.counters = counters;
+        this.memory = ctx.memory().newAccount();
     }
 
     /**
@@ -135,6 +143,11 @@ final class UdpRelay {
                 return;
             }
         }
+        if (!memory.tryReserve(payload.readableBytes())) {
+            counters.increment(UdpCounter.DROPPED_MEMORY);
+            payload.release();
+            return;
+        }
         counters.increment(UdpCounter.DATAGRAMS_TO_HOST);
         counters.add(UdpCounter.BYTES_TO_HOST, payload.readableBytes());
         // The void promise reports a failed send (PortUnreachableException and the like)
@@ -166,6 +179,7 @@ final class UdpRelay {
         while ((ch = toFlush.poll()) != null) {
             ch.flush();
         }
+        memory.releaseAll();
     }
 
     /**
@@ -200,5 +214,6 @@ final class UdpRelay {
     void clear() {
         toFlush.clear();
         lastQueued = null;
+        memory.releaseAll();
     }
 }

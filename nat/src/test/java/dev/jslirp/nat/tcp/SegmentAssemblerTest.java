@@ -2,6 +2,7 @@ package dev.jslirp.nat.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -21,7 +22,8 @@ class SegmentAssemblerTest {
 
     /** An assembler holding at most {@code ranges} ranges in {@value #CHUNK}-byte chunks, capacity unbounded. */
     private static SegmentAssembler assembler(int ranges) {
-        return new SegmentAssembler(ranges, PooledByteBufAllocator.DEFAULT, CHUNK, Long.MAX_VALUE);
+        return new SegmentAssembler(ranges, PooledByteBufAllocator.DEFAULT, CHUNK, Long.MAX_VALUE,
+                new MemoryBudget(MemoryBudget.MIN_LIMIT).newAccount());
     }
 
     private static final class Collect implements SegmentAssembler.Sink {
@@ -127,7 +129,8 @@ class SegmentAssemblerTest {
     @Test
     void capacityBoundRefusesScatteredTinySegments() {
         ByteBuf frame = Unpooled.wrappedBuffer(new byte[1000]);
-        SegmentAssembler a = new SegmentAssembler(100, PooledByteBufAllocator.DEFAULT, CHUNK, 3 * CHUNK);
+        SegmentAssembler a = new SegmentAssembler(100, PooledByteBufAllocator.DEFAULT, CHUNK, 3 * CHUNK,
+                new MemoryBudget(MemoryBudget.MIN_LIMIT).newAccount());
         assertThat(a.add(BASE + 10, frame, 10, 1)).isEqualTo(1);
         assertThat(a.add(BASE + 20, frame, 20, 1)).isEqualTo(1);
         assertThat(a.add(BASE + 30, frame, 30, 1)).isEqualTo(1);
@@ -136,6 +139,31 @@ class SegmentAssemblerTest {
         assertThat(a.capacityHeld()).isEqualTo(3 * CHUNK);
         a.clear();
         assertThat(a.capacityHeld()).isZero();
+        frame.release();
+    }
+
+    @Test
+    void chunksAreChargedToTheMemoryBudgetAndRefusedWhenItHasNoRoom() {
+        ByteBuf frame = Unpooled.wrappedBuffer(new byte[1000]);
+        MemoryBudget budget = new MemoryBudget(MemoryBudget.MIN_LIMIT);
+        MemoryBudget.Account other = budget.newAccount();
+        long ceiling = budget.limit() - budget.limit() / 32;      // what room is handed out of
+        other.charge(ceiling - 2 * CHUNK);
+        MemoryBudget.Account mine = budget.newAccount();
+        SegmentAssembler a = new SegmentAssembler(100, PooledByteBufAllocator.DEFAULT, CHUNK, Long.MAX_VALUE, mine);
+        assertThat(a.add(BASE + 10, frame, 10, 1)).isEqualTo(1);
+        assertThat(a.add(BASE + 100, frame, 100, 1)).isEqualTo(1);
+        assertThat(mine.held()).isEqualTo(2 * CHUNK);
+        assertThat(budget.used()).isEqualTo(ceiling);
+        assertThat(a.add(BASE + 200, frame, 200, 1)).as("a third chunk finds the budget full").isEqualTo(-1);
+        assertThat(budget.refusals()).isEqualTo(1);
+        Collect c = new Collect();
+        a.drain(BASE + 11, c);
+        assertThat(mine.held()).as("the drained chunk is credited").isEqualTo(CHUNK);
+        a.clear();
+        assertThat(mine.held()).isZero();
+        other.releaseAll();
+        assertThat(budget.used()).isZero();
         frame.release();
     }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jslirp.core.testkit.VirtualGuest;
 import dev.jslirp.core.wire.TcpOptions;
 import dev.jslirp.nat.NatConfig;
+import dev.jslirp.core.buffer.MemoryBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ class TcpStructuresTest {
 
     @Test
     void sendBufferCopiesAcrossBuffersAndReleasesAckedOnes() {
-        SendBuffer b = new SendBuffer();
+        SendBuffer b = new SendBuffer(new MemoryBudget(MemoryBudget.MIN_LIMIT).newAccount());
         List<ByteBuf> bufs = new ArrayList<>();
         byte[] all = new byte[10_000];
         new Random(3).nextBytes(all);
@@ -132,7 +133,7 @@ class TcpStructuresTest {
 
     @Test
     void sendBufferGrowsItsRingAndClearReleases() {
-        SendBuffer b = new SendBuffer();
+        SendBuffer b = new SendBuffer(new MemoryBudget(MemoryBudget.MIN_LIMIT).newAccount());
         List<ByteBuf> bufs = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             ByteBuf x = Unpooled.buffer(4).writeInt(i);

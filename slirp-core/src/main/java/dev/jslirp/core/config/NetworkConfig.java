@@ -1,5 +1,6 @@
 package dev.jslirp.core.config;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import java.time.Duration;
@@ -50,6 +51,7 @@ public final class NetworkConfig {
     private final int[] serviceIpv4;
     private final IpAddress[] serviceIpv6;
     private final int maxPorts;
+    private final long maxMemoryBytes;
 
     private NetworkConfig(Builder b) {
         this.network = b.network;
@@ -81,6 +83,7 @@ public final class NetworkConfig {
         this.serviceIpv4 = services.stream().filter(IpAddress::isIpv4).mapToInt(IpAddress::ipv4).toArray();
         this.serviceIpv6 = services.stream().filter(IpAddress::isIpv6).toArray(IpAddress[]::new);
         this.maxPorts = b.maxPorts;
+        this.maxMemoryBytes = b.maxMemoryBytes;
     }
 
     /** The defaults of QEMU's {@code -netdev user}. */
@@ -122,6 +125,7 @@ public final class NetworkConfig {
             b.serviceAddresses.add(new Builder.ServiceAddress(a, "service address"));
         }
         b.maxPorts = maxPorts;
+        b.maxMemoryBytes = maxMemoryBytes;
         return b;
     }
 
@@ -334,6 +338,14 @@ public final class NetworkConfig {
         return maxPorts;
     }
 
+    /**
+     * The ceiling on the bytes the network holds for its guests and their peers, all
+     * flows and queues together ({@code --max-memory}; see {@link dev.jslirp.core.buffer.MemoryBudget}).
+     */
+    public long maxMemoryBytes() {
+        return maxMemoryBytes;
+    }
+
     /** The MAC the network uses for its own address {@code addr}: 52:55 then the address. */
     public long macOf(int addr) {
         return OWN_MAC_PREFIX | (addr & 0xffffffffL);
@@ -389,6 +401,7 @@ public final class NetworkConfig {
         private record ServiceAddress(IpAddress address, String option) {
         }
         private int maxPorts = DEFAULT_MAX_PORTS;
+        private long maxMemoryBytes = MemoryBudget.DEFAULT_LIMIT;
 
         private Builder() {
         }
@@ -600,6 +613,18 @@ public final class NetworkConfig {
                 throw new ConfigException("max-ports", n + " out of range (expected 1.." + MAX_PORTS_LIMIT + ")");
             }
             this.maxPorts = n;
+            return this;
+        }
+
+        /**
+         * Sets the network's memory ceiling ({@link MemoryBudget}), 1m..1024g (default 256 MiB).
+         */
+        public Builder maxMemory(long bytes) {
+            if (bytes < MemoryBudget.MIN_LIMIT || bytes > MemoryBudget.MAX_LIMIT) {
+                throw new ConfigException("max-memory", bytes + " bytes out of range (expected 1m..1024g, e.g. 256m "
+                        + "or 1g)");
+            }
+            this.maxMemoryBytes = bytes;
             return this;
         }
 

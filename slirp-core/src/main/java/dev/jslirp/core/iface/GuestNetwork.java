@@ -1,5 +1,6 @@
 package dev.jslirp.core.iface;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.config.PortOptions;
 import dev.jslirp.core.spi.FrameSink;
@@ -99,6 +100,7 @@ public final class GuestNetwork implements GuestContext {
     private final HostChannels hostChannels;
     private final Ticker ticker;
     private final NetworkStats stats = new NetworkStats();
+    private final MemoryBudget memory;
     private final GuestService[] services;
     private final GuestPacket packet = new GuestPacket();
     private final NeighborTable neighbors;
@@ -123,8 +125,9 @@ public final class GuestNetwork implements GuestContext {
         this.ticker = loop instanceof AbstractScheduledEventExecutor
                 ? ((AbstractScheduledEventExecutor) loop).ticker() : Ticker.systemTicker();
         this.services = b.services.toArray(new GuestService[0]);
+        this.memory = new MemoryBudget(config.maxMemoryBytes());
         this.reassembler = new Reassembler(alloc, config.maxReassemblyBytes(), config.maxReassemblyDatagrams(),
-                config.reassemblyTimeout().toNanos(), stats.drops());
+                config.reassemblyTimeout().toNanos(), stats.drops(), memory.newAccount());
         this.neighbors = new NeighborTable(config.maxPorts());
         this.sw = new EthernetSwitch(config, loop, alloc, stats);
         this.guard = new SourceGuard(this, config, neighbors);
@@ -770,6 +773,11 @@ public final class GuestNetwork implements GuestContext {
     @Override
     public NetworkStats stats() {
         return stats;
+    }
+
+    @Override
+    public MemoryBudget memory() {
+        return memory;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.jslirp.core.iface;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.stats.Counters;
 import dev.jslirp.core.stats.DropReason;
@@ -25,6 +26,10 @@ import io.netty.buffer.ByteBufAllocator;
  *       ({@code *_FRAGMENT_LIMIT});</li>
  *   <li>at most {@link #MAX_FRAGMENTS} fragments per datagram (enough for 64 KiB at
  *       the 576-byte minimum MTU);</li>
+ *   <li>every buffer is charged to the network's memory budget ({@code --max-memory});
+ *       a fragment that finds no room there is dropped ({@code *_FRAGMENT_MEMORY}), and
+ *       nothing is evicted for it: the budget is shared with the flows, and a flood of
+ *       fragments must not push out their data;</li>
  *   <li>a datagram whose fragments did not all arrive within the timeout is dropped
  *       ({@code *_FRAGMENT_TIMEOUT});</li>
  *   <li>overlapping fragments make the whole datagram invalid (RFC 5722 for IPv6, and
@@ -50,10 +55,13 @@ final class Reassembler {
     private final long timeoutNanos;
     private final Counters<DropReason> drops;
     private final Datagram[] datagrams;
+    private final MemoryBudget.Account memory;
     private int bytesHeld;
     private int count;
 
-    Reassembler(ByteBufAllocator alloc, int maxBytes, int maxDatagrams, long timeoutNanos, Counters<DropReason> drops) {
+    Reassembler(ByteBufAllocator alloc, int maxBytes, int maxDatagrams, long timeoutNanos, Counters<DropReason> drops,
+                MemoryBudget.Account memory) {
+        this.memory = memory;
         this.alloc = alloc;
         this.maxBytes = maxBytes;
         this.timeoutNanos = timeoutNanos;
@@ -105,6 +113,10 @@ final class Reassembler {
                 return null;
             }
             slot = makeRoom(need);
+            if (!memory.tryReserve(need)) {
+                drops.increment(v6 ? DropReason.IPV6_FRAGMENT_MEMORY : DropReason.IPV4_FRAGMENT_MEMORY);
+                return null;
+            }
             d = new Datagram(v6, srcHi, srcLo, dstHi, dstLo, proto, id, now,
                     alloc.directBuffer(need, dataOffset + (v6 ? MAX_PAYLOAD_V6 : MAX_PAYLOAD_V4)));
             bytesHeld += d.buf.capacity();
@@ -131,6 +143,10 @@ final class Reassembler {
                 drop(slot, v6 ? DropReason.IPV6_FRAGMENT_LIMIT : DropReason.IPV4_FRAGMENT_LIMIT);
                 return null;
             }
+            if (!memory.tryReserve(grow)) {
+                drop(slot, v6 ? DropReason.IPV6_FRAGMENT_MEMORY : DropReason.IPV4_FRAGMENT_MEMORY);
+                return null;
+            }
             d.buf.capacity(need);
             bytesHeld += grow;
         }
@@ -145,6 +161,7 @@ final class Reassembler {
         datagrams[slot] = null;
         count--;
         bytesHeld -= d.buf.capacity();
+        memory.release(d.buf.capacity());
         ByteBuf out = d.buf;
         int ipOff = FrameSink.HEADROOM + EthernetFrame.HEADER_LENGTH;
         if (v6) {
@@ -223,12 +240,14 @@ final class Reassembler {
         }
         count = 0;
         bytesHeld = 0;
+        memory.releaseAll();
     }
 
     private void drop(int slot, DropReason reason) {
         drops.increment(reason);
         if (slot >= 0 && datagrams[slot] != null) {
             bytesHeld -= datagrams[slot].buf.capacity();
+            memory.release(datagrams[slot].buf.capacity());
             datagrams[slot].buf.release();
             datagrams[slot] = null;
             count--;

@@ -1,5 +1,6 @@
 package dev.jslirp.core.spi;
 
+import dev.jslirp.core.buffer.MemoryBudget;
 import dev.jslirp.core.config.NetworkConfig;
 import dev.jslirp.core.stats.NetworkStats;
 import dev.jslirp.core.wire.IpAddress;
@@ -43,6 +44,12 @@ public interface GuestContext {
 
     /** Factories for host sockets matching {@link #eventLoop()}'s I/O handler. */
     HostChannels hostChannels();
+
+    /**
+     * The network's memory budget ({@code --max-memory}): a service that holds bytes for a
+     * guest or a peer charges them to an account of it and credits them when it lets go.
+     */
+    MemoryBudget memory();
 
     /** Counters; services register their own sets here. */
     NetworkStats stats();

@@ -36,6 +36,8 @@ public enum DropReason {
     IPV4_FRAGMENT_INVALID,
     /** A fragment refused because its datagram alone would pass the reassembly memory bound. */
     IPV4_FRAGMENT_LIMIT,
+    /** A fragment refused because the network's memory budget ({@code --max-memory}) had no room for it. */
+    IPV4_FRAGMENT_MEMORY,
     /** Fragments of a datagram that did not complete in time. */
     IPV4_FRAGMENT_TIMEOUT,
     /** An incomplete datagram's fragments evicted, the oldest, to make room for a new datagram. */
@@ -62,6 +64,8 @@ public enum DropReason {
     IPV6_FRAGMENT_INVALID,
     /** An IPv6 fragment refused because its packet alone would pass the reassembly memory bound. */
     IPV6_FRAGMENT_LIMIT,
+    /** An IPv6 fragment refused because the network's memory budget ({@code --max-memory}) had no room for it. */
+    IPV6_FRAGMENT_MEMORY,
     /** Fragments of an IPv6 packet that did not complete in time. */
     IPV6_FRAGMENT_TIMEOUT,
     /** An incomplete IPv6 packet's fragments evicted, the oldest, to make room for a new one. */

@@ -46,6 +46,7 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
     private IntConsumer actions = arg -> { };
     private Consumer<ByteBuf> rewriter = b -> { };
     private Consumer<ByteBuf> observer = b -> { };
+    private Runnable afterStep = () -> { };
     private long framesToGuest;
     private int step;
 
@@ -95,6 +96,16 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
     /** Shows each frame the network sends the guest to {@code o} before it is released. */
     public FuzzNetwork observing(Consumer<ByteBuf> o) {
         this.observer = o;
+        return this;
+    }
+
+    /**
+     * Runs {@code r} after every step, before the invariants are checked: for a target's
+     * scripted host side to take what the network sent it (and release it, so that the
+     * leak check at the end holds the network to what it still owns).
+     */
+    public FuzzNetwork afterEachStep(Runnable r) {
+        this.afterStep = r;
         return this;
     }
 
@@ -148,6 +159,7 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
     public void settle(String when) {
         guest.runPending();
         drain();
+        afterStep.run();
         NetworkStats stats = network().stats();
         long errors = stats.drops().get(DropReason.SERVICE_ERROR);
         if (errors != 0) {
@@ -203,6 +215,7 @@ public final class FuzzNetwork implements FrameScript.Target, AutoCloseable {
         step = -1;
         guest.close();
         drain();
+        afterStep.run();
         BugLog.assertNone("while the network closed");
         alloc.assertAllReleased("once the network closed");
     }

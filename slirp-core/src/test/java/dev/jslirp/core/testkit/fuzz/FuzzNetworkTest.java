@@ -52,9 +52,9 @@ class FuzzNetworkTest {
                 .isInstanceOf(AssertionError.class).hasMessageContaining("pretending to have caught one");
     }
 
-    @Test
-    void aMalformedFrameToTheGuestFailsTheRun() {
-        GuestService badSender = new GuestService() {
+    /** A service that answers each packet with the frame {@code reply} makes. */
+    private static GuestService sending(java.util.function.Supplier<ByteBuf> reply) {
+        return new GuestService() {
             private dev.jslirp.core.spi.GuestContext ctx;
 
             @Override
@@ -64,14 +64,53 @@ class FuzzNetworkTest {
 
             @Override
             public boolean handle(GuestPacket p) {
-                ByteBuf reply = GuestFrames.udp(7, GuestFrames.GUEST_IP, 1000, new byte[10]);
-                reply.setShort(14 + 10, reply.getUnsignedShort(14 + 10) ^ 0xffff);   // spoil the header checksum
-                ctx.sendFrame(reply);
+                ctx.sendFrame(reply.get());
                 return true;
             }
         };
+    }
+
+    @Test
+    void aMalformedFrameToTheGuestFailsTheRun() {
+        GuestService badSender = sending(() -> {
+            ByteBuf reply = GuestFrames.udp(7, GuestFrames.GUEST_IP, 1000, new byte[10]);
+            reply.setShort(14 + 10, reply.getUnsignedShort(14 + 10) ^ 0xffff);   // spoil the header checksum
+            return reply;
+        });
         assertThatThrownBy(() -> FuzzNetwork.of(NetworkConfig.defaults(), badSender).run(udpScript()))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("malformed frame (IPv4 header checksum)");
+    }
+
+    /** A service that answers each packet with an IPv6 UDP frame {@code spoil} has changed. */
+    private static GuestService sendingIpv6(java.util.function.Consumer<ByteBuf> spoil) {
+        return sending(() -> {
+            ByteBuf reply = dev.jslirp.core.testkit.GuestFrames6.udp(dev.jslirp.core.testkit.GuestFrames6.HOST6, 7,
+                    dev.jslirp.core.testkit.GuestFrames6.GUEST6, 1000, new byte[10]);
+            spoil.accept(reply);
+            return reply;
+        });
+    }
+
+    @Test
+    void anIpv6FrameToTheGuestWithABadChecksumFailsTheRun() {
+        // offset 14 + 40 + 6: the UDP checksum, over the IPv6 pseudo-header
+        GuestService bad = sendingIpv6(f -> f.setShort(60, f.getUnsignedShort(60) ^ 0x0101));
+        assertThatThrownBy(() -> FuzzNetwork.of(NetworkConfig.defaults(), bad).run(udpScript()))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("malformed frame (checksum of protocol 17)");
+    }
+
+    @Test
+    void anIpv6FrameToTheGuestWithAPayloadLengthBeyondItsBytesFailsTheRun() {
+        GuestService bad = sendingIpv6(f -> f.setShort(14 + 4, f.getUnsignedShort(14 + 4) + 8));
+        assertThatThrownBy(() -> FuzzNetwork.of(NetworkConfig.defaults(), bad).run(udpScript()))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("malformed frame (IPv6 packet: ");
+    }
+
+    @Test
+    void aWellFormedIpv6FrameToTheGuestPasses() {
+        FuzzNetwork n = FuzzNetwork.of(NetworkConfig.defaults(), sendingIpv6(f -> { }));
+        n.run(udpScript());
+        assertThat(n.framesToGuest()).isOne();
     }
 
     @Test
