@@ -17,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The NAT's done-criteria checked with a real Linux guest, written once and run against both
@@ -54,9 +58,13 @@ import org.junit.jupiter.api.TestInstance;
  *
  * <h2>One boot, several networks</h2>
  * <p>The guest has one card per option set, each on a network of its own: {@code main}
- * (virtio-net, recorded in a pcap of headers) with TCP and UDP port forwards, and
- * {@code restricted} (e1000, {@code restrict=on}) with forwards of its own. Both use
- * 10.0.2.0/24, so every test starts from unconfigured cards and configures the one it uses.
+ * (virtio-net, recorded in a pcap of headers) with TCP and UDP port forwards and guest forwards,
+ * and {@code restricted} (e1000, {@code restrict=on}) with forwards of its own. The main option
+ * set has an e1000 card too ({@link MainCard}, network {@code main-e1000}): the checks a guest
+ * of either kind depends on (ping to another host, a UDP answer from a new host port, guest
+ * forwards, a forwarded connection from another machine) take the card as a parameter and
+ * run through both, the rest through the virtio-net card. All use 10.0.2.0/24, so every test
+ * starts from unconfigured cards and configures the one it uses.
  *
  * <h2>Time</h2>
  * <p>Transfers are timed inside the guest and printed with their rate: under TCG on a loaded
@@ -80,11 +88,15 @@ abstract class NatGuestComparison {
     /** An address on the peer host's link that nobody has: ARP goes unanswered. */
     static final String ABSENT_NEIGHBOUR = "198.51.100.77";
     static final int GUEST_ADDRESS = Ipv4Address.parse("10.0.2.15");
-    /** The main network's guest forwards: to the host's {@link ShoutServer}, and to a command. */
+    /**
+     * The main networks' guest forwards: to the host's {@link ShoutServer}, and to a command, at
+     * these addresses and the port of the card's network ({@link MainCard#guestfwdPort}).
+     */
     static final String GUESTFWD_TCP = "10.0.2.100";
     static final String GUESTFWD_CMD = "10.0.2.101";
     static final int GUESTFWD_PORT = 1234;
-    static final String COMMAND_FORWARD = "tcp:" + GUESTFWD_CMD + ":" + GUESTFWD_PORT + "-cmd:tr a-z A-Z";
+    /** The virtio-net card's command forward. */
+    static final String COMMAND_FORWARD = commandForward(GUESTFWD_PORT);
     /** Connections in a row, and at once. */
     static final int IN_A_ROW = 50;
     static final int AT_ONCE = 20;
@@ -107,20 +119,12 @@ abstract class NatGuestComparison {
     NatShell nat;
     ForwardClient forwardClient;
     Path pcap;
-    String mainIf;
+    /** The main option set's cards and their guest interfaces, by card model. */
+    final Map<NicModel, MainCard> mainCards = new EnumMap<>(NicModel.class);
+    final Map<NicModel, String> mainIfs = new EnumMap<>(NicModel.class);
     String restrictedIf;
     String guestFileSha;
     final List<String> allIfs = new ArrayList<>();
-    /** The main network's forwards: host port of TCP to httpd, TCP to the sha256sum server, UDP to the echo. */
-    int fwdHttp;
-    int fwdSha;
-    int fwdUdp;
-    /**
-     * The main network's forwards on the host side's address on the peer's link, for clients on
-     * "another machine" (the peer host): TCP to the sha256sum server, UDP to the second echo.
-     */
-    int peerFwdSha;
-    int peerFwdUdp;
     /** The restricted network's forwards. */
     int restrictedFwdHttp;
     int restrictedFwdUdp;
@@ -185,6 +189,11 @@ abstract class NatGuestComparison {
     /** The hops {@code traceroute} to the peer host shows, one address or {@code *} each, up to three. */
     abstract List<String> expectedTracerouteHops();
 
+    /** A guest forward of {@link #GUESTFWD_CMD}:{@code port} to a command that upper-cases. */
+    static String commandForward(int port) {
+        return "tcp:" + GUESTFWD_CMD + ":" + port + "-cmd:tr a-z A-Z";
+    }
+
     /** False where the backend cannot run {@code guestfwd=...-cmd:} (jslirp on NIO); the command forward is left out then. */
     boolean runsCommands() {
         return true;
@@ -216,24 +225,11 @@ abstract class NatGuestComparison {
         peer = PeerHost.create(host, 2, PEER_BLOB_BYTES);
         forwardClient = new ForwardClient(host);
 
-        fwdHttp = host.freeLoopbackTcpPort();
-        fwdSha = host.freeLoopbackTcpPort();
-        fwdUdp = host.freeLoopbackUdpPort();
-        peerFwdSha = host.freeLoopbackTcpPort();
-        peerFwdUdp = host.freeLoopbackUdpPort();
+        for (NicModel model : NicModel.values()) {
+            mainCards.put(model, MainCard.of(model, host));
+        }
         restrictedFwdHttp = host.freeLoopbackTcpPort();
         restrictedFwdUdp = host.freeLoopbackUdpPort();
-        UserOptions main = UserOptions.DEFAULTS
-                .withHostForward("tcp:127.0.0.1:" + fwdHttp + "-:" + NatShell.GUEST_HTTP_PORT)
-                .withHostForward("tcp:127.0.0.1:" + fwdSha + "-:" + NatShell.GUEST_SHA_PORT)
-                .withHostForward("udp:127.0.0.1:" + fwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT)
-                .withHostForward("tcp:" + PeerHost.HOST_SIDE_ADDRESS + ":" + peerFwdSha + "-:" + NatShell.GUEST_SHA_PORT)
-                .withHostForward("udp:" + PeerHost.HOST_SIDE_ADDRESS + ":" + peerFwdUdp + "-:"
-                        + NatShell.GUEST_UDP_ECHO_PORT_2)
-                .withGuestForward("tcp:" + GUESTFWD_TCP + ":" + GUESTFWD_PORT + "-tcp:127.0.0.1:" + shout.port());
-        if (runsCommands()) {
-            main = main.withGuestForward(COMMAND_FORWARD);
-        }
         UserOptions restricted = UserOptions.DEFAULTS.restricted()
                 .withHostForward("tcp:127.0.0.1:" + restrictedFwdHttp + "-:" + NatShell.GUEST_HTTP_PORT)
                 .withHostForward("udp:127.0.0.1:" + restrictedFwdUdp + "-:" + NatShell.GUEST_UDP_ECHO_PORT);
@@ -242,18 +238,23 @@ abstract class NatGuestComparison {
         Files.createDirectories(logs);
         pcap = logs.resolve(getClass().getSimpleName() + "-main.pcap").toAbsolutePath();
         Files.deleteIfExists(pcap);
+        MainCard virtio = mainCard(NicModel.VIRTIO_NET_PCI);
+        MainCard e1000 = mainCard(NicModel.E1000);
         List<GuestNic> nics = new ArrayList<>(List.of(
-                new GuestNic("main", NicModel.VIRTIO_NET_PCI, GuestNic.mac(1), netdev("main", main)),
-                new GuestNic("restricted", NicModel.E1000, GuestNic.mac(2), netdev("restricted", restricted))));
+                virtio.nic(netdev(virtio.id(), virtio.options(shout.port(), runsCommands()))),
+                new GuestNic("restricted", NicModel.E1000, GuestNic.mac(2), netdev("restricted", restricted)),
+                e1000.nic(netdev(e1000.id(), e1000.options(shout.port(), runsCommands())))));
         nics.addAll(additionalNics());
         // Headers only (maxlen): the transfers would otherwise write their megabytes again.
         guest = GuestNic.boot(getClass().getSimpleName(), nics, null, qemuBinary(), List.of("-object",
-                "filter-dump,id=dump-main,netdev=main,maxlen=128,file=" + pcap.toString().replace(",", ",,")));
+                "filter-dump,id=dump-main,netdev=" + virtio.id() + ",maxlen=128,file=" + pcap.toString().replace(",", ",,")));
         sh = new GuestShell(guest);
         nat = new NatShell(guest);
         System.out.printf("%s: booted in %d ms (%s), transcript %s%n", getClass().getSimpleName(),
                 guest.bootDuration().toMillis(), guest.accelerator(), guest.transcriptPath());
-        mainIf = sh.interfaceWithMac(GuestNic.mac(1));
+        for (MainCard c : mainCards.values()) {
+            mainIfs.put(c.model(), sh.interfaceWithMac(c.mac()));
+        }
         restrictedIf = sh.interfaceWithMac(GuestNic.mac(2));
         for (GuestNic n : nics) {
             allIfs.add(sh.interfaceWithMac(n.mac()));
@@ -293,9 +294,26 @@ abstract class NatGuestComparison {
         sh.reset(allIfs);
     }
 
-    /** Takes the lease of the main card (10.0.2.15, default route via 10.0.2.2). */
+    /** Takes the lease of the main virtio-net card (10.0.2.15, default route via 10.0.2.2). */
     void mainUp() {
-        assertThat(sh.dhcp(mainIf)).containsEntry("ip", "10.0.2.15");
+        mainUp(NicModel.VIRTIO_NET_PCI);
+    }
+
+    /** Takes the lease of the main option set's card of {@code model}; returns its interface. */
+    String mainUp(NicModel model) {
+        String iface = mainIfs.get(model);
+        assertThat(sh.dhcp(iface)).containsEntry("ip", "10.0.2.15");
+        return iface;
+    }
+
+    /** The main option set's card of {@code model}. */
+    MainCard mainCard(NicModel model) {
+        return mainCards.get(model);
+    }
+
+    /** The main option set's virtio-net card, the one the link capture records. */
+    MainCard virtioCard() {
+        return mainCard(NicModel.VIRTIO_NET_PCI);
     }
 
     // ------------------------------------------------------------------ TCP to the host
@@ -431,9 +449,17 @@ abstract class NatGuestComparison {
         NatShell.Timed t = nat.time("wget -q -O - http://10.0.2.2:" + http.port() + "/reset/1048576 | wc -c",
                 GuestShell.NET_TIMEOUT);
 
-        // busybox wget says "connection closed prematurely" for a reset and a FIN alike (it
-        // announced the whole blob, so it knows it got less); the wire tells them apart.
-        assertThat(t.output()).as("%s", t).contains("connection closed prematurely");
+        // busybox wget says "connection closed prematurely" for a FIN (it announced the whole
+        // blob, so it knows it got less), and usually for a reset too; now and then, as the
+        // RST meets its reads (Linux hands a socket's ECONNRESET to one call only), it says
+        // "read error: Connection reset by peer", which only a reset causes. Both observed
+        // with jslirp. The wire tells a RST from a FIN for sure (below).
+        if (expectedHostResetReachesTheGuestAsRst()) {
+            assertThat(t.output()).as("%s", t).containsAnyOf("connection closed prematurely",
+                    "read error: Connection reset by peer");
+        } else {
+            assertThat(t.output()).as("%s", t).contains("connection closed prematurely");
+        }
         long received = Long.parseLong(t.output().strip().replaceAll("(?s).*?(\\d+)\\s*$", "$1"));
         assertThat(received).as("bytes wget wrote before the reset").isLessThan(BLOB_BYTES);
         assertThat(t.seconds()).as("the guest learnt at once, not after a timeout").isLessThan(10);
@@ -454,7 +480,7 @@ abstract class NatGuestComparison {
         mainUp();
 
         for (int i = 0; i < 8; i++) {
-            ForwardClient.Response r = forwardClient.get(fwdHttp, NatShell.GUEST_FILE);
+            ForwardClient.Response r = forwardClient.get(virtioCard().fwdHttp(), NatShell.GUEST_FILE);
             assertThat(r.status()).as("request %d", i).contains(" 200 ");
             assertThat(r.sha256()).as("request %d", i).isEqualTo(guestFileSha);
         }
@@ -462,7 +488,7 @@ abstract class NatGuestComparison {
         try {
             List<Future<ForwardClient.Response>> parallel = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                parallel.add(pool.submit(() -> forwardClient.get(fwdHttp, NatShell.GUEST_FILE)));
+                parallel.add(pool.submit(() -> forwardClient.get(virtioCard().fwdHttp(), NatShell.GUEST_FILE)));
             }
             for (Future<ForwardClient.Response> f : parallel) {
                 assertThat(f.get().sha256()).isEqualTo(guestFileSha);
@@ -477,7 +503,7 @@ abstract class NatGuestComparison {
         mainUp();
         Blob data = Blob.random(3, 1 << 20);
 
-        ForwardedUpload up = uploadToTheShaServer(forwardClient, fwdSha, data);
+        ForwardedUpload up = uploadToTheShaServer(forwardClient, virtioCard().fwdSha(), data);
 
         // sha256sum in the guest prints its sum once its stdin, the connection, reached the FIN.
         assertThat(up.answer()).isEqualTo(data.sha256() + "  -\n");
@@ -488,14 +514,15 @@ abstract class NatGuestComparison {
                 .isEqualTo(expectedForwardKeepsClientPort());
     }
 
-    @Test
-    void forwardedConnectionFromAnotherMachineComesFromThatMachinesAddress() throws Exception {
-        mainUp();
+    @ParameterizedTest
+    @EnumSource(NicModel.class)
+    void forwardedConnectionFromAnotherMachineComesFromThatMachinesAddress(NicModel nic) throws Exception {
+        mainUp(nic);
         ForwardClient fromPeer = new ForwardClient(HostSide.namespace(peer.name()),
                 InetAddress.getByName(PeerHost.HOST_SIDE_ADDRESS));
         Blob data = Blob.random(4, 256 << 10);
 
-        ForwardedUpload up = uploadToTheShaServer(fromPeer, peerFwdSha, data);
+        ForwardedUpload up = uploadToTheShaServer(fromPeer, mainCard(nic).peerFwdSha(), data);
 
         // The guest's answer went to the peer's own address, through its default route, and the
         // network took it back to the peer's connection.
@@ -535,7 +562,7 @@ abstract class NatGuestComparison {
         int logged = nat.udpEcho2Log().size();
         Blob payload = Blob.random(5, 100);
 
-        byte[] reply = fromPeer.udpRoundTrip(peerFwdUdp, payload.bytes(), 3000);
+        byte[] reply = fromPeer.udpRoundTrip(virtioCard().peerFwdUdp(), payload.bytes(), 3000);
 
         List<String> log = nat.udpEcho2Log();
         assertThat(reply).as("the guest's echo, back at the peer from the forwarded address (guest's log: %s)", log)
@@ -547,12 +574,13 @@ abstract class NatGuestComparison {
 
     // ------------------------------------------------------------------ guest forwards
 
-    @Test
-    void guestForwardReachesAHostServiceAtAnAddressOfTheGuestsNetwork() {
-        mainUp();
+    @ParameterizedTest
+    @EnumSource(NicModel.class)
+    void guestForwardReachesAHostServiceAtAnAddressOfTheGuestsNetwork(NicModel nic) {
+        mainUp(nic);
 
         NatShell.Timed t = nat.time("printf 'hello over guestfwd\\n' | timeout 8 nc " + GUESTFWD_TCP + " "
-                + GUESTFWD_PORT, GuestShell.NET_TIMEOUT);
+                + mainCard(nic).guestfwdPort(), GuestShell.NET_TIMEOUT);
 
         assertThat(t.output()).as("%s", t).startsWith("HELLO OVER GUESTFWD\n");
         // nc ends when the server closes after the guest's FIN; else timeout stops it.
@@ -560,18 +588,18 @@ abstract class NatGuestComparison {
                 .isEqualTo(expectedGuestForwardEndsWithTheHostsConnection());
     }
 
-    @Test
-    void guestForwardToACommandRunsItForEachConnection() {
+    @ParameterizedTest
+    @EnumSource(NicModel.class)
+    void guestForwardToACommandRunsItForEachConnection(NicModel nic) {
         if (!runsCommands()) {
             commandForwardIsRefused();
             return;
         }
-        mainUp();
+        mainUp(nic);
 
-        String first = guest.runOk("printf 'first\\n' | nc -w 5 " + GUESTFWD_CMD + " " + GUESTFWD_PORT,
-                GuestShell.NET_TIMEOUT);
-        String second = guest.runOk("printf 'second\\n' | nc -w 5 " + GUESTFWD_CMD + " " + GUESTFWD_PORT,
-                GuestShell.NET_TIMEOUT);
+        int port = mainCard(nic).guestfwdPort();
+        String first = guest.runOk("printf 'first\\n' | nc -w 5 " + GUESTFWD_CMD + " " + port, GuestShell.NET_TIMEOUT);
+        String second = guest.runOk("printf 'second\\n' | nc -w 5 " + GUESTFWD_CMD + " " + port, GuestShell.NET_TIMEOUT);
 
         assertThat(first).isEqualTo("FIRST\n");
         assertThat(second).isEqualTo("SECOND\n");
@@ -646,6 +674,7 @@ abstract class NatGuestComparison {
     void udpForwardReachesTheGuestsEchoServer() {
         mainUp();
 
+        int fwdUdp = virtioCard().fwdUdp();
         for (int size : new int[] {100, LARGE_DATAGRAM}) {
             assertThat(forwardedEcho(fwdUdp, size)).as("echo of %d bytes through UDP forward %d", size, fwdUdp)
                     .isEqualTo("intact");
@@ -686,14 +715,15 @@ abstract class NatGuestComparison {
     }
 
     /** ping to another host: the echo requests leave through the host's ICMP sockets and the replies come back. */
-    @Test
-    void pingToThePeerHostIsAnswered() {
-        mainUp();
+    @ParameterizedTest
+    @EnumSource(NicModel.class)
+    void pingToThePeerHostIsAnswered(NicModel nic) {
+        String iface = mainUp(nic);
 
-        GuestShell.Ping p = sh.ping(mainIf, PeerHost.ADDRESS, 3, 56);
+        GuestShell.Ping p = sh.ping(iface, PeerHost.ADDRESS, 3, 56);
 
-        System.out.printf(Locale.ROOT, "%s: ping %s: %d of %d answered%n", getClass().getSimpleName(), PeerHost.ADDRESS,
-                p.received(), p.transmitted());
+        System.out.printf(Locale.ROOT, "%s %s: ping %s: %d of %d answered%n", getClass().getSimpleName(), nic,
+                PeerHost.ADDRESS, p.received(), p.transmitted());
         assertThat(p.transmitted()).as(p.output()).isEqualTo(3);
         assertThat(p.allAnswered()).as(p.output()).isEqualTo(expectedPingToOtherHostsAnswered());
     }
@@ -703,19 +733,36 @@ abstract class NatGuestComparison {
      * section 4): the answers must reach the guest although it never wrote to that port, and
      * the guest's ACKs must leave from the port its request left from.
      */
-    @Test
-    void tftpFromAHostServerAnsweringFromANewPortWorks() {
-        mainUp();
+    @ParameterizedTest
+    @EnumSource(NicModel.class)
+    void tftpFromAHostServerAnsweringFromANewPortWorks(NicModel nic) {
+        mainUp(nic);
         int before = tftp.transfers().size();
 
         String out = guest.runOk("rm -f /tmp/tftp-got; tftp -g -r file -l /tmp/tftp-got 10.0.2.2 " + tftp.port()
                 + " && sha256sum /tmp/tftp-got", NatShell.TRANSFER_TIMEOUT);
 
         assertThat(out).startsWith(tftp.blob().sha256());
-        List<NewPortTftpServer.Transfer> done = tftp.transfers().subList(before, tftp.transfers().size());
-        assertThat(done).hasSize(1);
-        assertThat(done.get(0).complete()).isTrue();
-        assertThat(done.get(0).serverPort()).as("answered from a port of its own").isNotEqualTo(tftp.port());
+        // Only completed transfers: busybox's tftp sends its request again when no answer came
+        // within 100 ms (TFTP_TIMEOUT_MS in its tftp.c), which a loaded machine under TCG may
+        // take; the server answers that request too, from another port, and the client, busy
+        // with the first answer's port, ignores it until that transfer gives up.
+        List<NewPortTftpServer.Transfer> complete = awaitCompleteTransfers(before);
+        assertThat(complete).as("completed transfers (the last ACK may trail the guest's exit)").hasSize(1);
+        assertThat(complete.get(0).serverPort()).as("answered from a port of its own").isNotEqualTo(tftp.port());
+    }
+
+    /** The complete transfers among those ended after the first {@code before}, once there is one or 5 s passed. */
+    private List<NewPortTftpServer.Transfer> awaitCompleteTransfers(int before) {
+        List<NewPortTftpServer.Transfer> complete = List.of();
+        for (int i = 0; i < 50 && complete.isEmpty(); i++) {
+            if (i > 0) {
+                GuestShell.sleep(100);
+            }
+            List<NewPortTftpServer.Transfer> all = tftp.transfers();
+            complete = all.subList(before, all.size()).stream().filter(NewPortTftpServer.Transfer::complete).toList();
+        }
+        return complete;
     }
 
     /**

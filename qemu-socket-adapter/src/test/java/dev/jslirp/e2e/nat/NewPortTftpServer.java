@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TFTP server on the host that does what RFC 1350 section 4 says and what breaks a NAT that
@@ -34,6 +35,7 @@ public final class NewPortTftpServer extends TestServer {
     private final DatagramSocket requests;
     private final Blob blob;
     private final List<Transfer> transfers = new CopyOnWriteArrayList<>();
+    private final AtomicInteger requestsReceived = new AtomicInteger();
 
     private NewPortTftpServer(DatagramSocket requests, Blob blob) {
         super(requests, "tftp-new-port");
@@ -57,6 +59,14 @@ public final class NewPortTftpServer extends TestServer {
         return blob;
     }
 
+    /**
+     * The read requests received so far, each answered from a port of its own: a client that
+     * sends its request again before the first answer arrives gets two transfers.
+     */
+    public int requests() {
+        return requestsReceived.get();
+    }
+
     /** The transfers so far (ended ones). */
     public List<Transfer> transfers() {
         return List.copyOf(transfers);
@@ -72,6 +82,7 @@ public final class NewPortTftpServer extends TestServer {
                 if (p.getLength() < 4 || (((buf[0] & 0xff) << 8) | (buf[1] & 0xff)) != OP_RRQ) {
                     continue;
                 }
+                requestsReceived.incrementAndGet();
                 InetSocketAddress client = (InetSocketAddress) p.getSocketAddress();
                 // The new port, bound where the request socket is, by this thread: it was started
                 // inside the host side's namespace, and threads it starts are inside too.
