@@ -40,6 +40,7 @@ final class RunningProcess {
     private boolean killed;
     private boolean ending;
     private boolean reaped;
+    private boolean countWhenReaped;
 
     RunningProcess(int pid, String command, Channel stderr, EventLoop loop, Counters<GuestfwdCounter> counters) {
         this.pid = pid;
@@ -65,8 +66,9 @@ final class RunningProcess {
             return;
         }
         ending = true;
-        boolean exitedBefore = hasExited();
-        counters.increment(exitedBefore ? GuestfwdCounter.COMMANDS_EXITED : GuestfwdCounter.COMMANDS_KILLED);
+        // Counted once reaped, by how it ended: a process closes its descriptors (our EOF)
+        // a moment before it becomes waitable, so asking now would call "exit 3" killed.
+        countWhenReaped = true;
         signalGroup(ProcessLibC.SIGTERM);
         deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS);
         poll();
@@ -147,6 +149,10 @@ final class RunningProcess {
         reaped = true;
         stderr.close();
         int s = status.getValue();
+        if (countWhenReaped) {
+            // exited with a status (by itself, or on our SIGTERM with a handler), else ended by a signal
+            counters.increment((s & 0x7f) == 0 ? GuestfwdCounter.COMMANDS_EXITED : GuestfwdCounter.COMMANDS_KILLED);
+        }
         LOG.debug("{}: {}", describe(pid, command), (s & 0x7f) == 0 ? "exited with status " + ((s >> 8) & 0xff)
                 : "ended by signal " + (s & 0x7f));
         onReaped.run();

@@ -152,6 +152,7 @@ class PosixCommandLauncherTest {
 
         assertThat(c.text()).isEmpty();
         waitFor(() -> counters.get(GuestfwdCounter.COMMANDS_EXITED) == 1, "the exited command counted");
+        assertThat(counters.get(GuestfwdCounter.COMMANDS_KILLED)).isZero();
         waitFor(() -> runningOnLoop() == 0, "the process reaped");
     }
 
@@ -175,7 +176,8 @@ class PosixCommandLauncherTest {
         c.channel.close();
 
         waitFor(() -> !alive(shell) && !alive(child), "both processes gone (and the shell reaped)");
-        assertThat(counters.get(GuestfwdCounter.COMMANDS_KILLED)).isEqualTo(1);
+        waitFor(() -> counters.get(GuestfwdCounter.COMMANDS_KILLED) == 1, "the killed command counted");
+        assertThat(counters.get(GuestfwdCounter.COMMANDS_EXITED)).isZero();
         waitFor(() -> runningOnLoop() == 0, "the process forgotten");
     }
 

@@ -14,9 +14,9 @@ public enum GuestfwdCounter {
     COMMAND_START_FAILED,
     /** {@code cmd:} connections refused because the bound on processes running at once was reached. */
     PROCESS_LIMIT,
-    /** Processes that had exited by themselves when their connection ended. */
+    /** Processes whose connection ended that exited with a status (by themselves, or handling our SIGTERM). */
     COMMANDS_EXITED,
-    /** Processes still running when their connection ended, then ended by a signal. */
+    /** Processes still running when their connection ended, then ended by our SIGTERM or SIGKILL. */
     COMMANDS_KILLED,
     /** Lines a process wrote to its standard error, logged. */
     STDERR_LINES,
