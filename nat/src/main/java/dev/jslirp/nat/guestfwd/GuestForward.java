@@ -124,8 +124,13 @@ public record GuestForward(IpAddress server, int port, HostTarget target, String
                 if (arg.isEmpty()) {
                     throw bad(spec, "unix: without a path");
                 }
+                if (arg.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
+                    // found by fuzzing: a control character the rule's own parsing trims away later
+                    throw bad(spec, "a control character in the unix socket path");
+                }
                 try {
-                    return new HostTarget.Unix(Path.of(arg).toAbsolutePath());
+                    // normalised, so that the rule prints as it parses back (found by fuzzing: "./")
+                    return new HostTarget.Unix(Path.of(arg).toAbsolutePath().normalize());
                 } catch (InvalidPathException e) {
                     throw bad(spec, "'" + arg + "' is not a path");
                 }

@@ -47,6 +47,7 @@ class GuestForwardParseTest {
         "tcp:10.0.2.100:53-tcp:127.0.0.1:http;         not a port",
         "tcp:10.0.2.100:53-tcp:127.0.0.1:53,server=on; character device options",
         "tcp:10.0.2.100:53-unix:;                      without a path",
+        "tcp:10.0.2.100:53-unix:/a\tb;                 control character",
         "tcp:10.0.2.100:53-unix:/s,server=on;          character device options",
         "tcp:10.0.2.100:53-cmd:;                       without a command",
         "tcp:10.0.2.100:53-file:/tmp/log;              device 'file:/tmp/log'",
@@ -59,6 +60,17 @@ class GuestForwardParseTest {
                 .hasMessageStartingWith("invalid guestfwd: '" + spec + "'")
                 .hasMessageContaining(why)
                 .hasMessageContaining("tcp:HOST:PORT, unix:PATH or cmd:COMMAND");
+    }
+
+    @Test
+    void aRelativeUnixPathIsMadeAbsoluteAndNormalisedSoTheRulePrintsAsItParses() {
+        // Found by fuzzing: "unix:./" printed as ".../." and parsed back as "..." without it.
+        GuestForward f = GuestForward.parse("tcp::8-unix:./");
+        String abs = java.nio.file.Path.of("").toAbsolutePath().toString();
+
+        assertThat(f.target()).hasToString("unix:" + abs);
+        assertThat(GuestForward.parse(f.toString()).target()).isEqualTo(f.target());
+        assertThat(GuestForward.parse("tcp::8-unix:/run/../run/x.sock").target()).hasToString("unix:/run/x.sock");
     }
 
     @Test
