@@ -59,6 +59,8 @@ final class TapLink implements EpollIoHandle {
     private static final int VLAN_TAG = 4;
     private static final int ETHERNET_HEADER = 14;
     private static final int MIN_BATCH = 64 * 1024;
+    /** The longest frame a super-frame can be: an IP datagram's 64 KiB, a VLAN tag and the Ethernet header. */
+    static final int GSO_FRAME = 65535 + VLAN_TAG + ETHERNET_HEADER;
 
     private final TapDevice device;
     private final GuestNetwork network;
@@ -66,6 +68,8 @@ final class TapLink implements EpollIoHandle {
     private final Counters<TransportCounter> counters;
     private final TapFrameSink sink;
     private final int frameCapacity;
+    /** True if the kernel may hand over super-frames and partial checksums (TUNSETOFFLOAD done). */
+    private final boolean offload;
     /** Bytes in front of each frame read: the virtio-net header, if the device has one. */
     private final int header;
     /** What one read(2) may fill: the header, a frame and one byte to detect a longer one. */
@@ -82,11 +86,13 @@ final class TapLink implements EpollIoHandle {
 
     /**
      * @param device  the open tap; the link owns it from now on
+     * @param offload true if {@link TapDevice#enableOffloads()} was done: frames read may
+     *                be super-frames with partial checksums, and the sink sends super-frames
      * @param readMtu the largest IP MTU a frame from the tap may have
      * @param onEnd   runs on the loop once the link has ended: with null when closed,
      *                with the cause when the tap was lost
      */
-    TapLink(TapDevice device, GuestNetwork network, LinkBuffers buffers, int readMtu, PortOptions portOptions,
+    TapLink(TapDevice device, boolean offload, GuestNetwork network, LinkBuffers buffers, int readMtu, PortOptions portOptions,
             Consumer<Throwable> onEnd) {
         this.device = device;
         this.portOptions = portOptions;
@@ -95,11 +101,12 @@ final class TapLink implements EpollIoHandle {
         this.counters = GuestTransport.counters(network);
         this.frameCapacity = readMtu + ETHERNET_HEADER + VLAN_TAG;
         this.header = device.vnetHeader() ? TapDevice.VNET_HEADER : 0;
-        this.readLimit = header + frameCapacity + 1;
+        this.offload = offload;
+        this.readLimit = header + (offload ? Math.max(frameCapacity, GSO_FRAME) : frameCapacity) + 1;
         this.batchCapacity = Math.max(MIN_BATCH, 4 * readLimit);
         this.onEnd = onEnd;
-        this.sink = new TapFrameSink(device.fd(), device.vnetHeader(), network, this, counters, buffers,
-                network.config().mtu() + ETHERNET_HEADER);
+        this.sink = new TapFrameSink(device.fd(), device.vnetHeader(), offload, network, this, counters,
+                tapCounters, buffers, network.config().mtu() + ETHERNET_HEADER);
     }
 
     /** Called on the loop with the registration: starts reading and attaches the network. */
@@ -187,10 +194,8 @@ final class TapLink implements EpollIoHandle {
                 lost(new IOException("end of file on the tap"));
                 return;
             }
-            // The header of a frame from the guest says nothing we need: no offloads are
-            // enabled, so its checksums are complete and it is never a GSO batch.
             n -= header;
-            if (n > frameCapacity || n < 0) {
+            if (n > readLimit - header - 1 || n < 0) {
                 // The read had room for one byte more than a frame may have: filling it
                 // means the frame was longer and the kernel cut it (tun_put_user() copies
                 // what fits; kernels differ on whether they return the full length).
@@ -199,8 +204,45 @@ final class TapLink implements EpollIoHandle {
                 continue;
             }
             batch.writerIndex(start + header + n);
+            if (!offloaded(start, n)) {
+                continue;
+            }
             network.receiveFromGuest(port, batch.retainedSlice(start + header, n));
         }
+    }
+
+    /**
+     * Checks the frame of {@code n} bytes whose virtio-net header is at {@code at} against
+     * what its header says, and completes a partial checksum. Without offloads the header
+     * says nothing (checksums complete, never a super-frame) and only the length counts.
+     * With them, a frame over the MTU must be a TCP super-frame (GSO TCPV4 or TCPV6, the
+     * only kinds enabled), and a partial checksum (NEEDS_CSUM) is completed here, so that
+     * the network sees an ordinary frame whose checksum it verifies as any other: the
+     * summing the kernel skipped is done once, on the whole super-frame.
+     *
+     * @return false if the frame was dropped (counted)
+     */
+    private boolean offloaded(int at, int n) {
+        if (!offload) {
+            return true;
+        }
+        int gso = VirtioNetHeader.gsoType(batch, at);
+        if (gso != VirtioNetHeader.GSO_NONE) {
+            if (!VirtioNetHeader.isTcpGso(gso)) {
+                tapCounters.increment(TapCounter.BAD_VNET_HEADERS);
+                return false;
+            }
+            tapCounters.increment(TapCounter.GSO_FRAMES_IN);
+        } else if (n > frameCapacity) {
+            tapCounters.increment(TapCounter.OVERSIZED_FRAMES);
+            return false;
+        }
+        if ((VirtioNetHeader.flags(batch, at) & VirtioNetHeader.F_NEEDS_CSUM) != 0
+                && !VirtioNetHeader.completeChecksum(batch, at, at + header, n)) {
+            tapCounters.increment(TapCounter.BAD_VNET_HEADERS);
+            return false;
+        }
+        return true;
     }
 
     private void lost(Throwable cause) {
