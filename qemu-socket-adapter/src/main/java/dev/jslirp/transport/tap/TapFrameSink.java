@@ -62,6 +62,16 @@ import org.slf4j.LoggerFactory;
  * in checking: the checksum guards a wire jslirp does not have. Other frames get a
  * header of zeros.
  *
+ * <h2>Super-frames (GSO)</h2>
+ * <p>With offloads on, the sink also takes TCP segments over the MTU, up to an IP
+ * datagram of 64 KiB ({@link #maxTcpSegment()}: the NAT then sends whole-MSS
+ * super-segments), and writes them with {@code gso_type} TCPV4 or TCPV6 and
+ * {@code gso_size} the payload that fills the MTU behind the segment's own IP and TCP
+ * headers ({@link TapCounter#GSO_FRAMES_OUT}). The namespace's kernel takes such a frame
+ * whole for a local socket, or cuts it into MTU-sized segments (each with the headers
+ * copied and the checksum completed) if it forwards it. Any other frame over the MTU is
+ * dropped and counted ({@link TransportCounter#OVERSIZED_TO_GUEST}).
+ *
  * <p>Used on the network's event loop only.
  */
 final class TapFrameSink implements FrameSink {

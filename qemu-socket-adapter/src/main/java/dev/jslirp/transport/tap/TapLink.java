@@ -43,6 +43,16 @@ import org.slf4j.LoggerFactory;
  * takes a new one from the pool. So a frame costs the kernel's copy into the batch and
  * a pooled slice object; the buffer itself comes from the pool once per batch.
  *
+ * <h2>Offloads</h2>
+ * <p>With offloads on ({@link TapDevice#enableOffloads()}) a frame may be a TCP
+ * super-frame of up to 64 KiB: each read has room for one, and its virtio-net header
+ * is read ({@link #offloaded}): a frame over the MTU must say GSO TCPV4 or TCPV6
+ * ({@link TapCounter#GSO_FRAMES_IN}), and a partial checksum (NEEDS_CSUM) is completed
+ * in place before the network sees the frame, so the engine handles it as any frame:
+ * it verifies the checksum (cheap to pass, and what catches a header that pointed
+ * elsewhere), and its TCP takes a segment of many MSS as one. Without offloads the
+ * header says nothing: checksums are complete and frames within the MTU.
+ *
  * <h2>Failure</h2>
  * <p>A read that fails with anything but EAGAIN means the tap is gone (deleted, or its
  * namespace destroyed: the kernel then reports EPOLLERR and EBADFD for ever): the link
