@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * super-frame of up to 64 KiB: each read has room for one, and its virtio-net header
  * is read ({@link #offloaded}): a frame over the MTU must say GSO TCPV4 or TCPV6
  * ({@link TapCounter#GSO_FRAMES_IN}), and a partial checksum (NEEDS_CSUM) is completed
- * in place before the network sees the frame, so the engine handles it as any frame:
- * it verifies the checksum (cheap to pass, and what catches a header that pointed
- * elsewhere), and its TCP takes a segment of many MSS as one. Without offloads the
+ * in place before the network sees the frame, so the engine handles it as any frame
+ * (told where the completed checksum lies, it skips verifying that one, but checks a
+ * checksum elsewhere as usual), and its TCP takes a segment of many MSS as one. Without offloads the
  * header says nothing: checksums are complete and frames within the MTU.
  *
  * <h2>Failure</h2>
@@ -71,6 +71,8 @@ final class TapLink implements EpollIoHandle {
     private static final int MIN_BATCH = 64 * 1024;
     /** The longest frame a super-frame can be: an IP datagram's 64 KiB, a VLAN tag and the Ethernet header. */
     static final int GSO_FRAME = 65535 + VLAN_TAG + ETHERNET_HEADER;
+    /** {@link #offloaded}'s answer for a frame it dropped. */
+    private static final int DROPPED = -2;
 
     private final TapDevice device;
     private final GuestNetwork network;
@@ -214,45 +216,51 @@ final class TapLink implements EpollIoHandle {
                 continue;
             }
             batch.writerIndex(start + header + n);
-            if (!offloaded(start, n)) {
+            int checksummed = offloaded(start, n);
+            if (checksummed == DROPPED) {
                 continue;
             }
-            network.receiveFromGuest(port, batch.retainedSlice(start + header, n));
+            network.receiveFromGuest(port, batch.retainedSlice(start + header, n), checksummed);
         }
     }
 
     /**
      * Checks the frame of {@code n} bytes whose virtio-net header is at {@code at} against
      * what its header says, and completes a partial checksum. Without offloads the header
-     * says nothing (checksums complete, never a super-frame) and only the length counts.
-     * With them, a frame over the MTU must be a TCP super-frame (GSO TCPV4 or TCPV6, the
-     * only kinds enabled), and a partial checksum (NEEDS_CSUM) is completed here, so that
-     * the network sees an ordinary frame whose checksum it verifies as any other: the
-     * summing the kernel skipped is done once, on the whole super-frame.
+     * says nothing (checksums complete, never a super-frame). With them, a frame over the
+     * MTU must be a TCP super-frame (GSO TCPV4 or TCPV6, the only kinds enabled), and a
+     * partial checksum (NEEDS_CSUM) is completed here, so that the network sees an
+     * ordinary frame, valid for any port it may be switched to; the network is told
+     * where, and does not sum the same bytes again to verify it: the summing the kernel
+     * skipped is done once, on the whole super-frame.
      *
-     * @return false if the frame was dropped (counted)
+     * @return {@link #DROPPED} if the frame was dropped (counted); else where the checksum
+     *         completed lies from the frame's first byte, or -1 if none was
      */
-    private boolean offloaded(int at, int n) {
+    private int offloaded(int at, int n) {
         if (!offload) {
-            return true;
+            return -1;
         }
         int gso = VirtioNetHeader.gsoType(batch, at);
         if (gso != VirtioNetHeader.GSO_NONE) {
             if (!VirtioNetHeader.isTcpGso(gso)) {
                 tapCounters.increment(TapCounter.BAD_VNET_HEADERS);
-                return false;
+                return DROPPED;
             }
             tapCounters.increment(TapCounter.GSO_FRAMES_IN);
         } else if (n > frameCapacity) {
             tapCounters.increment(TapCounter.OVERSIZED_FRAMES);
-            return false;
+            return DROPPED;
         }
-        if ((VirtioNetHeader.flags(batch, at) & VirtioNetHeader.F_NEEDS_CSUM) != 0
-                && !VirtioNetHeader.completeChecksum(batch, at, at + header, n)) {
+        if ((VirtioNetHeader.flags(batch, at) & VirtioNetHeader.F_NEEDS_CSUM) == 0) {
+            return -1;
+        }
+        int field = VirtioNetHeader.completeChecksum(batch, at, at + header, n);
+        if (field < 0) {
             tapCounters.increment(TapCounter.BAD_VNET_HEADERS);
-            return false;
+            return DROPPED;
         }
-        return true;
+        return field;
     }
 
     private void lost(Throwable cause) {

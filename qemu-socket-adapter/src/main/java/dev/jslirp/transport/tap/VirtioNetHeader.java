@@ -94,18 +94,19 @@ final class VirtioNetHeader {
      * {@code skb_checksum_help()} does (a result of 0 written as 0xffff, its
      * {@code CSUM_MANGLED_0}: the same in one's complement, and what UDP requires).
      *
-     * @return false if csum_start and csum_offset do not lie inside the frame (nothing written)
+     * @return where the checksum field lies, counted from the frame's first byte; -1 if
+     *         csum_start and csum_offset do not lie inside the frame (nothing written)
      */
-    static boolean completeChecksum(ByteBuf buf, int at, int frame, int length) {
+    static int completeChecksum(ByteBuf buf, int at, int frame, int length) {
         int start = csumStart(buf, at);
         int field = start + csumOffset(buf, at);
         if (field + 2 > length) {
-            return false;
+            return -1;
         }
         long sum = Checksums.add(0, buf, frame + start, length - start);
         int c = ~Checksums.fold(sum) & 0xffff;
         buf.setShort(frame + field, c == 0 ? 0xffff : c);
-        return true;
+        return field;
     }
 
     private static void setShort(ByteBuf buf, int at, int value) {

@@ -149,6 +149,29 @@ class TapOffloadSocketPairTest {
         assertThat(framesFromGuest()).as("nothing reached the network").isZero();
     }
 
+    /**
+     * The network skips verifying only the checksum the link completed: a header that
+     * pointed the completion elsewhere (here at the TCP source port) leaves the TCP
+     * checksum partial, and the network's check catches it.
+     */
+    @Test
+    void aCompletionThatMissedTheTransportChecksumLeavesItToBeChecked() throws Exception {
+        attach(true);
+        ByteBuf frame = partialTcpFrame(100);
+        int tcp = EthernetFrame.HEADER_LENGTH + 20;
+        ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(HDR + frame.readableBytes());
+        try {
+            b.writeZero(HDR).writeBytes(frame);
+            VirtioNetHeader.write(b, 0, VirtioNetHeader.F_NEEDS_CSUM, 0, 0, 0, tcp, 0);
+            peer.writeAddress(b.memoryAddress(), 0, b.readableBytes());
+        } finally {
+            b.release();
+            frame.release();
+        }
+        TestNetwork.await("dropped by the check", WAIT, () -> drops(DropReason.TCP_BAD_CHECKSUM) == 1);
+        assertThat(drops(DropReason.NO_SERVICE)).isZero();
+    }
+
     @Test
     void aChecksumPositionOutsideTheFrameIsDroppedAndCounted() throws Exception {
         attach(true);
