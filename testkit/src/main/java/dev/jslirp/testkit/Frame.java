@@ -5,8 +5,9 @@ import java.util.Arrays;
 
 /**
  * One Ethernet frame the network sent to a guest, decoded and copied: addresses are text
- * ({@code "10.0.2.2"}, {@code "fec0::2"}, {@code "52:55:0a:00:02:02"}), payloads are byte
- * arrays, and nothing needs releasing. {@link #bytes()} is the whole frame as sent.
+ * ({@code "10.0.2.2"}, {@code "fec0::2"} in RFC 5952's form, {@code "52:55:0a:00:02:02"}),
+ * payloads are byte arrays, and nothing needs releasing. Printed, an IPv6 address before a
+ * port is in brackets ({@code [fec0::2]:80}). {@link #bytes()} is the whole frame as sent.
  *
  * @param sourceMac      the Ethernet source
  * @param destinationMac the Ethernet destination
@@ -37,7 +38,7 @@ public record Frame(String sourceMac, String destinationMac, int etherType, Pack
 
         @Override
         public String toString() {
-            return "TCP " + source + ":" + sourcePort + " > " + destination + ":" + destinationPort + " ["
+            return "TCP " + endpoint(source, sourcePort) + " > " + endpoint(destination, destinationPort) + " ["
                     + flags + "] seq " + seq + " ack " + ack + " win " + window + " " + describe(payload);
         }
     }
@@ -52,7 +53,7 @@ public record Frame(String sourceMac, String destinationMac, int etherType, Pack
 
         @Override
         public String toString() {
-            return "UDP " + source + ":" + sourcePort + " > " + destination + ":" + destinationPort + " "
+            return "UDP " + endpoint(source, sourcePort) + " > " + endpoint(destination, destinationPort) + " "
                     + describe(payload);
         }
     }
@@ -87,6 +88,11 @@ public record Frame(String sourceMac, String destinationMac, int etherType, Pack
     @Override
     public int hashCode() {
         return Arrays.hashCode(bytes);
+    }
+
+    /** {@code 10.0.2.2:80}, or {@code [fec0::2]:80}: an IPv6 address in brackets before a port (RFC 3986, 3.2.2). */
+    static String endpoint(String ip, int port) {
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + port;
     }
 
     static String describe(byte[] payload) {

@@ -3,7 +3,7 @@ package dev.jslirp.testkit;
 import dev.jslirp.JslirpNetwork;
 import dev.jslirp.core.spi.FrameSink;
 import dev.jslirp.core.spi.GuestPort;
-import dev.jslirp.core.wire.ArpPacket;
+import dev.jslirp.core.wire.IpAddress;
 import dev.jslirp.core.wire.Ipv4Address;
 import dev.jslirp.core.wire.MacAddress;
 import io.netty.buffer.ByteBuf;
@@ -15,52 +15,64 @@ import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
- * A scripted guest on a jslirp network: a port of its switch that speaks as a small IPv4
- * host would. {@link #lease()} gets an address by DHCP; {@link #tcp} and {@link #udp} open
- * endpoints through the NAT (to the host's loopback at the gateway address, 10.0.2.2 by
- * default); {@link #nextFrame()} and {@link #sendFrame} work with raw frames, decoded as
+ * A scripted guest on a jslirp network: a port of its switch that speaks as a small host
+ * of both families would. {@link #lease()} gets an IPv4 address by DHCP;
+ * {@link #autoconfigure6()} an IPv6 one by SLAAC from the network's router advertisement;
+ * {@link #tcp} and {@link #udp} open endpoints of either family through the NAT (to the
+ * host's loopback at the host address: 10.0.2.2 is 127.0.0.1, fec0::2 is ::1, by default);
+ * {@link #nextFrame()} and {@link #sendFrame} work with raw frames, decoded as
  * {@link Frame} records. Every buffer stays inside: frames from the network are copied and
  * released as they arrive.
  *
  * <p>How it runs: frames from the network are decoded on the event loop into a queue; the
- * test's thread takes them whenever it waits for something (a DHCP reply, data, an ACK) and
- * hands each to its endpoint, answering ARP requests for the guest's address on the way.
+ * test's thread takes them whenever it waits for something (a DHCP reply, a router
+ * advertisement, data, an ACK) and hands each to its endpoint, answering ARP requests and
+ * neighbour solicitations for the guest's addresses on the way ({@link Addressing}).
  * Frames no endpoint claims wait for {@link #nextFrame()}. Use a guest from one thread.
- *
- * <p>IPv4 only for now (the network's IPv6 frames decode, and can be sent raw).
  */
 public final class Guest {
     /** Ephemeral ports, as Linux's default {@code ip_local_port_range} starts (IANA's range is 49152+). */
     private static final int FIRST_PORT = 32768;
-    private static final int ARP_RETRY_MILLIS = 200;
+    /** How long an ARP request or neighbour solicitation waits for its answer before the next. */
+    private static final Duration RESOLVE_RETRY = Duration.ofMillis(200);
+    /** RTR_SOLICITATION_INTERVAL (RFC 4861 section 10): between router solicitations. */
+    private static final Duration SOLICITATION_INTERVAL = Duration.ofSeconds(4);
+    /** How far a frozen clock moves at a time while the guest waits for a router advertisement. */
+    private static final Duration FROZEN_STEP = Duration.ofMillis(100);
 
     private final JslirpNetwork network;
     private final GuestPort port;
     private final Runnable settle;
+    private final Consumer<Duration> frozenAdvance;
     private final String frozenReason;
     private final FrameWriter writer;
+    private final Addressing addressing;
     private final LinkedBlockingQueue<Frame> inbox = new LinkedBlockingQueue<>();
     private final ArrayDeque<Frame> unclaimed = new ArrayDeque<>();
     private final Map<Integer, TcpConnection> tcp = new HashMap<>();
     private final Map<Integer, UdpSocket> udp = new HashMap<>();
-    private final Map<Integer, Long> neighbours = new HashMap<>();
     private Duration timeout;
     private int nextPort = FIRST_PORT;
-    private int address;
-    private int gateway;
-    private int mask;
     private DhcpExchange dhcp;
     private DhcpExchange.Reply dhcpReply;
 
-    Guest(JslirpNetwork network, long mac, ByteBufAllocator alloc, Runnable settle, String frozenReason,
-          Duration timeout) {
+    /**
+     * A guest on a real loop ({@code frozenAdvance} and {@code frozenReason} null), or on a
+     * frozen one, whose clock {@code frozenAdvance} moves and which refuses endpoints with
+     * {@code frozenReason}.
+     */
+    Guest(JslirpNetwork network, long mac, ByteBufAllocator alloc, Runnable settle, Consumer<Duration> frozenAdvance,
+          String frozenReason, Duration timeout) {
         this.network = network;
         this.settle = settle;
+        this.frozenAdvance = frozenAdvance;
         this.frozenReason = frozenReason;
         this.timeout = timeout;
         this.writer = new FrameWriter(alloc, mac);
+        this.addressing = new Addressing(writer);
         this.port = network.attach(new Inbox());
     }
 
@@ -69,9 +81,23 @@ public final class Guest {
         return MacAddress.toString(writer.mac());
     }
 
-    /** The address from {@link #lease()}, or null before. */
+    /** The IPv4 address from {@link #lease()}, or null before. */
     public String address() {
-        return address == 0 ? null : Ipv4Address.toString(address);
+        return text(addressing.ipv4());
+    }
+
+    /** The IPv6 address from {@link #autoconfigure6()}, or null before. */
+    public String address6() {
+        return text(addressing.ipv6());
+    }
+
+    /** The guest's IPv6 link-local address (fe80:: and its modified EUI-64 interface identifier), which it always has. */
+    public String linkLocalAddress() {
+        return addressing.linkLocal().toString();
+    }
+
+    private static String text(IpAddress a) {
+        return a == null ? null : a.toString();
     }
 
     /** The guest's port on the network's switch. */
@@ -90,8 +116,9 @@ public final class Guest {
     }
 
     /**
-     * Gets an address by DHCP (DISCOVER, OFFER, REQUEST, ACK; RFC 2131, 3.1) and takes it,
-     * with the router and netmask the server gave.
+     * Gets an IPv4 address by DHCP (DISCOVER, OFFER, REQUEST, ACK; RFC 2131, 3.1) and takes
+     * it, with the router and netmask the server gave. IPv4 only: {@link #autoconfigure6()}
+     * is IPv6's.
      *
      * @return the address, e.g. {@code "10.0.2.15"}
      * @throws GuestException if the server did not answer or refused
@@ -103,9 +130,7 @@ public final class Guest {
             DhcpExchange.Reply offer = awaitDhcp(DhcpExchange.OFFER, "an OFFER to our DISCOVER");
             sendDhcp(dhcp.request(offer.yourAddress(), offer.server()));
             DhcpExchange.Reply ack = awaitDhcp(DhcpExchange.ACK, "an ACK to our REQUEST");
-            address = ack.yourAddress();
-            gateway = ack.router() != 0 ? ack.router() : ack.server();
-            mask = ack.mask();
+            addressing.leased(ack.yourAddress(), ack.router() != 0 ? ack.router() : ack.server(), ack.mask());
             return address();
         } finally {
             dhcp = null;
@@ -113,8 +138,8 @@ public final class Guest {
     }
 
     private void sendDhcp(byte[] message) {
-        send(writer.udp(MacAddress.BROADCAST, Ipv4Address.ANY, DhcpExchange.CLIENT_PORT, Ipv4Address.BROADCAST,
-                DhcpExchange.SERVER_PORT, message));
+        send(writer.udp(MacAddress.BROADCAST, IpAddress.V4_ANY, DhcpExchange.CLIENT_PORT,
+                IpAddress.ipv4(Ipv4Address.BROADCAST), DhcpExchange.SERVER_PORT, message));
     }
 
     private DhcpExchange.Reply awaitDhcp(int type, String what) {
@@ -130,16 +155,77 @@ public final class Guest {
     }
 
     /**
-     * Opens a TCP connection from the guest to {@code host:port} (an IPv4 address; the
-     * gateway, 10.0.2.2 by default, is the host's 127.0.0.1) and waits for it to be
-     * established.
+     * Gets an IPv6 address as a host does by stateless autoconfiguration (RFC 4862): a
+     * router solicitation from its link-local address (again every 4 s, RFC 4861 section
+     * 6.3.7), the network's router advertisement, and the address of the advertised prefix
+     * (fec0::/64 by default) and the guest's modified EUI-64 interface identifier (RFC 4291
+     * appendix A), e.g. {@code fec0::5054:ff:fe12:3456} for MAC 52:54:00:12:34:56. The
+     * advertisement's router (fe80::2) becomes the default router, its MAC taken from the
+     * advertisement; other neighbours, the host address fec0::2 among them, are resolved
+     * by neighbour solicitation when first needed. No duplicate address detection is
+     * waited for: the network claims only its own addresses, and each guest's MAC differs.
+     *
+     * <p>The network answers a solicitation after a random delay of up to 0.5 s (RFC 4861
+     * section 6.2.6). On a frozen clock this call moves the clock, 100 ms at a time, until
+     * the advertisement came (or the guest's timeout passed on that clock): the one call
+     * of the kit that moves time by itself.
+     *
+     * @return the address, e.g. {@code "fec0::5054:ff:fe12:3456"}
+     * @throws GuestException if no advertisement came within the guest's timeout (a network
+     *         with {@code ipv6=off} sends none) or it offered no prefix for SLAAC
+     */
+    public String autoconfigure6() {
+        addressing.forgetAdvertisement();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration waited = Duration.ZERO;
+        while (addressing.advertisement() == null) {
+            Duration left = frozenAdvance != null ? timeout.minus(waited) : Duration.ofNanos(deadline - System.nanoTime());
+            if (left.isNegative() || left.isZero()) {
+                throw new GuestException("no router advertisement within " + timeout + " of our router solicitation"
+                        + (network.guest().config().ipv6() ? "" : ": the network has ipv6=off"));
+            }
+            send(writer.routerSolicitation(addressing.linkLocal()));
+            Duration wait = left.compareTo(SOLICITATION_INTERVAL) < 0 ? left : SOLICITATION_INTERVAL;
+            waitOnNetworkClock(() -> addressing.advertisement() != null, wait);
+            waited = waited.plus(wait);
+        }
+        NeighborDiscovery.Advertisement ra = addressing.advertisement();
+        if (ra.prefix() == null) {
+            throw new GuestException("the router advertisement from " + ra.router() + " offered no prefix for "
+                    + "SLAAC (a /64 with the autonomous flag)");
+        }
+        return addressing.autoconfigured(ra).toString();
+    }
+
+    /**
+     * {@link #pumpUntil} on a real loop; on a frozen one, pumps and moves the clock a step
+     * at a time until {@code done} or the clock moved by {@code wait}.
+     */
+    private void waitOnNetworkClock(BooleanSupplier done, Duration wait) {
+        if (frozenAdvance == null) {
+            pumpUntil(done, wait);
+            return;
+        }
+        for (Duration moved = Duration.ZERO; !pumpUntil(done, Duration.ZERO) && moved.compareTo(wait) < 0;
+                moved = moved.plus(FROZEN_STEP)) {
+            frozenAdvance.accept(FROZEN_STEP);
+        }
+    }
+
+    /**
+     * Opens a TCP connection from the guest to {@code host:port} and waits for it to be
+     * established. {@code host} is an IPv4 address (after {@link #lease()}) or an IPv6 one,
+     * bare or in brackets (after {@link #autoconfigure6()}); the host address, 10.0.2.2 or
+     * fec0::2 by default, is the host's 127.0.0.1 or ::1.
      *
      * @throws GuestException if the network answered with RST (nothing listens on the host
      *         side) or did not answer
-     * @throws IllegalStateException before {@link #lease()}, or on a frozen-clock network
+     * @throws IllegalStateException before the guest has an address of {@code host}'s
+     *         family, or on a frozen-clock network
+     * @throws IllegalArgumentException if {@code host} is no IP address
      */
     public TcpConnection tcp(String host, int port) {
-        int dst = destination(host, "tcp(" + host + ", " + port + ")");
+        IpAddress dst = destination(host, "tcp(" + host + ", " + port + ")");
         TcpConnection c = new TcpConnection(this, dst, port, allocatePort(tcp));
         tcp.put(c.localPort(), c);
         c.connect();
@@ -147,26 +233,30 @@ public final class Guest {
     }
 
     /**
-     * A UDP socket of the guest that sends to {@code host:port} (the gateway is the host's
-     * 127.0.0.1) and receives what comes back to its port.
+     * A UDP socket of the guest that sends to {@code host:port} (either family, as for
+     * {@link #tcp}) and receives what comes back to its port.
      *
-     * @throws IllegalStateException before {@link #lease()}, or on a frozen-clock network
+     * @throws IllegalStateException before the guest has an address of {@code host}'s
+     *         family, or on a frozen-clock network
+     * @throws IllegalArgumentException if {@code host} is no IP address
      */
     public UdpSocket udp(String host, int port) {
-        int dst = destination(host, "udp(" + host + ", " + port + ")");
+        IpAddress dst = destination(host, "udp(" + host + ", " + port + ")");
         UdpSocket s = new UdpSocket(this, dst, port, allocatePort(udp));
         udp.put(s.localPort(), s);
         return s;
     }
 
-    private int destination(String host, String call) {
+    private IpAddress destination(String host, String call) {
         if (frozenReason != null) {
             throw new IllegalStateException(call + ": " + frozenReason);
         }
-        if (address == 0) {
-            throw new IllegalStateException(call + ": the guest has no address yet; call lease() first");
+        IpAddress dst = IpAddress.parse(host);
+        if (addressing.source(dst) == null) {
+            throw new IllegalStateException(call + ": the guest has no " + (dst.isIpv4()
+                    ? "IPv4 address yet; call lease() first" : "IPv6 address yet; call autoconfigure6() first"));
         }
-        return Ipv4Address.parse(host);
+        return dst;
     }
 
     private int allocatePort(Map<Integer, ?> inUse) {
@@ -177,8 +267,9 @@ public final class Guest {
     }
 
     /**
-     * The next frame from the network that no endpoint of this guest took (ARP, DHCP, TCP
-     * and UDP of its endpoints are taken), waiting up to the {@link #timeout}.
+     * The next frame from the network that no endpoint of this guest took (ARP, neighbour
+     * discovery for the guest, router advertisements, DHCP, and TCP and UDP of its
+     * endpoints are taken), waiting up to the {@link #timeout}.
      *
      * @throws AssertionError if none came
      */
@@ -215,25 +306,26 @@ public final class Guest {
         return writer;
     }
 
-    /** The leased address as an int (0 before {@link #lease()}). */
-    int ipv4() {
-        return address;
+    /** The guest's address to send to {@code dst} from. */
+    IpAddress source(IpAddress dst) {
+        return addressing.source(dst);
     }
 
     /**
-     * The MAC to send to {@code dst}: its own (ARP) on the guest's subnet, the router's
-     * otherwise; resolved once, as a host's neighbour cache would.
+     * The MAC to send to {@code dst}: its own on the link, the router's otherwise; resolved
+     * by ARP or neighbour solicitation once, as a host's neighbour cache would.
      */
-    long nextHop(int dst) {
-        int hop = mask != 0 && (dst & mask) == (address & mask) ? dst : gateway;
-        Long known = neighbours.get(hop);
+    long nextHop(IpAddress dst) {
+        IpAddress hop = addressing.nextHop(dst);
+        Long known = addressing.neighbour(hop);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (known == null) {
-            send(writer.arp(ArpPacket.OP_REQUEST, MacAddress.BROADCAST, address, 0, hop));
-            pumpUntil(() -> neighbours.containsKey(hop), Duration.ofMillis(ARP_RETRY_MILLIS));
-            known = neighbours.get(hop);
+            send(addressing.resolve(hop));
+            pumpUntil(() -> addressing.neighbour(hop) != null, RESOLVE_RETRY);
+            known = addressing.neighbour(hop);
             if (known == null && System.nanoTime() - deadline > 0) {
-                throw new GuestException("no ARP reply from " + Ipv4Address.toString(hop) + " within " + timeout);
+                throw new GuestException("no " + (hop.isIpv4() ? "ARP reply" : "neighbour advertisement") + " from "
+                        + hop + " within " + timeout);
             }
         }
         return known;
@@ -280,17 +372,10 @@ public final class Guest {
     }
 
     private void dispatch(Frame f) {
-        Frame.Packet p = f.packet();
-        if (p instanceof Frame.Arp arp) {
-            int sender = Ipv4Address.parse(arp.senderIp());
-            neighbours.put(sender, MacAddress.parse(arp.senderMac()));
-            if (arp.operation() == ArpPacket.OP_REQUEST && address != 0
-                    && Ipv4Address.parse(arp.targetIp()) == address) {
-                long asker = MacAddress.parse(arp.senderMac());
-                send(writer.arp(ArpPacket.OP_REPLY, asker, address, asker, sender));
-            }
+        if (addressing.take(f, this::send)) {
             return;
         }
+        Frame.Packet p = f.packet();
         if (p instanceof Frame.Udp u) {
             if (u.destinationPort() == DhcpExchange.CLIENT_PORT && dhcp != null) {
                 DhcpExchange.Reply r = dhcp.read(u.payload());
@@ -300,7 +385,7 @@ public final class Guest {
                 }
             }
             UdpSocket s = udp.get(u.destinationPort());
-            if (s != null && address != 0 && Ipv4Address.parse(u.destination()) == address) {
+            if (s != null && addressing.isMine(u.destination())) {
                 s.received(u);
                 return;
             }

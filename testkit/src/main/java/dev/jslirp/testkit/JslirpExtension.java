@@ -34,12 +34,15 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <ul>
  *   <li>{@code new JslirpExtension()} (or {@code @ExtendWith(JslirpExtension.class)}): the
  *       whole network (DHCP, DNS, NAT...) on a real NIO event loop of its own, whose NAT
- *       opens real host sockets (the gateway address, 10.0.2.2, is the host's 127.0.0.1);</li>
+ *       opens real host sockets (the host address, 10.0.2.2 or fec0::2, is the host's
+ *       127.0.0.1 or ::1);</li>
  *   <li>{@link #frozenClock()}: the network on a deterministic loop whose clock moves only by
- *       {@link #advance}, for DHCP, ARP, router advertisements and timers. It starts no
- *       service that needs host sockets (the NAT, the DNS forwarder), since a frozen loop
- *       cannot drive them: asking a guest for {@code tcp()} or {@code udp()}, or configuring a
- *       forward, fails with an exception that says so, rather than a connection reset.</li>
+ *       {@link #advance}, for DHCP, ARP, router advertisements, neighbour discovery and
+ *       timers ({@link Guest#autoconfigure6()} moves it while it waits for the router's
+ *       answer). It starts no service that needs host sockets (the NAT, the DNS forwarder),
+ *       since a frozen loop cannot drive them: asking a guest for {@code tcp()} or
+ *       {@code udp()} of either family, or configuring a forward, fails with an exception
+ *       that says so, rather than a connection reset.</li>
  * </ul>
  * Leak check: the network's buffers all come from an allocator of this extension that
  * remembers them (no global leak detector, no garbage collection involved); after the
@@ -109,8 +112,8 @@ public final class JslirpExtension implements BeforeEachCallback, AfterEachCallb
 
     /** Attaches another guest, a new port of the network's switch with the next MAC. */
     public Guest addGuest() {
-        Guest g = new Guest(network(), FIRST_MAC + guests.size(), alloc, this::settle, frozen ? FROZEN : null,
-                timeout);
+        Guest g = new Guest(network(), FIRST_MAC + guests.size(), alloc, this::settle, frozen ? this::advance : null,
+                frozen ? FROZEN : null, timeout);
         guests.add(g);
         return g;
     }

@@ -1,7 +1,9 @@
 package dev.jslirp.testkit;
 
 import dev.jslirp.core.seq.SeqNum;
-import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.IpAddress;
+import dev.jslirp.core.wire.Ipv4Packet;
+import dev.jslirp.core.wire.Ipv6Packet;
 import dev.jslirp.core.wire.TcpPacket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,7 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * returns once all are acknowledged (sending again what is not acknowledged in
  * {@value #RETRANSMIT_MILLIS} ms); every segment with data is acknowledged at once and
  * kept in order for the reads. The guest offers a window of 65535 bytes and no other option
- * than its MSS (RFC 9293), so nothing here depends on window scaling or timestamps.
+ * than its MSS (RFC 9293), so nothing here depends on window scaling or timestamps. Either
+ * family: the MSS is what a 1500-byte Ethernet MTU leaves after the IP header of the
+ * connection's family (1460 for IPv4, 1440 for IPv6).
  *
  * <p>Reads wait up to the guest's timeout; a reset (RST) makes every later call fail with a
  * {@link GuestException} that says so. Use from the guest's thread.
@@ -24,14 +28,18 @@ public final class TcpConnection implements AutoCloseable {
     private static final int WINDOW = 65535;
     /** At most this many bytes received and not yet read: the test reads what it waits for. */
     private static final int MAX_UNREAD = 64 << 20;
+    /** Ethernet's MTU (RFC 894, RFC 2464), which the network's default {@code mtu=} is. */
+    private static final int ETHERNET_MTU = 1500;
 
     private enum State { SYN_SENT, ESTABLISHED, RESET }
 
     private final Guest guest;
-    private final int remote;
+    private final IpAddress remote;
+    /** The remote address as frames carry it, to match segments without parsing them. */
+    private final String remoteText;
     private final int remotePort;
     private final int localPort;
-    private final int mss = 1460;
+    private final int mss;
     private final int iss = ThreadLocalRandom.current().nextInt();
     private State state = State.SYN_SENT;
     private int sndUna = iss;
@@ -44,9 +52,12 @@ public final class TcpConnection implements AutoCloseable {
     private int unreadStart;
     private int unreadEnd;
 
-    TcpConnection(Guest guest, int remote, int remotePort, int localPort) {
+    TcpConnection(Guest guest, IpAddress remote, int remotePort, int localPort) {
         this.guest = guest;
         this.remote = remote;
+        this.remoteText = remote.toString();
+        this.mss = ETHERNET_MTU - (remote.isIpv4() ? Ipv4Packet.MIN_HEADER_LENGTH : Ipv6Packet.HEADER_LENGTH)
+                - TcpPacket.MIN_HEADER_LENGTH;
         this.remotePort = remotePort;
         this.localPort = localPort;
     }
@@ -196,7 +207,7 @@ public final class TcpConnection implements AutoCloseable {
 
     /** True if {@code s} belongs to this connection. */
     boolean owns(Frame.Tcp s) {
-        return s.sourcePort() == remotePort && Ipv4Address.parse(s.source()) == remote;
+        return s.sourcePort() == remotePort && s.source().equals(remoteText);
     }
 
     /** Takes one segment from the network (RFC 9293, 3.10.7, reduced to what a patient guest needs). */
@@ -246,7 +257,7 @@ public final class TcpConnection implements AutoCloseable {
 
     private void segment(int seq, int flags, int mssOption, byte[] data, int off, int len) {
         FrameWriter w = guest.writer();
-        guest.send(w.tcp(guest.nextHop(remote), guest.ipv4(), localPort, remote, remotePort, seq,
+        guest.send(w.tcp(guest.nextHop(remote), guest.source(remote), localPort, remote, remotePort, seq,
                 (flags & TcpPacket.SYN) != 0 ? 0 : rcvNxt, flags, WINDOW, mssOption, data, off, len));
     }
 
@@ -288,11 +299,11 @@ public final class TcpConnection implements AutoCloseable {
     }
 
     private String peer() {
-        return Ipv4Address.toString(remote) + ":" + remotePort;
+        return remote.toUriString() + ":" + remotePort;
     }
 
     @Override
     public String toString() {
-        return "TCP " + Ipv4Address.toString(guest.ipv4()) + ":" + localPort + " > " + peer();
+        return "TCP " + guest.source(remote).toUriString() + ":" + localPort + " > " + peer();
     }
 }

@@ -1,24 +1,24 @@
 package dev.jslirp.testkit;
 
-import dev.jslirp.core.wire.Ipv4Address;
+import dev.jslirp.core.wire.IpAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 
 /**
- * A guest's UDP socket: it sends to one destination from its own port and receives what
- * comes back to that port, from anyone. Use from the guest's thread.
+ * A guest's UDP socket of either family: it sends to one destination from its own port
+ * and receives what comes back to that port, from anyone. Use from the guest's thread.
  */
 public final class UdpSocket implements AutoCloseable {
     /** Datagrams received and not yet read, at most; more are dropped as a full socket buffer would. */
     private static final int MAX_QUEUED = 4096;
 
     private final Guest guest;
-    private final int remote;
+    private final IpAddress remote;
     private final int remotePort;
     private final int localPort;
     private final ArrayDeque<Frame.Udp> queued = new ArrayDeque<>();
 
-    UdpSocket(Guest guest, int remote, int remotePort, int localPort) {
+    UdpSocket(Guest guest, IpAddress remote, int remotePort, int localPort) {
         this.guest = guest;
         this.remote = remote;
         this.remotePort = remotePort;
@@ -37,7 +37,7 @@ public final class UdpSocket implements AutoCloseable {
 
     /** Sends {@code data} in one datagram. */
     public void send(byte[] data) {
-        guest.send(guest.writer().udp(guest.nextHop(remote), guest.ipv4(), localPort, remote, remotePort, data));
+        guest.send(guest.writer().udp(guest.nextHop(remote), guest.source(remote), localPort, remote, remotePort, data));
     }
 
     /**
@@ -76,7 +76,7 @@ public final class UdpSocket implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "UDP " + Ipv4Address.toString(guest.ipv4()) + ":" + localPort + " > "
-                + Ipv4Address.toString(remote) + ":" + remotePort;
+        return "UDP " + guest.source(remote).toUriString() + ":" + localPort + " > " + remote.toUriString() + ":"
+                + remotePort;
     }
 }

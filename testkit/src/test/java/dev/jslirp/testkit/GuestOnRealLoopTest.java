@@ -3,15 +3,12 @@ package dev.jslirp.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,21 +31,8 @@ class GuestOnRealLoopTest {
 
     @Test
     void aMegabyteEchoedOverTcpComesBackWholeAndInOrder(Guest guest) throws Exception {
-        byte[] data = new byte[1 << 20];
-        new Random(7).nextBytes(data);
         guest.lease();
-        try (ServerSocket server = new ServerSocket(0, 1, LOOPBACK)) {
-            TcpConnection c = guest.tcp("10.0.2.2", server.getLocalPort());
-            try (Socket peer = server.accept()) {
-                Thread echo = new Thread(() -> copy(peer));
-                echo.start();
-                c.write(data);
-                assertThat(c.read(data.length)).isEqualTo(data);
-                c.close();
-                echo.join(5000);
-                assertThat(c.isPeerClosed()).as("the echo closed after our FIN").isTrue();
-            }
-        }
+        assertThat(TcpEcho.megabyte(guest, "10.0.2.2", LOOPBACK)).isEqualTo(LOOPBACK);
     }
 
     @Test
@@ -70,10 +54,7 @@ class GuestOnRealLoopTest {
     @Test
     void aClosedHostPortIsRefusedSayingTheNetworkAnsweredRst(Guest guest) throws Exception {
         guest.lease();
-        int closed;
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            closed = s.getLocalPort();
-        }
+        int closed = TcpEcho.closedPort(LOOPBACK);
         assertThatThrownBy(() -> guest.tcp("10.0.2.2", closed))
                 .isInstanceOf(GuestException.class)
                 .hasMessageContaining("refused").hasMessageContaining("RST");
@@ -107,15 +88,6 @@ class GuestOnRealLoopTest {
             assertThat(stray.destinationMac()).isEqualTo("52:54:00:12:34:56");
             assertThat(stray.packet()).isInstanceOfSatisfying(Frame.Udp.class,
                     u -> assertThat(u.payloadString()).isEqualTo("late"));
-        }
-    }
-
-    private static void copy(Socket peer) {
-        try (InputStream in = peer.getInputStream(); OutputStream out = peer.getOutputStream()) {
-            in.transferTo(out);
-            peer.shutdownOutput();
-        } catch (java.io.IOException e) {
-            // The test fails on the guest's side.
         }
     }
 }

@@ -48,9 +48,10 @@ class TapTcpTest {
             }
         });
         http.start();
-        forwardedPort = NamespaceGuest.freeLoopbackPort();
+        // Port 0: the system picks the port as the forward binds, so no other process can take it first.
         guest = NamespaceGuest.start(TapTcpTest.class, dir, NetworkConfig.defaults(), DnsConfig.builder(),
-                NatConfig.builder().addForward("tcp:127.0.0.1:" + forwardedPort + "-:" + GUEST_HTTP_PORT).build());
+                NatConfig.builder().addForward("tcp:127.0.0.1:0-:" + GUEST_HTTP_PORT).build());
+        forwardedPort = guest.jslirp().network().nat().forwards().get(0).listening().getPort();
     }
 
     @AfterAll

@@ -37,7 +37,8 @@ public final class MacAddress {
      * @throws IllegalArgumentException naming the accepted form
      */
     public static long parse(String text) {
-        String[] parts = text.trim().split("[:-]");
+        // limit -1: a trailing separator leaves an empty part instead of vanishing ("1:2:3:4:5:6::")
+        String[] parts = text.trim().split("[:-]", -1);
         if (parts.length != 6) {
             throw new IllegalArgumentException("'" + text + "' is not a MAC address (expected aa:bb:cc:dd:ee:ff)");
         }
@@ -46,11 +47,15 @@ public final class MacAddress {
             if (p.length() < 1 || p.length() > 2) {
                 throw new IllegalArgumentException("'" + text + "' is not a MAC address (expected aa:bb:cc:dd:ee:ff)");
             }
-            try {
-                mac = (mac << 8) | Integer.parseInt(p, 16);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + text + "' is not a MAC address (expected aa:bb:cc:dd:ee:ff)");
+            int value = 0;
+            for (int i = 0; i < p.length(); i++) {
+                int d = Character.digit(p.charAt(i), 16);     // no sign, unlike Integer.parseInt
+                if (d < 0) {
+                    throw new IllegalArgumentException("'" + text + "' is not a MAC address (expected aa:bb:cc:dd:ee:ff)");
+                }
+                value = value << 4 | d;
             }
+            mac = (mac << 8) | value;
         }
         return mac;
     }

@@ -90,6 +90,11 @@ class SmallViewsTest {
         assertThatThrownBy(() -> Ipv4Address.parse("10.0.2.x")).hasMessageContaining("a.b.c.d");
         assertThat(MacAddress.toString(MacAddress.parse("52-54-00-AB-cd-01"))).isEqualTo("52:54:00:ab:cd:01");
         assertThatThrownBy(() -> MacAddress.parse("52:54:00:ab:cd")).hasMessageContaining("aa:bb:cc:dd:ee:ff");
+        // Found by fuzzing hostfwd rules: an IPv6 address such as f:e:8:0:c:1:: passed for a MAC,
+        // its trailing "::" dropped by String.split; and Integer.parseInt took a sign.
+        assertThatThrownBy(() -> MacAddress.parse("f:e:8:0:c:1::")).hasMessageContaining("aa:bb:cc:dd:ee:ff");
+        assertThatThrownBy(() -> MacAddress.parse("52:54:00:ab:cd:01:")).hasMessageContaining("aa:bb:cc:dd:ee:ff");
+        assertThatThrownBy(() -> MacAddress.parse("52:54:00:ab:cd:+1")).hasMessageContaining("aa:bb:cc:dd:ee:ff");
         assertThat(MacAddress.isMulticast(MacAddress.BROADCAST)).isTrue();
         assertThat(MacAddress.isMulticast(MacAddress.parse("52:54:00:12:34:56"))).isFalse();
     }

@@ -1,4 +1,4 @@
-package dev.jslirp.perf;
+package dev.jslirp.bench.guest;
 
 import dev.jslirp.guest.QemuGuest;
 import java.io.IOException;

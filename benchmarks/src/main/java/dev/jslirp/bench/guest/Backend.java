@@ -1,4 +1,4 @@
-package dev.jslirp.perf;
+package dev.jslirp.bench.guest;
 
 import dev.jslirp.guest.HostSockets;
 import java.io.IOException;
@@ -32,6 +32,22 @@ final class Backend implements AutoCloseable {
     }
 
     /**
+     * The label results are reported under: {@code name}, or {@code LABEL} of {@code LABEL@JAR}.
+     *
+     * @throws IllegalArgumentException if {@code name} is none of {@link #NAMES} nor {@code LABEL@JAR}
+     */
+    static String label(String name) {
+        int at = name.indexOf('@');
+        if (at > 0 && at < name.length() - 1) {
+            return name.substring(0, at);
+        }
+        if (!NAMES.contains(name)) {
+            throw new IllegalArgumentException("backends: " + name + " must be one of " + NAMES + " or LABEL@JAR");
+        }
+        return name;
+    }
+
+    /**
      * Starts {@code name}: for jslirp, {@code java [jvmOptions] -jar jar --listen unix:...
      * [jslirpArgs]}, its output inherited, waiting until its socket exists.
      */
@@ -40,11 +56,8 @@ final class Backend implements AutoCloseable {
         if (name.equals("user")) {
             return new Backend(name, "user,id=n0", null, null);
         }
-        int at = name.indexOf('@');
-        if (at > 0) {
-            jar = Path.of(name.substring(at + 1));
-        } else if (!name.equals("jslirp")) {
-            throw new IllegalArgumentException("backend must be one of " + NAMES + " or LABEL@JAR: " + name);
+        if (!label(name).equals(name)) {
+            jar = Path.of(name.substring(name.indexOf('@') + 1));
         }
         Path socket = HostSockets.tempUnixSocketPath("perf");
         List<String> cmd = new ArrayList<>();
