@@ -29,6 +29,12 @@ jslirp_common_args() {
     # retransmissions), kept with --keep-work in the backend's log. Nothing on the data
     # path logs at info.
     JSLIRP_ARGS=(--mtu "$1" --log-level info --dns-upstream 127.0.0.1)
+    # JSLIRP_EXTRA_ARGS (environment, split on spaces): more options for every jslirp,
+    # e.g. "--tap-offload off" to race a build against itself with a feature off.
+    if [[ -n ${JSLIRP_EXTRA_ARGS:-} ]]; then
+        read -r -a extra <<< "$JSLIRP_EXTRA_ARGS"
+        JSLIRP_ARGS+=("${extra[@]}")
+    fi
     if [[ $2 == 6 ]]; then
         JSLIRP_ARGS+=(--hostfwd "tcp:[$HOST6_ADDR]:$FWD_TCP-[$GUEST6_ADDR]:$GUEST_TCP")
     else

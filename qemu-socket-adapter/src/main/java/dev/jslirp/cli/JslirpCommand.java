@@ -19,6 +19,7 @@ import dev.jslirp.nat.guestfwd.GuestForward;
 import dev.jslirp.transport.IoTransport;
 import dev.jslirp.transport.LinkBuffers;
 import dev.jslirp.transport.tap.StaticAddresses;
+import dev.jslirp.transport.tap.TapOptions;
 import dev.jslirp.transport.tap.TapTransport;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -200,6 +201,12 @@ public final class JslirpCommand implements Callable<Integer> {
                 + "also the IPv6 prefix with the same digits (fec0::15/64) and a default route via fe80::2, instead "
                 + "of SLAAC. The namespace's resolv.conf stays yours to set (nameserver 10.0.2.3)."})
         boolean netnsStatic;
+
+        @Option(names = "--tap-offload", paramLabel = "on|off", order = 14, description = {
+            "With --tap or --netns: segmentation offload on the tap (default: on). The namespace's kernel hands "
+                + "jslirp TCP super-frames of up to 64 KiB with partial checksums, and jslirp sends it such "
+                + "super-frames for the kernel to segment, instead of every segment crossing the tap one by one."})
+        String tapOffload;
     }
 
     /** More networks in the same process. */
@@ -417,13 +424,19 @@ public final class JslirpCommand implements Callable<Integer> {
             tr.listen.forEach(v -> transports.add(TransportSpec.listen(v)));
             tr.connect.forEach(v -> transports.add(TransportSpec.connect(v, delay)));
             tr.dgram.forEach(v -> transports.add(TransportSpec.dgram(v)));
-            tr.tap.forEach(v -> transports.add(TransportSpec.tap(v)));
-            tr.netns.forEach(v -> transports.add(TransportSpec.netns(v, t.netnsIfname, t.netnsStatic)));
+            boolean offload = t.tapOffload == null ? TapOptions.DEFAULT_OFFLOAD
+                    : Values.flag("--tap-offload", t.tapOffload);
+            tr.tap.forEach(v -> transports.add(TransportSpec.tap(v).withTapOffload(offload)));
+            tr.netns.forEach(v -> transports.add(TransportSpec.netns(v, t.netnsIfname, t.netnsStatic)
+                    .withTapOffload(offload)));
             networks.add(new Jslirp.NetworkPlan(netdevId, configs, transports));
         }
         if ((t.netnsIfname != null || t.netnsStatic) && tr.netns.isEmpty()) {
             throw new CliException((t.netnsIfname != null ? "--netns-ifname" : "--netns-static")
                     + " applies to --netns only");
+        }
+        if (t.tapOffload != null && tr.tap.isEmpty() && tr.netns.isEmpty()) {
+            throw new CliException("--tap-offload applies to --tap and --netns only");
         }
         if (t.reconnectDelay != null && tr.connect.isEmpty()) {
             throw new CliException("--reconnect-delay applies to --connect only");

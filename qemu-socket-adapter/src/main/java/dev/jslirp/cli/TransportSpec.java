@@ -32,6 +32,11 @@ sealed interface TransportSpec {
     /** How the ports of this transport treat their guests. */
     PortOptions ports();
 
+    /** This transport with the tap's offloads on or off ({@code --tap-offload}); others are unchanged. */
+    default TransportSpec withTapOffload(boolean on) {
+        return this;
+    }
+
     /** {@code --listen}: jslirp listens, QEMU connects ({@code server=off}); each connection a port. */
     record Listen(Endpoint endpoint, PortOptions ports) implements TransportSpec {
         /** With ports of no restriction. */
@@ -85,6 +90,11 @@ sealed interface TransportSpec {
         /** With a port of no restriction. */
         Tap(TapOptions options) {
             this(options, DEFAULT_PORTS);
+        }
+
+        @Override
+        public TransportSpec withTapOffload(boolean on) {
+            return new Tap(options.withOffload(on), ports);
         }
 
         @Override

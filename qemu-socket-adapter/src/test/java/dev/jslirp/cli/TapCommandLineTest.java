@@ -78,6 +78,18 @@ class TapCommandLineTest {
     }
 
     @Test
+    void tapOffloadIsOnUnlessTurnedOffAndAppliesToTapsOnly() {
+        assertThat(tapOf(plan("--netns", "ns1")).offload()).isTrue();
+        assertThat(tapOf(plan("--netns", "ns1", "--tap-offload", "off")).offload()).isFalse();
+        assertThat(tapOf(plan("--tap", "tap0", "--tap-offload", "on")).offload()).isTrue();
+        assertThatThrownBy(() -> plan("--netns", "ns1", "--tap-offload", "maybe"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessage("invalid --tap-offload: 'maybe' (expected on|off, yes|no)");
+        assertThatThrownBy(() -> plan("--listen", "unix:/tmp/x.sock", "--tap-offload", "off"))
+                .isInstanceOf(ParameterException.class).hasMessage("--tap-offload applies to --tap and --netns only");
+    }
+
+    @Test
     void tapNeedsEpoll() {
         assertThatThrownBy(() -> plan("--netns", "ns1", "--io", "nio")).isInstanceOf(ParameterException.class)
                 .hasMessageContaining("invalid --netns: a tap needs the epoll I/O transport (--io epoll)");

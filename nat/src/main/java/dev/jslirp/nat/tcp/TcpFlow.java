@@ -170,6 +170,24 @@ final class TcpFlow {
         return negotiated.maxPayload(blocks);
     }
 
+    /**
+     * The most new data one segment to the guest may carry: {@link #maxPayload(boolean)
+     * maxPayload(true)}, or, when the port's transport segments TCP for the guest
+     * ({@link GuestPort#maxTcpSegment()}, a tap with offloads) and the guest's MSS is the
+     * MTU's (so that the transport, cutting at the MTU, cuts at the guest's MSS), as many
+     * whole segments as fit that limit: one super-segment instead of up to 45 frames, each
+     * segment of it still within the guest's MSS once cut.
+     */
+    int maxSegment() {
+        int mss = maxPayload(true);
+        GuestPort p = port;
+        int limit = p == null ? 0 : p.maxTcpSegment();
+        if (limit <= mss || negotiated.sndMss != negotiated.ourMss) {
+            return mss;
+        }
+        return limit / mss * mss;
+    }
+
     // ---------------------------------------------------------------- segments from the guest
 
     /** A segment of this flow from the guest. The packet is valid during the call only. */

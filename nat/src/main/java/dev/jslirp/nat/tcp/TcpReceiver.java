@@ -200,7 +200,8 @@ final class TcpReceiver {
         } else if (filledGap || !outOfOrder.isEmpty()) {
             flow.sendAck(now);
         } else if (len > 0) {
-            largestSegment = Math.max(largestSegment, len);
+            // A super-frame from a tap with offloads is many segments of at most our MSS.
+            largestSegment = Math.max(largestSegment, Math.min(len, flow.negotiated.ourMss));
             boolean afterIdle = now - lastDataAt > IDLE_NANOS;
             lastDataAt = now;
             if (rcvNxt - lastAckSent >= quarterWindow()) {

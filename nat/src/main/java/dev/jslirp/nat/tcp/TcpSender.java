@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #output} sends new data while the guest's window ({@code sndWnd}, scaled)
  * and the congestion window allow, in segments of at most the guest's MSS less our
  * options, copying each payload once from the host's read buffers into a frame
- * ({@link SendBuffer#copyTo}). No Nagle (we relay what the host wrote; the host's own
+ * ({@link SendBuffer#copyTo}); where the guest's transport segments TCP itself (a tap
+ * with offloads), in super-segments of many MSS ({@link TcpFlow#maxSegment()}), while
+ * retransmissions and the congestion window still count in MSS. No Nagle (we relay what the host wrote; the host's own
  * stack already coalesced), but sender-side silly window avoidance (RFC 9293
  * 3.8.6.2.1): a window-limited runt goes out only when nothing is in flight or it is
  * at least half the largest window seen. The FIN follows the last byte, piggybacked
@@ -365,12 +367,16 @@ final class TcpSender {
             if (SeqNum.lt(sndNxt, end)) {
                 int edge = sndUna + Math.min(sndWnd, cwnd);
                 int usable = edge - sndNxt;
-                int len = Math.min(flow.maxPayload(true), end - sndNxt);
+                int len = Math.min(flow.maxSegment(), end - sndNxt);
                 if (usable < len) {
-                    if (usable <= 0 || (sndMax != sndUna && usable < maxSndWnd / 2)) {
+                    int mss = flow.maxPayload(true);
+                    if (usable >= mss) {
+                        len = usable / mss * mss;   // a super-segment cut to whole segments
+                    } else if (usable <= 0 || (sndMax != sndUna && usable < maxSndWnd / 2)) {
                         break;
+                    } else {
+                        len = usable;
                     }
-                    len = usable;
                 }
                 if (flow.negotiated.sackOn && SeqNum.lt(sndNxt, sndMax)) {
                     len = Math.min(len, sacked.nextSackedAfter(sndNxt, sndMax) - sndNxt);

@@ -7,7 +7,7 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 
 /**
- * The whole native surface of the tap transport: six libc calls through JNA, used
+ * The whole native surface of the tap transport: a few libc calls through JNA, used
  * at start-up and shutdown only. Reading and writing frames goes through Netty's own
  * native {@code FileDescriptor} on the event loop, not through JNA.
  *
@@ -78,6 +78,9 @@ interface LibC extends Library {
 
     /** ioctl(2) with a pointer argument ({@code struct ifreq}, {@code struct rtentry}). */
     int ioctl(int fd, NativeLong request, Pointer arg) throws LastErrorException;
+
+    /** ioctl(2) with an integer argument passed by value ({@code TUNSETOFFLOAD}). */
+    int ioctl(int fd, NativeLong request, NativeLong arg) throws LastErrorException;
 
     /** socket(2). */
     int socket(int domain, int type, int protocol) throws LastErrorException;

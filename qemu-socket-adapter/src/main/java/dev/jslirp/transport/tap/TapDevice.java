@@ -20,11 +20,17 @@ import java.io.IOException;
  *       ({@code struct virtio_net_hdr}) before every frame read and written
  *       ({@link #VNET_HEADER}), so that jslirp can leave the TCP checksum of a segment
  *       it sends for the guest's kernel to take as valid rather than compute it (see
- *       {@link TapFrameSink}). No offloads are enabled (no TUNSETOFFLOAD), so the
- *       kernel hands jslirp only complete frames with complete checksums. A name with
+ *       {@link TapFrameSink}). A name with
  *       {@code %d} ({@code tap%d}) lets the kernel pick a free number.</li>
  *   <li>{@code ioctl(fd, TUNGETIFF)}: reads the device's flags back, to learn whether it
  *       is persistent and has the header.</li>
+ *   <li>Later, with offloads on ({@link #enableOffloads()}, the transport's choice):
+ *       {@code ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)}, so the
+ *       namespace's kernel may hand jslirp TCP super-frames of up to 64 KiB with a
+ *       partial checksum instead of cutting and summing every 1500-byte segment itself.
+ *       Without it the kernel hands jslirp only complete frames with complete checksums.
+ *       Frames jslirp writes may be super-frames either way: the tun driver takes GSO
+ *       on write whatever the offloads ({@code virtio_net_hdr_to_skb()}).</li>
  * </ol>
  *
  * <h2>Lifetime</h2>
@@ -44,6 +50,14 @@ public final class TapDevice implements AutoCloseable {
     static final int TUNSETIFF = 0x400454ca;
     /** {@code _IOR('T', 210, unsigned int)}: read the attached device's name and flags. */
     static final int TUNGETIFF = 0x800454d2;
+    /** {@code _IOW('T', 208, unsigned int)}: set the offloads the reader takes ({@code TUN_F_*}). */
+    static final int TUNSETOFFLOAD = 0x400454d0;
+    /** {@code TUN_F_CSUM}: frames read may carry a partial checksum (virtio-net NEEDS_CSUM). */
+    static final int TUN_F_CSUM = 0x01;
+    /** {@code TUN_F_TSO4}: frames read may be TCP/IPv4 super-frames (GSO TCPV4), needs TUN_F_CSUM. */
+    static final int TUN_F_TSO4 = 0x02;
+    /** {@code TUN_F_TSO6}: frames read may be TCP/IPv6 super-frames (GSO TCPV6), needs TUN_F_CSUM. */
+    static final int TUN_F_TSO6 = 0x04;
     /** {@code IFF_TAP}: an Ethernet (layer 2) device. */
     static final int IFF_TAP = 0x0002;
     /** {@code IFF_NO_PI}: no 4-byte packet-information header before each frame. */
@@ -165,6 +179,25 @@ public final class TapDevice implements AutoCloseable {
     /** True if every frame read and written carries a {@value #VNET_HEADER}-byte virtio-net header first. */
     public boolean vnetHeader() {
         return vnetHeader;
+    }
+
+    /**
+     * Tells the kernel that jslirp takes partial checksums and TCP super-frames of both
+     * families on read ({@code TUNSETOFFLOAD}, see the class comment). Needs the
+     * virtio-net header; works from any namespace, on a descriptor opened or adopted.
+     *
+     * @throws IOException if the device has no virtio-net header or the kernel refuses
+     */
+    public void enableOffloads() throws IOException {
+        if (!vnetHeader) {
+            throw new IOException(this + " has no virtio-net header, which offloads need");
+        }
+        try {
+            LibC.get().ioctl(fd.intValue(), new NativeLong(TUNSETOFFLOAD),
+                    new NativeLong(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6));
+        } catch (LastErrorException e) {
+            throw new IOException("cannot enable offloads on " + this + ": " + e.getMessage(), e);
+        }
     }
 
     /** Closes the descriptor: a non-persistent tap disappears. Idempotent. */

@@ -15,7 +15,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.IovArray;
-import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -63,17 +62,38 @@ import org.slf4j.LoggerFactory;
  * in checking: the checksum guards a wire jslirp does not have. Other frames get a
  * header of zeros.
  *
+ * <h2>Super-frames (GSO)</h2>
+ * <p>With offloads on, the sink also takes TCP segments over the MTU, up to an IP
+ * datagram of 64 KiB ({@link #maxTcpSegment()}: the NAT then sends whole-MSS
+ * super-segments), and writes them with {@code gso_type} TCPV4 or TCPV6 and
+ * {@code gso_size} the payload that fills the MTU behind the segment's own IP and TCP
+ * headers ({@link TapCounter#GSO_FRAMES_OUT}). The namespace's kernel takes such a frame
+ * whole for a local socket, or cuts it into MTU-sized segments (each with the headers
+ * copied and the checksum completed) if it forwards it. Any other frame over the MTU is
+ * dropped and counted ({@link TransportCounter#OVERSIZED_TO_GUEST}).
+ *
  * <p>Used on the network's event loop only.
  */
 final class TapFrameSink implements FrameSink {
     private static final Logger LOG = LoggerFactory.getLogger(TapFrameSink.class);
-    /** {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}: the receiver completes the checksum at csum_start + csum_offset. */
-    private static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    /**
+     * The longest super-frame: an Ethernet header and an IP datagram of 64 KiB (IPv4's
+     * total length; IPv6's payload length leaves 40 bytes more, not used).
+     */
+    static final int GSO_FRAME = EthernetFrame.HEADER_LENGTH + 65535;
+    /**
+     * The most TCP payload a super-segment may carry: what an IPv4 datagram of 64 KiB
+     * holds behind the largest IP and TCP headers the core writes (20 and 60 bytes).
+     */
+    static final int MAX_TCP_SEGMENT = 65535 - Ipv4Packet.MIN_HEADER_LENGTH - 60;
 
     private final FileDescriptor fd;
     private final GuestNetwork network;
     private final TapLink link;
     private final Counters<TransportCounter> counters;
+    private final Counters<TapCounter> tapCounters;
+    /** True if TCP segments over the MTU go out as super-frames for the kernel to segment. */
+    private final boolean gso;
     private final LinkBuffers buffers;
     private final int maxFrame;
     private final ByteBufAllocator alloc;
@@ -91,12 +111,17 @@ final class TapFrameSink implements FrameSink {
     private final int header;
 
     /**
+     * @param gso      true to take TCP segments up to {@link #MAX_TCP_SEGMENT} and send them
+     *                 as super-frames (needs the virtio-net header)
      * @param maxFrame the longest frame the tap takes: its MTU plus the Ethernet header
      */
-    TapFrameSink(FileDescriptor fd, boolean vnetHeader, GuestNetwork network, TapLink link,
-                 Counters<TransportCounter> counters, LinkBuffers buffers, int maxFrame) {
+    TapFrameSink(FileDescriptor fd, boolean vnetHeader, boolean gso, GuestNetwork network, TapLink link,
+                 Counters<TransportCounter> counters, Counters<TapCounter> tapCounters, LinkBuffers buffers,
+                 int maxFrame) {
         this.fd = fd;
         this.header = vnetHeader ? TapDevice.VNET_HEADER : 0;
+        this.gso = gso && vnetHeader;
+        this.tapCounters = tapCounters;
         this.network = network;
         this.link = link;
         this.counters = counters;
@@ -114,7 +139,8 @@ final class TapFrameSink implements FrameSink {
             frame.release();
             return;
         }
-        if (length > maxFrame) {
+        if (length > maxFrame && (!gso || length > GSO_FRAME
+                || tcpHeaderOffset(frame, frame.readerIndex(), length) == 0)) {
             counters.increment(TransportCounter.OVERSIZED_TO_GUEST);
             frame.release();
             return;
@@ -143,6 +169,12 @@ final class TapFrameSink implements FrameSink {
     @Override
     public boolean completesTcpChecksums() {
         return header > 0;
+    }
+
+    /** {@link #MAX_TCP_SEGMENT} with offloads on, else 0: see the class comment. */
+    @Override
+    public int maxTcpSegment() {
+        return gso ? MAX_TCP_SEGMENT : 0;
     }
 
     private void tellNetwork(boolean nowWritable) {
@@ -272,17 +304,28 @@ final class TapFrameSink implements FrameSink {
     /**
      * Writes at {@code at} of {@code buf} the virtio-net header of the frame of
      * {@code length} bytes at {@code index} of {@code frame}: NEEDS_CSUM for a TCP
-     * segment the core wrote (see {@link #tcpHeaderOffset}), zeros otherwise. Fields are
-     * in the host's byte order, the tun driver's default for its legacy header.
+     * segment the core wrote (see {@link #tcpHeaderOffset}), zeros otherwise; for a TCP
+     * segment over the MTU also GSO TCPV4 or TCPV6 with gso_size the payload that fills
+     * the MTU behind this segment's own headers (the flow sends super-segments only when
+     * the guest's MSS is the MTU's, so that is its MSS less the options it carries).
      */
-    private static void writeVnetHeader(ByteBuf buf, int at, ByteBuf frame, int index, int length) {
+    private void writeVnetHeader(ByteBuf buf, int at, ByteBuf frame, int index, int length) {
         int tcp = tcpHeaderOffset(frame, index, length);
-        buf.setByte(at, tcp > 0 ? VIRTIO_NET_HDR_F_NEEDS_CSUM : 0);
-        buf.setByte(at + 1, 0);                     // gso_type: VIRTIO_NET_HDR_GSO_NONE
-        setNativeShort(buf, at + 2, 0);             // hdr_len
-        setNativeShort(buf, at + 4, 0);             // gso_size
-        setNativeShort(buf, at + 6, tcp > 0 ? tcp : 0);                    // csum_start
-        setNativeShort(buf, at + 8, tcp > 0 ? TcpPacket.CHECKSUM : 0);     // csum_offset
+        if (tcp == 0) {
+            VirtioNetHeader.write(buf, at, 0, VirtioNetHeader.GSO_NONE, 0, 0, 0, 0);
+            return;
+        }
+        int type = VirtioNetHeader.GSO_NONE;
+        int headers = 0;
+        int segment = 0;
+        if (length > maxFrame) {
+            headers = tcp + (frame.getUnsignedByte(index + tcp + 12) >> 4) * 4;
+            segment = maxFrame - headers;
+            type = frame.getUnsignedShort(index + 12) == EthernetFrame.TYPE_IPV4
+                    ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6;
+            tapCounters.increment(TapCounter.GSO_FRAMES_OUT);
+        }
+        VirtioNetHeader.write(buf, at, VirtioNetHeader.F_NEEDS_CSUM, type, headers, segment, tcp, TcpPacket.CHECKSUM);
     }
 
     /**
@@ -307,14 +350,6 @@ final class TapFrameSink implements FrameSink {
         return 0;
     }
 
-    private static void setNativeShort(ByteBuf buf, int at, int value) {
-        if (PlatformDependent.BIG_ENDIAN_NATIVE_ORDER) {
-            buf.setShort(at, value);
-        } else {
-            buf.setShortLE(at, value);
-        }
-    }
-
     /** One writev(2) of a frame in several direct buffers (or a copy if the iovec array cannot hold them). */
     private int writeGathering(ByteBuf frame, int index, int length) throws IOException {
         if (iov == null) {
@@ -330,7 +365,8 @@ final class TapFrameSink implements FrameSink {
     /** Writes the header (if any) and the frame from one direct copy. */
     private int writeCopy(ByteBuf frame, int index, int length) throws IOException {
         if (scratch == null) {
-            scratch = alloc.directBuffer(header + maxFrame, header + maxFrame);
+            int room = header + (gso ? GSO_FRAME : maxFrame);
+            scratch = alloc.directBuffer(room, room);
         }
         scratch.clear();
         if (header > 0) {

@@ -43,6 +43,16 @@ import org.slf4j.LoggerFactory;
  * takes a new one from the pool. So a frame costs the kernel's copy into the batch and
  * a pooled slice object; the buffer itself comes from the pool once per batch.
  *
+ * <h2>Offloads</h2>
+ * <p>With offloads on ({@link TapDevice#enableOffloads()}) a frame may be a TCP
+ * super-frame of up to 64 KiB: each read has room for one, and its virtio-net header
+ * is read ({@link #offloaded}): a frame over the MTU must say GSO TCPV4 or TCPV6
+ * ({@link TapCounter#GSO_FRAMES_IN}), and a partial checksum (NEEDS_CSUM) is completed
+ * in place before the network sees the frame, so the engine handles it as any frame
+ * (told where the completed checksum lies, it skips verifying that one, but checks a
+ * checksum elsewhere as usual), and its TCP takes a segment of many MSS as one. Without offloads the
+ * header says nothing: checksums are complete and frames within the MTU.
+ *
  * <h2>Failure</h2>
  * <p>A read that fails with anything but EAGAIN means the tap is gone (deleted, or its
  * namespace destroyed: the kernel then reports EPOLLERR and EBADFD for ever): the link
@@ -59,6 +69,10 @@ final class TapLink implements EpollIoHandle {
     private static final int VLAN_TAG = 4;
     private static final int ETHERNET_HEADER = 14;
     private static final int MIN_BATCH = 64 * 1024;
+    /** The longest frame a super-frame can be: an IP datagram's 64 KiB, a VLAN tag and the Ethernet header. */
+    static final int GSO_FRAME = 65535 + VLAN_TAG + ETHERNET_HEADER;
+    /** {@link #offloaded}'s answer for a frame it dropped. */
+    private static final int DROPPED = -2;
 
     private final TapDevice device;
     private final GuestNetwork network;
@@ -66,6 +80,8 @@ final class TapLink implements EpollIoHandle {
     private final Counters<TransportCounter> counters;
     private final TapFrameSink sink;
     private final int frameCapacity;
+    /** True if the kernel may hand over super-frames and partial checksums (TUNSETOFFLOAD done). */
+    private final boolean offload;
     /** Bytes in front of each frame read: the virtio-net header, if the device has one. */
     private final int header;
     /** What one read(2) may fill: the header, a frame and one byte to detect a longer one. */
@@ -82,11 +98,13 @@ final class TapLink implements EpollIoHandle {
 
     /**
      * @param device  the open tap; the link owns it from now on
+     * @param offload true if {@link TapDevice#enableOffloads()} was done: frames read may
+     *                be super-frames with partial checksums, and the sink sends super-frames
      * @param readMtu the largest IP MTU a frame from the tap may have
      * @param onEnd   runs on the loop once the link has ended: with null when closed,
      *                with the cause when the tap was lost
      */
-    TapLink(TapDevice device, GuestNetwork network, LinkBuffers buffers, int readMtu, PortOptions portOptions,
+    TapLink(TapDevice device, boolean offload, GuestNetwork network, LinkBuffers buffers, int readMtu, PortOptions portOptions,
             Consumer<Throwable> onEnd) {
         this.device = device;
         this.portOptions = portOptions;
@@ -95,11 +113,12 @@ final class TapLink implements EpollIoHandle {
         this.counters = GuestTransport.counters(network);
         this.frameCapacity = readMtu + ETHERNET_HEADER + VLAN_TAG;
         this.header = device.vnetHeader() ? TapDevice.VNET_HEADER : 0;
-        this.readLimit = header + frameCapacity + 1;
+        this.offload = offload;
+        this.readLimit = header + (offload ? Math.max(frameCapacity, GSO_FRAME) : frameCapacity) + 1;
         this.batchCapacity = Math.max(MIN_BATCH, 4 * readLimit);
         this.onEnd = onEnd;
-        this.sink = new TapFrameSink(device.fd(), device.vnetHeader(), network, this, counters, buffers,
-                network.config().mtu() + ETHERNET_HEADER);
+        this.sink = new TapFrameSink(device.fd(), device.vnetHeader(), offload, network, this, counters,
+                tapCounters, buffers, network.config().mtu() + ETHERNET_HEADER);
     }
 
     /** Called on the loop with the registration: starts reading and attaches the network. */
@@ -187,10 +206,8 @@ final class TapLink implements EpollIoHandle {
                 lost(new IOException("end of file on the tap"));
                 return;
             }
-            // The header of a frame from the guest says nothing we need: no offloads are
-            // enabled, so its checksums are complete and it is never a GSO batch.
             n -= header;
-            if (n > frameCapacity || n < 0) {
+            if (n > readLimit - header - 1 || n < 0) {
                 // The read had room for one byte more than a frame may have: filling it
                 // means the frame was longer and the kernel cut it (tun_put_user() copies
                 // what fits; kernels differ on whether they return the full length).
@@ -199,8 +216,51 @@ final class TapLink implements EpollIoHandle {
                 continue;
             }
             batch.writerIndex(start + header + n);
-            network.receiveFromGuest(port, batch.retainedSlice(start + header, n));
+            int checksummed = offloaded(start, n);
+            if (checksummed == DROPPED) {
+                continue;
+            }
+            network.receiveFromGuest(port, batch.retainedSlice(start + header, n), checksummed);
         }
+    }
+
+    /**
+     * Checks the frame of {@code n} bytes whose virtio-net header is at {@code at} against
+     * what its header says, and completes a partial checksum. Without offloads the header
+     * says nothing (checksums complete, never a super-frame). With them, a frame over the
+     * MTU must be a TCP super-frame (GSO TCPV4 or TCPV6, the only kinds enabled), and a
+     * partial checksum (NEEDS_CSUM) is completed here, so that the network sees an
+     * ordinary frame, valid for any port it may be switched to; the network is told
+     * where, and does not sum the same bytes again to verify it: the summing the kernel
+     * skipped is done once, on the whole super-frame.
+     *
+     * @return {@link #DROPPED} if the frame was dropped (counted); else where the checksum
+     *         completed lies from the frame's first byte, or -1 if none was
+     */
+    private int offloaded(int at, int n) {
+        if (!offload) {
+            return -1;
+        }
+        int gso = VirtioNetHeader.gsoType(batch, at);
+        if (gso != VirtioNetHeader.GSO_NONE) {
+            if (!VirtioNetHeader.isTcpGso(gso)) {
+                tapCounters.increment(TapCounter.BAD_VNET_HEADERS);
+                return DROPPED;
+            }
+            tapCounters.increment(TapCounter.GSO_FRAMES_IN);
+        } else if (n > frameCapacity) {
+            tapCounters.increment(TapCounter.OVERSIZED_FRAMES);
+            return DROPPED;
+        }
+        if ((VirtioNetHeader.flags(batch, at) & VirtioNetHeader.F_NEEDS_CSUM) == 0) {
+            return -1;
+        }
+        int field = VirtioNetHeader.completeChecksum(batch, at, at + header, n);
+        if (field < 0) {
+            tapCounters.increment(TapCounter.BAD_VNET_HEADERS);
+            return DROPPED;
+        }
+        return field;
     }
 
     private void lost(Throwable cause) {

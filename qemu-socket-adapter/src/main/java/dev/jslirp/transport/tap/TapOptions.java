@@ -14,8 +14,15 @@ import java.util.Objects;
  * @param staticAddress whether to give the interface the network's first DHCP address
  *                      and a default route via the gateway instead of leaving that to a
  *                      DHCP client; only with {@code netns}
+ * @param offload       whether to enable the tap's segmentation offload both ways
+ *                      ({@code --tap-offload}): TCP super-frames of up to 64 KiB with
+ *                      partial checksums from and to the tap, segmented by the kernel
+ *                      (see {@link TapDevice#enableOffloads()} and {@link TapFrameSink})
  */
-public record TapOptions(String ifname, NetworkNamespace netns, boolean staticAddress) {
+public record TapOptions(String ifname, NetworkNamespace netns, boolean staticAddress, boolean offload) {
+    /** Whether offloads are on unless told otherwise. */
+    public static final boolean DEFAULT_OFFLOAD = true;
+
     /** The interface name {@code --netns} uses unless told otherwise (as slirp4netns's examples). */
     public static final String DEFAULT_NETNS_IFNAME = "tap0";
 
@@ -26,6 +33,16 @@ public record TapOptions(String ifname, NetworkNamespace netns, boolean staticAd
         if (staticAddress && netns == null) {
             throw new ConfigException("netns-static", "applies to a tap in a network namespace (--netns) only");
         }
+    }
+
+    /** Options with offloads as {@link #DEFAULT_OFFLOAD} says. */
+    public TapOptions(String ifname, NetworkNamespace netns, boolean staticAddress) {
+        this(ifname, netns, staticAddress, DEFAULT_OFFLOAD);
+    }
+
+    /** These options with offloads on or off. */
+    public TapOptions withOffload(boolean on) {
+        return new TapOptions(ifname, netns, staticAddress, on);
     }
 
     /** A tap in jslirp's own network namespace. */

@@ -187,7 +187,25 @@ public final class TapTransport implements GuestTransport {
      * for a tap.
      */
     void attach(IoEventLoop ioLoop, TapDevice dev, int readMtu) throws IOException {
-        TapLink l = new TapLink(dev, network, buffers, readMtu, portOptions.withName(describe()), cause -> {
+        boolean offload = options.offload() && dev.vnetHeader();
+        if (offload) {
+            try {
+                dev.enableOffloads();
+            } catch (IOException e) {
+                LOG.warn("{}; frames go to and from it one by one, as with --tap-offload off", e.getMessage());
+                offload = false;
+            }
+        }
+        attach(ioLoop, dev, readMtu, offload);
+    }
+
+    /**
+     * Step 5 once the offloads are settled: {@code offload} true if the tap takes and
+     * gives super-frames. Package-private for tests whose socket pair cannot take the
+     * ioctl but can carry virtio-net headers.
+     */
+    void attach(IoEventLoop ioLoop, TapDevice dev, int readMtu, boolean offload) throws IOException {
+        TapLink l = new TapLink(dev, offload, network, buffers, readMtu, portOptions.withName(describe()), cause -> {
             if (cause == null) {
                 ended.trySuccess(null);
             } else {
@@ -213,7 +231,8 @@ public final class TapTransport implements GuestTransport {
         }
         this.device = dev;
         this.link = l;
-        LOG.debug("attached to {} (read buffer {} bytes per frame)", describe(), l.frameCapacity());
+        LOG.debug("attached to {} (read buffer {} bytes per frame, offloads {})", describe(), l.frameCapacity(),
+                offload ? "on" : "off");
     }
 
     /** Steps 2 to 5 of the start-up, on a thread in the right namespace. */

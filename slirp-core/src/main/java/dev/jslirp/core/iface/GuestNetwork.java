@@ -103,6 +103,13 @@ public final class GuestNetwork implements GuestContext {
     private final MemoryBudget memory;
     private final GuestService[] services;
     private final GuestPacket packet = new GuestPacket();
+    /**
+     * The frame being received and, in it, the absolute index of a transport checksum its
+     * transport computed itself ({@link #receiveFromGuest(GuestPort, ByteBuf, int)}), or
+     * null and -1.
+     */
+    private ByteBuf checksummedFrame;
+    private int checksummedAt = -1;
     private final NeighborTable neighbors;
     private final EthernetSwitch sw;
     private final SourceGuard guard;
@@ -247,8 +254,21 @@ public final class GuestNetwork implements GuestContext {
      * is handled before returning.
      */
     public void receiveFromGuest(GuestPort port, ByteBuf frame) {
+        receiveFromGuest(port, frame, -1);
+    }
+
+    /**
+     * As {@link #receiveFromGuest(GuestPort, ByteBuf)}, for a frame whose transport
+     * computed one checksum itself: the TCP or UDP checksum field at {@code checksumAt}
+     * (an absolute index in {@code frame}; -1 for none) was just filled in from the
+     * frame's own bytes (a tap completing a partial checksum the guest's kernel left, as
+     * virtio-net's NEEDS_CSUM asks), so verifying it would only sum the same bytes again:
+     * the engine skips that check when the field is exactly where the packet's transport
+     * checksum lies, and checks as usual otherwise.
+     */
+    public void receiveFromGuest(GuestPort port, ByteBuf frame, int checksumAt) {
         if (!loop.inEventLoop()) {
-            loop.execute(() -> receiveFromGuest(port, frame));
+            loop.execute(() -> receiveFromGuest(port, frame, checksumAt));
             return;
         }
         SwitchPort in = (SwitchPort) port;
@@ -260,13 +280,24 @@ public final class GuestNetwork implements GuestContext {
                 stats.drops().increment(DropReason.SWITCH_PORT_DETACHED);
                 return;
             }
+            if (checksumAt >= 0) {
+                checksummedFrame = frame;
+                checksummedAt = checksumAt;
+            }
             receive(in, frame, false);
         } catch (RuntimeException | AssertionError e) {
             stats.drops().increment(DropReason.SERVICE_ERROR);
             LOG.warn("bug: frame from guest failed in the network; dropped", e);
         } finally {
+            checksummedFrame = null;
+            checksummedAt = -1;
             frame.release();
         }
+    }
+
+    /** True if the transport computed the checksum at {@code field} of the packet's transport header itself. */
+    private boolean checksumComputed(GuestPacket p, int field) {
+        return checksummedFrame == p.buffer() && checksummedAt == p.transportOffset() + field;
     }
 
     /** Runs frames held for a reconnect again, now that a port detached (see {@link EthernetSwitch}). */
@@ -522,7 +553,7 @@ public final class GuestNetwork implements GuestContext {
                     return;
                 }
                 // A zero checksum means none over IPv4 (RFC 768); IPv6 forbids it (RFC 8200 8.1).
-                if (!udp.verifyChecksum(p.pseudoHeaderSum(), !v6)) {
+                if (!checksumComputed(p, UdpPacket.CHECKSUM) && !udp.verifyChecksum(p.pseudoHeaderSum(), !v6)) {
                     drop(DropReason.UDP_BAD_CHECKSUM, now);
                     return;
                 }
@@ -537,7 +568,7 @@ public final class GuestNetwork implements GuestContext {
                     drop(DropReason.TCP_MALFORMED, now);
                     return;
                 }
-                if (!tcp.verifyChecksum(p.pseudoHeaderSum())) {
+                if (!checksumComputed(p, TcpPacket.CHECKSUM) && !tcp.verifyChecksum(p.pseudoHeaderSum())) {
                     drop(DropReason.TCP_BAD_CHECKSUM, now);
                     return;
                 }

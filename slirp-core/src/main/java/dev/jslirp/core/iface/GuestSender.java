@@ -221,8 +221,10 @@ final class GuestSender {
 
     /**
      * Writes the IP header in front of the transport header at {@code l4Off}. An IPv4
-     * datagram goes out whatever its size (senders keep within the MTU: TCP by its MSS);
-     * an IPv6 one above the MTU is refused, since nothing on the link could take it.
+     * datagram goes out whatever its size (senders keep within the MTU: TCP by its MSS,
+     * or by the port's {@link FrameSink#maxTcpSegment()}, whose transport segments);
+     * an IPv6 one above the MTU is refused, since nothing on the link could take it,
+     * unless it is TCP, sized by the flow the same way (the sink is the last judge).
      *
      * @return where the Ethernet header goes, or -1 if the datagram cannot be sent
      *         (counted)
@@ -238,7 +240,8 @@ final class GuestSender {
                     protocol, src.ipv4(), dst.ipv4());
             return ipOff - EthernetFrame.HEADER_LENGTH;
         }
-        if (Ipv6Packet.HEADER_LENGTH + l4Len > config.mtu()) {
+        if (Ipv6Packet.HEADER_LENGTH + l4Len > config.mtu()
+                && (protocol != GuestPacket.PROTO_TCP || l4Len > 0xffff)) {     // the payload length field
             stats.drops().increment(DropReason.OUTBOUND_TOO_LARGE);
             return -1;
         }

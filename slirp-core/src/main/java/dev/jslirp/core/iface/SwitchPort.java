@@ -74,6 +74,11 @@ final class SwitchPort implements GuestPort {
     }
 
     @Override
+    public int maxTcpSegment() {
+        return sink.maxTcpSegment();
+    }
+
+    @Override
     public boolean isAttached() {
         return attached;
     }

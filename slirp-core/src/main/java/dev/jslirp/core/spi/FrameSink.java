@@ -48,6 +48,18 @@ public interface FrameSink {
         return false;
     }
 
+    /**
+     * The most TCP payload one segment for the guest may carry beyond what the MSS allows,
+     * or 0: the transport takes TCP segments over the MTU (each with its full IP and TCP
+     * headers and a checksum as {@link #completesTcpChecksums()} says) and has the
+     * guest's side cut them into MSS-sized segments (a tap with segmentation offload:
+     * virtio-net GSO). 0 by default: every segment stays within the guest's MSS. Fixed
+     * for the sink's life.
+     */
+    default int maxTcpSegment() {
+        return 0;
+    }
+
     /** Bytes queued towards the guest and not yet written, for {@code info ports}; -1 if unknown. */
     default long queuedBytes() {
         return -1;

@@ -29,6 +29,15 @@ public interface GuestPort {
      */
     boolean isWritable();
 
+    /**
+     * The most TCP payload a segment to this port's guest may carry when the guest's MSS
+     * fills the MTU, or 0 for the MSS: its transport's
+     * {@link FrameSink#maxTcpSegment()}.
+     */
+    default int maxTcpSegment() {
+        return 0;
+    }
+
     /** True until the port is detached (its guest left). */
     boolean isAttached();
 

@@ -14,6 +14,7 @@ public final class QueueSink implements FrameSink {
     private final LinkedBlockingQueue<ByteBuf> frames = new LinkedBlockingQueue<>();
     private volatile boolean writable = true;
     private volatile boolean completesTcpChecksums;
+    private volatile int maxTcpSegment;
     private volatile int flushes;
 
     @Override
@@ -39,6 +40,16 @@ public final class QueueSink implements FrameSink {
     /** Makes {@link #completesTcpChecksums()} return {@code c}, as a tap with virtio-net headers would. */
     public void setCompletesTcpChecksums(boolean c) {
         this.completesTcpChecksums = c;
+    }
+
+    @Override
+    public int maxTcpSegment() {
+        return maxTcpSegment;
+    }
+
+    /** Makes {@link #maxTcpSegment()} return {@code max}, as a tap with segmentation offload would. */
+    public void setMaxTcpSegment(int max) {
+        this.maxTcpSegment = max;
     }
 
     /** Makes {@link #isWritable()} return {@code w} (the caller notifies the network). */
