@@ -203,9 +203,12 @@ public final class JslirpCommand implements Callable<Integer> {
         boolean netnsStatic;
 
         @Option(names = "--tap-offload", paramLabel = "on|off", order = 14, description = {
-            "With --tap or --netns: segmentation offload on the tap (default: on). The namespace's kernel hands "
+            "With --tap or --netns: segmentation offload on the tap (default: on, unless the same network also "
+                + "serves QEMU through --listen, --connect or --dgram). The namespace's kernel hands "
                 + "jslirp TCP super-frames of up to 64 KiB with partial checksums, and jslirp sends it such "
-                + "super-frames for the kernel to segment, instead of every segment crossing the tap one by one."})
+                + "super-frames for the kernel to segment, instead of every segment crossing the tap one by one. "
+                + "A super-frame switched from the tap to a QEMU guest on the same network is dropped, hence "
+                + "off there by default."})
         String tapOffload;
     }
 
@@ -366,6 +369,15 @@ public final class JslirpCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code plan} with its taps' offload off if it also has QEMU transports (see --tap-offload). */
+    private static Jslirp.NetworkPlan withOffloadOnlyAmongTaps(Jslirp.NetworkPlan plan) {
+        if (plan.transports().stream().allMatch(ts -> ts instanceof TransportSpec.Tap)) {
+            return plan;
+        }
+        List<TransportSpec> ts = plan.transports().stream().map(x -> x.withTapOffload(false)).toList();
+        return new Jslirp.NetworkPlan(plan.id(), plan.configs(), ts);
+    }
+
     /** smb= and guestfwd's cmd: start processes per connection, which only the epoll transport does. */
     private static void checkNeedsEpoll(NetworkSettings.Configs configs, IoTransport io) {
         if (io == IoTransport.EPOLL) {
@@ -424,7 +436,10 @@ public final class JslirpCommand implements Callable<Integer> {
             tr.listen.forEach(v -> transports.add(TransportSpec.listen(v)));
             tr.connect.forEach(v -> transports.add(TransportSpec.connect(v, delay)));
             tr.dgram.forEach(v -> transports.add(TransportSpec.dgram(v)));
-            boolean offload = t.tapOffload == null ? TapOptions.DEFAULT_OFFLOAD
+            // A super-frame switched to a QEMU port would be dropped there (no port cuts it to the
+            // MTU yet): offload is on by default only while taps are the network's only ports.
+            boolean onlyTaps = tr.listen.isEmpty() && tr.connect.isEmpty() && tr.dgram.isEmpty();
+            boolean offload = t.tapOffload == null ? TapOptions.DEFAULT_OFFLOAD && onlyTaps
                     : Values.flag("--tap-offload", t.tapOffload);
             tr.tap.forEach(v -> transports.add(TransportSpec.tap(v).withTapOffload(offload)));
             tr.netns.forEach(v -> transports.add(TransportSpec.netns(v, t.netnsIfname, t.netnsStatic)
@@ -442,7 +457,7 @@ public final class JslirpCommand implements Callable<Integer> {
             throw new CliException("--reconnect-delay applies to --connect only");
         }
         for (String n : networkSpecs) {
-            Jslirp.NetworkPlan p = NetworkSpec.parse(n);
+            Jslirp.NetworkPlan p = withOffloadOnlyAmongTaps(NetworkSpec.parse(n));
             for (Jslirp.NetworkPlan other : networks) {
                 if (other.id().equals(p.id())) {
                     throw new CliException("--network " + p.id() + ": the id is taken (by "

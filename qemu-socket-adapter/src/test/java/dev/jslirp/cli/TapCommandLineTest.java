@@ -90,6 +90,21 @@ class TapCommandLineTest {
     }
 
     @Test
+    void tapOffloadIsOffByDefaultWhereQemuGuestsShareTheNetwork() {
+        // a TCP super-frame from the namespace switched to a QEMU port would be dropped there
+        Jslirp.Plan mixed = plan("--listen", "unix:/tmp/x.sock", "--netns", "ns1");
+        TapOptions tap = mixed.networks().get(0).transports().stream().filter(t -> t instanceof TransportSpec.Tap)
+                .map(t -> ((TransportSpec.Tap) t).options()).findFirst().orElseThrow();
+        assertThat(tap.offload()).isFalse();
+        Jslirp.Plan asked = plan("--listen", "unix:/tmp/x.sock", "--netns", "ns1", "--tap-offload", "on");
+        assertThat(asked.networks().get(0).transports().stream().filter(t -> t instanceof TransportSpec.Tap)
+                .map(t -> ((TransportSpec.Tap) t).options().offload()).findFirst().orElseThrow()).isTrue();
+        Jslirp.Plan second = plan("--netns", "ns1", "--network", "id=n1,listen=unix:/tmp/y.sock,tap=tap9");
+        assertThat(second.networks().get(1).transports().stream().filter(t -> t instanceof TransportSpec.Tap)
+                .map(t -> ((TransportSpec.Tap) t).options().offload()).findFirst().orElseThrow()).isFalse();
+    }
+
+    @Test
     void tapNeedsEpoll() {
         assertThatThrownBy(() -> plan("--netns", "ns1", "--io", "nio")).isInstanceOf(ParameterException.class)
                 .hasMessageContaining("invalid --netns: a tap needs the epoll I/O transport (--io epoll)");
