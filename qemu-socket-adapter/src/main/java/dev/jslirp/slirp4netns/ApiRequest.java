@@ -93,7 +93,12 @@ record ApiRequest(String execute, Map<String, Object> arguments) {
             if (value == JsonToken.VALUE_STRING) {
                 fresh.put(name, p.getText());
             } else if (value == JsonToken.VALUE_NUMBER_INT || value == JsonToken.VALUE_NUMBER_FLOAT) {
-                fresh.put(name, p.getDecimalValue());
+                try {
+                    fresh.put(name, p.getDecimalValue());
+                } catch (NumberFormatException e) {
+                    // e.g. 1e9999999099 (found by fuzzing): a number, but none any argument can be
+                    fresh.put(name, Double.POSITIVE_INFINITY);
+                }
             } else {
                 p.skipChildren();
             }

@@ -109,6 +109,8 @@ class ApiCommandsTest {
             {"{\"proto\":\"tcp\",\"host_port\":70000,\"guest_port\":80}", "bad arguments.host_port"},
             {"{\"proto\":\"tcp\",\"host_port\":8080.5,\"guest_port\":80}", "bad arguments.host_port"},
             {"{\"proto\":\"tcp\",\"host_port\":-80,\"guest_port\":80}", "bad arguments.host_port"},
+            // found by fuzzing: an exponent no BigDecimal holds escaped as NumberFormatException
+            {"{\"proto\":\"tcp\",\"host_port\":1e9999999099,\"guest_port\":80}", "bad arguments.host_port"},
             {"{\"proto\":\"tcp\",\"host_port\":8080,\"guest_addr\":\"10.0.2\",\"guest_port\":80}", "bad arguments.guest_addr"},
             {"{\"proto\":\"tcp\",\"host_port\":8080}", "bad arguments.guest_port"},
             {"{\"proto\":\"tcp\",\"host_port\":8080,\"guest_port\":0}", "bad arguments.guest_port"},
