@@ -333,6 +333,9 @@ public final class JslirpCommand implements Callable<Integer> {
     /** The command line with jslirp's error handling: one line on stderr and status 2 for a usage error. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new JslirpCommand());
+        // An argument starting with @ is itself, as for QEMU and slirp4netns, not picocli's
+        // argument file ("@." escaped as an InitializationException; found by fuzzing).
+        cl.setExpandAtFiles(false);
         cl.setParameterExceptionHandler(JslirpCommand::usageError);
         cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
                 help -> String.join(System.lineSeparator(), EXAMPLES) + System.lineSeparator());

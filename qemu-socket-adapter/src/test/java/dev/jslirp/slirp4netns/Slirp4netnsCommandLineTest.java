@@ -327,4 +327,12 @@ class Slirp4netnsCommandLineTest {
         assertThatThrownBy(() -> check("--api-socket=/tmp/a\0b", PID, "tap0"))
                 .isInstanceOf(UsageException.class).hasMessageStartingWith("invalid --api-socket ");
     }
+
+    /** Found by Slirp4netnsOptionsFuzzTest: "@." was read as picocli's argument file and escaped. */
+    @Test
+    void anArgumentStartingWithAtIsAnArgumentNotAFileToRead() {
+        Result r = execute("@.", "tap0");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).startsWith("jslirp slirp4netns: invalid PID '@.'").doesNotContain("Exception");
+    }
 }

@@ -27,7 +27,8 @@ class Slirp4netnsOptionsFuzzTest {
         String[] args = lines.isEmpty() ? new String[0] : lines.split("\n", -1);
         Slirp4netnsCommand cmd = new Slirp4netnsCommand();
         try {
-            new CommandLine(cmd).parseArgs(args);
+            // as JslirpCommand.commandLine() sets it up: no picocli argument files
+            new CommandLine(cmd).setExpandAtFiles(false).parseArgs(args);
         } catch (CommandLine.ParameterException e) {
             requireMessage(e);
             return;
