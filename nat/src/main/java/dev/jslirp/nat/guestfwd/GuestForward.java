@@ -124,9 +124,10 @@ public record GuestForward(IpAddress server, int port, HostTarget target, String
                 if (arg.isEmpty()) {
                     throw bad(spec, "unix: without a path");
                 }
-                if (arg.chars().anyMatch(c -> c < ' ' || c == 0x7f)) {
-                    // found by fuzzing: a control character the rule's own parsing trims away later
-                    throw bad(spec, "a control character in the unix socket path");
+                if (arg.chars().anyMatch(c -> c < ' ' || c == 0x7f) || !arg.equals(arg.trim())) {
+                    // found by fuzzing: a control character or a space at an end, which the rule's
+                    // own parsing trims away when the printed rule is read again
+                    throw bad(spec, "a control character or a space at an end of the unix socket path");
                 }
                 try {
                     // normalised, so that the rule prints as it parses back (found by fuzzing: "./")
