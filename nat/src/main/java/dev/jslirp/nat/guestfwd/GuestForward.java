@@ -129,12 +129,19 @@ public record GuestForward(IpAddress server, int port, HostTarget target, String
                     // own parsing trims away when the printed rule is read again
                     throw bad(spec, "a control character or a space at an end of the unix socket path");
                 }
+                Path path;
                 try {
                     // normalised, so that the rule prints as it parses back (found by fuzzing: "./")
-                    return new HostTarget.Unix(Path.of(arg).toAbsolutePath().normalize());
+                    path = Path.of(arg).toAbsolutePath().normalize();
                 } catch (InvalidPathException e) {
                     throw bad(spec, "'" + arg + "' is not a path");
                 }
+                String printed = path.toString();
+                if (!printed.equals(printed.trim())) {
+                    // e.g. 'x   /' becomes '.../x   ' (fuzzing): as above, it would not read back
+                    throw bad(spec, "a control character or a space at an end of the unix socket path");
+                }
+                return new HostTarget.Unix(path);
             default:
                 throw bad(spec, "device '" + dev + "' (QEMU's other character devices have no meaning per "
                         + "connection)");

@@ -49,6 +49,7 @@ class GuestForwardParseTest {
         "tcp:10.0.2.100:53-unix:;                      without a path",
         "tcp:10.0.2.100:53-unix:/a\tb;                 control character",
         "tcp:10.0.2.100:53-unix:  /run/x.sock;         a space at an end",
+        "tcp:10.0.2.100:53-unix:x   /;                 a space at an end",
         "tcp:10.0.2.100:53-unix:/s,server=on;          character device options",
         "tcp:10.0.2.100:53-cmd:;                       without a command",
         "tcp:10.0.2.100:53-file:/tmp/log;              device 'file:/tmp/log'",
